@@ -1,0 +1,34 @@
+using BenchmarkDotNet.Columns;
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Diagnosers;
+using BenchmarkDotNet.Exporters.Json;
+using BenchmarkDotNet.Jobs;
+using Perfolizer.Horology;
+
+namespace NormGen.Benchmarks;
+
+/// <summary>
+/// One job sized so the whole suite (6 shapes x 10 methods) stays near 10 minutes on 2 cores:
+/// 100 ms iterations, 10 measured iterations, warmup until stable (at most 15 iterations, enough
+/// for tiered compilation to reach the optimized code), one process per benchmark case.
+/// Exports brief JSON for build/bench_report.py.
+/// </summary>
+public sealed class BenchmarkConfig : ManualConfig
+{
+    /// <summary>Creates the suite's configuration.</summary>
+    public BenchmarkConfig()
+    {
+        // Loggers, column providers and analysers of the default configuration; jobs and exporters below.
+        Add(DefaultConfig.Instance);
+        AddJob(Job.Default
+            .WithId("Suite")
+            .WithLaunchCount(1)
+            .WithIterationTime(TimeInterval.FromMilliseconds(100))
+            .WithIterationCount(10)
+            .WithMaxWarmupCount(15));
+        AddDiagnoser(MemoryDiagnoser.Default);
+        AddColumn(StatisticColumn.Median, StatisticColumn.Min);
+        AddExporter(JsonExporter.Brief);
+        WithOrderer(new BenchmarkDotNet.Order.DefaultOrderer(BenchmarkDotNet.Order.SummaryOrderPolicy.Declared, BenchmarkDotNet.Order.MethodOrderPolicy.Declared));
+    }
+}

@@ -1,0 +1,55 @@
+using System;
+using System.Text;
+
+namespace NormGen.Generator.Emitting;
+
+/// <summary>Builds indented C# text line by line; blocks open and close with braces.</summary>
+internal sealed class SourceWriter
+{
+    private readonly StringBuilder _text = new();
+    private int _indent;
+
+    /// <summary>Writes one line at the current indentation (an empty line has no trailing spaces).</summary>
+    public SourceWriter Line(string line = "")
+    {
+        if (line.Length > 0)
+        {
+            _text.Append(' ', _indent * 4);
+        }
+
+        _text.Append(line).Append('\n');
+        return this;
+    }
+
+    /// <summary>Writes <paramref name="header"/>, then an opening brace, and indents.</summary>
+    public SourceWriter Open(string header)
+    {
+        Line(header);
+        Line("{");
+        _indent++;
+        return this;
+    }
+
+    /// <summary>Dedents and writes a closing brace (with an optional suffix such as ';').</summary>
+    public SourceWriter Close(string suffix = "")
+    {
+        _indent--;
+        return Line("}" + suffix);
+    }
+
+    /// <summary>Writes each line of a multi-line block at the current indentation.</summary>
+    public SourceWriter Lines(string block)
+    {
+        foreach (string line in block.Replace("\r\n", "\n").Split('\n'))
+        {
+            Line(line);
+        }
+
+        return this;
+    }
+
+    /// <summary>Writes the summary doc comment of a member.</summary>
+    public SourceWriter Summary(string text) => Line("/// <summary>" + text + "</summary>");
+
+    public override string ToString() => _text.ToString();
+}

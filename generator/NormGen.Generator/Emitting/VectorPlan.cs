@@ -1,0 +1,104 @@
+using System.Collections.Generic;
+using NormGen.Generator.Model;
+
+namespace NormGen.Generator.Emitting;
+
+/// <summary>
+/// How one kernel covers a row of <see cref="Length"/> contiguous per-feature values with vectors of one width.
+/// Full vectors start at 0, Lanes, 2*Lanes, ...; when Length is not a multiple of Lanes, one more vector
+/// starts at Length - Lanes and overlaps the last full one (each lane is an independent feature, so
+/// computing a feature twice gives the same bits). Small rows are unrolled with one register per vector.
+/// </summary>
+internal sealed class VectorPlan
+{
+    private VectorPlan(string vector, int bits, int lanes, int length, string element)
+    {
+        Vector = vector;
+        Bits = bits;
+        Lanes = lanes;
+        Length = length;
+        Element = element;
+    }
+
+    /// <summary>Vector512, Vector256 or Vector128.</summary>
+    public string Vector { get; }
+
+    public int Bits { get; }
+
+    /// <summary>Elements per vector.</summary>
+    public int Lanes { get; }
+
+    /// <summary>Elements per row.</summary>
+    public int Length { get; }
+
+    /// <summary>float or double.</summary>
+    public string Element { get; }
+
+    public int FullVectors => Length / Lanes;
+
+    public bool HasTail => Length % Lanes != 0;
+
+    /// <summary>Where the overlapping last vector starts.</summary>
+    public int TailOffset => Length - Lanes;
+
+    /// <summary>One past the last full vector.</summary>
+    public int LoopEnd => FullVectors * Lanes;
+
+    /// <summary>
+    /// Up to 8 vectors (512-bit: 32 registers) or 6 (narrower widths: 16 registers on x64 without AVX-512),
+    /// accumulators stay in registers across the batch loop.
+    /// </summary>
+    public bool Unrolled => FullVectors + (HasTail ? 1 : 0) <= (Bits == 512 ? 8 : 6);
+
+    /// <summary>The full vectors of an unrolled plan: a name suffix and the offset of each.</summary>
+    public IEnumerable<(string Suffix, int Offset)> FullBlocks
+    {
+        get
+        {
+            for (int i = 0; i < FullVectors; i++)
+            {
+                yield return (i.ToString(System.Globalization.CultureInfo.InvariantCulture), i * Lanes);
+            }
+        }
+    }
+
+    /// <summary>Every vector of an unrolled plan, the overlapping tail last.</summary>
+    public IEnumerable<(string Suffix, int Offset)> AllBlocks
+    {
+        get
+        {
+            foreach ((string Suffix, int Offset) block in FullBlocks)
+            {
+                yield return block;
+            }
+
+            if (HasTail)
+            {
+                yield return ("Tail", TailOffset);
+            }
+        }
+    }
+
+    public string Zero => Vector + "<" + Element + ">.Zero";
+
+    public string Load(string reference, string offset) => Vector + ".LoadUnsafe(ref " + reference + ", " + offset + ")";
+
+    public string Load(string reference, int offset) => Load(reference, Literals.Int(offset));
+
+    /// <summary>The widths whose vectors fit in a row of <paramref name="length"/>, widest first.</summary>
+    public static List<VectorPlan> For(int length, ElementKind element)
+    {
+        int size = element == ElementKind.Float ? 4 : 8;
+        var plans = new List<VectorPlan>();
+        foreach (int bits in new[] { 512, 256, 128 })
+        {
+            int lanes = bits / 8 / size;
+            if (lanes <= length)
+            {
+                plans.Add(new VectorPlan("Vector" + Literals.Int(bits), bits, lanes, length, Literals.TypeKeyword(element)));
+            }
+        }
+
+        return plans;
+    }
+}

@@ -1,0 +1,50 @@
+using System.Collections.Immutable;
+using NormGen.Generator.Diagnostics;
+using NormGen.Generator.Model;
+
+namespace NormGen.Generator.Parsing;
+
+/// <summary>Reads [BatchNorm(...)] into a <see cref="BatchNormSpec"/>.</summary>
+internal static class BatchNormParser
+{
+    /// <summary>Largest Features, Spatial, and Features * Spatial (mirrors NormGen.LayerLimits.MaxFeatures).</summary>
+    public const int MaxShape = 1 << 24;
+
+    public static readonly LayerKind Kind = new(
+        "BatchNorm",
+        TrackingNames.BatchNorm,
+        ImmutableArray.CreateRange(LayerKinds.CommonMembers).AddRange(new[]
+        {
+            "Features", "Spatial", "Momentum", "FeatureCount", "RunningMean", "RunningVariance", "BatchesTracked",
+            "ResetRunningStatistics", "BeginCollect", "EndCollect", "IsCollecting", "FoldInto", "Shape",
+        }),
+        Parse);
+
+    private static LayerSpec? Parse(AttributeArguments arguments, TargetType target)
+    {
+        int features = arguments.RequiredShape("Features", MaxShape);
+        int spatial = arguments.OptionalShape("Spatial", 1, MaxShape);
+        if (!arguments.HasProblems && (long)features * spatial > MaxShape)
+        {
+            arguments.Report(
+                DiagnosticDescriptors.SampleTooLarge,
+                arguments.LocationOf("Spatial"),
+                "Features * Spatial",
+                Literals.Long((long)features * spatial),
+                Literals.Int(MaxShape));
+        }
+
+        var spec = new BatchNormSpec(
+            target,
+            arguments.ElementType(),
+            arguments.Epsilon(1e-5),
+            arguments.Boolean("Affine", true),
+            features,
+            spatial,
+            arguments.Momentum(0.9),
+            arguments.Boolean("UnbiasedRunningVariance", true),
+            (RunningStatsKind)arguments.EnumOption("RunningStats", "RunningStatsMode", new[] { "Exponential", "Cumulative", "None" }),
+            (ActivationKind)arguments.EnumOption("Activation", "Activation", new[] { "None", "Relu" }));
+        return arguments.HasProblems ? null : spec;
+    }
+}

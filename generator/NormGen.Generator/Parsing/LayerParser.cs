@@ -1,0 +1,120 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using NormGen.Generator.Diagnostics;
+using NormGen.Generator.Model;
+
+namespace NormGen.Generator.Parsing;
+
+/// <summary>The outcome of parsing one attributed type: a spec when it is valid, and the problems found.</summary>
+internal readonly struct ParseResult
+{
+    public ParseResult(LayerSpec? spec, ImmutableArray<Diagnostic> problems)
+    {
+        Spec = problems.IsEmpty ? spec : null;
+        Problems = problems;
+    }
+
+    /// <summary>The spec to emit, or null when anything is wrong (then nothing is generated).</summary>
+    public LayerSpec? Spec { get; }
+
+    public ImmutableArray<Diagnostic> Problems { get; }
+}
+
+/// <summary>
+/// Turns an attributed type into a <see cref="LayerSpec"/> or a list of problems. Shared by the generator
+/// (which keeps only the spec) and the analyzer (which reports the problems). Never throws.
+/// </summary>
+internal static class LayerParser
+{
+    public static ParseResult Parse(LayerKind kind, INamedTypeSymbol type, AttributeData attribute, CancellationToken cancellationToken)
+    {
+        var problems = new List<Diagnostic>();
+        var arguments = new AttributeArguments(attribute, kind.AttributeName, type.Name, problems);
+
+        // A constructor argument or an argument of the wrong type is already a compiler error: add nothing to it.
+        if (attribute.AttributeConstructor is null || attribute.ConstructorArguments.Length > 0 || arguments.HasBindingErrors)
+        {
+            return new ParseResult(null, ImmutableArray<Diagnostic>.Empty);
+        }
+
+        if (HasAnotherLayerAttribute(type, attribute, arguments))
+        {
+            return new ParseResult(null, problems.ToImmutableArray());
+        }
+
+        TargetType? target = TargetTypeParser.Parse(type, arguments);
+        cancellationToken.ThrowIfCancellationRequested();
+        if (target is null)
+        {
+            return new ParseResult(null, problems.ToImmutableArray());
+        }
+
+        ReportCollisions(kind, type, arguments);
+        LayerSpec? spec = kind.ParseArguments(arguments, target);
+        return new ParseResult(spec, problems.ToImmutableArray());
+    }
+
+    /// <summary>
+    /// Two layer attributes on one type: the second (in source order) gets the diagnostic, and neither generates.
+    /// </summary>
+    private static bool HasAnotherLayerAttribute(INamedTypeSymbol type, AttributeData attribute, AttributeArguments arguments)
+    {
+        List<AttributeData> layerAttributes = type.GetAttributes()
+            .Where(candidate => LayerKinds.Find(candidate.AttributeClass?.ToDisplayString()) is not null)
+            .ToList();
+        if (layerAttributes.Count < 2)
+        {
+            return false;
+        }
+
+        AttributeData first = layerAttributes[0];
+        if (!ReferenceEquals(first, attribute) && !SameApplication(first, attribute))
+        {
+            arguments.Report(
+                DiagnosticDescriptors.MultipleLayerAttributes,
+                arguments.AttributeLocation,
+                type.Name,
+                ShortName(first),
+                ShortName(attribute));
+        }
+
+        return true;
+    }
+
+    private static bool SameApplication(AttributeData a, AttributeData b) =>
+        a.ApplicationSyntaxReference is { } left && b.ApplicationSyntaxReference is { } right &&
+        left.SyntaxTree == right.SyntaxTree && left.Span == right.Span;
+
+    private static string ShortName(AttributeData attribute)
+    {
+        string name = attribute.AttributeClass?.Name ?? "?";
+        return name.EndsWith("Attribute", System.StringComparison.Ordinal) ? name.Substring(0, name.Length - "Attribute".Length) : name;
+    }
+
+    /// <summary>User-declared members whose names the generator would declare too.</summary>
+    private static void ReportCollisions(LayerKind kind, INamedTypeSymbol type, AttributeArguments arguments)
+    {
+        var generated = new HashSet<string>(kind.GeneratedMembers);
+        foreach (ISymbol member in type.GetMembers())
+        {
+            if (member.IsImplicitlyDeclared || !generated.Contains(member.Name) || !IsUserWritten(member))
+            {
+                continue;
+            }
+
+            Location location = member.Locations.FirstOrDefault(l => l.IsInSource && !IsGeneratedByUs(l.SourceTree)) ?? arguments.AttributeLocation;
+            arguments.Report(DiagnosticDescriptors.MemberNameCollision, location, type.Name, member.Name, kind.AttributeName);
+            generated.Remove(member.Name);
+        }
+    }
+
+    private static bool IsUserWritten(ISymbol member) =>
+        member.Locations.Any(location => location.IsInSource && !IsGeneratedByUs(location.SourceTree));
+
+    /// <summary>The analyzer sees our own output in the compilation; those members are not collisions.</summary>
+    private static bool IsGeneratedByUs(SyntaxTree? tree) =>
+        tree is not null && tree.FilePath.Replace('\\', '/').Contains("NormGen.Generator/NormGen.Generator.NormGenGenerator/");
+}

@@ -1,0 +1,149 @@
+using System;
+
+namespace NormGen;
+
+/// <summary>Relative errors of a layer's analytic gradients against central finite differences.</summary>
+/// <param name="Dx">Relative error of dx.</param>
+/// <param name="DGamma">Relative error of dGamma (0 when the layer has no Gamma).</param>
+/// <param name="DBeta">Relative error of dBeta (0 when the layer has no Beta).</param>
+public readonly record struct LayerGradientErrors(double Dx, double DGamma, double DBeta)
+{
+    /// <summary>The largest of the three errors.</summary>
+    public double Max => Math.Max(Dx, Math.Max(DGamma, DBeta));
+}
+
+/// <summary>
+/// Numerical gradient checks in the spirit of cs231n: central differences of a scalar function or
+/// of an array function against an upstream gradient, and the relative error
+/// <c>max(|a - b| / max(1e-8, |a| + |b|))</c>. Everything is in double precision.
+/// </summary>
+public static class GradientCheck
+{
+    /// <summary>Default finite-difference step.</summary>
+    public const double DefaultStep = 1e-5;
+
+    /// <summary>
+    /// Central-difference gradient of scalar <paramref name="f"/> at <paramref name="x"/>:
+    /// <c>(f(x + h e_i) - f(x - h e_i)) / 2h</c> for each i. <paramref name="x"/> is restored after each probe.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="h"/> is not positive and finite.</exception>
+    public static double[] NumericalGradient(Func<double[], double> f, double[] x, double h = DefaultStep)
+    {
+        ArgumentNullException.ThrowIfNull(f);
+        ArgumentNullException.ThrowIfNull(x);
+        CheckStep(h);
+        var gradient = new double[x.Length];
+        for (int i = 0; i < x.Length; i++)
+        {
+            double saved = x[i];
+            x[i] = saved + h;
+            double plus = f(x);
+            x[i] = saved - h;
+            double minus = f(x);
+            x[i] = saved;
+            gradient[i] = (plus - minus) / (2 * h);
+        }
+
+        return gradient;
+    }
+
+    /// <summary>
+    /// Central-difference gradient of <c>sum(f(x) * upstream)</c> with respect to <paramref name="x"/>,
+    /// where <paramref name="f"/> writes its output into the second array (length of <paramref name="upstream"/>).
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="h"/> is not positive and finite.</exception>
+    public static double[] NumericalGradient(Action<double[], double[]> f, double[] x, double[] upstream, double h = DefaultStep)
+    {
+        ArgumentNullException.ThrowIfNull(f);
+        ArgumentNullException.ThrowIfNull(upstream);
+        var output = new double[upstream.Length];
+        return NumericalGradient(
+            input =>
+            {
+                f(input, output);
+                return Dot(output, upstream);
+            },
+            x,
+            h);
+    }
+
+    /// <summary>
+    /// <c>max over i of |a_i - b_i| / max(1e-8, |a_i| + |b_i|)</c>; 0 for empty spans.
+    /// </summary>
+    /// <exception cref="ArgumentException">The spans differ in length.</exception>
+    public static double RelativeError(ReadOnlySpan<double> a, ReadOnlySpan<double> b)
+    {
+        if (a.Length != b.Length)
+        {
+            throw new ArgumentException($"RelativeError: lengths differ ({a.Length} and {b.Length}).");
+        }
+
+        double worst = 0;
+        for (int i = 0; i < a.Length; i++)
+        {
+            double error = Math.Abs(a[i] - b[i]) / Math.Max(1e-8, Math.Abs(a[i]) + Math.Abs(b[i]));
+            worst = Math.Max(worst, error);
+        }
+
+        return worst;
+    }
+
+    /// <summary>
+    /// Checks a layer's Backward against finite differences of <c>sum(Forward(x) * dy)</c> with respect to
+    /// x, Gamma and Beta, in training mode. Runs Forward about 2 * (x.Length + 2 * Gamma.Length) times,
+    /// which also updates any running statistics; Gamma, Beta and x are left as they were.
+    /// </summary>
+    /// <param name="layer">A double-precision layer; left in training mode.</param>
+    /// <param name="x">Input of length batch * SampleLength.</param>
+    /// <param name="dy">Upstream gradient, same length as x.</param>
+    /// <param name="h">Finite-difference step.</param>
+    /// <exception cref="ArgumentException">Lengths do not match the layer.</exception>
+    public static LayerGradientErrors CheckLayer(INormalizationLayer<double> layer, double[] x, double[] dy, double h = DefaultStep)
+    {
+        ArgumentNullException.ThrowIfNull(layer);
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(dy);
+        if (dy.Length != x.Length)
+        {
+            throw new ArgumentException($"{layer.Name}: dy must have the length of x ({x.Length}); got {dy.Length}.", nameof(dy));
+        }
+
+        layer.Training = true;
+        var y = new double[x.Length];
+        var dx = new double[x.Length];
+        layer.Forward(x, y);
+        layer.Backward(x, dy, dx);
+        var gammaGrad = (double[])layer.GammaGrad.Clone();
+        var betaGrad = (double[])layer.BetaGrad.Clone();
+
+        double Loss(double[] unused)
+        {
+            layer.Forward(x, y);
+            return Dot(y, dy);
+        }
+
+        double dxError = RelativeError(dx, NumericalGradient(Loss, x, h));
+        double gammaError = RelativeError(gammaGrad, NumericalGradient(Loss, layer.Gamma, h));
+        double betaError = RelativeError(betaGrad, NumericalGradient(Loss, layer.Beta, h));
+        return new LayerGradientErrors(dxError, gammaError, betaError);
+    }
+
+    private static double Dot(double[] a, double[] b)
+    {
+        double sum = 0;
+        for (int i = 0; i < a.Length; i++)
+        {
+            sum += a[i] * b[i];
+        }
+
+        return sum;
+    }
+
+    private static void CheckStep(double h)
+    {
+        if (!(h > 0) || double.IsInfinity(h))
+        {
+            throw new ArgumentOutOfRangeException(nameof(h), h, "The finite-difference step must be positive and finite.");
+        }
+    }
+}

@@ -1,0 +1,67 @@
+using System;
+
+namespace NormGen;
+
+/// <summary>
+/// A generated normalization layer over element type <typeparamref name="T"/> (float or double).
+/// Every span is row-major with <see cref="SampleLength"/> elements per sample; the batch size is
+/// <c>x.Length / SampleLength</c>.
+/// </summary>
+/// <typeparam name="T">float or double.</typeparam>
+public interface INormalizationLayer<T>
+    where T : unmanaged
+{
+    /// <summary>The layer's name (its type name), used in error messages.</summary>
+    string Name { get; }
+
+    /// <summary>Elements per sample: Features * Spatial (or Channels * Spatial).</summary>
+    int SampleLength { get; }
+
+    /// <summary>True: Forward uses batch statistics (and updates running statistics where kept). False: inference.</summary>
+    bool Training { get; set; }
+
+    /// <summary>Learnable scale, one per feature or channel; empty when the layer is not affine.</summary>
+    T[] Gamma { get; }
+
+    /// <summary>Learnable shift, one per feature or channel; empty when the layer is not affine or has no shift (RMS norm).</summary>
+    T[] Beta { get; }
+
+    /// <summary>Gradient of the loss with respect to <see cref="Gamma"/>, written by <see cref="Backward"/>.</summary>
+    T[] GammaGrad { get; }
+
+    /// <summary>Gradient of the loss with respect to <see cref="Beta"/>, written by <see cref="Backward"/>.</summary>
+    T[] BetaGrad { get; }
+
+    /// <summary>Normalizes <paramref name="x"/> into <paramref name="y"/> (same length).</summary>
+    /// <exception cref="ArgumentException">x is not a positive multiple of <see cref="SampleLength"/>, or y differs in length.</exception>
+    void Forward(ReadOnlySpan<T> x, Span<T> y);
+
+    /// <summary>
+    /// Back-propagates <paramref name="dy"/> through the last Forward on the same <paramref name="x"/>:
+    /// writes <paramref name="dx"/> and overwrites <see cref="GammaGrad"/> and <see cref="BetaGrad"/>.
+    /// </summary>
+    /// <exception cref="ArgumentException">A length does not match.</exception>
+    /// <exception cref="InvalidOperationException">No matching Forward preceded this call.</exception>
+    void Backward(ReadOnlySpan<T> x, ReadOnlySpan<T> dy, Span<T> dx);
+}
+
+/// <summary>A generated batch-norm layer: a normalization layer with running statistics.</summary>
+/// <typeparam name="T">float or double.</typeparam>
+public interface IBatchNormLayer<T> : INormalizationLayer<T>
+    where T : unmanaged
+{
+    /// <summary>Number of features (channels).</summary>
+    int FeatureCount { get; }
+
+    /// <summary>Running mean per feature, used at inference. Initialized to 0.</summary>
+    T[] RunningMean { get; }
+
+    /// <summary>Running variance per feature, used at inference. Initialized to 1.</summary>
+    T[] RunningVariance { get; }
+
+    /// <summary>Number of training batches whose statistics entered the running statistics.</summary>
+    long BatchesTracked { get; }
+
+    /// <summary>Sets RunningMean to 0, RunningVariance to 1 and BatchesTracked to 0, and cancels any collection.</summary>
+    void ResetRunningStatistics();
+}

@@ -1,0 +1,80 @@
+using System;
+using System.Diagnostics.CodeAnalysis;
+
+namespace NormGen;
+
+/// <summary>
+/// Length checks the generated layers run before touching any state. Messages name the layer,
+/// the expected shape and the actual lengths, so a wrong span is found from the message alone.
+/// </summary>
+public static class ShapeGuard
+{
+    /// <summary>
+    /// Returns the batch size of x: its length divided by <paramref name="sampleLength"/>.
+    /// </summary>
+    /// <param name="layer">The layer's name.</param>
+    /// <param name="shape">The expected shape as text, e.g. <c>(batch, 128)</c>.</param>
+    /// <param name="sampleLength">Elements per sample.</param>
+    /// <param name="xLength">The actual length of x.</param>
+    /// <exception cref="ArgumentException">The length is not a positive multiple of <paramref name="sampleLength"/>.</exception>
+    public static int BatchSize(string layer, string shape, int sampleLength, int xLength)
+    {
+        if (xLength <= 0 || xLength % sampleLength != 0)
+        {
+            ThrowNotMultiple(layer, shape, sampleLength, xLength);
+        }
+
+        return xLength / sampleLength;
+    }
+
+    /// <summary>Checks that span <paramref name="name"/> has the same length as x.</summary>
+    /// <exception cref="ArgumentException">The lengths differ.</exception>
+    public static void SameLength(string layer, string shape, string name, int xLength, int actualLength)
+    {
+        if (actualLength != xLength)
+        {
+            ThrowLengthMismatch(layer, shape, name, xLength, actualLength);
+        }
+    }
+
+    /// <summary>Checks that Backward follows a training Forward on a batch of the same size.</summary>
+    /// <exception cref="InvalidOperationException">No Forward was recorded, or it saw a different batch size.</exception>
+    public static void BackwardMatchesForward(string layer, int forwardBatch, int backwardBatch)
+    {
+        if (forwardBatch == 0)
+        {
+            throw new InvalidOperationException(
+                $"{layer}: Backward needs a preceding training Forward on the same x; none was run since construction (or since the last inference Forward).");
+        }
+
+        if (forwardBatch != backwardBatch)
+        {
+            throw new InvalidOperationException(
+                $"{layer}: Backward got a batch of {backwardBatch}, but the last training Forward saw a batch of {forwardBatch}; call Forward on the same x first.");
+        }
+    }
+
+    /// <summary>Training batch norm needs more than one value per feature to compute a variance.</summary>
+    /// <exception cref="ArgumentException">The batch holds one value per feature.</exception>
+    public static void MoreThanOneValuePerFeature(string layer, string shape, int batch, int spatial)
+    {
+        if ((long)batch * spatial < 2)
+        {
+            throw new ArgumentException(
+                $"{layer}: training Forward needs more than one value per feature (as PyTorch); got x of shape {shape} with batch = {batch}. Use a batch of 2 or more, or set Training = false.",
+                "x");
+        }
+    }
+
+    [DoesNotReturn]
+    private static void ThrowNotMultiple(string layer, string shape, int sampleLength, int xLength) =>
+        throw new ArgumentException(
+            $"{layer}: x must have shape {shape}, a positive multiple of {sampleLength} elements; got x.Length = {xLength}.",
+            "x");
+
+    [DoesNotReturn]
+    private static void ThrowLengthMismatch(string layer, string shape, string name, int xLength, int actualLength) =>
+        throw new ArgumentException(
+            $"{layer}: {name} must have the shape of x, {shape} = {xLength} elements; got {name}.Length = {actualLength}.",
+            name);
+}

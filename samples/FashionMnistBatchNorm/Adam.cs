@@ -1,0 +1,87 @@
+using System;
+using System.Collections.Generic;
+using System.Numerics.Tensors;
+
+namespace FashionMnistBatchNorm;
+
+/// <summary>A learnable array and the array its gradient is written to.</summary>
+/// <param name="Value">The parameter values, updated in place.</param>
+/// <param name="Gradient">The gradient of the loss, same length.</param>
+internal readonly record struct Parameter(float[] Value, float[] Gradient);
+
+/// <summary>
+/// Adam (Kingma and Ba), written as cs231n's <c>adam</c>: m and v are exponential averages of the gradient and
+/// its square, bias-corrected by 1 - beta^t, and <c>p -= lr * m_hat / (sqrt(v_hat) + eps)</c>.
+/// Each line is one TensorPrimitives pass over the parameter.
+/// </summary>
+internal sealed class Adam
+{
+    private readonly Parameter[] _parameters;
+    private readonly float[][] _m;
+    private readonly float[][] _v;
+    private readonly float[] _scratch;
+    private int _step;
+
+    /// <summary>Creates the optimizer state (zeros) for the given parameters.</summary>
+    public Adam(IReadOnlyList<Parameter> parameters, double learningRate, double beta1 = 0.9, double beta2 = 0.999, double epsilon = 1e-8)
+    {
+        _parameters = [.. parameters];
+        _m = new float[_parameters.Length][];
+        _v = new float[_parameters.Length][];
+        int longest = 0;
+        for (int i = 0; i < _parameters.Length; i++)
+        {
+            _m[i] = new float[_parameters[i].Value.Length];
+            _v[i] = new float[_parameters[i].Value.Length];
+            longest = Math.Max(longest, _parameters[i].Value.Length);
+        }
+
+        _scratch = new float[longest];
+        LearningRate = learningRate;
+        Beta1 = beta1;
+        Beta2 = beta2;
+        Epsilon = epsilon;
+    }
+
+    /// <summary>Step size (cs231n: learning_rate).</summary>
+    public double LearningRate { get; }
+
+    /// <summary>Decay of the gradient average.</summary>
+    public double Beta1 { get; }
+
+    /// <summary>Decay of the squared-gradient average.</summary>
+    public double Beta2 { get; }
+
+    /// <summary>Added to sqrt(v_hat) so that a zero gradient gives a zero step.</summary>
+    public double Epsilon { get; }
+
+    /// <summary>Updates every parameter from its current gradient.</summary>
+    public void Step()
+    {
+        _step++;
+        float beta1 = (float)Beta1;
+        float beta2 = (float)Beta2;
+        float stepSize = (float)(LearningRate / (1 - Math.Pow(Beta1, _step)));
+        float invSqrtCorrection2 = (float)(1 / Math.Sqrt(1 - Math.Pow(Beta2, _step)));
+        float epsilon = (float)Epsilon;
+        for (int i = 0; i < _parameters.Length; i++)
+        {
+            Span<float> p = _parameters[i].Value;
+            ReadOnlySpan<float> g = _parameters[i].Gradient;
+            Span<float> m = _m[i];
+            Span<float> v = _v[i];
+            Span<float> t = _scratch.AsSpan(0, p.Length);
+
+            TensorPrimitives.Multiply(m, beta1, m);                      // m = beta1 * m
+            TensorPrimitives.MultiplyAdd(g, 1 - beta1, m, m);            //   + (1 - beta1) * g
+            TensorPrimitives.Multiply(g, g, t);                          // t = g^2
+            TensorPrimitives.Multiply(v, beta2, v);                      // v = beta2 * v
+            TensorPrimitives.MultiplyAdd(t, 1 - beta2, v, v);            //   + (1 - beta2) * g^2
+            TensorPrimitives.Sqrt(v, t);                                 // t = sqrt(v_hat) + eps
+            TensorPrimitives.Multiply(t, invSqrtCorrection2, t);
+            TensorPrimitives.Add(t, epsilon, t);
+            TensorPrimitives.Divide(m, t, t);                            // t = m / (sqrt(v_hat) + eps)
+            TensorPrimitives.MultiplyAdd(t, -stepSize, p, p);            // p -= lr * m_hat / (...)
+        }
+    }
+}

@@ -1,0 +1,161 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Reflection;
+using ScottPlot;
+
+namespace FashionMnistBatchNorm;
+
+/// <summary>The PNG figures, drawn with ScottPlot 5.</summary>
+internal static class Plots
+{
+    private const int Width = 800;
+    private const int Height = 500;
+
+    /// <summary>"ScottPlot" and its version, for the output.</summary>
+    public static string LibraryName { get; } =
+        "ScottPlot " + (typeof(Plot).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0]
+            ?? typeof(Plot).Assembly.GetName().Version?.ToString() ?? "5");
+
+    /// <summary>Writes every figure into <paramref name="directory"/> and returns the file paths.</summary>
+    public static IReadOnlyList<string> WriteAll(string directory, ExperimentResults results)
+    {
+        return
+        [
+            Loss(Path.Combine(directory, "loss.png"), results.Main),
+            Accuracy(Path.Combine(directory, "accuracy.png"), results.Main),
+            WeightScale(Path.Combine(directory, "weight-scale.png"), results),
+            BatchSize(Path.Combine(directory, "batch-size.png"), results.BatchSize),
+        ];
+    }
+
+    /// <summary>Training loss per iteration (moving average over a tenth of an epoch), against epochs.</summary>
+    private static string Loss(string path, RunResult[] runs)
+    {
+        var plot = new Plot();
+        for (int i = 0; i < runs.Length; i++)
+        {
+            RunResult run = runs[i];
+            int perEpoch = run.IterationLoss.Count / run.Spec.Epochs;
+            double[] smoothed = MovingAverage(run.IterationLoss, Math.Max(1, perEpoch / 10));
+            double[] epochs = Enumerable.Range(1, smoothed.Length).Select(k => (double)k / perEpoch).ToArray();
+            var line = plot.Add.ScatterLine(epochs, smoothed, Color(run.Spec.Norm));
+            line.LegendText = run.Spec.Label;
+            line.LineWidth = 2;
+        }
+
+        Decorate(plot, "Training loss, 5 hidden layers of 100", "epoch", "softmax cross-entropy (moving average)");
+        double highest = runs.Max(r => r.IterationLoss.Where(double.IsFinite).DefaultIfEmpty(2.5).Max());
+        plot.Axes.SetLimitsY(0, 1.05 * Math.Min(3, highest));
+        plot.ShowLegend(Alignment.UpperRight);
+        return Save(plot, path);
+    }
+
+    /// <summary>Training (dashed) and validation (solid) accuracy per epoch.</summary>
+    private static string Accuracy(string path, RunResult[] runs)
+    {
+        var plot = new Plot();
+        foreach (RunResult run in runs)
+        {
+            double[] epochs = Enumerable.Range(1, run.Spec.Epochs).Select(e => (double)e).ToArray();
+            var validation = plot.Add.Scatter(epochs, Percent(run.EpochValidationAccuracy), Color(run.Spec.Norm));
+            validation.LegendText = run.Spec.Label + ", validation";
+            validation.LineWidth = 2;
+            var train = plot.Add.Scatter(epochs, Percent(run.EpochTrainAccuracy), Color(run.Spec.Norm));
+            train.LegendText = run.Spec.Label + ", training";
+            train.LinePattern = LinePattern.Dashed;
+            train.MarkerSize = 0;
+        }
+
+        Decorate(plot, "Accuracy per epoch", "epoch", "accuracy (%)");
+        plot.ShowLegend(Alignment.LowerRight);
+        return Save(plot, path);
+    }
+
+    /// <summary>Best validation accuracy against the weight scale (log axis), with and without batch norm.</summary>
+    private static string WeightScale(string path, ExperimentResults results)
+    {
+        var rows = results.WeightScaleRows().ToArray();
+        double[] logScale = rows.Select(r => Math.Log10(r.Scale)).ToArray();
+        var plot = new Plot();
+        var batchNorm = plot.Add.Scatter(logScale, rows.Select(r => 100 * r.BatchNorm).ToArray(), Color(NormKind.Batch));
+        batchNorm.LegendText = "batch norm";
+        batchNorm.LineWidth = 2;
+        batchNorm.MarkerSize = 8;
+        var noNorm = plot.Add.Scatter(logScale, rows.Select(r => 100 * r.NoNorm).ToArray(), Color(NormKind.None));
+        noNorm.LegendText = "no norm";
+        noNorm.LineWidth = 2;
+        noNorm.MarkerSize = 8;
+        var chance = plot.Add.HorizontalLine(10, 1, Colors.Gray, LinePattern.Dotted);
+        chance.LegendText = "chance (10%)";
+
+        // ScottPlot draws on linear axes: plot log10(scale) and label the decades.
+        double[] decades = Enumerable.Range(-4, 5).Select(d => (double)d).ToArray();
+        plot.Axes.Bottom.SetTicks(decades, decades.Select(d => Format.Scale(Math.Pow(10, d))).ToArray());
+        Decorate(plot, "Best validation accuracy vs weight initialization scale", "weight scale (std of initial weights, log)", "best validation accuracy (%)");
+        plot.Axes.SetLimitsY(0, 100);
+        plot.ShowLegend(Alignment.UpperRight);
+        return Save(plot, path);
+    }
+
+    /// <summary>Validation accuracy per epoch for each batch size and norm.</summary>
+    private static string BatchSize(string path, RunResult[] runs)
+    {
+        var plot = new Plot();
+        LinePattern[] patterns = [LinePattern.Dotted, LinePattern.Dashed, LinePattern.Solid];
+        int[] sizes = runs.Select(r => r.Spec.BatchSize).Distinct().Order().ToArray();
+        foreach (RunResult run in runs)
+        {
+            double[] epochs = Enumerable.Range(1, run.Spec.Epochs).Select(e => (double)e).ToArray();
+            var line = plot.Add.Scatter(epochs, Percent(run.EpochValidationAccuracy), Color(run.Spec.Norm));
+            line.LegendText = $"{run.Spec.Label}, batch {run.Spec.BatchSize}";
+            line.LineWidth = 2;
+            line.LinePattern = patterns[Math.Min(patterns.Length - 1, Array.IndexOf(sizes, run.Spec.BatchSize) + patterns.Length - sizes.Length)];
+        }
+
+        Decorate(plot, "Validation accuracy by batch size", "epoch", "validation accuracy (%)");
+        plot.ShowLegend(Alignment.LowerRight);
+        return Save(plot, path);
+    }
+
+    private static void Decorate(Plot plot, string title, string x, string y)
+    {
+        plot.Title(title + "\nFashion-MNIST, norms generated by NormGen");
+        plot.XLabel(x);
+        plot.YLabel(y);
+    }
+
+    private static string Save(Plot plot, string path)
+    {
+        plot.SavePng(path, Width, Height);
+        return path;
+    }
+
+    private static Color Color(NormKind kind) => kind switch
+    {
+        NormKind.Batch => Colors.C0,
+        NormKind.Layer => Colors.C2,
+        _ => Colors.C1,
+    };
+
+    private static double[] Percent(List<double> fractions) => fractions.Select(f => 100 * f).ToArray();
+
+    private static double[] MovingAverage(List<double> values, int window)
+    {
+        var result = new double[values.Count];
+        double sum = 0;
+        for (int i = 0; i < values.Count; i++)
+        {
+            sum += values[i];
+            if (i >= window)
+            {
+                sum -= values[i - window];
+            }
+
+            result[i] = sum / Math.Min(i + 1, window);
+        }
+
+        return result;
+    }
+}

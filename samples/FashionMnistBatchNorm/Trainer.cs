@@ -1,0 +1,194 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using NormGen;
+
+namespace FashionMnistBatchNorm;
+
+/// <summary>Which normalization the hidden layers use.</summary>
+internal enum NormKind
+{
+    /// <summary>No normalization: affine - ReLU.</summary>
+    None,
+
+    /// <summary>Generated <c>[BatchNorm(Features = 100)]</c> layers.</summary>
+    Batch,
+
+    /// <summary>Generated <c>[LayerNorm(Features = 100)]</c> layers.</summary>
+    Layer,
+}
+
+/// <summary>One training run.</summary>
+/// <param name="Experiment">Experiment it belongs to (main, weight-scale, batch-size).</param>
+/// <param name="Norm">Normalization of the hidden layers.</param>
+/// <param name="BatchSize">Training batch size.</param>
+/// <param name="WeightScale">Standard deviation of the initial weights.</param>
+/// <param name="Epochs">Passes over the training set.</param>
+/// <param name="TrainCount">Training images used (the first ones of the training set).</param>
+/// <param name="Seed">Seed of the initial weights and the shuffles; runs that are compared share it.</param>
+internal sealed record RunSpec(string Experiment, NormKind Norm, int BatchSize, double WeightScale, int Epochs, int TrainCount, int Seed)
+{
+    /// <summary>Short label for tables and legends, e.g. "batch norm, batch 50".</summary>
+    public string Label => Norm switch
+    {
+        NormKind.Batch => "batch norm",
+        NormKind.Layer => "layer norm",
+        _ => "no norm",
+    };
+}
+
+/// <summary>What a run measured.</summary>
+internal sealed class RunResult
+{
+    /// <summary>The run's settings.</summary>
+    public required RunSpec Spec { get; init; }
+
+    /// <summary>Mean training loss of each iteration.</summary>
+    public List<double> IterationLoss { get; } = [];
+
+    /// <summary>Mean training loss over each epoch.</summary>
+    public List<double> EpochLoss { get; } = [];
+
+    /// <summary>Training accuracy of each epoch, measured on the training batches as they were trained (training mode).</summary>
+    public List<double> EpochTrainAccuracy { get; } = [];
+
+    /// <summary>Validation accuracy after each epoch, in inference mode (running statistics).</summary>
+    public List<double> EpochValidationAccuracy { get; } = [];
+
+    /// <summary>Best of <see cref="EpochValidationAccuracy"/>.</summary>
+    public double BestValidationAccuracy { get; set; }
+
+    /// <summary>Validation accuracy after the last epoch with the exponential running statistics.</summary>
+    public double FinalValidationAccuracy { get; set; }
+
+    /// <summary>Final validation accuracy after recalibrating the running statistics exactly over the training set (batch norm only).</summary>
+    public double? RecalibratedValidationAccuracy { get; set; }
+
+    /// <summary>Wall time of the run.</summary>
+    public double Seconds { get; set; }
+}
+
+/// <summary>Trains one network per <see cref="RunSpec"/>: Adam, shuffled mini-batches, validation after each epoch.</summary>
+internal sealed class Trainer
+{
+    /// <summary>Hidden layer widths (cs231n: five layers of 100).</summary>
+    public static readonly int[] HiddenLayers = [100, 100, 100, 100, 100];
+
+    /// <summary>Adam learning rate.</summary>
+    public const double LearningRate = 1e-3;
+
+    /// <summary>Validation is run in chunks of this many images.</summary>
+    private const int EvaluationChunk = 500;
+
+    private readonly FashionMnist _data;
+    private readonly IProgressReporter _progress;
+
+    /// <summary>Creates a trainer over the given data, reporting through <paramref name="progress"/>.</summary>
+    public Trainer(FashionMnist data, IProgressReporter progress)
+    {
+        _data = data;
+        _progress = progress;
+    }
+
+    /// <summary>Creates the five generated norm layers of a kind (null for none).</summary>
+    public static INormalizationLayer<float>[]? CreateNorms(NormKind kind) => kind switch
+    {
+        NormKind.Batch => [new Hidden1Norm(), new Hidden2Norm(), new Hidden3Norm(), new Hidden4Norm(), new Hidden5Norm()],
+        NormKind.Layer => [new Hidden1LayerNorm(), new Hidden2LayerNorm(), new Hidden3LayerNorm(), new Hidden4LayerNorm(), new Hidden5LayerNorm()],
+        _ => null,
+    };
+
+    /// <summary>Trains and evaluates one network.</summary>
+    public RunResult Run(RunSpec spec)
+    {
+        var clock = Stopwatch.StartNew();
+        var random = new Random(spec.Seed);
+        Dataset train = _data.Train.Take(spec.TrainCount);
+        Dataset validation = _data.Validation;
+        INormalizationLayer<float>[]? norms = CreateNorms(spec.Norm);
+        var network = new Network(
+            train.Features, HiddenLayers, FashionMnist.ClassNames.Length, norms, spec.WeightScale,
+            Math.Max(spec.BatchSize, EvaluationChunk), random);
+        var adam = new Adam(network.Parameters(), LearningRate);
+        var result = new RunResult { Spec = spec };
+
+        // Incomplete last batches are dropped: training batch norm needs a full batch (and never a batch of 1).
+        int batchesPerEpoch = train.Count / spec.BatchSize;
+        int[] order = new int[train.Count];
+        for (int i = 0; i < order.Length; i++)
+        {
+            order[i] = i;
+        }
+
+        float[] batchImages = new float[spec.BatchSize * train.Features];
+        byte[] batchLabels = new byte[spec.BatchSize];
+        _progress.StartRun(spec, batchesPerEpoch);
+        for (int epoch = 0; epoch < spec.Epochs; epoch++)
+        {
+            random.Shuffle(order);
+            double lossSum = 0;
+            int correct = 0;
+            for (int b = 0; b < batchesPerEpoch; b++)
+            {
+                for (int k = 0; k < spec.BatchSize; k++)
+                {
+                    int index = order[(b * spec.BatchSize) + k];
+                    train.Images.AsSpan(index * train.Features, train.Features).CopyTo(batchImages.AsSpan(k * train.Features));
+                    batchLabels[k] = train.Labels[index];
+                }
+
+                var (loss, batchCorrect) = network.TrainStep(batchImages, batchLabels);
+                adam.Step();
+                result.IterationLoss.Add(loss);
+                lossSum += loss;
+                correct += batchCorrect;
+                _progress.Iteration(epoch, b + 1, lossSum / (b + 1), (double)correct / ((b + 1) * spec.BatchSize));
+            }
+
+            double validationAccuracy = network.Accuracy(validation);
+            result.EpochLoss.Add(lossSum / batchesPerEpoch);
+            result.EpochTrainAccuracy.Add((double)correct / (batchesPerEpoch * spec.BatchSize));
+            result.EpochValidationAccuracy.Add(validationAccuracy);
+            _progress.EndEpoch(epoch, result.EpochLoss[^1], validationAccuracy);
+        }
+
+        result.FinalValidationAccuracy = result.EpochValidationAccuracy[^1];
+        result.BestValidationAccuracy = Max(result.EpochValidationAccuracy);
+        if (spec.Norm == NormKind.Batch && norms is not null)
+        {
+            result.RecalibratedValidationAccuracy = Recalibrate(network, norms, train, spec.BatchSize);
+        }
+
+        result.Seconds = clock.Elapsed.TotalSeconds;
+        _progress.EndRun(result);
+        return result;
+    }
+
+    /// <summary>
+    /// Replaces the exponential running statistics by exact statistics over the whole training set,
+    /// then returns the validation accuracy. The exponential averages weight the last ~10 batches of a
+    /// still-changing network; exact collection gives every batch the same weight at the final weights.
+    /// </summary>
+    private double? Recalibrate(Network network, INormalizationLayer<float>[] norms, Dataset train, int batchSize)
+    {
+        // TODO(exact collection): call BeginCollect() on each batch-norm layer, run training-mode Forward
+        // over the training set in batches of batchSize, call EndCollect(), then measure validation
+        // accuracy. The generated layers do not have BeginCollect/EndCollect yet.
+        _ = network;
+        _ = norms;
+        _ = train;
+        _ = batchSize;
+        return null;
+    }
+
+    private static double Max(List<double> values)
+    {
+        double best = double.NegativeInfinity;
+        foreach (double v in values)
+        {
+            best = Math.Max(best, v);
+        }
+
+        return best;
+    }
+}

@@ -1,0 +1,213 @@
+using System;
+using System.Buffers.Binary;
+using System.IO;
+using System.Linq;
+using System.Text.Json;
+using FashionMnistBatchNorm;
+using Xunit;
+
+namespace NormGen.Samples.Tests;
+
+/// <summary>Runs the Fashion-MNIST sample once with --quick (in this process) and checks its outputs.</summary>
+public sealed class QuickRunFixture : IDisposable
+{
+    public QuickRunFixture()
+    {
+        OutputDirectory = Path.Combine(Path.GetTempPath(), "normgen-sample-" + Guid.NewGuid().ToString("N"));
+        var console = new StringWriter();
+        ExitCode = Program.Run(["--quick", "--out", OutputDirectory], console, interactive: false);
+        Console = console.ToString();
+        string json = Path.Combine(OutputDirectory, "results.json");
+        Results = File.Exists(json) ? JsonDocument.Parse(File.ReadAllText(json)) : null;
+    }
+
+    public string OutputDirectory { get; }
+
+    public int ExitCode { get; }
+
+    public string Console { get; }
+
+    public JsonDocument? Results { get; }
+
+    public void Dispose()
+    {
+        Results?.Dispose();
+        if (Directory.Exists(OutputDirectory))
+        {
+            Directory.Delete(OutputDirectory, recursive: true);
+        }
+    }
+}
+
+public sealed class FashionMnistSampleTests : IClassFixture<QuickRunFixture>
+{
+    private readonly QuickRunFixture _run;
+
+    public FashionMnistSampleTests(QuickRunFixture run) => _run = run;
+
+    [Fact]
+    public void QuickRunCompletesAndWritesItsFiles()
+    {
+        Assert.True(_run.ExitCode == 0, "exit code " + _run.ExitCode + ":\n" + _run.Console);
+        Assert.NotNull(_run.Results);
+        Assert.True(File.Exists(Path.Combine(_run.OutputDirectory, "results.md")));
+        Assert.Contains("Weight-scale experiment", _run.Console, StringComparison.Ordinal);
+        Assert.Contains("ScottPlot 5", _run.Console, StringComparison.Ordinal);
+        JsonElement root = _run.Results!.RootElement;
+        Assert.Equal(5000, root.GetProperty("trainImages").GetInt32());
+        Assert.Equal(1000, root.GetProperty("validationImages").GetInt32());
+        Assert.All(root.GetProperty("runs").EnumerateArray(), r => Assert.Equal(r.GetProperty("epochs").GetInt32(), r.GetProperty("epochValidationAccuracy").GetArrayLength()));
+    }
+
+    [Fact]
+    public void BatchNormTrainsAtWeightScaleOneThousandthWherePlainNetCannot()
+    {
+        JsonElement row = _run.Results!.RootElement.GetProperty("weightScale").EnumerateArray()
+            .Single(r => Math.Abs(r.GetProperty("scale").GetDouble() - 1e-3) < 1e-12);
+        double batchNorm = row.GetProperty("batchNormBestValidationAccuracy").GetDouble();
+        double plain = row.GetProperty("noNormBestValidationAccuracy").GetDouble();
+
+        // The plain net's signal vanishes through 5 layers of N(0, 1e-6) weights: it stays near chance (10%).
+        Assert.True(plain < 0.2, $"plain net at 1e-3: {plain:P1}");
+        Assert.True(batchNorm > plain + 0.3, $"batch norm {batchNorm:P1} vs plain {plain:P1} at weight scale 1e-3");
+    }
+
+    [Fact]
+    public void MainExperimentBatchNormLearnsFasterThanPlainNet()
+    {
+        var main = _run.Results!.RootElement.GetProperty("runs").EnumerateArray()
+            .Where(r => r.GetProperty("experiment").GetString() == "main")
+            .ToDictionary(r => r.GetProperty("norm").GetString()!, r => r.GetProperty("epochLoss")[0].GetDouble());
+
+        Assert.True(main["batch"] < main["none"], $"first-epoch loss: batch norm {main["batch"]}, plain {main["none"]}");
+    }
+
+    [Fact]
+    public void PlotsAreValidPngImages()
+    {
+        string[] plots = _run.Results!.RootElement.GetProperty("plots").EnumerateArray().Select(p => p.GetString()!).ToArray();
+        Assert.Equal(["loss.png", "accuracy.png", "weight-scale.png", "batch-size.png"], plots);
+        foreach (string name in plots)
+        {
+            byte[] png = File.ReadAllBytes(Path.Combine(_run.OutputDirectory, name));
+            byte[] signature = [0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A];
+            Assert.True(png.Length > 1000, $"{name}: {png.Length} bytes");
+            Assert.Equal(signature, png[..8]);
+
+            // The first chunk is IHDR: length 13, type, then big-endian width and height.
+            Assert.Equal(13, BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(8)));
+            Assert.Equal("IHDR", System.Text.Encoding.ASCII.GetString(png, 12, 4));
+            Assert.True(BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(16)) > 0, name + ": width");
+            Assert.True(BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(20)) > 0, name + ": height");
+        }
+    }
+}
+
+/// <summary>Smaller checks that do not need the full quick run.</summary>
+public sealed class FashionMnistSampleUnitTests
+{
+    [Fact]
+    public void SameSeedGivesTheSameNumbers()
+    {
+        FashionMnist data = FashionMnist.Load(null);
+        var spec = new RunSpec("test", NormKind.Batch, 25, 2e-2, 1, 500, 7);
+
+        RunResult first = new Trainer(data, new ProgressReporter(TextWriter.Null, false)).Run(spec);
+        RunResult second = new Trainer(data, new ProgressReporter(TextWriter.Null, false)).Run(spec);
+        RunResult otherSeed = new Trainer(data, new ProgressReporter(TextWriter.Null, false)).Run(spec with { Seed = 8 });
+
+        Assert.Equal(first.IterationLoss, second.IterationLoss);
+        Assert.Equal(first.EpochValidationAccuracy, second.EpochValidationAccuracy);
+        Assert.NotEqual(first.IterationLoss, otherSeed.IterationLoss);
+    }
+
+    [Fact]
+    public void BadArgumentsGiveExitCodeTwoAndUsage()
+    {
+        var output = new StringWriter();
+
+        int exit = Program.Run(["--epochs", "zero"], output, interactive: false);
+
+        Assert.Equal(2, exit);
+        Assert.Contains("--epochs needs an integer; got 'zero'", output.ToString(), StringComparison.Ordinal);
+        Assert.Contains("Usage:", output.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void MissingDataDirectoryIsReported()
+    {
+        var output = new StringWriter();
+        string missing = Path.Combine(Path.GetTempPath(), "normgen-no-such-dir-" + Guid.NewGuid().ToString("N"));
+
+        int exit = Program.Run(["--data", missing], output, interactive: false);
+
+        Assert.Equal(1, exit);
+        Assert.Contains(missing, output.ToString(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(1e-4, "1e-4")]
+    [InlineData(3.1622776601683795e-4, "3.2e-4")]
+    [InlineData(2e-2, "2e-2")]
+    [InlineData(1.0, "1")]
+    [InlineData(0.31622776601683794, "3.2e-1")]
+    public void WeightScalesPrintShort(double scale, string expected) => Assert.Equal(expected, Format.Scale(scale));
+
+    [Fact]
+    public void LinearBackwardMatchesFiniteDifferences()
+    {
+        // The sample's own layers (not generated) get the same kind of check as the norms.
+        var random = new Random(3);
+        var layer = new Linear(7, 4, 0.5, random);
+        const int batch = 3;
+        float[] x = Enumerable.Range(0, batch * 7).Select(_ => (float)Gaussian.Next(random)).ToArray();
+        float[] dy = Enumerable.Range(0, batch * 4).Select(_ => (float)Gaussian.Next(random)).ToArray();
+        float[] y = new float[batch * 4];
+        float[] dx = new float[x.Length];
+        layer.Backward(x, dy, dx, batch);
+
+        double Objective()
+        {
+            layer.Forward(x, y, batch);
+            double sum = 0;
+            for (int i = 0; i < y.Length; i++)
+            {
+                sum += y[i] * dy[i];
+            }
+
+            return sum;
+        }
+
+        const float h = 1e-2f; // float precision: large step; the objective is linear, so this is exact up to rounding
+        for (int i = 0; i < x.Length; i++)
+        {
+            float saved = x[i];
+            x[i] = saved + h;
+            double plus = Objective();
+            x[i] = saved - h;
+            double minus = Objective();
+            x[i] = saved;
+            Assert.Equal((plus - minus) / (2 * h), dx[i], 2e-3);
+        }
+
+        for (int i = 0; i < layer.Weight.Length; i++)
+        {
+            float saved = layer.Weight[i];
+            layer.Weight[i] = saved + h;
+            double plus = Objective();
+            layer.Weight[i] = saved - h;
+            double minus = Objective();
+            layer.Weight[i] = saved;
+            Assert.Equal((plus - minus) / (2 * h), layer.WeightGrad[i], 2e-3);
+        }
+
+        Assert.Equal(Enumerable.Range(0, 4).Select(o => dy[o] + dy[4 + o] + dy[8 + o]), layer.BiasGrad.Select(v => (float)v), new FloatTolerance(1e-5f));
+    }
+
+    private sealed class FloatTolerance(float tolerance) : System.Collections.Generic.IEqualityComparer<float>
+    {
+        public bool Equals(float a, float b) => Math.Abs(a - b) <= tolerance;
+
+        public int GetHashCode(float value) => 0;
+    }
+}
