@@ -1,8 +1,10 @@
+using System;
 using BenchmarkDotNet.Columns;
 using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Diagnosers;
 using BenchmarkDotNet.Exporters.Json;
 using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Order;
 using Perfolizer.Horology;
 
 namespace NormGen.Benchmarks;
@@ -26,9 +28,11 @@ public sealed class BenchmarkConfig : ManualConfig
             .WithIterationTime(TimeInterval.FromMilliseconds(100))
             .WithIterationCount(10)
             .WithMaxWarmupCount(15));
+        // The out-of-process build recompiles the generator; on a shared, busy machine it can exceed the 2-minute default.
+        WithBuildTimeout(TimeSpan.FromMinutes(15));
         AddDiagnoser(MemoryDiagnoser.Default);
         AddColumn(StatisticColumn.Median, StatisticColumn.Min);
         AddExporter(JsonExporter.Brief);
-        WithOrderer(new BenchmarkDotNet.Order.DefaultOrderer(BenchmarkDotNet.Order.SummaryOrderPolicy.Declared, BenchmarkDotNet.Order.MethodOrderPolicy.Declared));
+        WithOrderer(new DefaultOrderer(SummaryOrderPolicy.Declared, MethodOrderPolicy.Declared));
     }
 }

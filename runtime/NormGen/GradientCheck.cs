@@ -12,6 +12,19 @@ public readonly record struct LayerGradientErrors(double Dx, double DGamma, doub
     public double Max => Math.Max(Dx, Math.Max(DGamma, DBeta));
 }
 
+/// <summary>Which central difference a numerical gradient uses.</summary>
+public enum FiniteDifference
+{
+    /// <summary><c>(f(x + h) - f(x - h)) / 2h</c>: error O(h^2), the cs231n scheme. Good with h near 1e-5.</summary>
+    Central = 0,
+
+    /// <summary>
+    /// <c>(-f(x + 2h) + 8 f(x + h) - 8 f(x - h) + f(x - 2h)) / 12h</c>: error O(h^4), so a larger h (near 1e-3) keeps
+    /// rounding error small too; about 100x more accurate for smooth functions, at twice the evaluations.
+    /// </summary>
+    FourthOrder = 1,
+}
+
 /// <summary>
 /// Numerical gradient checks in the spirit of cs231n: central differences of a scalar function or
 /// of an array function against an upstream gradient, and the relative error
@@ -19,15 +32,18 @@ public readonly record struct LayerGradientErrors(double Dx, double DGamma, doub
 /// </summary>
 public static class GradientCheck
 {
-    /// <summary>Default finite-difference step.</summary>
+    /// <summary>Default finite-difference step for <see cref="FiniteDifference.Central"/>.</summary>
     public const double DefaultStep = 1e-5;
 
+    /// <summary>Default finite-difference step for <see cref="FiniteDifference.FourthOrder"/>.</summary>
+    public const double DefaultFourthOrderStep = 1e-3;
+
     /// <summary>
-    /// Central-difference gradient of scalar <paramref name="f"/> at <paramref name="x"/>:
-    /// <c>(f(x + h e_i) - f(x - h e_i)) / 2h</c> for each i. <paramref name="x"/> is restored after each probe.
+    /// Central-difference gradient of scalar <paramref name="f"/> at <paramref name="x"/>, one coordinate at a time:
+    /// <c>(f(x + h e_i) - f(x - h e_i)) / 2h</c>, or the fourth-order stencil. <paramref name="x"/> is restored after each probe.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="h"/> is not positive and finite.</exception>
-    public static double[] NumericalGradient(Func<double[], double> f, double[] x, double h = DefaultStep)
+    public static double[] NumericalGradient(Func<double[], double> f, double[] x, double h = DefaultStep, FiniteDifference scheme = FiniteDifference.Central)
     {
         ArgumentNullException.ThrowIfNull(f);
         ArgumentNullException.ThrowIfNull(x);
@@ -36,12 +52,16 @@ public static class GradientCheck
         for (int i = 0; i < x.Length; i++)
         {
             double saved = x[i];
-            x[i] = saved + h;
-            double plus = f(x);
-            x[i] = saved - h;
-            double minus = f(x);
+            double At(double offset)
+            {
+                x[i] = saved + offset;
+                return f(x);
+            }
+
+            gradient[i] = scheme == FiniteDifference.FourthOrder
+                ? (-At(2 * h) + 8 * At(h) - 8 * At(-h) + At(-2 * h)) / (12 * h)
+                : (At(h) - At(-h)) / (2 * h);
             x[i] = saved;
-            gradient[i] = (plus - minus) / (2 * h);
         }
 
         return gradient;
@@ -52,7 +72,7 @@ public static class GradientCheck
     /// where <paramref name="f"/> writes its output into the second array (length of <paramref name="upstream"/>).
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="h"/> is not positive and finite.</exception>
-    public static double[] NumericalGradient(Action<double[], double[]> f, double[] x, double[] upstream, double h = DefaultStep)
+    public static double[] NumericalGradient(Action<double[], double[]> f, double[] x, double[] upstream, double h = DefaultStep, FiniteDifference scheme = FiniteDifference.Central)
     {
         ArgumentNullException.ThrowIfNull(f);
         ArgumentNullException.ThrowIfNull(upstream);
@@ -64,7 +84,8 @@ public static class GradientCheck
                 return Dot(output, upstream);
             },
             x,
-            h);
+            h,
+            scheme);
     }
 
     /// <summary>
@@ -90,16 +111,21 @@ public static class GradientCheck
 
     /// <summary>
     /// Checks a layer's Backward against finite differences of <c>sum(Forward(x) * dy)</c> with respect to
-    /// x, Gamma and Beta, in training mode. Runs Forward about 2 * (x.Length + 2 * Gamma.Length) times,
-    /// which also updates any running statistics; Gamma, Beta and x are left as they were.
+    /// x, Gamma and Beta, in training mode, with the fourth-order stencil by default (h = 1e-3), whose own error is far
+    /// below the 1e-8 (dx) and 1e-10 (parameters) relative errors a correct double-precision layer reaches. Runs Forward
+    /// about 4 * (x.Length + 2 * Gamma.Length) times, which also updates any running statistics; Gamma, Beta and x are
+    /// left as they were.
     /// </summary>
     /// <param name="layer">A double-precision layer; left in training mode.</param>
     /// <param name="x">Input of length batch * SampleLength.</param>
     /// <param name="dy">Upstream gradient, same length as x.</param>
-    /// <param name="h">Finite-difference step.</param>
+    /// <param name="h">Finite-difference step; null picks the scheme's default.</param>
+    /// <param name="scheme">The finite-difference stencil.</param>
     /// <exception cref="ArgumentException">Lengths do not match the layer.</exception>
-    public static LayerGradientErrors CheckLayer(INormalizationLayer<double> layer, double[] x, double[] dy, double h = DefaultStep)
+    public static LayerGradientErrors CheckLayer(
+        INormalizationLayer<double> layer, double[] x, double[] dy, double? h = null, FiniteDifference scheme = FiniteDifference.FourthOrder)
     {
+        double step = h ?? (scheme == FiniteDifference.FourthOrder ? DefaultFourthOrderStep : DefaultStep);
         ArgumentNullException.ThrowIfNull(layer);
         ArgumentNullException.ThrowIfNull(x);
         ArgumentNullException.ThrowIfNull(dy);
@@ -122,9 +148,9 @@ public static class GradientCheck
             return Dot(y, dy);
         }
 
-        double dxError = RelativeError(dx, NumericalGradient(Loss, x, h));
-        double gammaError = RelativeError(gammaGrad, NumericalGradient(Loss, layer.Gamma, h));
-        double betaError = RelativeError(betaGrad, NumericalGradient(Loss, layer.Beta, h));
+        double dxError = RelativeError(dx, NumericalGradient(Loss, x, step, scheme));
+        double gammaError = RelativeError(gammaGrad, NumericalGradient(Loss, layer.Gamma, step, scheme));
+        double betaError = RelativeError(betaGrad, NumericalGradient(Loss, layer.Beta, step, scheme));
         return new LayerGradientErrors(dxError, gammaError, betaError);
     }
 

@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.Numerics.Tensors;
 
 namespace FashionMnistBatchNorm;
 
@@ -12,14 +11,14 @@ internal readonly record struct Parameter(float[] Value, float[] Gradient);
 /// <summary>
 /// Adam (Kingma and Ba), written as cs231n's <c>adam</c>: m and v are exponential averages of the gradient and
 /// its square, bias-corrected by 1 - beta^t, and <c>p -= lr * m_hat / (sqrt(v_hat) + eps)</c>.
-/// Each line is one TensorPrimitives pass over the parameter.
+/// The update is one fused SIMD pass per parameter (<see cref="Kernels.AdamUpdate"/>): with batches of 5 it runs
+/// 1,000 times an epoch over 120,000 weights, so separate passes per term would cost more than the layers.
 /// </summary>
 internal sealed class Adam
 {
     private readonly Parameter[] _parameters;
     private readonly float[][] _m;
     private readonly float[][] _v;
-    private readonly float[] _scratch;
     private int _step;
 
     /// <summary>Creates the optimizer state (zeros) for the given parameters.</summary>
@@ -28,15 +27,12 @@ internal sealed class Adam
         _parameters = [.. parameters];
         _m = new float[_parameters.Length][];
         _v = new float[_parameters.Length][];
-        int longest = 0;
         for (int i = 0; i < _parameters.Length; i++)
         {
             _m[i] = new float[_parameters[i].Value.Length];
             _v[i] = new float[_parameters[i].Value.Length];
-            longest = Math.Max(longest, _parameters[i].Value.Length);
         }
 
-        _scratch = new float[longest];
         LearningRate = learningRate;
         Beta1 = beta1;
         Beta2 = beta2;
@@ -66,22 +62,9 @@ internal sealed class Adam
         float epsilon = (float)Epsilon;
         for (int i = 0; i < _parameters.Length; i++)
         {
-            Span<float> p = _parameters[i].Value;
-            ReadOnlySpan<float> g = _parameters[i].Gradient;
-            Span<float> m = _m[i];
-            Span<float> v = _v[i];
-            Span<float> t = _scratch.AsSpan(0, p.Length);
-
-            TensorPrimitives.Multiply(m, beta1, m);                      // m = beta1 * m
-            TensorPrimitives.MultiplyAdd(g, 1 - beta1, m, m);            //   + (1 - beta1) * g
-            TensorPrimitives.Multiply(g, g, t);                          // t = g^2
-            TensorPrimitives.Multiply(v, beta2, v);                      // v = beta2 * v
-            TensorPrimitives.MultiplyAdd(t, 1 - beta2, v, v);            //   + (1 - beta2) * g^2
-            TensorPrimitives.Sqrt(v, t);                                 // t = sqrt(v_hat) + eps
-            TensorPrimitives.Multiply(t, invSqrtCorrection2, t);
-            TensorPrimitives.Add(t, epsilon, t);
-            TensorPrimitives.Divide(m, t, t);                            // t = m / (sqrt(v_hat) + eps)
-            TensorPrimitives.MultiplyAdd(t, -stepSize, p, p);            // p -= lr * m_hat / (...)
+            Kernels.AdamUpdate(
+                _parameters[i].Value, _parameters[i].Gradient, _m[i], _v[i],
+                beta1, beta2, stepSize, invSqrtCorrection2, epsilon);
         }
     }
 }

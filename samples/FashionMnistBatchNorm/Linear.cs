@@ -46,13 +46,30 @@ internal sealed class Linear
     /// <summary>y[n, o] = dot(x[n, :], W[o, :]) + b[o].</summary>
     public void Forward(ReadOnlySpan<float> x, Span<float> y, int batch)
     {
-        for (int n = 0; n < batch; n++)
+        int n = 0;
+        for (; n + 4 <= batch; n += 4)
         {
-            ReadOnlySpan<float> xRow = x.Slice(n * Inputs, Inputs);
-            Span<float> yRow = y.Slice(n * Outputs, Outputs);
+            // Four samples share each pass over a weight row: a quarter of the memory traffic of four Dot calls.
+            ReadOnlySpan<float> x0 = x.Slice(n * Inputs, Inputs);
+            ReadOnlySpan<float> x1 = x.Slice((n + 1) * Inputs, Inputs);
+            ReadOnlySpan<float> x2 = x.Slice((n + 2) * Inputs, Inputs);
+            ReadOnlySpan<float> x3 = x.Slice((n + 3) * Inputs, Inputs);
             for (int o = 0; o < Outputs; o++)
             {
-                yRow[o] = TensorPrimitives.Dot(xRow, Weight.AsSpan(o * Inputs, Inputs)) + Bias[o];
+                var (d0, d1, d2, d3) = Kernels.Dot4(Weight.AsSpan(o * Inputs, Inputs), x0, x1, x2, x3);
+                y[(n * Outputs) + o] = d0 + Bias[o];
+                y[((n + 1) * Outputs) + o] = d1 + Bias[o];
+                y[((n + 2) * Outputs) + o] = d2 + Bias[o];
+                y[((n + 3) * Outputs) + o] = d3 + Bias[o];
+            }
+        }
+
+        for (; n < batch; n++)
+        {
+            ReadOnlySpan<float> xRow = x.Slice(n * Inputs, Inputs);
+            for (int o = 0; o < Outputs; o++)
+            {
+                y[(n * Outputs) + o] = TensorPrimitives.Dot(xRow, Weight.AsSpan(o * Inputs, Inputs)) + Bias[o];
             }
         }
     }
@@ -62,22 +79,31 @@ internal sealed class Linear
     /// </summary>
     public void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx, int batch)
     {
-        Array.Clear(WeightGrad);
         Array.Clear(BiasGrad);
         for (int n = 0; n < batch; n++)
         {
-            ReadOnlySpan<float> xRow = x.Slice(n * Inputs, Inputs);
-            ReadOnlySpan<float> dyRow = dy.Slice(n * Outputs, Outputs);
-            TensorPrimitives.Add(BiasGrad, dyRow, BiasGrad);
-            for (int o = 0; o < Outputs; o++)
+            TensorPrimitives.Add(BiasGrad, dy.Slice(n * Outputs, Outputs), BiasGrad);
+        }
+
+        // dW[o, :] = sum over n of dy[n, o] * x[n, :], four samples per pass over the row.
+        Array.Clear(WeightGrad);
+        for (int o = 0; o < Outputs; o++)
+        {
+            Span<float> gradRow = WeightGrad.AsSpan(o * Inputs, Inputs);
+            int n = 0;
+            for (; n + 4 <= batch; n += 4)
             {
-                float g = dyRow[o];
-                if (g != 0f)
-                {
-                    // Row o of dW accumulates g * x[n, :]; ReLU makes many g exactly zero.
-                    Span<float> gradRow = WeightGrad.AsSpan(o * Inputs, Inputs);
-                    TensorPrimitives.MultiplyAdd(xRow, g, gradRow, gradRow);
-                }
+                Kernels.MultiplyAdd4(
+                    gradRow,
+                    dy[(n * Outputs) + o], x.Slice(n * Inputs, Inputs),
+                    dy[((n + 1) * Outputs) + o], x.Slice((n + 1) * Inputs, Inputs),
+                    dy[((n + 2) * Outputs) + o], x.Slice((n + 2) * Inputs, Inputs),
+                    dy[((n + 3) * Outputs) + o], x.Slice((n + 3) * Inputs, Inputs));
+            }
+
+            for (; n < batch; n++)
+            {
+                TensorPrimitives.MultiplyAdd(x.Slice(n * Inputs, Inputs), dy[(n * Outputs) + o], gradRow, gradRow);
             }
         }
 
@@ -86,18 +112,26 @@ internal sealed class Linear
             return;
         }
 
-        dx.Slice(0, batch * Inputs).Clear();
+        // dx[n, :] = sum over o of dy[n, o] * W[o, :], four weight rows per pass over dx[n, :].
         for (int n = 0; n < batch; n++)
         {
             ReadOnlySpan<float> dyRow = dy.Slice(n * Outputs, Outputs);
             Span<float> dxRow = dx.Slice(n * Inputs, Inputs);
-            for (int o = 0; o < Outputs; o++)
+            dxRow.Clear();
+            int o = 0;
+            for (; o + 4 <= Outputs; o += 4)
             {
-                float g = dyRow[o];
-                if (g != 0f)
-                {
-                    TensorPrimitives.MultiplyAdd(Weight.AsSpan(o * Inputs, Inputs), g, dxRow, dxRow);
-                }
+                Kernels.MultiplyAdd4(
+                    dxRow,
+                    dyRow[o], Weight.AsSpan(o * Inputs, Inputs),
+                    dyRow[o + 1], Weight.AsSpan((o + 1) * Inputs, Inputs),
+                    dyRow[o + 2], Weight.AsSpan((o + 2) * Inputs, Inputs),
+                    dyRow[o + 3], Weight.AsSpan((o + 3) * Inputs, Inputs));
+            }
+
+            for (; o < Outputs; o++)
+            {
+                TensorPrimitives.MultiplyAdd(Weight.AsSpan(o * Inputs, Inputs), dyRow[o], dxRow, dxRow);
             }
         }
     }

@@ -1,4 +1,5 @@
 using System;
+using System.Numerics;
 using System.Numerics.Tensors;
 
 namespace FashionMnistBatchNorm;
@@ -64,7 +65,14 @@ internal static class Relu
     /// <summary>dx = dy where the output y was positive, else 0 (dx may alias dy).</summary>
     public static void Backward(ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx)
     {
-        for (int i = 0; i < y.Length; i++)
+        int i = 0;
+        for (; i <= y.Length - Vector<float>.Count; i += Vector<float>.Count)
+        {
+            Vector<float> positive = Vector.GreaterThan(new Vector<float>(y.Slice(i)), Vector<float>.Zero).As<int, float>();
+            Vector.ConditionalSelect(positive, new Vector<float>(dy.Slice(i)), Vector<float>.Zero).CopyTo(dx.Slice(i));
+        }
+
+        for (; i < y.Length; i++)
         {
             dx[i] = y[i] > 0f ? dy[i] : 0f;
         }

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
 
 namespace NormGen.Generator.Diagnostics;
@@ -74,6 +75,37 @@ internal static class DiagnosticDescriptors
         "NG0013",
         "Sample too large",
         "{0} = {1} elements per sample exceeds the limit of {2}; use a smaller shape");
+
+    public static readonly DiagnosticDescriptor TypeNameCollision = Error(
+        "NG0014",
+        "Type name collides with a generated member",
+        "A [{1}] layer cannot be named '{0}': NormGen generates a member named '{0}' and C# forbids a member named like its type; rename the type");
+
+    public static readonly DiagnosticDescriptor InheritedMemberCollision = Error(
+        "NG0015",
+        "Inherited member collides with a generated member",
+        "'{0}' inherits '{1}' from '{2}', and the '{1}' NormGen generates for [{3}] would hide it; derive from another type or rename the inherited member");
+
+    /// <summary>
+    /// Every descriptor above, for <see cref="NormGenAnalyzer.SupportedDiagnostics"/>. A descriptor missing here
+    /// makes the analyzer throw when reporting it; a test compares this list with the fields by reflection.
+    /// </summary>
+    public static readonly ImmutableArray<DiagnosticDescriptor> All = ImmutableArray.Create(
+        TypeNotPartial,
+        UnsupportedTypeKind,
+        UnsupportedContainingType,
+        ShapeOutOfRange,
+        MissingRequiredArgument,
+        MomentumOutOfRange,
+        EpsilonInvalid,
+        ElementTypeUnsupported,
+        MultipleLayerAttributes,
+        MemberNameCollision,
+        GroupsDoNotDivideChannels,
+        UnknownEnumValue,
+        SampleTooLarge,
+        TypeNameCollision,
+        InheritedMemberCollision);
 
     private static DiagnosticDescriptor Error(string id, string title, string message) =>
         new(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true,

@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System.Collections.Immutable;
 using NormGen.Generator.Diagnostics;
 using NormGen.Generator.Model;
@@ -17,8 +18,26 @@ internal static class BatchNormParser
         {
             "Features", "Spatial", "Momentum", "FeatureCount", "RunningMean", "RunningVariance", "BatchesTracked",
             "ResetRunningStatistics", "BeginCollect", "EndCollect", "IsCollecting", "FoldInto", "Shape",
-        }),
+
+            // Private members: a user member with one of these names would break the generated code just the same.
+            "RowsPerChunk", "ComputeBatchStatistics", "UpdateRunningStatistics", "CollectBatch",
+            "_pivot", "_centeredMean", "_inverseStd", "_scale", "_shift", "_forwardBatch", "_batchM2", "_chunkMean", "_chunkM2",
+            "_sumDy", "_sumDyCentered", "_dyCoefficient", "_xCoefficient", "_bias",
+            "_collectPivot", "_collectMean", "_collectM2", "_collectCount", "_collectBatches",
+        }).AddRange(KernelMembers()),
         Parse);
+
+    /// <summary>The per-width kernels: ChunkMoments, ChunkMoments512, ..., ChunkMomentsScalar (GeneratedMembersTests checks the list).</summary>
+    private static IEnumerable<string> KernelMembers()
+    {
+        foreach (string kernel in new[] { "ChunkMoments", "Normalize", "BackwardSums", "BackwardInput" })
+        {
+            foreach (string width in new[] { "", "512", "256", "128", "Scalar" })
+            {
+                yield return kernel + width;
+            }
+        }
+    }
 
     private static LayerSpec? Parse(AttributeArguments arguments, TargetType target)
     {

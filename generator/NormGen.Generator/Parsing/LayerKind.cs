@@ -44,7 +44,11 @@ internal sealed class LayerKind
 internal static class LayerKinds
 {
     public static readonly ImmutableArray<LayerKind> All = ImmutableArray.Create(
-        BatchNormParser.Kind);
+        BatchNormParser.Kind,
+        LayerNormParser.Kind,
+        RmsNormParser.Kind,
+        GroupNormParser.Kind,
+        InstanceNormParser.Kind);
 
     /// <summary>The kind whose attribute has this metadata name, or null.</summary>
     public static LayerKind? Find(string? metadataName)

@@ -35,7 +35,9 @@ internal static class LayerParser
         var arguments = new AttributeArguments(attribute, kind.AttributeName, type.Name, problems);
 
         // A constructor argument or an argument of the wrong type is already a compiler error: add nothing to it.
-        if (attribute.AttributeConstructor is null || attribute.ConstructorArguments.Length > 0 || arguments.HasBindingErrors)
+        // On a struct, interface, enum or delegate, AttributeUsage(Class) already gives CS0592: one error is enough.
+        if (attribute.AttributeConstructor is null || attribute.ConstructorArguments.Length > 0 || arguments.HasBindingErrors ||
+            type.TypeKind != TypeKind.Class)
         {
             return new ParseResult(null, ImmutableArray<Diagnostic>.Empty);
         }
@@ -94,10 +96,19 @@ internal static class LayerParser
         return name.EndsWith("Attribute", System.StringComparison.Ordinal) ? name.Substring(0, name.Length - "Attribute".Length) : name;
     }
 
-    /// <summary>User-declared members whose names the generator would declare too.</summary>
+    /// <summary>
+    /// Names the generator would declare that are taken already: by the type itself (C# forbids a member named
+    /// like its type), by a user member, or by a visible member of a base type (the generated one would hide it).
+    /// </summary>
     private static void ReportCollisions(LayerKind kind, INamedTypeSymbol type, AttributeArguments arguments)
     {
         var generated = new HashSet<string>(kind.GeneratedMembers);
+        if (generated.Contains(type.Name))
+        {
+            arguments.Report(DiagnosticDescriptors.TypeNameCollision, TargetTypeParser.LocationOfName(type), type.Name, kind.AttributeName);
+            generated.Remove(type.Name);
+        }
+
         foreach (ISymbol member in type.GetMembers())
         {
             if (member.IsImplicitlyDeclared || !generated.Contains(member.Name) || !IsUserWritten(member))
@@ -109,7 +120,49 @@ internal static class LayerParser
             arguments.Report(DiagnosticDescriptors.MemberNameCollision, location, type.Name, member.Name, kind.AttributeName);
             generated.Remove(member.Name);
         }
+
+        ReportInheritedCollisions(kind, type, arguments, generated);
     }
+
+    private static void ReportInheritedCollisions(LayerKind kind, INamedTypeSymbol type, AttributeArguments arguments, HashSet<string> generated)
+    {
+        for (INamedTypeSymbol? baseType = type.BaseType; baseType is { SpecialType: not SpecialType.System_Object }; baseType = baseType.BaseType)
+        {
+            // A base that is itself a layer gets its members from the generator, which the generator cannot see yet.
+            LayerKind? baseKind = baseType.GetAttributes()
+                .Select(candidate => LayerKinds.Find(candidate.AttributeClass?.ToDisplayString()))
+                .FirstOrDefault(found => found is not null);
+            string? shared = baseKind?.GeneratedMembers.FirstOrDefault(generated.Contains);
+            if (shared is not null)
+            {
+                arguments.Report(DiagnosticDescriptors.InheritedMemberCollision, TargetTypeParser.LocationOfName(type), type.Name, shared, baseType.Name, kind.AttributeName);
+                return;
+            }
+
+            foreach (ISymbol member in baseType.GetMembers())
+            {
+                if (member.IsImplicitlyDeclared || !generated.Contains(member.Name) || !IsVisibleToDerived(member, type) || IsOnlyGeneratedByUs(member))
+                {
+                    continue;
+                }
+
+                arguments.Report(DiagnosticDescriptors.InheritedMemberCollision, TargetTypeParser.LocationOfName(type), type.Name, member.Name, baseType.Name, kind.AttributeName);
+                generated.Remove(member.Name);
+            }
+        }
+    }
+
+    /// <summary>Whether a generated member of the same name would hide <paramref name="member"/> (CS0108).</summary>
+    private static bool IsVisibleToDerived(ISymbol member, INamedTypeSymbol derived) => member.DeclaredAccessibility switch
+    {
+        Accessibility.Public or Accessibility.Protected or Accessibility.ProtectedOrInternal => true,
+        Accessibility.Internal or Accessibility.ProtectedAndInternal =>
+            SymbolEqualityComparer.Default.Equals(member.ContainingAssembly, derived.ContainingAssembly),
+        _ => false,
+    };
+
+    private static bool IsOnlyGeneratedByUs(ISymbol member) =>
+        member.Locations.Length > 0 && member.Locations.All(location => location.IsInSource && IsGeneratedByUs(location.SourceTree));
 
     private static bool IsUserWritten(ISymbol member) =>
         member.Locations.Any(location => location.IsInSource && !IsGeneratedByUs(location.SourceTree));

@@ -126,7 +126,8 @@ internal static class TargetTypeParser
         return name.Replace('`', '_') + ".g.cs";
     }
 
-    private static Location LocationOfName(INamedTypeSymbol type)
+    /// <summary>The identifier of the type's first declaration: where type-level problems are reported.</summary>
+    internal static Location LocationOfName(INamedTypeSymbol type)
     {
         foreach (SyntaxReference reference in type.DeclaringSyntaxReferences)
         {

@@ -24,3 +24,14 @@ namespace NormGen.Tests;
 [BatchNorm(Features = 4097, ElementType = typeof(double))] public partial class BnD4097 { }
 
 [BatchNorm(Features = 5, ElementType = typeof(double), Epsilon = 1e-5)] public partial class CheckNorm { }
+
+// Spatial batch norm (NCHW flattened to (batch, Features, Spatial)), fused ReLU, non-affine, biased running variance.
+[BatchNorm(Features = 3, Spatial = 5)] public partial class BnSpatialF3x5 { }
+[BatchNorm(Features = 16, Spatial = 17)] public partial class BnSpatialF16x17 { }
+[BatchNorm(Features = 4, Spatial = 256, ElementType = typeof(double))] public partial class BnSpatialD4x256 { }
+[BatchNorm(Features = 3, Spatial = 7, ElementType = typeof(double))] public partial class BnSpatialD3x7 { }
+[BatchNorm(Features = 100, Activation = Activation.Relu)] public partial class BnReluF100 { }
+[BatchNorm(Features = 21, Activation = Activation.Relu, ElementType = typeof(double))] public partial class BnReluD21 { }
+[BatchNorm(Features = 6, Spatial = 9, Activation = Activation.Relu, ElementType = typeof(double))] public partial class BnSpatialReluD6x9 { }
+[BatchNorm(Features = 37, Affine = false, ElementType = typeof(double))] public partial class BnNoAffineD37 { }
+[BatchNorm(Features = 37, UnbiasedRunningVariance = false, Momentum = 0.7, ElementType = typeof(double))] public partial class BnBiasedD37 { }

@@ -1,0 +1,82 @@
+using System;
+using System.Diagnostics;
+using System.IO;
+using System.Runtime.Intrinsics;
+using NormGen.Tests.BatchNorm;
+using Xunit;
+
+namespace NormGen.Tests;
+
+/// <summary>
+/// The generated kernels pick Vector512, Vector256, Vector128 or scalar code at JIT time, so one machine runs only
+/// one of them. These tests run the reference checks again in child processes with the wider instruction sets
+/// switched off (DOTNET_EnableAVX512F, DOTNET_EnableAVX2, DOTNET_EnableHWIntrinsic), covering every path.
+/// </summary>
+public class IsaCheck
+{
+    public static TheoryData<string, string> Configurations() => new()
+    {
+        { "DOTNET_EnableAVX512F", "512=False" },
+        { "DOTNET_EnableAVX2", "256=False" },
+        { "DOTNET_EnableHWIntrinsic", "128=False" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Configurations))]
+    public void Reference_checks_pass_with_narrower_vectors(string switchName, string expectedState)
+    {
+        string assembly = typeof(IsaCheck).Assembly.Location;
+        var start = new ProcessStartInfo("dotnet", $"exec \"{assembly}\" --isa-check")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = Path.GetDirectoryName(assembly)!,
+        };
+        start.Environment[switchName] = "0";
+        using Process process = Process.Start(start)!;
+        string output = process.StandardOutput.ReadToEnd() + process.StandardError.ReadToEnd();
+        process.WaitForExit();
+
+        Assert.True(process.ExitCode == 0, output);
+        Assert.Contains(expectedState, output);
+        Assert.Contains("0 failed", output);
+    }
+
+    /// <summary>Runs in the child process: every reference case, reporting the vector widths the JIT accelerates.</summary>
+    internal static int Run()
+    {
+        Console.WriteLine($"Vector512.IsHardwareAccelerated 512={Vector512.IsHardwareAccelerated}, 256={Vector256.IsHardwareAccelerated}, 128={Vector128.IsHardwareAccelerated}");
+        var tests = new BatchNormReferenceTests();
+        int passed = 0, failed = 0;
+        void Check(string name, Action action)
+        {
+            try
+            {
+                action();
+                passed++;
+            }
+            catch (Exception error)
+            {
+                failed++;
+                Console.WriteLine($"FAILED {name}: {error.Message}");
+            }
+        }
+
+        foreach (object[] row in BatchNormReferenceTests.Shapes())
+        {
+            int features = (int)row[0], batch = (int)row[1];
+            Check($"float {features}x{batch}", () => tests.Float_layer_matches_reference(features, batch));
+            Check($"double {features}x{batch}", () => tests.Double_layer_matches_reference(features, batch));
+        }
+
+        foreach (int batch in new[] { 2, 33 })
+        {
+            Check($"relu {batch}", () => tests.Fused_relu_layers_match_reference(batch));
+            Check($"spatial {batch}", () => tests.Spatial_layers_match_reference(batch));
+        }
+
+        Check("non-affine", tests.Non_affine_layer_matches_reference_and_has_no_parameters);
+        Console.WriteLine($"{passed} passed, {failed} failed");
+        return failed == 0 ? 0 : 1;
+    }
+}

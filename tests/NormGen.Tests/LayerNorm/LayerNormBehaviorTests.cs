@@ -1,0 +1,162 @@
+using System;
+using Xunit;
+
+namespace NormGen.Tests.LayerNorm;
+
+/// <summary>Gradient checks, float numerics with a large mean, aliasing, batch-size changes and the Training flag.</summary>
+public class LayerNormBehaviorTests
+{
+    public static TheoryData<string> GradientCheckLayers()
+    {
+        var data = new TheoryData<string>();
+        foreach (int features in new[] { 1, 3, 7, 16, 100 })
+        {
+            foreach (string variant in new[] { "", "NoAffine", "Relu", "ReluNoAffine" })
+            {
+                data.Add($"Ln{features}{variant}F64");
+            }
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(GradientCheckLayers))]
+    public void Gradient_check_in_double(string name)
+    {
+        INormalizationLayer<double> layer = RowLayerKit.Create<double>("NormGen.Tests.LayerNorm." + name);
+        int features = (int)layer.GetType().GetField("Features")!.GetValue(null)!;
+        bool relu = name.Contains("Relu", StringComparison.Ordinal);
+        var random = new Random(features + name.Length);
+        RowLayerKit.RandomParameters(layer, random);
+        double[] x = RowLayerKit.RowData(random, 3, features);
+        if (relu)
+        {
+            // A finite difference across the ReLU's kink is not a derivative: draw until no output is within 1e-3 of it.
+            var reference = new ReferenceLayerNorm(features, 1e-5);
+            while (MinAbs(reference.Forward(x, layer.Gamma, layer.Beta)) < 1e-3)
+            {
+                x = RowLayerKit.RowData(random, 3, features);
+            }
+        }
+
+        double[] dy = TestData.Normal(random, x.Length);
+
+        LayerGradientErrors errors = GradientCheck.CheckLayer(layer, x, dy);
+
+        Assert.True(errors.Dx < 1e-8, $"{name}: dx relative error {errors.Dx:E2}");
+        Assert.True(errors.DGamma < 1e-10, $"{name}: dGamma relative error {errors.DGamma:E2}");
+        Assert.True(errors.DBeta < 1e-10, $"{name}: dBeta relative error {errors.DBeta:E2}");
+    }
+
+    [Fact]
+    public void Float_rows_with_mean_1e4_and_std_1e_2_normalize_correctly()
+    {
+        var layer = new Ln128F32();
+        var random = new Random(5);
+        double[] x = TestData.RoundToFloat(TestData.Normal(random, 64 * 128, 1e4, 1e-2));
+        double[] dy = TestData.RoundToFloat(TestData.Normal(random, x.Length));
+        var y = new float[x.Length];
+        var dx = new float[x.Length];
+        layer.Forward(TestData.ToFloat(x), y);
+        layer.Backward(TestData.ToFloat(x), TestData.ToFloat(dy), dx);
+
+        // The reference sees the same float-rounded x (its quantization, 1e-3 steps, is the input, not an error).
+        var reference = new ReferenceLayerNorm(128, 1e-5);
+        (double[] mean, double[] variance) = reference.Statistics(x);
+        (double[] yMean, double[] yVariance) = reference.Statistics(TestData.ToDouble(y));
+        for (int n = 0; n < 64; n++)
+        {
+            Assert.True(Math.Abs(yMean[n]) < 1e-4, $"row {n}: mean of y {yMean[n]:E3}");
+            // Epsilon (1e-5) against a variance near 1e-4 shrinks the std below 1; the reference includes it.
+            double expectedStd = Math.Sqrt(variance[n] / (variance[n] + 1e-5));
+            Assert.True(Math.Abs(Math.Sqrt(yVariance[n]) - expectedStd) < 1e-4, $"row {n}: std of y {Math.Sqrt(yVariance[n]):F6}, expected {expectedStd:F6}");
+            Assert.InRange(mean[n], 1e4 - 0.01, 1e4 + 0.01);
+        }
+
+        double[] gamma = TestData.ToDouble(layer.Gamma), beta = TestData.ToDouble(layer.Beta);
+        (double[] expectedDx, double[] expectedDGamma, double[] expectedDBeta) = reference.Backward(x, dy, gamma, beta);
+        TestData.AssertClose(reference.Forward(x, gamma, beta), TestData.ToDouble(y), 1e-4, "y");
+        TestData.AssertClose(expectedDx, TestData.ToDouble(dx), 1e-4, "dx");
+        TestData.AssertClose(expectedDGamma, TestData.ToDouble(layer.GammaGrad), 1e-4, "GammaGrad");
+        TestData.AssertClose(expectedDBeta, TestData.ToDouble(layer.BetaGrad), 1e-4, "BetaGrad");
+    }
+
+    [Fact]
+    public void Forward_in_place_and_Backward_into_dy_give_the_same_results()
+    {
+        var layer = new Ln100ReluF32();
+        var random = new Random(6);
+        RowLayerKit.RandomParameters(layer, random);
+        float[] x = TestData.ToFloat(RowLayerKit.RowData(random, 5, 100));
+        float[] dy = TestData.ToFloat(TestData.Normal(random, x.Length));
+        var y = new float[x.Length];
+        var dx = new float[x.Length];
+        layer.Forward(x, y);
+        layer.Backward(x, dy, dx);
+        float[] gammaGrad = (float[])layer.GammaGrad.Clone();
+
+        float[] inPlace = (float[])x.Clone();
+        layer.Forward(inPlace, inPlace);
+        Assert.Equal(y, inPlace);
+
+        float[] dyInPlace = (float[])dy.Clone();
+        layer.Backward(x, dyInPlace, dyInPlace);
+        Assert.Equal(dx, dyInPlace);
+        Assert.Equal(gammaGrad, layer.GammaGrad);
+    }
+
+    [Fact]
+    public void Training_flag_does_not_change_the_math()
+    {
+        var layer = new Ln16ReluF64();
+        var random = new Random(7);
+        RowLayerKit.RandomParameters(layer, random);
+        double[] x = RowLayerKit.RowData(random, 4, 16);
+        double[] dy = TestData.Normal(random, x.Length);
+        Assert.True(layer.Training);
+        var training = new double[x.Length];
+        var trainingDx = new double[x.Length];
+        layer.Forward(x, training);
+        layer.Backward(x, dy, trainingDx);
+
+        layer.Training = false;
+        var inference = new double[x.Length];
+        var inferenceDx = new double[x.Length];
+        layer.Forward(x, inference);
+        layer.Backward(x, dy, inferenceDx);
+        Assert.Equal(training, inference);
+        Assert.Equal(trainingDx, inferenceDx);
+    }
+
+    [Fact]
+    public void Batches_may_grow_and_shrink_between_calls()
+    {
+        var layer = new Ln7F64();
+        var random = new Random(8);
+        RowLayerKit.RandomParameters(layer, random);
+        var reference = new ReferenceLayerNorm(7, 1e-5);
+        foreach (int batch in new[] { 2, 9, 1, 9, 4 })
+        {
+            double[] x = RowLayerKit.RowData(random, batch, 7);
+            double[] dy = TestData.Normal(random, x.Length);
+            var y = new double[x.Length];
+            var dx = new double[x.Length];
+            layer.Forward(x, y);
+            layer.Backward(x, dy, dx);
+            TestData.AssertClose(reference.Forward(x, layer.Gamma, layer.Beta), y, 1e-12, $"batch {batch}: y");
+            TestData.AssertClose(reference.Backward(x, dy, layer.Gamma, layer.Beta).Dx, dx, 1e-12, $"batch {batch}: dx");
+        }
+    }
+
+    private static double MinAbs(double[] values)
+    {
+        double min = double.PositiveInfinity;
+        foreach (double v in values)
+        {
+            min = Math.Min(min, Math.Abs(v));
+        }
+
+        return min;
+    }
+}
