@@ -26,6 +26,9 @@ internal static class Literals
             ? ((float)value).ToString("R", CultureInfo.InvariantCulture) + "f"
             : Double(value);
 
+    /// <summary>A value for a comment, rounded to 15 digits so 1 - 0.9 reads 0.1.</summary>
+    public static string Readable(double value) => value.ToString("G15", CultureInfo.InvariantCulture);
+
     /// <summary>A value as the user reads it in a diagnostic.</summary>
     public static string Display(double value) => value.ToString("R", CultureInfo.InvariantCulture);
 

@@ -41,6 +41,14 @@ public static class Moments
             return;
         }
 
+        if (countA == 0)
+        {
+            // Nothing to merge with: whatever A held describes no samples.
+            meanB.CopyTo(meanA);
+            m2B.CopyTo(m2A);
+            return;
+        }
+
         double total = (double)countA + countB;
         T weightB = T.CreateTruncating(countB / total);
         T crossWeight = T.CreateTruncating(countA / total * countB);

@@ -51,8 +51,8 @@ internal static class BatchNormEmitter
         switch (spec.RunningStats)
         {
             case RunningStatsKind.Exponential:
-                lines.Add("           RunningMean = " + Literals.Double(spec.Momentum) + " * RunningMean + " + Literals.Double(1 - spec.Momentum) + " * mean   (PyTorch momentum = " + Literals.Double(1 - spec.Momentum) + ")");
-                lines.Add("           RunningVariance = " + Literals.Double(spec.Momentum) + " * RunningVariance + " + Literals.Double(1 - spec.Momentum) + " * var" + unbiased);
+                lines.Add("           RunningMean = " + Literals.Readable(spec.Momentum) + " * RunningMean + " + Literals.Readable(1 - spec.Momentum) + " * mean   (PyTorch momentum = " + Literals.Readable(1 - spec.Momentum) + ")");
+                lines.Add("           RunningVariance = " + Literals.Readable(spec.Momentum) + " * RunningVariance + " + Literals.Readable(1 - spec.Momentum) + " * var" + unbiased);
                 break;
             case RunningStatsKind.Cumulative:
                 lines.Add("           RunningMean, RunningVariance = equal-weight averages of every batch's mean and var" + unbiased + " (PyTorch momentum=None)");

@@ -8,10 +8,20 @@ internal sealed class SourceWriter
 {
     private readonly StringBuilder _text = new();
     private int _indent;
+    private bool _afterBlock;
 
-    /// <summary>Writes one line at the current indentation (an empty line has no trailing spaces).</summary>
+    /// <summary>
+    /// Writes one line at the current indentation (an empty line has no trailing spaces). A statement that follows
+    /// a closed block gets a blank line before it, as hand-written C# does.
+    /// </summary>
     public SourceWriter Line(string line = "")
     {
+        if (_afterBlock && line.Length > 0 && !line.StartsWith("}", StringComparison.Ordinal) && !line.StartsWith("else", StringComparison.Ordinal))
+        {
+            _text.Append('\n');
+        }
+
+        _afterBlock = false;
         if (line.Length > 0)
         {
             _text.Append(' ', _indent * 4);
@@ -34,7 +44,9 @@ internal sealed class SourceWriter
     public SourceWriter Close(string suffix = "")
     {
         _indent--;
-        return Line("}" + suffix);
+        Line("}" + suffix);
+        _afterBlock = true;
+        return this;
     }
 
     /// <summary>Writes each line of a multi-line block at the current indentation.</summary>

@@ -81,7 +81,8 @@ internal static class TargetTypeParser
             return "an abstract class";
         }
 
-        if (type.IsGenericType)
+        // Arity, not IsGenericType: a class nested in a generic type is reported as such (NG0003), not as generic itself.
+        if (type.Arity > 0)
         {
             return "a generic class";
         }
