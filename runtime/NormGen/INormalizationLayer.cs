@@ -64,4 +64,18 @@ public interface IBatchNormLayer<T> : INormalizationLayer<T>
 
     /// <summary>Sets RunningMean to 0, RunningVariance to 1 and BatchesTracked to 0, and cancels any collection.</summary>
     void ResetRunningStatistics();
+
+    /// <summary>True between <see cref="BeginCollect"/> and <see cref="EndCollect"/>.</summary>
+    bool IsCollecting { get; }
+
+    /// <summary>
+    /// Starts exact collection: training Forward calls merge every batch's per-feature (count, mean, M2) until
+    /// <see cref="EndCollect"/>, which writes the statistics of all collected samples as if they were one batch.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The layer keeps no running statistics (RunningStats = None).</exception>
+    void BeginCollect();
+
+    /// <summary>Writes the collected statistics into RunningMean and RunningVariance and ends collection.</summary>
+    /// <exception cref="InvalidOperationException">No collection is running, or too few samples were collected; nothing changes.</exception>
+    void EndCollect();
 }

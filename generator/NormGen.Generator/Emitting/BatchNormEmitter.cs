@@ -355,6 +355,20 @@ internal static class BatchNormEmitter
             _w.Open("public void ResetRunningStatistics()");
             _w.Line("BatchesTracked = 0;");
             _w.Close();
+            _w.Line();
+            _w.Summary("Always false: RunningStats = None keeps no running statistics to collect into.");
+            _w.Line("public bool IsCollecting => false;");
+            _w.Line();
+            _w.Summary("Not available: RunningStats = None keeps no running statistics to collect into.");
+            _w.Line("/// <exception cref=\"InvalidOperationException\">Always.</exception>");
+            _w.Line("public void BeginCollect() => throw NoRunningStatistics();");
+            _w.Line();
+            _w.Summary("Not available: RunningStats = None keeps no running statistics to collect into.");
+            _w.Line("/// <exception cref=\"InvalidOperationException\">Always.</exception>");
+            _w.Line("public void EndCollect() => throw NoRunningStatistics();");
+            _w.Line();
+            _w.Line("private InvalidOperationException NoRunningStatistics() =>");
+            _w.Line("    new($\"{Name}: the layer keeps no running statistics (RunningStats = None), so there is nothing to collect into; declare it with RunningStats = RunningStatsMode.Exponential or Cumulative.\");");
         }
 
         private void WriteCollection()

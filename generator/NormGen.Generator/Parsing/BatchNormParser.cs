@@ -20,7 +20,7 @@ internal static class BatchNormParser
             "ResetRunningStatistics", "BeginCollect", "EndCollect", "IsCollecting", "FoldInto", "Shape",
 
             // Private members: a user member with one of these names would break the generated code just the same.
-            "RowsPerChunk", "ComputeBatchStatistics", "UpdateRunningStatistics", "CollectBatch",
+            "RowsPerChunk", "ComputeBatchStatistics", "UpdateRunningStatistics", "CollectBatch", "NoRunningStatistics",
             "_pivot", "_centeredMean", "_inverseStd", "_scale", "_shift", "_forwardBatch", "_batchM2", "_chunkMean", "_chunkM2",
             "_sumDy", "_sumDyCentered", "_dyCoefficient", "_xCoefficient", "_bias",
             "_collectPivot", "_collectMean", "_collectM2", "_collectCount", "_collectBatches",

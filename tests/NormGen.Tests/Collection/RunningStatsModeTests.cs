@@ -61,9 +61,11 @@ public class RunningStatsModeTests
         var layer = new ModeNoneD5();
         Assert.Empty(layer.RunningMean);
         Assert.Empty(layer.RunningVariance);
-        Assert.Null(typeof(ModeNoneD5).GetMethod("BeginCollect"));
-        Assert.Null(typeof(ModeNoneD5).GetMethod("EndCollect"));
-        Assert.Null(typeof(ModeNoneD5).GetProperty("IsCollecting"));
+        Assert.False(layer.IsCollecting);
+        var begin = Assert.Throws<InvalidOperationException>(layer.BeginCollect);
+        Assert.Contains("RunningStats = None", begin.Message);
+        Assert.Throws<InvalidOperationException>(layer.EndCollect);
+        Assert.False(layer.IsCollecting);
     }
 
     [Fact]
