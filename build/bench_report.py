@@ -38,6 +38,7 @@ def load_bdn(path):
             continue  # A benchmark that failed has no statistics; it shows as missing.
         results[(match.group(1), benchmark["Method"])] = {
             "median_ns": statistics["Median"],
+            "min_ns": statistics["Min"],
             "iqr_ns": statistics["InterquartileRange"],
             "bytes": benchmark.get("Memory", {}).get("BytesAllocatedPerOperation"),
         }
@@ -114,6 +115,15 @@ class Table:
         entry = self.bdn.get((shape, f"{implementation}_{operation}"))
         return entry["median_ns"] if entry else None
 
+    def minimum(self, shape, implementation, operation):
+        if implementation == "Torch":
+            if self.torch is None or shape not in self.torch["shapes"]:
+                return None
+            key = {op: torch_key for op, _, torch_key, _ in OPERATIONS}[operation]
+            return self.torch["shapes"][shape][key]["min_ns"]
+        entry = self.bdn.get((shape, f"{implementation}_{operation}"))
+        return entry["min_ns"] if entry else None
+
     def entry(self, shape, implementation, operation):
         return self.bdn.get((shape, f"{implementation}_{operation}"))
 
@@ -147,7 +157,7 @@ def shape_section(table, shape, torch_note):
     if t_copy is not None:
         copy_text = f"{format_time(t_copy)} = {2 * array_bytes / t_copy:.1f} GB/s counting read + write"
     lines = [f"### ({batch}, {features}): {array_bytes / 1024:.0f} KiB per array; copy x -> y {copy_text}", "",
-             "| operation | implementation | time per call (median) | noise (IQR / median) | generated is faster by "
+             "| operation | implementation | time per call: median (min) | noise (IQR / median) | generated is faster by "
              "| bytes allocated per call | fraction of copy bandwidth |",
              "|---|---|---:|---:|---:|---:|---:|"]
     for operation, operation_title, _, arrays in OPERATIONS:
@@ -159,10 +169,10 @@ def shape_section(table, shape, torch_note):
                 if t is None:
                     time_text = f"missing ({torch_note})"
                 else:
-                    time_text = format_time(t)
+                    time_text = f"{format_time(t)} ({format_time(table.minimum(shape, implementation, operation))})"
             else:
                 entry = table.entry(shape, implementation, operation)
-                time_text = format_time(t)
+                time_text = format_time(t) if entry is None else f"{format_time(t)} ({format_time(entry['min_ns'])})"
                 noise = f"{100 * entry['iqr_ns'] / entry['median_ns']:.0f}%" if entry else "-"
                 allocated = str(entry["bytes"]) if entry and entry["bytes"] is not None else "-"
             speedup = "(itself)" if implementation == "Generated" else format_ratio(
@@ -282,7 +292,9 @@ def main():
               "- Fraction of copy bandwidth: forward moves 2 arrays (read x, write y), Backward 3 (read x and dy, "
               "write dx); fraction = (bytes / time) / (copy bytes / copy time), copy = `Span.CopyTo` of x into y "
               "timed in the same BenchmarkDotNet run. PyTorch fractions use the .NET copy time.",
-              "- \"generated is faster by\" = peer time / generated time (above 1: generated is faster).", ""]
+              "- \"generated is faster by\" = peer time / generated time (above 1: generated is faster), from medians; "
+              "targets are judged on medians. The minimum is shown because on a busy machine it is the least disturbed "
+              "sample.", ""]
     if args.verify_log and os.path.exists(args.verify_log):
         with open(args.verify_log, encoding="utf-8") as handle:
             verify_tail = handle.read().strip().splitlines()[-1:]

@@ -124,13 +124,22 @@ internal sealed class Network
     /// <summary>Runs the batch x (batch, inputs) forward and returns the logits (batch, Classes).</summary>
     public ReadOnlySpan<float> Forward(ReadOnlySpan<float> x, int batch)
     {
+        ReadOnlySpan<float> input = ForwardHidden(x, batch, _hidden.Length);
+        Span<float> logits = _logits.AsSpan(0, batch * Classes);
+        _linear[^1].Forward(input, logits, batch);
+        return logits;
+    }
+
+    /// <summary>Runs only the first <paramref name="layers"/> hidden layers and returns the last one's ReLU output.</summary>
+    public ReadOnlySpan<float> ForwardHidden(ReadOnlySpan<float> x, int batch, int layers)
+    {
         if (batch > _capacity)
         {
             throw new ArgumentException($"Network: batch {batch} exceeds the capacity {_capacity}.", nameof(batch));
         }
 
         ReadOnlySpan<float> input = x;
-        for (int i = 0; i < _hidden.Length; i++)
+        for (int i = 0; i < layers; i++)
         {
             int width = _linear[i].Outputs * batch;
             Span<float> affine = _affine[i].AsSpan(0, width);
@@ -148,9 +157,7 @@ internal sealed class Network
             input = hidden;
         }
 
-        Span<float> logits = _logits.AsSpan(0, batch * Classes);
-        _linear[^1].Forward(input, logits, batch);
-        return logits;
+        return input;
     }
 
     /// <summary>

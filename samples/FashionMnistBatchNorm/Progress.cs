@@ -60,7 +60,7 @@ internal sealed class ProgressReporter : IProgressReporter
         _spec = spec;
         _batchesPerEpoch = batchesPerEpoch;
         _lastValidation = double.NaN;
-        _lastDraw = TimeSpan.MinValue;
+        _lastDraw = -RedrawInterval; // draw at the first iteration
         _clock.Restart();
     }
 

@@ -31,16 +31,17 @@ internal static class Report
             }));
 
         text.AppendLine();
-        text.AppendLine("Weight-scale experiment (best validation accuracy)");
+        text.AppendLine("Weight-scale experiment (best validation accuracy over the epochs)");
         text.AppendLine();
         AppendTable(
             text,
-            ["weight scale", "batch norm", "no norm"],
+            ["weight scale", "batch norm", "no norm", "batch norm: final val, exact BN stats"],
             results.WeightScaleRows().Select(row => new[]
             {
                 Format.Scale(row.Scale),
                 ProgressReporter.Percent(row.BatchNorm),
                 ProgressReporter.Percent(row.NoNorm),
+                row.BatchNormExact is double exact ? ProgressReporter.Percent(exact) : "-",
             }));
 
         text.AppendLine();
@@ -83,12 +84,17 @@ internal static class Report
 
         json.WriteEndArray();
         json.WriteStartArray("weightScale");
-        foreach (var (scale, batchNorm, noNorm) in results.WeightScaleRows())
+        foreach (var (scale, batchNorm, noNorm, batchNormExact) in results.WeightScaleRows())
         {
             json.WriteStartObject();
             json.WriteNumber("scale", scale);
             json.WriteNumber("batchNormBestValidationAccuracy", batchNorm);
             json.WriteNumber("noNormBestValidationAccuracy", noNorm);
+            if (batchNormExact is double exact)
+            {
+                json.WriteNumber("batchNormRecalibratedValidationAccuracy", exact);
+            }
+
             json.WriteEndObject();
         }
 

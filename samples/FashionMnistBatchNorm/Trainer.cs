@@ -156,7 +156,7 @@ internal sealed class Trainer
         result.BestValidationAccuracy = Max(result.EpochValidationAccuracy);
         if (spec.Norm == NormKind.Batch && norms is not null)
         {
-            result.RecalibratedValidationAccuracy = Recalibrate(network, norms, train, spec.BatchSize);
+            result.RecalibratedValidationAccuracy = Recalibrate(network, norms, train, validation);
         }
 
         result.Seconds = clock.Elapsed.TotalSeconds;
@@ -165,20 +165,31 @@ internal sealed class Trainer
     }
 
     /// <summary>
-    /// Replaces the exponential running statistics by exact statistics over the whole training set,
-    /// then returns the validation accuracy. The exponential averages weight the last ~10 batches of a
-    /// still-changing network; exact collection gives every batch the same weight at the final weights.
+    /// Replaces the exponential running statistics by exact statistics over the whole training set, then
+    /// returns the validation accuracy. The exponential averages mostly weight the last ~10 batches, seen by
+    /// weights that were still changing and normalized by small-batch statistics; exact collection measures
+    /// every training image once, at the final weights. Layer by layer: while layer k collects, the layers
+    /// before it run in inference mode with their fresh statistics, so each layer sees its inference-time input.
     /// </summary>
-    private double? Recalibrate(Network network, INormalizationLayer<float>[] norms, Dataset train, int batchSize)
+    private static double Recalibrate(Network network, INormalizationLayer<float>[] norms, Dataset train, Dataset validation)
     {
-        // TODO(exact collection): call BeginCollect() on each batch-norm layer, run training-mode Forward
-        // over the training set in batches of batchSize, call EndCollect(), then measure validation
-        // accuracy. The generated layers do not have BeginCollect/EndCollect yet.
-        _ = network;
-        _ = norms;
-        _ = train;
-        _ = batchSize;
-        return null;
+        for (int k = 0; k < norms.Length; k++)
+        {
+            var collector = (IExactStatistics)norms[k];
+            network.Training = false;
+            norms[k].Training = true;
+            collector.BeginCollect();
+            for (int start = 0; start < train.Count; start += EvaluationChunk)
+            {
+                int batch = Math.Min(EvaluationChunk, train.Count - start);
+                network.ForwardHidden(train.Images.AsSpan(start * train.Features, batch * train.Features), batch, k + 1);
+            }
+
+            collector.EndCollect();
+        }
+
+        network.Training = true;
+        return network.Accuracy(validation);
     }
 
     private static double Max(List<double> values)

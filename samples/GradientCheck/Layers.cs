@@ -27,3 +27,21 @@ internal sealed partial class BatchNormRelu
 internal sealed partial class LayerNorm6
 {
 }
+
+/// <summary>RMS norm over 6 features (no Beta, so its dBeta error is 0).</summary>
+[RmsNorm(Features = 6, ElementType = typeof(double))]
+internal sealed partial class RmsNorm6
+{
+}
+
+/// <summary>Group norm: 4 channels in 2 groups, 3 positions each.</summary>
+[GroupNorm(Groups = 2, Channels = 4, Spatial = 3, ElementType = typeof(double))]
+internal sealed partial class GroupNorm4
+{
+}
+
+/// <summary>Instance norm: 3 channels of 4 positions.</summary>
+[InstanceNorm(Channels = 3, Spatial = 4, ElementType = typeof(double))]
+internal sealed partial class InstanceNorm3
+{
+}

@@ -73,6 +73,26 @@ public sealed class FashionMnistSampleTests : IClassFixture<QuickRunFixture>
     }
 
     [Fact]
+    public void BatchNormRunsReportAccuracyAfterExactRecalibration()
+    {
+        foreach (JsonElement run in _run.Results!.RootElement.GetProperty("runs").EnumerateArray())
+        {
+            JsonElement recalibrated = run.GetProperty("recalibratedValidationAccuracy");
+            if (run.GetProperty("norm").GetString() == "batch")
+            {
+                // A broken collection (statistics left at 0 and 1, or garbage) drops a trained net towards chance.
+                Assert.True(recalibrated.GetDouble() > 0.3, run.ToString());
+            }
+            else
+            {
+                Assert.Equal(JsonValueKind.Null, recalibrated.ValueKind);
+            }
+        }
+
+        Assert.Contains("exact BN stats", _run.Console, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void MainExperimentBatchNormLearnsFasterThanPlainNet()
     {
         var main = _run.Results!.RootElement.GetProperty("runs").EnumerateArray()
@@ -119,6 +139,48 @@ public sealed class FashionMnistSampleUnitTests
         Assert.Equal(first.IterationLoss, second.IterationLoss);
         Assert.Equal(first.EpochValidationAccuracy, second.EpochValidationAccuracy);
         Assert.NotEqual(first.IterationLoss, otherSeed.IterationLoss);
+    }
+
+    [Fact]
+    public void TerminalProgressRedrawsOneLineWithTimeLeft()
+    {
+        var output = new StringWriter();
+        var progress = new ProgressReporter(output, interactive: true);
+        var spec = new RunSpec("test", NormKind.Batch, 50, 2e-2, 2, 100, 1);
+
+        progress.StartRun(spec, batchesPerEpoch: 2);
+        progress.Iteration(0, 1, 2.3, 0.1);
+        progress.EndEpoch(0, 2.2, 0.15);
+        progress.Iteration(1, 2, 1.9, 0.3);
+        progress.EndRun(new RunResult { Spec = spec, BestValidationAccuracy = 0.4, FinalValidationAccuracy = 0.35, Seconds = 1 });
+
+        string text = output.ToString();
+        Assert.StartsWith("\rbatch norm, batch 50, scale 2e-2", text, StringComparison.Ordinal);
+        Assert.Contains("epoch  1/2 loss 2.300 train  10.0% val   --", text, StringComparison.Ordinal);
+        Assert.Contains("epoch  2/2 loss 1.900 train  30.0% val  15.0%", text, StringComparison.Ordinal);
+        Assert.Contains("s left", text, StringComparison.Ordinal);
+        // The final line is padded with spaces over the longer bar it replaces, then ends the line.
+        Assert.EndsWith(Environment.NewLine, text, StringComparison.Ordinal);
+        Assert.EndsWith("best val  40.0%  final val  35.0%  (1.0s)", text.TrimEnd(), StringComparison.Ordinal);
+        Assert.Single(text.Split(Environment.NewLine), line => line.Length > 0);
+    }
+
+    [Fact]
+    public void RedirectedProgressWritesPlainLines()
+    {
+        var output = new StringWriter();
+        var progress = new ProgressReporter(output, interactive: false) { Detailed = true };
+        var spec = new RunSpec("test", NormKind.None, 50, 1e-3, 1, 100, 1);
+
+        progress.StartRun(spec, batchesPerEpoch: 2);
+        progress.Iteration(0, 1, 2.3, 0.1);
+        progress.EndEpoch(0, 2.2, 0.15);
+        progress.EndRun(new RunResult { Spec = spec, BestValidationAccuracy = 0.15, FinalValidationAccuracy = 0.15, Seconds = 1 });
+
+        string[] lines = output.ToString().Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries);
+        Assert.DoesNotContain('\r', output.ToString());
+        Assert.Equal(2, lines.Length);
+        Assert.StartsWith("no norm, batch 50, scale 1e-3  epoch  1/1  loss 2.200  val  15.0%", lines[0], StringComparison.Ordinal);
     }
 
     [Fact]

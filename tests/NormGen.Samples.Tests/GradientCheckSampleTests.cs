@@ -14,7 +14,11 @@ public sealed class GradientCheckSampleTests
         int exit = GradientCheckSample.Program.Run(output, seed: 231);
 
         Assert.True(exit == 0, output.ToString());
-        Assert.Contains("BatchNorm(Features = 3, Spatial = 4)", output.ToString(), System.StringComparison.Ordinal);
+        foreach (string layer in new[] { "BatchNorm(Features = 3, Spatial = 4)", "LayerNorm(Features = 6)", "RmsNorm(Features = 6)", "GroupNorm(", "InstanceNorm(" })
+        {
+            Assert.Contains(layer, output.ToString(), System.StringComparison.Ordinal);
+        }
+
         Assert.DoesNotContain("FAIL", output.ToString(), System.StringComparison.Ordinal);
     }
 

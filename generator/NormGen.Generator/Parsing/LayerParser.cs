@@ -29,6 +29,19 @@ internal readonly struct ParseResult
 /// </summary>
 internal static class LayerParser
 {
+    /// <summary>
+    /// Simple names the generated code binds to framework or runtime types and contextual keywords. The layer type, a
+    /// member of it or of a base type with one of these names would capture them and break the generated code, so
+    /// such names are collisions too (GeneratedMembersTests keeps this list in step with every emitter).
+    /// </summary>
+    internal static readonly ImmutableHashSet<string> NamesTheGeneratedCodeUses = ImmutableHashSet.Create(
+        System.StringComparer.Ordinal,
+        "var", "nameof", "nint", "nuint",
+        "GeneratedCode", "GeneratedCodeAttribute",
+        "Math", "MathF", "Array", "Span", "ReadOnlySpan", "MemoryMarshal", "Unsafe",
+        "Vector128", "Vector256", "Vector512", "ArgumentException", "InvalidOperationException",
+        "FeatureMath", "Moments", "RowKernels", "SegmentKernels", "ShapeGuard");
+
     public static ParseResult Parse(LayerKind kind, INamedTypeSymbol type, AttributeData attribute, CancellationToken cancellationToken)
     {
         var problems = new List<Diagnostic>();
@@ -102,7 +115,7 @@ internal static class LayerParser
     /// </summary>
     private static void ReportCollisions(LayerKind kind, INamedTypeSymbol type, AttributeArguments arguments)
     {
-        var generated = new HashSet<string>(kind.GeneratedMembers);
+        var generated = new HashSet<string>(kind.GeneratedMembers.Concat(NamesTheGeneratedCodeUses));
         if (generated.Contains(type.Name))
         {
             arguments.Report(DiagnosticDescriptors.TypeNameCollision, TargetTypeParser.LocationOfName(type), type.Name, kind.AttributeName);

@@ -119,9 +119,10 @@ internal static class TargetTypeParser
             name = outer.MetadataName + "+" + name;
         }
 
-        if (type.ContainingNamespace is { IsGlobalNamespace: false } space)
+        // Metadata names, not ToDisplayString(): that escapes keywords (@int), and AddSource rejects '@'.
+        for (INamespaceSymbol? space = type.ContainingNamespace; space is { IsGlobalNamespace: false }; space = space.ContainingNamespace)
         {
-            name = space.ToDisplayString() + "." + name;
+            name = space.MetadataName + "." + name;
         }
 
         return name.Replace('`', '_') + ".g.cs";

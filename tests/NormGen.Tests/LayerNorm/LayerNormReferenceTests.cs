@@ -73,7 +73,16 @@ public class LayerNormReferenceTests
         double tolerance = RowLayerKit.Tolerance<T>();
         (double[] expectedDx, double[] expectedDGamma, double[] expectedDBeta) = reference.Backward(x, dy, gamma, beta);
         TestData.AssertClose(reference.Forward(x, gamma, beta), RowLayerKit.ToDouble(y), tolerance, $"{layer.Name} y");
-        TestData.AssertClose(expectedDx, RowLayerKit.ToDouble(dx), tolerance, $"{layer.Name} dx");
+        // dx is a sum of terms of size invstd * |dy * Gamma| that cancel when a row is nearly constant (F = 1: exactly),
+        // so its error is measured against that size, as any implementation (PyTorch's too) rounds those terms.
+        (_, double[] variance) = reference.Statistics(x);
+        double termScale = 0;
+        for (int i = 0; i < x.Length; i++)
+        {
+            termScale = Math.Max(termScale, Math.Abs(dy[i] * (gamma.Length == 0 ? 1 : gamma[i % features])) / Math.Sqrt(variance[i / features] + epsilon));
+        }
+
+        TestData.AssertClose(expectedDx, RowLayerKit.ToDouble(dx), tolerance, $"{layer.Name} dx", Math.Max(TestData.MaxAbs(expectedDx), termScale));
         TestData.AssertClose(expectedDGamma, RowLayerKit.ToDouble(layer.GammaGrad), tolerance, $"{layer.Name} GammaGrad");
         TestData.AssertClose(expectedDBeta, RowLayerKit.ToDouble(layer.BetaGrad), tolerance, $"{layer.Name} BetaGrad");
         Assert.Equal(features, layer.SampleLength);

@@ -10,7 +10,8 @@ public class RmsNormBehaviorTests
     public static TheoryData<string> GradientCheckLayers()
     {
         var data = new TheoryData<string>();
-        foreach (int features in new[] { 1, 3, 7, 16, 100 })
+        // Scalar rows (1, 3), vectors with a tail (7) and whole vectors (16), as for layer norm.
+        foreach (int features in new[] { 1, 3, 7, 16 })
         {
             data.Add($"Rms{features}F64");
             data.Add($"Rms{features}NoAffineF64");
@@ -27,10 +28,20 @@ public class RmsNormBehaviorTests
         int features = layer.SampleLength;
         var random = new Random(features + name.Length);
         RowLayerKit.RandomParameters(layer, random);
-        double[] x = RowLayerKit.RowData(random, 3, features);
+        double[] x = RowLayerKit.RowData(random, 6, features);
+        double h = GradientCheck.DefaultFourthOrderStep;
+        if (features == 1)
+        {
+            // y = x / sqrt(x^2 + eps): for |x| >> sqrt(eps) = 3e-3 the derivative, eps / (x^2 + eps)^1.5, is ~1e-6 of the
+            // output and no finite difference resolves it to 1e-8. Check where it matters, |x| near sqrt(eps), with a step
+            // well below that scale.
+            x = TestData.Normal(random, 6, 0, 1e-2);
+            h = 1e-5;
+        }
+
         double[] dy = TestData.Normal(random, x.Length);
 
-        LayerGradientErrors errors = GradientCheck.CheckLayer(layer, x, dy);
+        LayerGradientErrors errors = GradientCheck.CheckLayer(layer, x, dy, h);
 
         Assert.True(errors.Dx < 1e-8, $"{name}: dx relative error {errors.Dx:E2}");
         Assert.True(errors.DGamma < 1e-10, $"{name}: dGamma relative error {errors.DGamma:E2}");

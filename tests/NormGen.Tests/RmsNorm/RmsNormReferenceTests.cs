@@ -75,7 +75,16 @@ public class RmsNormReferenceTests
         double tolerance = RowLayerKit.Tolerance<T>();
         (double[] expectedDx, double[] expectedDGamma) = reference.Backward(x, dy, gamma);
         TestData.AssertClose(reference.Forward(x, gamma), RowLayerKit.ToDouble(y), tolerance, $"{layer.Name} y");
-        TestData.AssertClose(expectedDx, RowLayerKit.ToDouble(dx), tolerance, $"{layer.Name} dx");
+        // dx = invrms * (g - xhat * mean(g * xhat)) cancels when a row is nearly one-dimensional (F = 1: down to
+        // eps / (x^2 + eps) of the terms), so its error is measured against the terms' size, invrms * |dy * Gamma|.
+        double[] rms = reference.Rms(x);
+        double termScale = 0;
+        for (int i = 0; i < x.Length; i++)
+        {
+            termScale = Math.Max(termScale, Math.Abs(dy[i] * (gamma.Length == 0 ? 1 : gamma[i % features])) / rms[i / features]);
+        }
+
+        TestData.AssertClose(expectedDx, RowLayerKit.ToDouble(dx), tolerance, $"{layer.Name} dx", Math.Max(TestData.MaxAbs(expectedDx), termScale));
         TestData.AssertClose(expectedDGamma, RowLayerKit.ToDouble(layer.GammaGrad), tolerance, $"{layer.Name} GammaGrad");
     }
 }

@@ -1,0 +1,86 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Reflection;
+using System.Runtime.CompilerServices;
+using Microsoft.CodeAnalysis;
+using NormGen.Generator.Diagnostics;
+using NormGen.Generator.Tests.Infrastructure;
+
+namespace NormGen.Generator.Tests.Diagnostics;
+
+/// <summary>The exact text users read: each message quotes what they wrote and says how to fix it.</summary>
+public class DiagnosticMessageTests
+{
+    public static TheoryData<string, string, string> Cases() => new()
+    {
+        { "[BatchNorm(Features = 3)] class Hidden { }", "NG0001", "'Hidden' must be declared partial so NormGen can add the generated [BatchNorm] members; add the 'partial' modifier" },
+        { "[BatchNorm(Features = 3)] static partial class Hidden { }", "NG0002", "'Hidden' is a static class; [BatchNorm] applies to a non-static, non-abstract, non-generic, non-file-local class or record class" },
+        { "class Outer { [BatchNorm(Features = 3)] partial class Hidden { } }", "NG0003", "'Hidden' is nested in 'Outer', which is not partial; make every enclosing type partial and non-generic" },
+        { "[BatchNorm(Features = -4)] partial class Hidden { }", "NG0004", "Features = -4 is not valid for [BatchNorm]: it must be between 1 and 16777216" },
+        { "[BatchNorm(Spatial = 4)] partial class Hidden { }", "NG0005", "[BatchNorm] on 'Hidden' needs Features; add it, e.g. [BatchNorm(Features = 64)]" },
+        { "[BatchNorm(Features = 3, Momentum = -0.5)] partial class Hidden { }", "NG0006", "Momentum = -0.5 is not valid: it must be a number in [0, 1], the weight of the old running value (PyTorch's momentum m is 1 - m here), e.g. 0.9" },
+        { "[BatchNorm(Features = 3, Epsilon = double.NaN)] partial class Hidden { }", "NG0007", "Epsilon = NaN is not valid: it must be a finite number greater than 0, e.g. 1e-5" },
+        { "[BatchNorm(Features = 3, Epsilon = -1.5e-7)] partial class Hidden { }", "NG0007", "Epsilon = -1.5E-07 is not valid: it must be a finite number greater than 0, e.g. 1e-5" },
+        { "[BatchNorm(Features = 3, ElementType = typeof(decimal))] partial class Hidden { }", "NG0008", "ElementType = typeof(decimal) is not supported: use typeof(float) or typeof(double)" },
+        { "[BatchNorm(Features = 3), LayerNorm(Features = 3)] partial class Hidden { }", "NG0009", "'Hidden' carries both [BatchNorm] and [LayerNorm]; a type holds one normalization layer, so remove one of them" },
+        { "[BatchNorm(Features = 3)] partial class Hidden { void Forward() { } }", "NG0010", "'Hidden' already declares 'Forward', which NormGen generates for [BatchNorm]; rename or remove your member" },
+        { "[GroupNorm(Groups = 3, Channels = 8)] partial class Hidden { }", "NG0011", "Groups = 3 does not divide Channels = 8; choose Groups among the divisors of Channels (e.g. 2 or 4)" },
+        { "[BatchNorm(Features = 3, RunningStats = (RunningStatsMode)7)] partial class Hidden { }", "NG0012", "RunningStats = 7 is not a defined RunningStatsMode value; use RunningStatsMode.Exponential or RunningStatsMode.Cumulative or RunningStatsMode.None" },
+        { "[BatchNorm(Features = 4096, Spatial = 8192)] partial class Hidden { }", "NG0013", "Features * Spatial = 33554432 elements per sample exceeds the limit of 16777216; use a smaller shape" },
+        { "[BatchNorm(Features = 3)] partial class Gamma { }", "NG0014", "A [BatchNorm] layer cannot be named 'Gamma': NormGen generates a member named 'Gamma' and C# forbids a member named like its type; rename the type" },
+        { "class Module { public string Name => \"m\"; } [BatchNorm(Features = 3)] partial class Hidden : Module { }", "NG0015", "'Hidden' inherits 'Name' from 'Module', and the 'Name' NormGen generates for [BatchNorm] would hide it; derive from another type or rename the inherited member" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void MessageQuotesTheValueAndTheFix(string declaration, string id, string message)
+    {
+        GeneratorRun run = GeneratorHarness.Run("using NormGen;\n" + declaration);
+        Diagnostic ours = Assert.Single(run.Diagnostics, d => d.Id.StartsWith("NG", StringComparison.Ordinal));
+        Assert.Equal(id, ours.Id);
+        Assert.Equal(message, ours.GetMessage(CultureInfo.InvariantCulture));
+        Assert.Empty(run.GeneratedSources);
+    }
+
+    [Fact]
+    public void EveryDescriptorHasAMessageTest()
+    {
+        var tested = Cases().Select(row => (string)row[1]).ToHashSet();
+        string[] untested = DiagnosticDescriptors.All.Select(d => d.Id).Where(id => !tested.Contains(id)).ToArray();
+        Assert.True(untested.Length == 0, "No message test for " + string.Join(", ", untested));
+    }
+
+    [Fact]
+    public void CatalogListsEveryDescriptorOnceAsAnError()
+    {
+        DiagnosticDescriptor[] fields = typeof(DiagnosticDescriptors)
+            .GetFields(BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Static)
+            .Where(f => f.FieldType == typeof(DiagnosticDescriptor))
+            .Select(f => (DiagnosticDescriptor)f.GetValue(null)!)
+            .ToArray();
+        Assert.Equal(fields.Select(d => d.Id).OrderBy(id => id), DiagnosticDescriptors.All.Select(d => d.Id).OrderBy(id => id));
+        Assert.Equal(fields.Length, fields.Select(d => d.Id).Distinct().Count());
+        Assert.All(fields, d => Assert.Matches("^NG[0-9]{4}$", d.Id));
+        Assert.All(fields, d => Assert.Equal(DiagnosticSeverity.Error, d.DefaultSeverity));
+        Assert.Equal(DiagnosticDescriptors.All, new NormGenAnalyzer().SupportedDiagnostics);
+    }
+
+    [Fact]
+    public void ReleaseTrackingFilesListEveryDescriptor()
+    {
+        string generatorDirectory = Path.Combine(ThisDirectory(), "..", "..", "..", "generator", "NormGen.Generator");
+        string text = File.ReadAllText(Path.Combine(generatorDirectory, "AnalyzerReleases.Shipped.md")) +
+                      File.ReadAllText(Path.Combine(generatorDirectory, "AnalyzerReleases.Unshipped.md"));
+        var rows = text.Split('\n')
+            .Select(line => line.Split('|').Select(cell => cell.Trim()).ToArray())
+            .Where(cells => cells.Length >= 4 && cells[0].StartsWith("NG", StringComparison.Ordinal))
+            .ToDictionary(cells => cells[0], cells => cells[3]);
+        Assert.All(DiagnosticDescriptors.All, d => Assert.Equal(d.Title.ToString(CultureInfo.InvariantCulture), rows[d.Id]));
+        Assert.Equal(DiagnosticDescriptors.All.Length, rows.Count);
+    }
+
+    private static string ThisDirectory([CallerFilePath] string path = "") => Path.GetDirectoryName(path)!;
+}

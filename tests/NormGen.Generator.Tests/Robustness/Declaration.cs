@@ -1,0 +1,295 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using System.Text;
+
+namespace NormGen.Generator.Tests.Robustness;
+
+/// <summary>How the declaration's namespace is written.</summary>
+internal enum NamespaceStyle
+{
+    Global,
+    FileScoped,
+    Block,
+    NestedBlocks,
+}
+
+/// <summary>The attributed type's declaration form.</summary>
+internal enum TargetKind
+{
+    Class,
+    SealedClass,
+    Record,
+    RecordClass,
+    StaticClass,
+    AbstractClass,
+    GenericClass,
+    FileClass,
+    Struct,
+    RecordStruct,
+    Interface,
+}
+
+/// <summary>An enclosing type.</summary>
+internal sealed record OuterType(string Keyword, bool Partial, bool Generic);
+
+/// <summary>A named attribute argument as written, with what the compiler makes of it.</summary>
+/// <param name="Text">The argument text after "Name = ".</param>
+/// <param name="CompilerError">The compiler error it causes (a wrong type), or null.</param>
+/// <param name="Value">The bound value when it binds: int, double, a type keyword, or null.</param>
+internal sealed record Argument(string Name, string Text, string? CompilerError, object? Value);
+
+/// <summary>A user member on the layer type.</summary>
+internal sealed record Member(string Text, string Name);
+
+/// <summary>One randomly built layer declaration, rendered to C# and with the diagnostics it must get.</summary>
+internal sealed record Declaration(
+    NamespaceStyle NamespaceStyle,
+    string Namespace,
+    OuterType[] Outers,
+    TargetKind Kind,
+    bool Partial,
+    string Name,
+    Argument[] Arguments,
+    bool SecondAttribute,
+    Member[] Members,
+    string? BaseType)
+{
+    public const int MaxShape = 1 << 24;
+
+    /// <summary>Names BatchNorm generates, from the parser's own list.</summary>
+    public static readonly HashSet<string> Generated = new(Parsing.BatchNormParser.Kind.GeneratedMembers);
+
+    public bool IsClass => Kind is not (TargetKind.Struct or TargetKind.RecordStruct or TargetKind.Interface);
+
+    /// <summary>The type's name as C# sees it (no @).</summary>
+    public string PlainName => Name.TrimStart('@');
+
+    public string Render()
+    {
+        var text = new StringBuilder();
+        text.AppendLine("using NormGen;");
+        text.AppendLine("using System;");
+        text.AppendLine();
+        int closing = 0;
+        switch (NamespaceStyle)
+        {
+            case NamespaceStyle.FileScoped:
+                text.AppendLine("namespace " + Namespace + ";");
+                break;
+            case NamespaceStyle.Block:
+                text.AppendLine("namespace " + Namespace + " {");
+                closing++;
+                break;
+            case NamespaceStyle.NestedBlocks:
+                text.AppendLine("namespace Top {");
+                text.AppendLine("namespace " + Namespace + " {");
+                closing += 2;
+                break;
+        }
+
+        for (int i = 0; i < Outers.Length; i++)
+        {
+            OuterType outer = Outers[i];
+            string keyword = outer.Keyword.StartsWith("static ", StringComparison.Ordinal) ? "static " + (outer.Partial ? "partial " : "") + "class" : (outer.Partial ? "partial " : "") + outer.Keyword;
+            text.AppendLine("public " + keyword + " Outer" + i + (outer.Generic ? "<T" + i + ">" : "") + " {");
+            closing++;
+        }
+
+        string arguments = string.Join(", ", Arguments.Select(a => a.Name + " = " + a.Text));
+        text.Append("[BatchNorm" + (Arguments.Length > 0 ? "(" + arguments + ")" : "") + "]");
+        text.AppendLine(SecondAttribute ? "[LayerNorm(Features = 3)]" : "");
+        text.Append(Modifiers()).Append(Name).Append(Kind == TargetKind.GenericClass ? "<TElement>" : "");
+        text.Append(BaseType is null ? "" : " : " + BaseType);
+        text.AppendLine(" {");
+        foreach (Member member in Members)
+        {
+            text.AppendLine("    " + member.Text);
+        }
+
+        text.AppendLine("}");
+        text.Append('}', closing);
+        text.AppendLine();
+        return text.ToString();
+    }
+
+    private string Modifiers()
+    {
+        string partial = Partial ? "partial " : "";
+        return Kind switch
+        {
+            TargetKind.Class => "public " + partial + "class ",
+            TargetKind.SealedClass => "internal sealed " + partial + "class ",
+            TargetKind.Record => "public " + partial + "record ",
+            TargetKind.RecordClass => "public sealed " + partial + "record class ",
+            TargetKind.StaticClass => "public static " + partial + "class ",
+            TargetKind.AbstractClass => "public abstract " + partial + "class ",
+            TargetKind.GenericClass => "public " + partial + "class ",
+            TargetKind.FileClass => "file " + partial + "class ",
+            TargetKind.Struct => "public " + partial + "struct ",
+            TargetKind.RecordStruct => "public " + partial + "record struct ",
+            _ => "public " + partial + "interface ",
+        };
+    }
+
+    /// <summary>
+    /// The error IDs this declaration must get, sorted: the compiler's for what it rejects itself, otherwise NormGen's,
+    /// following the parser's documented order (target checks stop at the first problem; argument problems all appear).
+    /// </summary>
+    public string[] ExpectedErrors()
+    {
+        var errors = new List<string>();
+        bool argumentErrors = Arguments.Any(a => a.CompilerError is not null);
+        if (!IsClass)
+        {
+            // The compiler checks the attribute's target only once its arguments bind.
+            if (!argumentErrors)
+            {
+                errors.Add("CS0592");
+            }
+
+            if (SecondAttribute)
+            {
+                errors.Add("CS0592");
+            }
+        }
+
+        errors.AddRange(Arguments.Where(a => a.CompilerError is not null).Select(a => a.CompilerError!));
+        if (!IsClass)
+        {
+            return Sorted(errors);
+        }
+
+        if (SecondAttribute && LayerNormRegistered)
+        {
+            errors.Add("NG0009");
+            return Sorted(errors);
+        }
+
+        if (errors.Count > 0)
+        {
+            return Sorted(errors);
+        }
+
+        if (Kind is TargetKind.StaticClass or TargetKind.AbstractClass or TargetKind.GenericClass or TargetKind.FileClass)
+        {
+            return new[] { "NG0002" };
+        }
+
+        if (!Partial)
+        {
+            return new[] { "NG0001" };
+        }
+
+        // Innermost first: a type nested in a generic type is generic too (IsGenericType).
+        for (int i = Outers.Length - 1; i >= 0; i--)
+        {
+            if (!Outers[i].Partial || Outers.Take(i + 1).Any(o => o.Generic))
+            {
+                return new[] { "NG0003" };
+            }
+        }
+
+        if (Generated.Contains(PlainName))
+        {
+            errors.Add("NG0014");
+        }
+
+        errors.AddRange(Members.Select(m => m.Name).Where(Generated.Contains).Where(n => n != PlainName).Distinct().Select(_ => "NG0010"));
+        if (BaseType == "Module")
+        {
+            errors.Add("NG0015");
+        }
+
+        int? features = Value<int>("Features");
+        int spatial = Value<int>("Spatial") ?? 1;
+        bool shapeProblem = false;
+        if (features is null)
+        {
+            errors.Add("NG0005");
+            shapeProblem = true;
+        }
+        else if (features < 1 || features > MaxShape)
+        {
+            errors.Add("NG0004");
+            shapeProblem = true;
+        }
+
+        if (spatial < 1 || spatial > MaxShape)
+        {
+            errors.Add("NG0004");
+            shapeProblem = true;
+        }
+
+        // Reported only while nothing else is wrong (BatchNormParser checks HasProblems).
+        if (!shapeProblem && errors.Count == 0 && (long)features!.Value * spatial > MaxShape)
+        {
+            errors.Add("NG0013");
+        }
+
+        if (Argument("ElementType")?.Value is string element && element is not ("float" or "double"))
+        {
+            errors.Add("NG0008");
+        }
+
+        double epsilon = Value<double>("Epsilon") ?? 1e-5;
+        if (!(epsilon > 0) || double.IsInfinity(epsilon))
+        {
+            errors.Add("NG0007");
+        }
+
+        double momentum = Value<double>("Momentum") ?? 0.9;
+        if (!(momentum >= 0 && momentum <= 1))
+        {
+            errors.Add("NG0006");
+        }
+
+        if (Value<int>("RunningStats") is int stats && (stats < 0 || stats > 2))
+        {
+            errors.Add("NG0012");
+        }
+
+        if (Value<int>("Activation") is int activation && (activation < 0 || activation > 1))
+        {
+            errors.Add("NG0012");
+        }
+
+        return Sorted(errors);
+    }
+
+    /// <summary>For an NG diagnostic on an argument, the argument's name (its location must start with it).</summary>
+    public static string? ArgumentOf(string id, string message) => id switch
+    {
+        "NG0006" => "Momentum",
+        "NG0007" => "Epsilon",
+        "NG0008" => "ElementType",
+        "NG0013" => "Spatial",
+        "NG0004" or "NG0012" => message.Substring(0, message.IndexOf(' ')),
+        _ => null,
+    };
+
+    public static bool LayerNormRegistered => Parsing.LayerKinds.All.Any(k => k.AttributeName == "LayerNorm");
+
+    private Argument? Argument(string name) => Arguments.FirstOrDefault(a => a.Name == name);
+
+    private T? Value<T>(string name)
+        where T : struct =>
+        Argument(name)?.Value is T value ? value : null;
+
+    private static string[] Sorted(List<string> errors) => errors.OrderBy(e => e, StringComparer.Ordinal).ToArray();
+
+    public override string ToString() => Render();
+}
+
+/// <summary>Literal text for random values, written the way users write them.</summary>
+internal static class Literal
+{
+    public static string Double(double value) =>
+        double.IsNaN(value) ? "double.NaN"
+        : double.IsPositiveInfinity(value) ? "double.PositiveInfinity"
+        : double.IsNegativeInfinity(value) ? "double.NegativeInfinity"
+        : value.ToString("R", CultureInfo.InvariantCulture);
+
+    public static string Int(int value) => value.ToString(CultureInfo.InvariantCulture);
+}
