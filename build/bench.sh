@@ -5,7 +5,9 @@
 #   3. the PyTorch CPU peer (build/bench_torch.py) when /usr/bin/python3 has torch, else reported as missing;
 #   4. build/bench_report.py merges both into the markdown table.
 # Usage: build/bench.sh [BenchmarkDotNet arguments]   (default: --filter '*', every benchmark)
-# Environment: NORMGEN_BENCH_SHAPES=32x128,256x512 limits the shapes (both suites);
+# Environment: NORMGEN_BENCH_CLOCK=cpu (default) times CPU time of the benchmark thread / process, so time spent
+#                descheduled on a shared machine is not counted; NORMGEN_BENCH_CLOCK=wall uses wall-clock time;
+#              NORMGEN_BENCH_SHAPES=32x128,256x512 limits the shapes (both suites);
 #              NORMGEN_BENCH_OUT=dir puts the raw results there (default artifacts/bench, git-ignored);
 #              NORMGEN_BENCH_RESULTS=file overrides the markdown output (default benchmarks/RESULTS.md).
 set -euo pipefail
@@ -14,7 +16,11 @@ repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 out="${NORMGEN_BENCH_OUT:-$repo/artifacts/bench}"
 results="${NORMGEN_BENCH_RESULTS:-$repo/benchmarks/RESULTS.md}"
 project="$repo/benchmarks/NormGen.Benchmarks"
+export NORMGEN_BENCH_CLOCK="${NORMGEN_BENCH_CLOCK:-cpu}"
 command_line="build/bench.sh${*:+ $*}"
+if [[ "$NORMGEN_BENCH_CLOCK" != cpu ]]; then
+  command_line="NORMGEN_BENCH_CLOCK=$NORMGEN_BENCH_CLOCK $command_line"
+fi
 if [[ -n "${NORMGEN_BENCH_SHAPES:-}" ]]; then
   command_line="NORMGEN_BENCH_SHAPES=$NORMGEN_BENCH_SHAPES $command_line"
 fi
@@ -47,7 +53,7 @@ bdn_json="$(ls "$out"/bdn/results/*-report-brief.json | head -n 1)"
 echo "== PyTorch"
 torch_json="$out/torch.json"
 if torch_error="$(/usr/bin/python3 -c 'import torch' 2>&1)"; then
-  torch_args=(--output "$torch_json")
+  torch_args=(--output "$torch_json" --clock "$NORMGEN_BENCH_CLOCK")
   if [[ -n "${NORMGEN_BENCH_SHAPES:-}" ]]; then
     torch_args+=(--shapes "$NORMGEN_BENCH_SHAPES")
   fi
@@ -63,7 +69,7 @@ fi
 echo "== report"
 python3 "$repo/build/bench_report.py" \
   --bdn "$bdn_json" --torch "$torch_json" --output "$results" \
-  --command "$command_line" --seconds "$(( $(date +%s) - started ))" \
+  --command "$command_line" --clock "$NORMGEN_BENCH_CLOCK" --seconds "$(( $(date +%s) - started ))" \
   --load-before "$load_before" --load-after "$(cut -d' ' -f1-3 /proc/loadavg)" \
   --verify-log "$out/verify.txt"
 echo "total $(( $(date +%s) - started )) s"

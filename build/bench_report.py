@@ -6,7 +6,8 @@ layer is than each peer (peer time / generated time), bytes allocated per call (
 MemoryDiagnoser), and the fraction of the copy bandwidth measured in the same run:
   forward (training or inference): bytes = read x + write y        = 2 * N * 4, fraction = t_copy / t
   backward:                        bytes = read x, dy + write dx    = 3 * N * 4, fraction = 1.5 * t_copy / t
-where t_copy is the median time of copying x into y (2 * N * 4 bytes). Then checks the targets of issue 6.
+where t_copy is the median time of copying x into y (2 * N * 4 bytes), the faster of Span.CopyTo (memmove) and a
+plain SIMD load/store loop. Then checks the targets of issue 6.
 Python standard library only.
 """
 
@@ -127,9 +128,13 @@ class Table:
     def entry(self, shape, implementation, operation):
         return self.bdn.get((shape, f"{implementation}_{operation}"))
 
-    def copy(self, shape):
-        entry = self.bdn.get((shape, "Copy"))
-        return entry["median_ns"] if entry else None
+    def copy(self, shape, method=None):
+        """Median time of one copy kernel, or of the faster of the two when method is None."""
+        if method is not None:
+            entry = self.bdn.get((shape, method))
+            return entry["median_ns"] if entry else None
+        times = [t for t in (self.copy(shape, "Copy"), self.copy(shape, "CopyVector")) if t is not None]
+        return min(times) if times else None
 
     def fraction(self, shape, implementation, operation, arrays):
         t, t_copy = self.time(shape, implementation, operation), self.copy(shape)
@@ -155,7 +160,9 @@ def shape_section(table, shape, torch_note):
     t_copy = table.copy(shape)
     copy_text = "missing"
     if t_copy is not None:
-        copy_text = f"{format_time(t_copy)} = {2 * array_bytes / t_copy:.1f} GB/s counting read + write"
+        copy_text = (f"{format_time(t_copy)} = {2 * array_bytes / t_copy:.1f} GB/s counting read + write "
+                     f"(Span.CopyTo {format_time(table.copy(shape, 'Copy'))}, SIMD loop "
+                     f"{format_time(table.copy(shape, 'CopyVector'))})")
     lines = [f"### ({batch}, {features}): {array_bytes / 1024:.0f} KiB per array; copy x -> y {copy_text}", "",
              "| operation | implementation | time per call: median (min) | noise (IQR / median) | generated is faster by "
              "| bytes allocated per call | fraction of copy bandwidth |",
@@ -245,6 +252,7 @@ def main():
     parser.add_argument("--torch", help="JSON written by build/bench_torch.py, or {\"missing\": reason}")
     parser.add_argument("--output", required=True, help="markdown file to write")
     parser.add_argument("--command", default="build/bench.sh", help="command that reproduces the run")
+    parser.add_argument("--clock", default="wall", help="cpu or wall: what the timings measure")
     parser.add_argument("--seconds", type=float, help="wall time of the whole run")
     parser.add_argument("--load-before", default="", help="/proc/loadavg before the run")
     parser.add_argument("--load-after", default="", help="/proc/loadavg after the run")
@@ -290,8 +298,14 @@ def main():
               "forward under `torch.no_grad()` with `F.batch_norm(training=True)`; backward = "
               "`torch.autograd.grad(y, (x, weight, bias), dy, retain_graph=True)` on a graph built once.",
               "- Fraction of copy bandwidth: forward moves 2 arrays (read x, write y), Backward 3 (read x and dy, "
-              "write dx); fraction = (bytes / time) / (copy bytes / copy time), copy = `Span.CopyTo` of x into y "
-              "timed in the same BenchmarkDotNet run. PyTorch fractions use the .NET copy time.",
+              "write dx); fraction = (bytes / time) / (copy bytes / copy time), copy = the faster of `Span.CopyTo` and a "
+              "`Vector<float>` load/store loop copying x into y, timed in the same BenchmarkDotNet run. PyTorch "
+              "fractions use the .NET copy time.",
+              ("- Clock: CPU time. BenchmarkDotNet reads the benchmark thread's CPU time (`ThreadCpuClock`, "
+               "CLOCK_THREAD_CPUTIME_ID) and PyTorch the process's (`time.process_time`), so time spent descheduled "
+               "while other processes share the cores is not counted; memory stalls still are. "
+               "`NORMGEN_BENCH_CLOCK=wall` switches both to wall-clock time."
+               if args.clock == "cpu" else "- Clock: wall-clock time (BenchmarkDotNet's default clock, `time.perf_counter`)."),
               "- \"generated is faster by\" = peer time / generated time (above 1: generated is faster), from medians; "
               "targets are judged on medians. The minimum is shown because on a busy machine it is the least disturbed "
               "sample.", ""]

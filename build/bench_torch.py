@@ -13,6 +13,9 @@ Times, for each float32 (batch, features) shape of the suite, on ONE thread:
 
 Each is warmed up, then timed with timeit (garbage collector off) in repeats of `number` calls, `number`
 chosen so one repeat takes >= --min-repeat-seconds; the reported time per call is the median over repeats.
+--clock cpu (default) times with time.process_time (CPU time of the process, so time spent descheduled on a
+shared machine is not counted; the .NET suite uses the benchmark thread's CPU time the same way);
+--clock wall uses time.perf_counter.
 Run with /usr/bin/python3 (Debian python3-torch). Writes JSON (see --output).
 """
 
@@ -45,11 +48,14 @@ def make_data(batch, features, seed):
     return x, dy, weight, bias
 
 
-def time_call(fn, repeats, min_repeat_seconds, warmup):
+CLOCKS = {"cpu": time.process_time, "wall": time.perf_counter}
+
+
+def time_call(fn, repeats, min_repeat_seconds, warmup, clock):
     """Median and minimum seconds per call of fn over `repeats` timeit repeats."""
     for _ in range(warmup):
         fn()
-    timer = timeit.Timer(fn)
+    timer = timeit.Timer(fn, timer=CLOCKS[clock])
     number = 1
     while True:
         elapsed = timer.timeit(number)
@@ -94,7 +100,7 @@ def bench_shape(batch, features, args):
     result = {}
     for name, fn in [("train_forward", train_forward), ("backward", backward),
                      ("inference_forward", inference_forward), ("train_step", train_step)]:
-        result[name] = time_call(fn, args.repeats, args.min_repeat_seconds, args.warmup)
+        result[name] = time_call(fn, args.repeats, args.min_repeat_seconds, args.warmup, args.clock)
     return result
 
 
@@ -104,6 +110,8 @@ def main():
     parser.add_argument("--repeats", type=int, default=15, help="timeit repeats per measurement (median reported)")
     parser.add_argument("--min-repeat-seconds", type=float, default=0.02, help="minimum duration of one repeat")
     parser.add_argument("--warmup", type=int, default=10, help="untimed calls before timing")
+    parser.add_argument("--clock", choices=sorted(CLOCKS), default="cpu",
+                        help="cpu: process CPU time (default); wall: wall-clock time")
     parser.add_argument("--shapes", default="", help="comma-separated BATCHxFEATURES subset, e.g. 32x128,256x512")
     args = parser.parse_args()
 
@@ -126,6 +134,7 @@ def main():
         "python_version": platform.python_version(),
         "num_threads": torch.get_num_threads(),
         "parallel_info": torch.__config__.parallel_info().splitlines()[:6],
+        "clock": args.clock,
         "method": "timeit, gc off; median over repeats of per-call time; forward under torch.no_grad(); "
                   "backward = torch.autograd.grad(y, (x, weight, bias), dy, retain_graph=True)",
         "seconds": round(time.time() - started, 1),

@@ -13,6 +13,8 @@ namespace NormGen.Benchmarks;
 /// One job sized so the whole suite (6 shapes x 10 methods) stays near 10 minutes on 2 cores:
 /// 100 ms iterations, 10 measured iterations, warmup until stable (at most 15 iterations, enough
 /// for tiered compilation to reach the optimized code), one process per benchmark case.
+/// With NORMGEN_BENCH_CLOCK=cpu (build/bench.sh's default) the job times the benchmark thread's CPU time
+/// (<see cref="ThreadCpuClock"/>), so a shared machine's scheduling does not inflate the numbers.
 /// Exports brief JSON for build/bench_report.py.
 /// </summary>
 public sealed class BenchmarkConfig : ManualConfig

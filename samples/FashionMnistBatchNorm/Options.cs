@@ -28,7 +28,8 @@ internal sealed record Options(bool Quick, int? Epochs, int Seed, string OutputD
           --seed N       seed of initial weights and shuffles (default 1); same seed, same numbers on one machine
           --out DIR      output folder for results.json, results.md and the plots (default out/fashion-mnist)
           --data DIR     folder with the full IDX files (train-images-idx3-ubyte.gz, ...), e.g.
-                         /usr/share/datasets/fashion-mnist; default: the 5,000 + 1,000 image subset embedded here
+                         /usr/share/datasets/fashion-mnist; default: the 5,000 + 1,000 image subset embedded here.
+                         With the full files the main experiment trains on all 60,000 images (a few minutes more)
           --help         this text
         """;
 

@@ -59,7 +59,7 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor MemberNameCollision = Error(
         "NG0010",
         "Member name collides with a generated member",
-        "'{0}' already declares '{1}', which NormGen generates for [{2}]; rename or remove your member");
+        "'{0}' already declares '{1}', a name the code NormGen generates for [{2}] declares or uses; rename or remove your member");
 
     public static readonly DiagnosticDescriptor GroupsDoNotDivideChannels = Error(
         "NG0011",
@@ -78,13 +78,13 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor TypeNameCollision = Error(
         "NG0014",
-        "Type name collides with a generated member",
-        "A [{1}] layer cannot be named '{0}': NormGen generates a member named '{0}' and C# forbids a member named like its type; rename the type");
+        "Type name collides with generated code",
+        "A [{1}] layer cannot be named '{0}': the code NormGen generates declares or uses '{0}', which inside the type would mean the type itself; rename the type");
 
     public static readonly DiagnosticDescriptor InheritedMemberCollision = Error(
         "NG0015",
         "Inherited member collides with a generated member",
-        "'{0}' inherits '{1}' from '{2}', and the '{1}' NormGen generates for [{3}] would hide it; derive from another type or rename the inherited member");
+        "'{0}' inherits '{1}' from '{2}', a name the code NormGen generates for [{3}] declares or uses; derive from another type or rename the inherited member");
 
     /// <summary>
     /// Every descriptor above, for <see cref="NormGenAnalyzer.SupportedDiagnostics"/>. A descriptor missing here

@@ -309,7 +309,7 @@ internal static class GroupNormEmitter
             var w = _w;
             w.Line();
             w.Line("/// <summary>");
-            w.Line("/// One group's backward pass: the sums of g = dy" + (_spec.Affine ? " * Gamma_c" : "") + " and g * (x - pivot)" + (_spec.Affine ? ", the parameter gradients," : "") + " then");
+            w.Line("/// One group's backward pass: the sums of g = dy" + (_spec.Affine ? " * Gamma_c" : "") + " and g * (x - pivot)" + (_spec.Affine ? ", the parameter gradients," : ",") + " then");
             w.Line("/// dx = invstd / M * (M * g - sum(g) - xhat * sum(g * xhat)) as dx = a * dy + xCoefficient * (x - pivot) + bias.");
             w.Line("/// </summary>");
             w.Open("private void BackwardGroup(ref " + _t + " x, ref " + _t + " dy, ref " + _t + " dx, int g, " + _t + " pivot, " + _t + " mean, " + _t + " inverseStd)");

@@ -164,6 +164,8 @@ public class DiagnosticMarkupTests
     [InlineData("private int {|NG0010:_pivot|}; public int Pivot() => _pivot++;")]
     [InlineData("public class {|NG0010:Features|} { }")]
     [InlineData("public event System.Action? {|NG0010:Training|}; public void Raise() => Training?.Invoke();")]
+    [InlineData("public static int {|NG0010:Unsafe|} => 1;")]
+    [InlineData("public class {|NG0010:Vector128|} { }")]
     public Task NG0010_MemberCollision(string member) => NormGenVerifier.VerifyAsync($$"""
         using NormGen;
 
@@ -228,6 +230,8 @@ public class DiagnosticMarkupTests
     [InlineData("Forward")]
     [InlineData("Gamma")]
     [InlineData("Normalize")]
+    [InlineData("Math")]
+    [InlineData("@var")]
     public Task NG0014_TypeNamedLikeAGeneratedMember(string name) => NormGenVerifier.VerifyAsync($$"""
         using NormGen;
 

@@ -26,12 +26,12 @@ public class DiagnosticMessageTests
         { "[BatchNorm(Features = 3, Epsilon = -1.5e-7)] partial class Hidden { }", "NG0007", "Epsilon = -1.5E-07 is not valid: it must be a finite number greater than 0, e.g. 1e-5" },
         { "[BatchNorm(Features = 3, ElementType = typeof(decimal))] partial class Hidden { }", "NG0008", "ElementType = typeof(decimal) is not supported: use typeof(float) or typeof(double)" },
         { "[BatchNorm(Features = 3), LayerNorm(Features = 3)] partial class Hidden { }", "NG0009", "'Hidden' carries both [BatchNorm] and [LayerNorm]; a type holds one normalization layer, so remove one of them" },
-        { "[BatchNorm(Features = 3)] partial class Hidden { void Forward() { } }", "NG0010", "'Hidden' already declares 'Forward', which NormGen generates for [BatchNorm]; rename or remove your member" },
+        { "[BatchNorm(Features = 3)] partial class Hidden { void Forward() { } }", "NG0010", "'Hidden' already declares 'Forward', a name the code NormGen generates for [BatchNorm] declares or uses; rename or remove your member" },
         { "[GroupNorm(Groups = 3, Channels = 8)] partial class Hidden { }", "NG0011", "Groups = 3 does not divide Channels = 8; choose Groups among the divisors of Channels (e.g. 2 or 4)" },
         { "[BatchNorm(Features = 3, RunningStats = (RunningStatsMode)7)] partial class Hidden { }", "NG0012", "RunningStats = 7 is not a defined RunningStatsMode value; use RunningStatsMode.Exponential or RunningStatsMode.Cumulative or RunningStatsMode.None" },
         { "[BatchNorm(Features = 4096, Spatial = 8192)] partial class Hidden { }", "NG0013", "Features * Spatial = 33554432 elements per sample exceeds the limit of 16777216; use a smaller shape" },
-        { "[BatchNorm(Features = 3)] partial class Gamma { }", "NG0014", "A [BatchNorm] layer cannot be named 'Gamma': NormGen generates a member named 'Gamma' and C# forbids a member named like its type; rename the type" },
-        { "class Module { public string Name => \"m\"; } [BatchNorm(Features = 3)] partial class Hidden : Module { }", "NG0015", "'Hidden' inherits 'Name' from 'Module', and the 'Name' NormGen generates for [BatchNorm] would hide it; derive from another type or rename the inherited member" },
+        { "[BatchNorm(Features = 3)] partial class Gamma { }", "NG0014", "A [BatchNorm] layer cannot be named 'Gamma': the code NormGen generates declares or uses 'Gamma', which inside the type would mean the type itself; rename the type" },
+        { "class Module { public string Name => \"m\"; } [BatchNorm(Features = 3)] partial class Hidden : Module { }", "NG0015", "'Hidden' inherits 'Name' from 'Module', a name the code NormGen generates for [BatchNorm] declares or uses; derive from another type or rename the inherited member" },
     };
 
     [Theory]

@@ -58,8 +58,8 @@ internal sealed record Declaration(
 {
     public const int MaxShape = 1 << 24;
 
-    /// <summary>Names BatchNorm generates, from the parser's own list.</summary>
-    public static readonly HashSet<string> Generated = new(Parsing.BatchNormParser.Kind.GeneratedMembers);
+    /// <summary>Names BatchNorm's generated code declares or uses, from the parser's own lists (GeneratedMembersTests checks those).</summary>
+    public static readonly HashSet<string> Generated = new(Parsing.BatchNormParser.Kind.GeneratedMembers.Concat(Parsing.LayerParser.NamesTheGeneratedCodeUses));
 
     public bool IsClass => Kind is not (TargetKind.Struct or TargetKind.RecordStruct or TargetKind.Interface);
 

@@ -126,7 +126,7 @@ internal static class DeclarationGenerators
                     name,
                     arguments,
                     second,
-                    classWithBody ? members.DistinctBy(m => m.Name).ToArray() : System.Array.Empty<Member>(),
+                    classWithBody ? members.DistinctBy(m => m.Name).Where(m => m.Name != name.TrimStart('@')).ToArray() : System.Array.Empty<Member>(),
                     canDerive ? baseType : null);
             });
 
