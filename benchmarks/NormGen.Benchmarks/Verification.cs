@@ -1,6 +1,8 @@
 using System;
 using System.Globalization;
+using System.Collections.Generic;
 using System.IO;
+using System.Text.Json;
 
 namespace NormGen.Benchmarks;
 
@@ -9,23 +11,49 @@ namespace NormGen.Benchmarks;
 /// each is compared with a double-precision reference written in the staged cs231n form (a different
 /// derivation of the backward pass than the closed form the peers use). Compared per shape: training y,
 /// running mean and variance after one step, dx, dGamma, dBeta after Backward, and inference y.
+/// Also counts, exactly, the bytes each operation allocates on the calling thread
+/// (<see cref="GC.GetAllocatedBytesForCurrentThread"/> around repeated calls), which is free of the
+/// background-thread noise a profiler-style diagnoser can pick up on long-running cases.
 /// </summary>
 public static class Verification
 {
     /// <summary>Largest accepted error, max |actual - reference| / max |reference|, for float32 against double.</summary>
     public const double Tolerance = 1e-4;
 
+    /// <summary>Calls per allocation measurement.</summary>
+    public const int AllocationCalls = 20;
+
     private const double Momentum = 0.9;
     private const double Epsilon = 1e-5;
 
-    /// <summary>Verifies the given shapes (all benchmark shapes when none are given) and prints a table.</summary>
+    /// <summary>
+    /// Verifies the given shapes (all benchmark shapes when none are given) and prints a table.
+    /// <c>--json PATH</c> among the arguments also writes the allocation counts as JSON for build/bench_report.py.
+    /// </summary>
     /// <returns>True when every error is within <see cref="Tolerance"/>.</returns>
-    public static bool Run(string[] shapes, TextWriter output)
+    public static bool Run(string[] args, TextWriter output)
     {
+        ArgumentNullException.ThrowIfNull(args);
         ArgumentNullException.ThrowIfNull(output);
+        var shapes = new List<string>();
+        string? jsonPath = null;
+        for (int i = 0; i < args.Length; i++)
+        {
+            if (args[i] == "--json" && i + 1 < args.Length)
+            {
+                jsonPath = args[++i];
+            }
+            else
+            {
+                shapes.Add(args[i]);
+            }
+        }
+
         bool ok = true;
-        output.WriteLine("shape      implementation    y(train)  runMean   runVar    dx        dGamma    dBeta     y(infer)");
-        foreach (string shape in shapes.Length > 0 ? shapes : BenchmarkData.Shapes)
+        var allocations = new List<Allocation>();
+        output.WriteLine("shape      implementation    y(train)  runMean   runVar    dx        dGamma    dBeta     y(infer)  " +
+            "allocated B/call (train, backward, infer)");
+        foreach (string shape in shapes.Count > 0 ? shapes : BenchmarkData.Shapes)
         {
             (int batch, int features) = BenchmarkData.Parse(shape);
             var x = new float[batch * features];
@@ -37,18 +65,67 @@ public static class Verification
             BenchmarkData.FillAffine(gamma, beta, seed: 3);
             var reference = Reference.Compute(x, dy, gamma, beta, batch, features);
 
-            ok &= Check(output, shape, "generated", reference, Adapt(GeneratedLayers.Create(features)), x, dy, gamma, beta);
-            ok &= Check(output, shape, "scalar", reference, Adapt(new ScalarBatchNorm(features)), x, dy, gamma, beta);
-            ok &= Check(output, shape, "TensorPrimitives", reference, Adapt(new TensorPrimitivesBatchNorm(features)), x, dy, gamma, beta);
+            ok &= Check(output, shape, "Generated", reference, Adapt(GeneratedLayers.Create(features)), x, dy, gamma, beta, allocations);
+            ok &= Check(output, shape, "Scalar", reference, Adapt(new ScalarBatchNorm(features)), x, dy, gamma, beta, allocations);
+            ok &= Check(output, shape, "TensorPrimitives", reference, Adapt(new TensorPrimitivesBatchNorm(features)), x, dy, gamma, beta, allocations);
+        }
+
+        if (jsonPath is not null)
+        {
+            WriteAllocations(jsonPath, allocations);
         }
 
         output.WriteLine(ok ? $"OK: all errors <= {Tolerance:G2}" : $"FAILED: some error > {Tolerance:G2}");
         return ok;
     }
 
+    private static void WriteAllocations(string path, List<Allocation> allocations)
+    {
+        using var stream = File.Create(path);
+        using var writer = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
+        writer.WriteStartObject();
+        writer.WriteString("method", $"GC.GetAllocatedBytesForCurrentThread around {AllocationCalls} calls after warmup; least of 3 rounds, per call");
+        writer.WriteStartArray("allocations");
+        foreach (Allocation allocation in allocations)
+        {
+            writer.WriteStartObject();
+            writer.WriteString("shape", allocation.Shape);
+            writer.WriteString("implementation", allocation.Implementation);
+            writer.WriteString("operation", allocation.Operation);
+            writer.WriteNumber("bytes_per_call", allocation.BytesPerCall);
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndArray();
+        writer.WriteEndObject();
+    }
+
+    /// <summary>Bytes the calling thread allocates per call of <paramref name="call"/>: least over 3 rounds, after warmup.</summary>
+    private static double AllocatedPerCall(Action call)
+    {
+        for (int i = 0; i < 3; i++)
+        {
+            call();
+        }
+
+        long least = long.MaxValue;
+        for (int round = 0; round < 3; round++)
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < AllocationCalls; i++)
+            {
+                call();
+            }
+
+            least = Math.Min(least, GC.GetAllocatedBytesForCurrentThread() - before);
+        }
+
+        return (double)least / AllocationCalls;
+    }
+
     private static bool Check(
         TextWriter output, string shape, string name, Reference reference, Layer layer,
-        float[] x, float[] dy, float[] gamma, float[] beta)
+        float[] x, float[] dy, float[] gamma, float[] beta, List<Allocation> allocations)
     {
         gamma.CopyTo(layer.Gamma, 0);
         beta.CopyTo(layer.Beta, 0);
@@ -80,6 +157,16 @@ public static class Verification
             output.Write(e.ToString("0.00E+0", CultureInfo.InvariantCulture).PadLeft(9) + " ");
         }
 
+        // Allocation counts come after the checks: repeated training calls move the running statistics.
+        layer.SetTraining(true);
+        double train = AllocatedPerCall(() => layer.Forward(x, y));
+        double backward = AllocatedPerCall(() => layer.Backward(x, dy, dx));
+        layer.SetTraining(false);
+        double infer = AllocatedPerCall(() => layer.Forward(x, y));
+        allocations.Add(new Allocation(shape, name, "TrainForward", train));
+        allocations.Add(new Allocation(shape, name, "Backward", backward));
+        allocations.Add(new Allocation(shape, name, "InferenceForward", infer));
+        output.Write(FormattableString.Invariant($"{train,6:0.#} {backward,6:0.#} {infer,6:0.#}  "));
         output.WriteLine(ok ? "ok" : "FAIL");
         return ok;
     }
@@ -110,6 +197,8 @@ public static class Verification
     private static Layer Adapt(TensorPrimitivesBatchNorm layer) => new(
         layer.Gamma, layer.Beta, layer.GammaGrad, layer.BetaGrad, layer.RunningMean, layer.RunningVariance,
         training => layer.Training = training, layer.Forward, layer.Backward);
+
+    private sealed record Allocation(string Shape, string Implementation, string Operation, double BytesPerCall);
 
     private delegate void ForwardAction(ReadOnlySpan<float> x, Span<float> y);
 

@@ -122,7 +122,7 @@ public sealed class InstanceNormAttribute : Attribute
     /// <summary>Number of channels. Required.</summary>
     public int Channels { get; set; }
 
-    /// <summary>Spatial positions per channel (H*W). Required, at least 1.</summary>
+    /// <summary>Spatial positions per channel (H*W). Default 1.</summary>
     public int Spatial { get; set; } = 1;
 
     /// <summary>Added to the variance before the square root. Default 1e-5.</summary>

@@ -82,7 +82,7 @@ public static class RowKernels
                 sums += g;
                 sumsXhat += g * xhat;
                 (Vector.LoadUnsafe(ref gammaGrad, (nuint)i) + dyVector * xhat).StoreUnsafe(ref gammaGrad, (nuint)i);
-                (Vector.LoadUnsafe(ref betaGrad, (nuint)i) + Vector.LoadUnsafe(ref dy, (nuint)i)).StoreUnsafe(ref betaGrad, (nuint)i);
+                (Vector.LoadUnsafe(ref betaGrad, (nuint)i) + dyVector).StoreUnsafe(ref betaGrad, (nuint)i);
             }
 
             sumG = Vector.Sum(sums);

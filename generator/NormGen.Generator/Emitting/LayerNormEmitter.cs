@@ -49,7 +49,10 @@ internal static class LayerNormEmitter
         lines.Add("");
         lines.Add("Numerics: each row's statistics are taken of x - pivot (the row's first value) in two passes over the row,");
         lines.Add("which is still in cache for the second, so a row with a large mean and a small spread keeps its digits.");
-        lines.AddRange(RowKernelsMembers.SharedDescription("the mean relative to the pivot (Backward re-reads the pivot from x) and 1/std"));
+        lines.AddRange(RowKernelsMembers.SharedDescription(
+            "State: between Forward and Backward only the mean (relative to the pivot, which Backward re-reads from x) and",
+            "1/std of each sample, in arrays sized for the largest batch seen (they grow when a larger batch arrives, so",
+            "steady-state calls allocate nothing)."));
         return lines.ToArray();
     }
 
@@ -175,12 +178,13 @@ internal static class LayerNormEmitter
             {
                 w.Line("// g = dy" + (_spec.Activation == ActivationKind.Relu ? " masked by the ReLU" : "") + "; xhat = (x - pivot) * inverseStd + shift.");
                 w.Line(_t + " shift = -mean * inverseStd;");
-                w.Line(_t + " sumG = SegmentKernels.BackwardSums(ref xRow, ref dyRow, Features, pivot, " + Relu + ", inverseStd, shift, out " + _t + " sumGCentered);");
-                w.Line(_t + " xhatCoefficient = -inverseStd / Features * (inverseStd * sumGCentered + shift * sumG);");
-                w.Line("// dx = invstd * g + xhatCoefficient * xhat - (invstd / F) * sum(g), with xhat expanded in x - pivot.");
+                w.Line(_t + " sumG = SegmentKernels.BackwardSums(ref xRow, ref dyRow, Features, pivot, relu: " + Relu + ", scale: inverseStd, shift: shift, out " + _t + " sumGCentered);");
+                w.Line(_t + " sumGXhat = inverseStd * sumGCentered + shift * sumG;");
+                w.Line("// dx = invstd * (g - sum(g * xhat) / F * xhat - sum(g) / F), with xhat expanded in x - pivot.");
+                w.Line(_t + " xhatCoefficient = -inverseStd * sumGXhat / Features;");
                 w.Line("SegmentKernels.BackwardInput(");
-                w.Line("    ref xRow, ref dyRow, ref dxRow, Features, pivot, " + Relu + ", inverseStd, shift,");
-                w.Line("    dyCoefficient: inverseStd, xCoefficient: xhatCoefficient * inverseStd, bias: xhatCoefficient * shift - inverseStd / Features * sumG);");
+                w.Line("    ref xRow, ref dyRow, ref dxRow, Features, pivot, relu: " + Relu + ", scale: inverseStd, shift: shift,");
+                w.Line("    dyCoefficient: inverseStd, xCoefficient: xhatCoefficient * inverseStd, bias: xhatCoefficient * shift - inverseStd * sumG / Features);");
             }
 
             w.Close();

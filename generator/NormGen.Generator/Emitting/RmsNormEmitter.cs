@@ -45,7 +45,9 @@ internal static class RmsNormEmitter
 
         lines.Add("");
         lines.Add("Numerics: the sum of squares has no cancellation (every term is positive), so one pass suffices.");
-        lines.AddRange(RowKernelsMembers.SharedDescription("1/rms"));
+        lines.AddRange(RowKernelsMembers.SharedDescription(
+            "State: between Forward and Backward only 1/rms of each sample, in arrays sized for the largest batch seen",
+            "(they grow when a larger batch arrives, so steady-state calls allocate nothing)."));
         return lines.ToArray();
     }
 

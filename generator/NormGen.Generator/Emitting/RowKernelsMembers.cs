@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using NormGen.Generator.Model;
 
 namespace NormGen.Generator.Emitting;
@@ -25,16 +26,18 @@ internal sealed class RowKernelsMembers
     /// <summary>The shape in messages and docs, e.g. <c>(batch, 128)</c>.</summary>
     public static string ShapeText(int features) => "(batch, " + Literals.Int(features) + ")";
 
-    /// <summary>The description lines about numerics, state and kernels that both kinds share.</summary>
-    /// <param name="state">What is kept per sample, e.g. "1/rms".</param>
-    public static string[] SharedDescription(string state) => new[]
+    /// <summary>The description lines about state and kernels that both kinds share, after the kind's own state lines.</summary>
+    /// <param name="stateLines">What is kept per sample between Forward and Backward, starting with "State: ".</param>
+    public static string[] SharedDescription(params string[] stateLines)
     {
-        "State: between Forward and Backward only " + state + " per sample, in arrays sized for",
-        "the largest batch seen (they grow when a larger batch arrives, so steady-state calls allocate nothing).",
-        "Kernels: each row calls the runtime's SegmentKernels and RowKernels with the constant length Features. They are",
-        "aggressively inlined, so the JIT folds the length and the flags; the horizontal sums and tails along a row are",
-        "written and tested once in the runtime and shared by every row-wise kind.",
-    };
+        var lines = new List<string>(stateLines)
+        {
+            "Kernels: each row calls the runtime's SegmentKernels and RowKernels with the constant length Features. They are",
+            "aggressively inlined, so the JIT folds the length and the flags; the horizontal sums and tails along a row are",
+            "written and tested once in the runtime and shared by every row-wise kind.",
+        };
+        return lines.ToArray();
+    }
 
     /// <summary>Writes Features, Epsilon, Shape, Name, SampleLength and Training.</summary>
     public void WriteConstants(string epsilonSummary)

@@ -107,8 +107,14 @@ internal static class TargetTypeParser
         _ => type.IsRecord ? "record" : "class",
     };
 
+    /// <summary>
+    /// Escapes reserved and contextual keywords: a type the user wrote as <c>@record</c> must be re-declared as
+    /// <c>@record</c>, since a bare <c>record</c> type name is warning CS8860 (an error in warnings-as-errors builds).
+    /// </summary>
     private static string Escape(string name) =>
-        SyntaxFacts.GetKeywordKind(name) != SyntaxKind.None ? "@" + name : name;
+        SyntaxFacts.GetKeywordKind(name) != SyntaxKind.None || SyntaxFacts.GetContextualKeywordKind(name) != SyntaxKind.None
+            ? "@" + name
+            : name;
 
     /// <summary>Namespace.Outer+Inner.g.cs: unique for nested types and same-named types in other namespaces.</summary>
     private static string HintName(INamedTypeSymbol type)

@@ -8,8 +8,11 @@ internal static class DeclarationGenerators
 {
     private static readonly string[] Names =
     {
-        "Layer", "Hidden1Norm", "Ñorm", "层", "Δ_2", "@class", "@int", "_under", "Forward", "Gamma", "Shape", "@var", "@partial",
+        "Layer", "Hidden1Norm", "Ñorm", "层", "Δ_2", "@class", "@int", "_under", "@partial", "@record",
     };
+
+    /// <summary>Names the generated code declares or uses (NG0014).</summary>
+    private static readonly string[] TakenNames = { "Forward", "Gamma", "Shape", "@var", "Math", "_pivot" };
 
     private static readonly string[] Namespaces =
     {
@@ -27,16 +30,18 @@ internal static class DeclarationGenerators
         new("public int Count { get; set; }", "Count"),
     };
 
+    private static readonly Member[] HarmlessMembers = MemberPool.Where(m => !Declaration.Generated.Contains(m.Name)).ToArray();
+
     private static Gen<Argument?> Missing => Fixed<Argument?>(null);
 
     /// <summary>Always <paramref name="value"/> (Gen.Const with a null or a record is ambiguous with its factory overload).</summary>
     private static Gen<T> Fixed<T>(T value) => Gen.OneOf(new[] { value });
 
     private static Gen<Argument?> Features => Gen.Frequency(
-        (6, Gen.Int[1, 2000].Select(v => Int("Features", v))),
+        (14, Gen.Int[1, 2000].Select(v => Int("Features", v))),
         (1, Gen.OneOf(0, -1, -1000, 16777216, 16777217, int.MaxValue, int.MinValue).Select(v => Int("Features", v))),
         (1, Missing),
-        (1, Fixed<Argument?>(new Argument("Features", "\"x\"", "CS0029", null))));
+        (1, Gen.Int[0, 1].Select(i => i == 0 ? new Argument("Features", "\"x\"", "CS0029", null) : new Argument("Features", "0x10", null, 16)).Select(a => (Argument?)a)));
 
     private static Gen<Argument?> Spatial => Gen.Frequency(
         (3, Missing),
@@ -45,27 +50,27 @@ internal static class DeclarationGenerators
 
     private static Gen<Argument?> Momentum => Gen.Frequency(
         (2, Missing),
-        (3, Gen.Double[0, 1].Select(v => Double("Momentum", v))),
+        (6, Gen.Double[0, 1].Select(v => Double("Momentum", v))),
         (1, Gen.OneOf(double.NaN, double.PositiveInfinity, double.NegativeInfinity, -0.5, 1.5, 1e308, -1e-300, 0.0, 1.0, -0.0).Select(v => Double("Momentum", v))),
         (1, Fixed<Argument?>(new Argument("Momentum", "1", null, 1.0))),
-        (1, Fixed<Argument?>(new Argument("Momentum", "true", "CS0029", null))));
+        (1, Gen.Int[0, 3].Select(i => i == 0 ? new Argument("Momentum", "true", "CS0029", null) : new Argument("Momentum", "0.5", null, 0.5)).Select(a => (Argument?)a)));
 
     private static Gen<Argument?> Epsilon => Gen.Frequency(
         (2, Missing),
-        (3, Gen.Double[1e-12, 1].Select(v => Double("Epsilon", v))),
+        (6, Gen.Double[1e-12, 1].Select(v => Double("Epsilon", v))),
         (1, Gen.OneOf(0.0, -1e-5, double.NaN, double.PositiveInfinity, double.NegativeInfinity, 1e308, double.Epsilon).Select(v => Double("Epsilon", v))),
-        (1, Fixed<Argument?>(new Argument("Epsilon", "\"e\"", "CS0029", null))));
+        (1, Gen.Int[0, 3].Select(i => i == 0 ? new Argument("Epsilon", "\"e\"", "CS0029", null) : new Argument("Epsilon", "1e-3", null, 1e-3)).Select(a => (Argument?)a)));
 
     private static Gen<Argument?> ElementType => Gen.Frequency(
         (3, Missing),
-        (3, Gen.OneOf("float", "double").Select(t => (Argument?)new Argument("ElementType", "typeof(" + t + ")", null, t))),
+        (6, Gen.OneOf("float", "double").Select(t => (Argument?)new Argument("ElementType", "typeof(" + t + ")", null, t))),
         (1, Gen.OneOf(("int", "int"), ("decimal", "decimal"), ("string", "string"), ("System.Half", "Half"))
             .Select(t => (Argument?)new Argument("ElementType", "typeof(" + t.Item1 + ")", null, t.Item2))),
-        (1, Fixed<Argument?>(new Argument("ElementType", "3", "CS0029", null))));
+        (1, Gen.Int[0, 3].Select(i => i == 0 ? new Argument("ElementType", "3", "CS0029", null) : new Argument("ElementType", "typeof(Single)", null, "float")).Select(a => (Argument?)a)));
 
     private static Gen<Argument?> Enum(string name, string enumName, string[] defined, int[] undefined) => Gen.Frequency(
         (3, Missing),
-        (2, Gen.Int[0, defined.Length - 1].Select(i => (Argument?)new Argument(name, enumName + "." + defined[i], null, i))),
+        (4, Gen.Int[0, defined.Length - 1].Select(i => (Argument?)new Argument(name, enumName + "." + defined[i], null, i))),
         (1, Gen.OneOf(undefined.Select(v => (Argument?)new Argument(name, "(" + enumName + ")(" + Literal.Int(v) + ")", null, v)).ToArray())));
 
     private static Gen<Argument?> Flag(string name) => Gen.Frequency(
@@ -105,9 +110,9 @@ internal static class DeclarationGenerators
     public static Gen<Declaration> Declarations =>
         Gen.Select(
             Gen.Select(Gen.Enum<NamespaceStyle>(), Gen.OneOf(Namespaces), Outers, Kind),
-            Gen.Select(Gen.Int[0, 99].Select(p => p < 90), Gen.OneOf(Names), Arguments, Gen.Int[0, 99].Select(p => p < 10)),
+            Gen.Select(Gen.Int[0, 99].Select(p => p < 90), Gen.Frequency((10, Gen.OneOf(Names)), (1, Gen.OneOf(TakenNames))), Arguments, Gen.Int[0, 99].Select(p => p < 8)),
             Gen.Select(
-                Gen.Frequency((3, Fixed(System.Array.Empty<Member>())), (2, Gen.OneOf(MemberPool).Array[1, 2])),
+                Gen.Frequency((4, Fixed(System.Array.Empty<Member>())), (2, Gen.OneOf(HarmlessMembers).Array[1, 2]), (1, Gen.OneOf(MemberPool).Array[1, 2])),
                 Gen.Frequency((8, Fixed<string?>(null)), (1, Fixed<string?>("Module")), (1, Fixed<string?>("Plain")))),
             (a, b, c) =>
             {

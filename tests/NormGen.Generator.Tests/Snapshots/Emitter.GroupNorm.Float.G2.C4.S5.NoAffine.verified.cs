@@ -151,7 +151,7 @@ namespace Snapshots
         }
 
         /// <summary>
-        /// One group's backward pass: the sums of g = dy and g * (x - pivot) then
+        /// One group's backward pass: the sums of g = dy and g * (x - pivot), then
         /// dx = invstd / M * (M * g - sum(g) - xhat * sum(g * xhat)) as dx = a * dy + xCoefficient * (x - pivot) + bias.
         /// </summary>
         private void BackwardGroup(ref float x, ref float dy, ref float dx, int g, float pivot, float mean, float inverseStd)

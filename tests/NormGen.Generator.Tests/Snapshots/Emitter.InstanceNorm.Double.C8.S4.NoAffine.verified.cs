@@ -149,7 +149,7 @@ namespace Snapshots
         }
 
         /// <summary>
-        /// One group's backward pass: the sums of g = dy and g * (x - pivot) then
+        /// One group's backward pass: the sums of g = dy and g * (x - pivot), then
         /// dx = invstd / M * (M * g - sum(g) - xhat * sum(g * xhat)) as dx = a * dy + xCoefficient * (x - pivot) + bias.
         /// </summary>
         private void BackwardGroup(ref double x, ref double dy, ref double dx, int g, double pivot, double mean, double inverseStd)

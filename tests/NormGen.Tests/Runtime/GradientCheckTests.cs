@@ -35,6 +35,15 @@ public class GradientCheckTests
         Assert.True(GradientCheck.RelativeError(expected, gradient) < 1e-9);
     }
 
+    [Theory]
+    [InlineData(FiniteDifference.Central)]
+    [InlineData(FiniteDifference.FourthOrder)]
+    public void A_constant_function_has_exactly_zero_gradient(FiniteDifference scheme)
+    {
+        double[] gradient = GradientCheck.NumericalGradient(v => 0.1 + 1e3, new double[] { 0.3, -7, 1e4 }, 1e-3, scheme);
+        Assert.Equal(new double[3], gradient);
+    }
+
     [Fact]
     public void Relative_error_is_the_cs231n_formula()
     {
