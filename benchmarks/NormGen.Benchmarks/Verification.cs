@@ -53,7 +53,7 @@ public static class Verification
         var allocations = new List<Allocation>();
         output.WriteLine("shape      implementation    y(train)  runMean   runVar    dx        dGamma    dBeta     y(infer)  " +
             "allocated B/call (train, backward, infer)");
-        foreach (string shape in shapes.Count > 0 ? shapes : BenchmarkData.Shapes)
+        foreach (string shape in shapes.Count > 0 ? shapes.ToArray() : BenchmarkData.Shapes)
         {
             (int batch, int features) = BenchmarkData.Parse(shape);
             var x = new float[batch * features];

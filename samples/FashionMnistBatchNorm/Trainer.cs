@@ -175,7 +175,7 @@ internal sealed class Trainer
     {
         for (int k = 0; k < norms.Length; k++)
         {
-            var collector = (IExactStatistics)norms[k];
+            var collector = (IBatchNormLayer<float>)norms[k];
             network.Training = false;
             norms[k].Training = true;
             collector.BeginCollect();
