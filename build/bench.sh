@@ -39,7 +39,7 @@ verify_shapes=()
 if [[ -n "${NORMGEN_BENCH_SHAPES:-}" ]]; then
   IFS=',' read -r -a verify_shapes <<< "$NORMGEN_BENCH_SHAPES"
 fi
-dotnet "$dll" --verify "${verify_shapes[@]}" | tee "$out/verify.txt"
+dotnet "$dll" --verify "${verify_shapes[@]}" --json "$out/allocations.json" | tee "$out/verify.txt"
 
 echo "== BenchmarkDotNet"
 bdn_args=("$@")
@@ -71,5 +71,5 @@ python3 "$repo/build/bench_report.py" \
   --bdn "$bdn_json" --torch "$torch_json" --output "$results" \
   --command "$command_line" --clock "$NORMGEN_BENCH_CLOCK" --seconds "$(( $(date +%s) - started ))" \
   --load-before "$load_before" --load-after "$(cut -d' ' -f1-3 /proc/loadavg)" \
-  --verify-log "$out/verify.txt"
+  --verify-log "$out/verify.txt" --allocations "$out/allocations.json"
 echo "total $(( $(date +%s) - started )) s"

@@ -81,10 +81,39 @@ internal sealed class BatchNormColumnKernels
 
     private string ArrayRef(string local, string field) => "ref " + _t + " " + local + " = ref MemoryMarshal.GetArrayDataReference(" + field + ");";
 
+    /// <summary>
+    /// The vectors one register group covers: every vector of an unrolled plan (literal offsets), or
+    /// <see cref="VectorPlan.GroupVectors"/> vectors at <c>f</c>, <c>f + lanes</c>, ... inside a loop over feature groups.
+    /// </summary>
+    private static List<(string Suffix, string Offset)> GroupBlocks(VectorPlan p)
+    {
+        var blocks = new List<(string Suffix, string Offset)>();
+        for (int i = 0; i < p.GroupVectors; i++)
+        {
+            blocks.Add((Literals.Int(i), i == 0 ? "f" : "f + " + Literals.Int(i * p.Lanes)));
+        }
+
+        return blocks;
+    }
+
+    private static List<(string Suffix, string Offset)> Literal(IEnumerable<(string Suffix, int Offset)> blocks)
+    {
+        var list = new List<(string Suffix, string Offset)>();
+        foreach ((string suffix, int offset) in blocks)
+        {
+            list.Add((suffix, Literals.Int(offset)));
+        }
+
+        return list;
+    }
+
+    private string GroupLoop(VectorPlan p) =>
+        "for (nuint f = 0; f < " + Literals.Int(p.LoopEnd) + "; f += " + Literals.Int(p.GroupVectors * p.Lanes) + ")";
+
     private void WriteChunkMoments(SourceWriter w, VectorPlan p)
     {
         w.Line();
-        w.Summary("<see cref=\"ChunkMoments\"/> with " + Literals.Int(p.Lanes) + " features per " + p.Vector + (p.Unrolled ? ", accumulators in registers." : "."));
+        w.Summary("<see cref=\"ChunkMoments\"/> with " + Literals.Int(p.Lanes) + " features per " + p.Vector + ", accumulators in registers.");
         w.Open("private void ChunkMoments" + Literals.Int(p.Bits) + "(ref " + _t + " chunk, nint rows)");
         w.Line(ArrayRef("pivot", "_pivot"));
         w.Line(ArrayRef("mean", "_chunkMean"));
@@ -92,102 +121,66 @@ internal sealed class BatchNormColumnKernels
         w.Line("var inverseRows = " + p.Vector + ".Create((" + _t + ")1 / rows);");
         if (p.Unrolled)
         {
-            w.Line();
-            w.Line("// Pass 1: sums of x - pivot.");
-            foreach ((string k, int _) in p.AllBlocks)
-            {
-                w.Line("var sum" + k + " = " + p.Zero + ";");
-            }
-
-            w.Open("for (nint r = 0; r < rows; r++)");
-            w.Line(RowRef("row", "chunk"));
-            foreach ((string k, int offset) in p.AllBlocks)
-            {
-                w.Line("sum" + k + " += " + p.Load("row", offset) + " - " + p.Load("pivot", offset) + ";");
-            }
-
-            w.Close();
-            w.Line();
-            w.Line("// Pass 2: squared deviations from the chunk mean; the chunk is still in cache.");
-            foreach ((string k, int _) in p.AllBlocks)
-            {
-                w.Line("var mean" + k + " = sum" + k + " * inverseRows;");
-                w.Line("var squares" + k + " = " + p.Zero + ";");
-            }
-
-            w.Open("for (nint r = 0; r < rows; r++)");
-            w.Line(RowRef("row", "chunk"));
-            foreach ((string k, int offset) in p.AllBlocks)
-            {
-                w.Line("var deviation" + k + " = " + p.Load("row", offset) + " - " + p.Load("pivot", offset) + " - mean" + k + ";");
-                w.Line("squares" + k + " += deviation" + k + " * deviation" + k + ";");
-            }
-
-            w.Close();
-            w.Line();
-            foreach ((string k, int offset) in p.AllBlocks)
-            {
-                w.Line("mean" + k + ".StoreUnsafe(ref mean, " + Literals.Int(offset) + ");");
-                w.Line("squares" + k + ".StoreUnsafe(ref squares, " + Literals.Int(offset) + ");");
-            }
-
+            WriteMomentsGroup(w, p, Literal(p.AllBlocks));
             w.Close();
             return;
         }
 
-        string loop = "for (nuint f = 0; f < " + Literals.Int(p.LoopEnd) + "; f += " + Literals.Int(p.Lanes) + ")";
-        string tail = Literals.Int(p.TailOffset);
-        w.Line("_chunkMean.AsSpan().Clear();");
-        w.Line("_chunkM2.AsSpan().Clear();");
         w.Line();
-        w.Line("// Pass 1: sums of x - pivot, accumulated in _chunkMean" + (p.HasTail ? " (the overlapping last vector in a register)." : "."));
+        w.Line("// " + Literals.Int(p.GroupVectors) + " vectors at a time walk down the chunk (which stays in cache), their sums in registers.");
+        w.Open(GroupLoop(p));
+        WriteMomentsGroup(w, p, GroupBlocks(p));
+        w.Close();
         if (p.HasTail)
         {
-            w.Line("var sumTail = " + p.Zero + ";");
+            w.Line();
+            w.Line("// The overlapping last vector, stored after the groups: shared lanes get the same values again.");
+            WriteMomentsGroup(w, p, Literal(new[] { ("Tail", p.TailOffset) }));
+        }
+
+        w.Close();
+    }
+
+    /// <summary>Both passes over the chunk's rows for one group of vectors, then the stores.</summary>
+    private void WriteMomentsGroup(SourceWriter w, VectorPlan p, List<(string Suffix, string Offset)> blocks)
+    {
+        w.Line("// Pass 1: sums of x - pivot.");
+        foreach ((string k, string _) in blocks)
+        {
+            w.Line("var sum" + k + " = " + p.Zero + ";");
         }
 
         w.Open("for (nint r = 0; r < rows; r++)");
         w.Line(RowRef("row", "chunk"));
-        w.Open(loop);
-        w.Line("(" + p.Load("mean", "f") + " + (" + p.Load("row", "f") + " - " + p.Load("pivot", "f") + ")).StoreUnsafe(ref mean, f);");
-        w.Close();
-        if (p.HasTail)
+        foreach ((string k, string offset) in blocks)
         {
-            w.Line("sumTail += " + p.Load("row", p.TailOffset) + " - " + p.Load("pivot", p.TailOffset) + ";");
+            w.Line("sum" + k + " += " + p.Load("row", offset) + " - " + p.Load("pivot", offset) + ";");
         }
 
-        w.Close();
-        w.Open(loop);
-        w.Line("(" + p.Load("mean", "f") + " * inverseRows).StoreUnsafe(ref mean, f);");
         w.Close();
         w.Line();
         w.Line("// Pass 2: squared deviations from the chunk mean; the chunk is still in cache.");
-        if (p.HasTail)
+        foreach ((string k, string _) in blocks)
         {
-            w.Line("var meanTail = sumTail * inverseRows;");
-            w.Line("var squaresTail = " + p.Zero + ";");
+            w.Line("var mean" + k + " = sum" + k + " * inverseRows;");
+            w.Line("var squares" + k + " = " + p.Zero + ";");
         }
 
         w.Open("for (nint r = 0; r < rows; r++)");
         w.Line(RowRef("row", "chunk"));
-        w.Open(loop);
-        w.Line("var deviation = " + p.Load("row", "f") + " - " + p.Load("pivot", "f") + " - " + p.Load("mean", "f") + ";");
-        w.Line("(" + p.Load("squares", "f") + " + deviation * deviation).StoreUnsafe(ref squares, f);");
-        w.Close();
-        if (p.HasTail)
+        foreach ((string k, string offset) in blocks)
         {
-            w.Line("var deviationTail = " + p.Load("row", p.TailOffset) + " - " + p.Load("pivot", p.TailOffset) + " - meanTail;");
-            w.Line("squaresTail += deviationTail * deviationTail;");
+            w.Line("var deviation" + k + " = " + p.Load("row", offset) + " - " + p.Load("pivot", offset) + " - mean" + k + ";");
+            w.Line("squares" + k + " += deviation" + k + " * deviation" + k + ";");
         }
 
         w.Close();
-        if (p.HasTail)
+        w.Line();
+        foreach ((string k, string offset) in blocks)
         {
-            w.Line("meanTail.StoreUnsafe(ref mean, " + tail + ");");
-            w.Line("squaresTail.StoreUnsafe(ref squares, " + tail + ");");
+            w.Line("mean" + k + ".StoreUnsafe(ref mean, " + offset + ");");
+            w.Line("squares" + k + ".StoreUnsafe(ref squares, " + offset + ");");
         }
-
-        w.Close();
     }
 
     private string Activate(VectorPlan p, string value) => Relu ? p.Vector + ".Max(" + value + ", " + p.Zero + ")" : value;
@@ -251,7 +244,7 @@ internal sealed class BatchNormColumnKernels
     private void WriteBackwardSums(SourceWriter w, VectorPlan p)
     {
         w.Line();
-        w.Summary("<see cref=\"BackwardSums\"/> with " + Literals.Int(p.Lanes) + " features per " + p.Vector + (p.Unrolled ? ", accumulators in registers." : "."));
+        w.Summary("<see cref=\"BackwardSums\"/> with " + Literals.Int(p.Lanes) + " features per " + p.Vector + ", accumulators in registers.");
         w.Open("private void BackwardSums" + Literals.Int(p.Bits) + "(ref " + _t + " x, ref " + _t + " dy, nint rows)");
         w.Line(ArrayRef("pivot", "_pivot"));
         if (Relu)
@@ -264,64 +257,86 @@ internal sealed class BatchNormColumnKernels
         w.Line(ArrayRef("sumDyCentered", "_sumDyCentered"));
         if (p.Unrolled)
         {
-            foreach ((string k, int _) in p.AllBlocks)
-            {
-                w.Line("var sumDy" + k + " = " + p.Zero + ";");
-                w.Line("var sumDyCentered" + k + " = " + p.Zero + ";");
-            }
-
-            w.Open("for (nint r = 0; r < rows; r++)");
-            w.Line(RowRef("xRow", "x"));
-            w.Line(RowRef("dyRow", "dy"));
-            foreach ((string k, int offset) in p.AllBlocks)
-            {
-                WriteCenteredAndDy(w, p, k, Literals.Int(offset));
-                w.Line("sumDy" + k + " += dy" + k + ";");
-                w.Line("sumDyCentered" + k + " += dy" + k + " * centered" + k + ";");
-            }
-
-            w.Close();
-            foreach ((string k, int offset) in p.AllBlocks)
-            {
-                w.Line("sumDy" + k + ".StoreUnsafe(ref sumDy, " + Literals.Int(offset) + ");");
-                w.Line("sumDyCentered" + k + ".StoreUnsafe(ref sumDyCentered, " + Literals.Int(offset) + ");");
-            }
-
+            List<(string Suffix, string Offset)> all = Literal(p.AllBlocks);
+            DeclareSums(w, p, all);
+            WriteSumsOverRows(w, p, all, "rows", "x", "dy");
+            StoreSums(w, p, all);
             w.Close();
             return;
         }
 
+        List<(string Suffix, string Offset)> tail = Literal(new[] { ("Tail", p.TailOffset) });
         w.Line("_sumDy.AsSpan().Clear();");
         w.Line("_sumDyCentered.AsSpan().Clear();");
         if (p.HasTail)
         {
-            w.Line("var sumDyTail = " + p.Zero + ";");
-            w.Line("var sumDyCenteredTail = " + p.Zero + ";");
+            DeclareSums(w, p, tail);
         }
 
-        w.Open("for (nint r = 0; r < rows; r++)");
-        w.Line(RowRef("xRow", "x"));
-        w.Line(RowRef("dyRow", "dy"));
-        w.Open("for (nuint f = 0; f < " + Literals.Int(p.LoopEnd) + "; f += " + Literals.Int(p.Lanes) + ")");
-        WriteCenteredAndDy(w, p, "Block", "f");
-        w.Line("(" + p.Load("sumDy", "f") + " + dyBlock).StoreUnsafe(ref sumDy, f);");
-        w.Line("(" + p.Load("sumDyCentered", "f") + " + dyBlock * centeredBlock).StoreUnsafe(ref sumDyCentered, f);");
+        w.Line();
+        w.Line("// Chunks of rows stay in cache while " + Literals.Int(p.GroupVectors) + " vectors at a time walk down them, their sums in registers.");
+        w.Open("for (nint start = 0; start < rows; start += RowsPerChunk)");
+        w.Line("nint count = Math.Min(RowsPerChunk, rows - start);");
+        w.Line("ref " + _t + " xChunk = ref Unsafe.Add(ref x, start * Features);");
+        w.Line("ref " + _t + " dyChunk = ref Unsafe.Add(ref dy, start * Features);");
+        w.Open(GroupLoop(p));
+        List<(string Suffix, string Offset)> group = GroupBlocks(p);
+        foreach ((string k, string offset) in group)
+        {
+            w.Line("var sumDy" + k + " = " + p.Load("sumDy", offset) + ";");
+            w.Line("var sumDyCentered" + k + " = " + p.Load("sumDyCentered", offset) + ";");
+        }
+
+        WriteSumsOverRows(w, p, group, "count", "xChunk", "dyChunk");
+        StoreSums(w, p, group);
         w.Close();
         if (p.HasTail)
         {
-            WriteCenteredAndDy(w, p, "Tail", Literals.Int(p.TailOffset));
-            w.Line("sumDyTail += dyTail;");
-            w.Line("sumDyCenteredTail += dyTail * centeredTail;");
+            w.Line();
+            w.Line("// The overlapping last vector keeps its own sums in registers across chunks; stored last.");
+            WriteSumsOverRows(w, p, tail, "count", "xChunk", "dyChunk");
         }
 
         w.Close();
         if (p.HasTail)
         {
-            w.Line("sumDyTail.StoreUnsafe(ref sumDy, " + Literals.Int(p.TailOffset) + ");");
-            w.Line("sumDyCenteredTail.StoreUnsafe(ref sumDyCentered, " + Literals.Int(p.TailOffset) + ");");
+            StoreSums(w, p, tail);
         }
 
         w.Close();
+    }
+
+    private void DeclareSums(SourceWriter w, VectorPlan p, List<(string Suffix, string Offset)> blocks)
+    {
+        foreach ((string k, string _) in blocks)
+        {
+            w.Line("var sumDy" + k + " = " + p.Zero + ";");
+            w.Line("var sumDyCentered" + k + " = " + p.Zero + ";");
+        }
+    }
+
+    private void WriteSumsOverRows(SourceWriter w, VectorPlan p, List<(string Suffix, string Offset)> blocks, string rows, string x, string dy)
+    {
+        w.Open("for (nint r = 0; r < " + rows + "; r++)");
+        w.Line(RowRef("xRow", x));
+        w.Line(RowRef("dyRow", dy));
+        foreach ((string k, string offset) in blocks)
+        {
+            WriteCenteredAndDy(w, p, k, offset);
+            w.Line("sumDy" + k + " += dy" + k + ";");
+            w.Line("sumDyCentered" + k + " += dy" + k + " * centered" + k + ";");
+        }
+
+        w.Close();
+    }
+
+    private static void StoreSums(SourceWriter w, VectorPlan p, List<(string Suffix, string Offset)> blocks)
+    {
+        foreach ((string k, string offset) in blocks)
+        {
+            w.Line("sumDy" + k + ".StoreUnsafe(ref sumDy, " + offset + ");");
+            w.Line("sumDyCentered" + k + ".StoreUnsafe(ref sumDyCentered, " + offset + ");");
+        }
     }
 
     private void WriteBackwardInput(SourceWriter w, VectorPlan p)

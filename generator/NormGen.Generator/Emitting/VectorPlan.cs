@@ -50,6 +50,26 @@ internal sealed class VectorPlan
     /// </summary>
     public bool Unrolled => FullVectors + (HasTail ? 1 : 0) <= (Bits == 512 ? 8 : 6);
 
+    /// <summary>
+    /// Vectors per register group when the row is too long to unroll: the largest divisor of
+    /// <see cref="FullVectors"/> up to 8 (512-bit) or 4 (narrower), so groups tile the full vectors exactly.
+    /// </summary>
+    public int GroupVectors
+    {
+        get
+        {
+            for (int size = Bits == 512 ? 8 : 4; size > 1; size--)
+            {
+                if (FullVectors % size == 0)
+                {
+                    return size;
+                }
+            }
+
+            return 1;
+        }
+    }
+
     /// <summary>The full vectors of an unrolled plan: a name suffix and the offset of each.</summary>
     public IEnumerable<(string Suffix, int Offset)> FullBlocks
     {

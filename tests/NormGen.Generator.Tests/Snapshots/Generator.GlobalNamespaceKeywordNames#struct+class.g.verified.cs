@@ -159,6 +159,20 @@ partial struct @struct
             BatchesTracked = 0;
         }
 
+        /// <summary>Always false: RunningStats = None keeps no running statistics to collect into.</summary>
+        public bool IsCollecting => false;
+
+        /// <summary>Not available: RunningStats = None keeps no running statistics to collect into.</summary>
+        /// <exception cref="InvalidOperationException">Always.</exception>
+        public void BeginCollect() => throw NoRunningStatistics();
+
+        /// <summary>Not available: RunningStats = None keeps no running statistics to collect into.</summary>
+        /// <exception cref="InvalidOperationException">Always.</exception>
+        public void EndCollect() => throw NoRunningStatistics();
+
+        private InvalidOperationException NoRunningStatistics() =>
+            new($"{Name}: the layer keeps no running statistics (RunningStats = None), so there is nothing to collect into; declare it with RunningStats = RunningStatsMode.Exponential or Cumulative.");
+
         /// <summary>Mean and M2 of x - pivot per feature over the rows of one chunk, into _chunkMean and _chunkM2.</summary>
         private void ChunkMoments(ref float chunk, nint rows)
         {
