@@ -86,6 +86,11 @@ internal static class DiagnosticDescriptors
         "Inherited member collides with a generated member",
         "'{0}' inherits '{1}' from '{2}', a name the code NormGen generates for [{3}] declares or uses; derive from another type or rename the inherited member");
 
+    public static readonly DiagnosticDescriptor TypeInScopeCollision = Error(
+        "NG0016",
+        "A type in scope hides a name the generated code uses",
+        "'{0}' is in scope of the [{1}] layer '{2}' and hides the '{0}' its generated code uses; rename '{0}' or declare the layer in another namespace");
+
     /// <summary>
     /// Every descriptor above, for <see cref="NormGenAnalyzer.SupportedDiagnostics"/>. A descriptor missing here
     /// makes the analyzer throw when reporting it; a test compares this list with the fields by reflection.
@@ -105,7 +110,8 @@ internal static class DiagnosticDescriptors
         UnknownEnumValue,
         SampleTooLarge,
         TypeNameCollision,
-        InheritedMemberCollision);
+        InheritedMemberCollision,
+        TypeInScopeCollision);
 
     private static DiagnosticDescriptor Error(string id, string title, string message) =>
         new(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true,

@@ -135,6 +135,43 @@ internal static class LayerParser
         }
 
         ReportInheritedCollisions(kind, type, arguments, generated);
+        ReportTypesInScope(kind, type, arguments);
+    }
+
+    /// <summary>
+    /// A type declared in an enclosing type or namespace (the global one included) is found before the generated
+    /// file's using directives, so a user's <c>class Unsafe</c> next to a layer would capture the generated code's
+    /// references and break it with a cascade of errors; report it once instead.
+    /// </summary>
+    private static void ReportTypesInScope(LayerKind kind, INamedTypeSymbol type, AttributeArguments arguments)
+    {
+        var scopes = new List<INamespaceOrTypeSymbol>();
+        for (INamedTypeSymbol? outer = type.ContainingType; outer is not null; outer = outer.ContainingType)
+        {
+            scopes.Add(outer);
+        }
+
+        for (INamespaceSymbol? space = type.ContainingNamespace; space is not null; space = space.ContainingNamespace)
+        {
+            scopes.Add(space);
+        }
+
+        foreach (string name in NamesTheGeneratedCodeUses.OrderBy(n => n, System.StringComparer.Ordinal))
+        {
+            foreach (INamespaceOrTypeSymbol scope in scopes)
+            {
+                // The layer itself is NG0014's case.
+                INamedTypeSymbol? hiding = scope.GetTypeMembers(name).FirstOrDefault(candidate =>
+                    !SymbolEqualityComparer.Default.Equals(candidate, type) &&
+                    (candidate.DeclaredAccessibility == Accessibility.Public ||
+                     SymbolEqualityComparer.Default.Equals(candidate.ContainingAssembly, type.ContainingAssembly)));
+                if (hiding is not null)
+                {
+                    arguments.Report(DiagnosticDescriptors.TypeInScopeCollision, TargetTypeParser.LocationOfName(type), name, kind.AttributeName, type.Name);
+                    break;
+                }
+            }
+        }
     }
 
     private static void ReportInheritedCollisions(LayerKind kind, INamedTypeSymbol type, AttributeArguments arguments, HashSet<string> generated)

@@ -240,6 +240,32 @@ public class DiagnosticMarkupTests
         """);
 
     [Fact]
+    public Task NG0016_TypeInTheNamespaceHidesAName() => NormGenVerifier.VerifyAsync("""
+        using NormGen;
+
+        namespace Game.Layers
+        {
+            internal static class Unsafe { }
+
+            [BatchNorm(Features = 3)]
+            internal partial class {|NG0016:Hidden|} { }
+        }
+        """);
+
+    [Fact]
+    public Task NG0016_NestedTypeInTheEnclosingTypeHidesAName() => NormGenVerifier.VerifyAsync("""
+        using NormGen;
+
+        internal partial class Outer
+        {
+            internal sealed class Vector256 { }
+
+            [BatchNorm(Features = 3)]
+            internal partial class {|NG0016:Hidden|} { }
+        }
+        """);
+
+    [Fact]
     public Task NG0015_InheritedMemberWouldBeHidden() => NormGenVerifier.VerifyAsync("""
         using NormGen;
 

@@ -32,6 +32,7 @@ public class DiagnosticMessageTests
         { "[BatchNorm(Features = 4096, Spatial = 8192)] partial class Hidden { }", "NG0013", "Features * Spatial = 33554432 elements per sample exceeds the limit of 16777216; use a smaller shape" },
         { "[BatchNorm(Features = 3)] partial class Gamma { }", "NG0014", "A [BatchNorm] layer cannot be named 'Gamma': the code NormGen generates declares or uses 'Gamma', which inside the type would mean the type itself; rename the type" },
         { "class Module { public string Name => \"m\"; } [BatchNorm(Features = 3)] partial class Hidden : Module { }", "NG0015", "'Hidden' inherits 'Name' from 'Module', a name the code NormGen generates for [BatchNorm] declares or uses; derive from another type or rename the inherited member" },
+        { "class MemoryMarshal { } [BatchNorm(Features = 3)] partial class Hidden { }", "NG0016", "'MemoryMarshal' is in scope of the [BatchNorm] layer 'Hidden' and hides the 'MemoryMarshal' its generated code uses; rename 'MemoryMarshal' or declare the layer in another namespace" },
     };
 
     [Theory]

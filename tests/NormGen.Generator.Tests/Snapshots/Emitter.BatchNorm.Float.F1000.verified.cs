@@ -389,32 +389,54 @@ namespace Snapshots
             }
         }
 
-        /// <summary><see cref="ChunkMoments"/> with 16 features per Vector512.</summary>
+        /// <summary><see cref="ChunkMoments"/> with 16 features per Vector512, accumulators in registers.</summary>
         private void ChunkMoments512(ref float chunk, nint rows)
         {
             ref float pivot = ref MemoryMarshal.GetArrayDataReference(_pivot);
             ref float mean = ref MemoryMarshal.GetArrayDataReference(_chunkMean);
             ref float squares = ref MemoryMarshal.GetArrayDataReference(_chunkM2);
             var inverseRows = Vector512.Create((float)1 / rows);
-            _chunkMean.AsSpan().Clear();
-            _chunkM2.AsSpan().Clear();
 
-            // Pass 1: sums of x - pivot, accumulated in _chunkMean (the overlapping last vector in a register).
+            // 2 vectors at a time walk down the chunk (which stays in cache), their sums in registers.
+            for (nuint f = 0; f < 992; f += 32)
+            {
+                // Pass 1: sums of x - pivot.
+                var sum0 = Vector512<float>.Zero;
+                var sum1 = Vector512<float>.Zero;
+                for (nint r = 0; r < rows; r++)
+                {
+                    ref float row = ref Unsafe.Add(ref chunk, r * Features);
+                    sum0 += Vector512.LoadUnsafe(ref row, f) - Vector512.LoadUnsafe(ref pivot, f);
+                    sum1 += Vector512.LoadUnsafe(ref row, f + 16) - Vector512.LoadUnsafe(ref pivot, f + 16);
+                }
+
+                // Pass 2: squared deviations from the chunk mean; the chunk is still in cache.
+                var mean0 = sum0 * inverseRows;
+                var squares0 = Vector512<float>.Zero;
+                var mean1 = sum1 * inverseRows;
+                var squares1 = Vector512<float>.Zero;
+                for (nint r = 0; r < rows; r++)
+                {
+                    ref float row = ref Unsafe.Add(ref chunk, r * Features);
+                    var deviation0 = Vector512.LoadUnsafe(ref row, f) - Vector512.LoadUnsafe(ref pivot, f) - mean0;
+                    squares0 += deviation0 * deviation0;
+                    var deviation1 = Vector512.LoadUnsafe(ref row, f + 16) - Vector512.LoadUnsafe(ref pivot, f + 16) - mean1;
+                    squares1 += deviation1 * deviation1;
+                }
+
+                mean0.StoreUnsafe(ref mean, f);
+                squares0.StoreUnsafe(ref squares, f);
+                mean1.StoreUnsafe(ref mean, f + 16);
+                squares1.StoreUnsafe(ref squares, f + 16);
+            }
+
+            // The overlapping last vector, stored after the groups: shared lanes get the same values again.
+            // Pass 1: sums of x - pivot.
             var sumTail = Vector512<float>.Zero;
             for (nint r = 0; r < rows; r++)
             {
                 ref float row = ref Unsafe.Add(ref chunk, r * Features);
-                for (nuint f = 0; f < 992; f += 16)
-                {
-                    (Vector512.LoadUnsafe(ref mean, f) + (Vector512.LoadUnsafe(ref row, f) - Vector512.LoadUnsafe(ref pivot, f))).StoreUnsafe(ref mean, f);
-                }
-
                 sumTail += Vector512.LoadUnsafe(ref row, 984) - Vector512.LoadUnsafe(ref pivot, 984);
-            }
-
-            for (nuint f = 0; f < 992; f += 16)
-            {
-                (Vector512.LoadUnsafe(ref mean, f) * inverseRows).StoreUnsafe(ref mean, f);
             }
 
             // Pass 2: squared deviations from the chunk mean; the chunk is still in cache.
@@ -423,12 +445,6 @@ namespace Snapshots
             for (nint r = 0; r < rows; r++)
             {
                 ref float row = ref Unsafe.Add(ref chunk, r * Features);
-                for (nuint f = 0; f < 992; f += 16)
-                {
-                    var deviation = Vector512.LoadUnsafe(ref row, f) - Vector512.LoadUnsafe(ref pivot, f) - Vector512.LoadUnsafe(ref mean, f);
-                    (Vector512.LoadUnsafe(ref squares, f) + deviation * deviation).StoreUnsafe(ref squares, f);
-                }
-
                 var deviationTail = Vector512.LoadUnsafe(ref row, 984) - Vector512.LoadUnsafe(ref pivot, 984) - meanTail;
                 squaresTail += deviationTail * deviationTail;
             }
@@ -458,7 +474,7 @@ namespace Snapshots
             }
         }
 
-        /// <summary><see cref="BackwardSums"/> with 16 features per Vector512.</summary>
+        /// <summary><see cref="BackwardSums"/> with 16 features per Vector512, accumulators in registers.</summary>
         private void BackwardSums512(ref float x, ref float dy, nint rows)
         {
             ref float pivot = ref MemoryMarshal.GetArrayDataReference(_pivot);
@@ -468,22 +484,49 @@ namespace Snapshots
             _sumDyCentered.AsSpan().Clear();
             var sumDyTail = Vector512<float>.Zero;
             var sumDyCenteredTail = Vector512<float>.Zero;
-            for (nint r = 0; r < rows; r++)
+
+            // Chunks of rows stay in cache while 2 vectors at a time walk down them, their sums in registers.
+            for (nint start = 0; start < rows; start += RowsPerChunk)
             {
-                ref float xRow = ref Unsafe.Add(ref x, r * Features);
-                ref float dyRow = ref Unsafe.Add(ref dy, r * Features);
-                for (nuint f = 0; f < 992; f += 16)
+                nint count = Math.Min(RowsPerChunk, rows - start);
+                ref float xChunk = ref Unsafe.Add(ref x, start * Features);
+                ref float dyChunk = ref Unsafe.Add(ref dy, start * Features);
+                for (nuint f = 0; f < 992; f += 32)
                 {
-                    var centeredBlock = Vector512.LoadUnsafe(ref xRow, f) - Vector512.LoadUnsafe(ref pivot, f);
-                    var dyBlock = Vector512.LoadUnsafe(ref dyRow, f);
-                    (Vector512.LoadUnsafe(ref sumDy, f) + dyBlock).StoreUnsafe(ref sumDy, f);
-                    (Vector512.LoadUnsafe(ref sumDyCentered, f) + dyBlock * centeredBlock).StoreUnsafe(ref sumDyCentered, f);
+                    var sumDy0 = Vector512.LoadUnsafe(ref sumDy, f);
+                    var sumDyCentered0 = Vector512.LoadUnsafe(ref sumDyCentered, f);
+                    var sumDy1 = Vector512.LoadUnsafe(ref sumDy, f + 16);
+                    var sumDyCentered1 = Vector512.LoadUnsafe(ref sumDyCentered, f + 16);
+                    for (nint r = 0; r < count; r++)
+                    {
+                        ref float xRow = ref Unsafe.Add(ref xChunk, r * Features);
+                        ref float dyRow = ref Unsafe.Add(ref dyChunk, r * Features);
+                        var centered0 = Vector512.LoadUnsafe(ref xRow, f) - Vector512.LoadUnsafe(ref pivot, f);
+                        var dy0 = Vector512.LoadUnsafe(ref dyRow, f);
+                        sumDy0 += dy0;
+                        sumDyCentered0 += dy0 * centered0;
+                        var centered1 = Vector512.LoadUnsafe(ref xRow, f + 16) - Vector512.LoadUnsafe(ref pivot, f + 16);
+                        var dy1 = Vector512.LoadUnsafe(ref dyRow, f + 16);
+                        sumDy1 += dy1;
+                        sumDyCentered1 += dy1 * centered1;
+                    }
+
+                    sumDy0.StoreUnsafe(ref sumDy, f);
+                    sumDyCentered0.StoreUnsafe(ref sumDyCentered, f);
+                    sumDy1.StoreUnsafe(ref sumDy, f + 16);
+                    sumDyCentered1.StoreUnsafe(ref sumDyCentered, f + 16);
                 }
 
-                var centeredTail = Vector512.LoadUnsafe(ref xRow, 984) - Vector512.LoadUnsafe(ref pivot, 984);
-                var dyTail = Vector512.LoadUnsafe(ref dyRow, 984);
-                sumDyTail += dyTail;
-                sumDyCenteredTail += dyTail * centeredTail;
+                // The overlapping last vector keeps its own sums in registers across chunks; stored last.
+                for (nint r = 0; r < count; r++)
+                {
+                    ref float xRow = ref Unsafe.Add(ref xChunk, r * Features);
+                    ref float dyRow = ref Unsafe.Add(ref dyChunk, r * Features);
+                    var centeredTail = Vector512.LoadUnsafe(ref xRow, 984) - Vector512.LoadUnsafe(ref pivot, 984);
+                    var dyTail = Vector512.LoadUnsafe(ref dyRow, 984);
+                    sumDyTail += dyTail;
+                    sumDyCenteredTail += dyTail * centeredTail;
+                }
             }
 
             sumDyTail.StoreUnsafe(ref sumDy, 984);
@@ -517,40 +560,37 @@ namespace Snapshots
             }
         }
 
-        /// <summary><see cref="ChunkMoments"/> with 8 features per Vector256.</summary>
+        /// <summary><see cref="ChunkMoments"/> with 8 features per Vector256, accumulators in registers.</summary>
         private void ChunkMoments256(ref float chunk, nint rows)
         {
             ref float pivot = ref MemoryMarshal.GetArrayDataReference(_pivot);
             ref float mean = ref MemoryMarshal.GetArrayDataReference(_chunkMean);
             ref float squares = ref MemoryMarshal.GetArrayDataReference(_chunkM2);
             var inverseRows = Vector256.Create((float)1 / rows);
-            _chunkMean.AsSpan().Clear();
-            _chunkM2.AsSpan().Clear();
 
-            // Pass 1: sums of x - pivot, accumulated in _chunkMean.
-            for (nint r = 0; r < rows; r++)
-            {
-                ref float row = ref Unsafe.Add(ref chunk, r * Features);
-                for (nuint f = 0; f < 1000; f += 8)
-                {
-                    (Vector256.LoadUnsafe(ref mean, f) + (Vector256.LoadUnsafe(ref row, f) - Vector256.LoadUnsafe(ref pivot, f))).StoreUnsafe(ref mean, f);
-                }
-            }
-
+            // 1 vectors at a time walk down the chunk (which stays in cache), their sums in registers.
             for (nuint f = 0; f < 1000; f += 8)
             {
-                (Vector256.LoadUnsafe(ref mean, f) * inverseRows).StoreUnsafe(ref mean, f);
-            }
-
-            // Pass 2: squared deviations from the chunk mean; the chunk is still in cache.
-            for (nint r = 0; r < rows; r++)
-            {
-                ref float row = ref Unsafe.Add(ref chunk, r * Features);
-                for (nuint f = 0; f < 1000; f += 8)
+                // Pass 1: sums of x - pivot.
+                var sum0 = Vector256<float>.Zero;
+                for (nint r = 0; r < rows; r++)
                 {
-                    var deviation = Vector256.LoadUnsafe(ref row, f) - Vector256.LoadUnsafe(ref pivot, f) - Vector256.LoadUnsafe(ref mean, f);
-                    (Vector256.LoadUnsafe(ref squares, f) + deviation * deviation).StoreUnsafe(ref squares, f);
+                    ref float row = ref Unsafe.Add(ref chunk, r * Features);
+                    sum0 += Vector256.LoadUnsafe(ref row, f) - Vector256.LoadUnsafe(ref pivot, f);
                 }
+
+                // Pass 2: squared deviations from the chunk mean; the chunk is still in cache.
+                var mean0 = sum0 * inverseRows;
+                var squares0 = Vector256<float>.Zero;
+                for (nint r = 0; r < rows; r++)
+                {
+                    ref float row = ref Unsafe.Add(ref chunk, r * Features);
+                    var deviation0 = Vector256.LoadUnsafe(ref row, f) - Vector256.LoadUnsafe(ref pivot, f) - mean0;
+                    squares0 += deviation0 * deviation0;
+                }
+
+                mean0.StoreUnsafe(ref mean, f);
+                squares0.StoreUnsafe(ref squares, f);
             }
         }
 
@@ -571,7 +611,7 @@ namespace Snapshots
             }
         }
 
-        /// <summary><see cref="BackwardSums"/> with 8 features per Vector256.</summary>
+        /// <summary><see cref="BackwardSums"/> with 8 features per Vector256, accumulators in registers.</summary>
         private void BackwardSums256(ref float x, ref float dy, nint rows)
         {
             ref float pivot = ref MemoryMarshal.GetArrayDataReference(_pivot);
@@ -579,16 +619,29 @@ namespace Snapshots
             ref float sumDyCentered = ref MemoryMarshal.GetArrayDataReference(_sumDyCentered);
             _sumDy.AsSpan().Clear();
             _sumDyCentered.AsSpan().Clear();
-            for (nint r = 0; r < rows; r++)
+
+            // Chunks of rows stay in cache while 1 vectors at a time walk down them, their sums in registers.
+            for (nint start = 0; start < rows; start += RowsPerChunk)
             {
-                ref float xRow = ref Unsafe.Add(ref x, r * Features);
-                ref float dyRow = ref Unsafe.Add(ref dy, r * Features);
+                nint count = Math.Min(RowsPerChunk, rows - start);
+                ref float xChunk = ref Unsafe.Add(ref x, start * Features);
+                ref float dyChunk = ref Unsafe.Add(ref dy, start * Features);
                 for (nuint f = 0; f < 1000; f += 8)
                 {
-                    var centeredBlock = Vector256.LoadUnsafe(ref xRow, f) - Vector256.LoadUnsafe(ref pivot, f);
-                    var dyBlock = Vector256.LoadUnsafe(ref dyRow, f);
-                    (Vector256.LoadUnsafe(ref sumDy, f) + dyBlock).StoreUnsafe(ref sumDy, f);
-                    (Vector256.LoadUnsafe(ref sumDyCentered, f) + dyBlock * centeredBlock).StoreUnsafe(ref sumDyCentered, f);
+                    var sumDy0 = Vector256.LoadUnsafe(ref sumDy, f);
+                    var sumDyCentered0 = Vector256.LoadUnsafe(ref sumDyCentered, f);
+                    for (nint r = 0; r < count; r++)
+                    {
+                        ref float xRow = ref Unsafe.Add(ref xChunk, r * Features);
+                        ref float dyRow = ref Unsafe.Add(ref dyChunk, r * Features);
+                        var centered0 = Vector256.LoadUnsafe(ref xRow, f) - Vector256.LoadUnsafe(ref pivot, f);
+                        var dy0 = Vector256.LoadUnsafe(ref dyRow, f);
+                        sumDy0 += dy0;
+                        sumDyCentered0 += dy0 * centered0;
+                    }
+
+                    sumDy0.StoreUnsafe(ref sumDy, f);
+                    sumDyCentered0.StoreUnsafe(ref sumDyCentered, f);
                 }
             }
         }
@@ -614,40 +667,45 @@ namespace Snapshots
             }
         }
 
-        /// <summary><see cref="ChunkMoments"/> with 4 features per Vector128.</summary>
+        /// <summary><see cref="ChunkMoments"/> with 4 features per Vector128, accumulators in registers.</summary>
         private void ChunkMoments128(ref float chunk, nint rows)
         {
             ref float pivot = ref MemoryMarshal.GetArrayDataReference(_pivot);
             ref float mean = ref MemoryMarshal.GetArrayDataReference(_chunkMean);
             ref float squares = ref MemoryMarshal.GetArrayDataReference(_chunkM2);
             var inverseRows = Vector128.Create((float)1 / rows);
-            _chunkMean.AsSpan().Clear();
-            _chunkM2.AsSpan().Clear();
 
-            // Pass 1: sums of x - pivot, accumulated in _chunkMean.
-            for (nint r = 0; r < rows; r++)
+            // 2 vectors at a time walk down the chunk (which stays in cache), their sums in registers.
+            for (nuint f = 0; f < 1000; f += 8)
             {
-                ref float row = ref Unsafe.Add(ref chunk, r * Features);
-                for (nuint f = 0; f < 1000; f += 4)
+                // Pass 1: sums of x - pivot.
+                var sum0 = Vector128<float>.Zero;
+                var sum1 = Vector128<float>.Zero;
+                for (nint r = 0; r < rows; r++)
                 {
-                    (Vector128.LoadUnsafe(ref mean, f) + (Vector128.LoadUnsafe(ref row, f) - Vector128.LoadUnsafe(ref pivot, f))).StoreUnsafe(ref mean, f);
+                    ref float row = ref Unsafe.Add(ref chunk, r * Features);
+                    sum0 += Vector128.LoadUnsafe(ref row, f) - Vector128.LoadUnsafe(ref pivot, f);
+                    sum1 += Vector128.LoadUnsafe(ref row, f + 4) - Vector128.LoadUnsafe(ref pivot, f + 4);
                 }
-            }
 
-            for (nuint f = 0; f < 1000; f += 4)
-            {
-                (Vector128.LoadUnsafe(ref mean, f) * inverseRows).StoreUnsafe(ref mean, f);
-            }
-
-            // Pass 2: squared deviations from the chunk mean; the chunk is still in cache.
-            for (nint r = 0; r < rows; r++)
-            {
-                ref float row = ref Unsafe.Add(ref chunk, r * Features);
-                for (nuint f = 0; f < 1000; f += 4)
+                // Pass 2: squared deviations from the chunk mean; the chunk is still in cache.
+                var mean0 = sum0 * inverseRows;
+                var squares0 = Vector128<float>.Zero;
+                var mean1 = sum1 * inverseRows;
+                var squares1 = Vector128<float>.Zero;
+                for (nint r = 0; r < rows; r++)
                 {
-                    var deviation = Vector128.LoadUnsafe(ref row, f) - Vector128.LoadUnsafe(ref pivot, f) - Vector128.LoadUnsafe(ref mean, f);
-                    (Vector128.LoadUnsafe(ref squares, f) + deviation * deviation).StoreUnsafe(ref squares, f);
+                    ref float row = ref Unsafe.Add(ref chunk, r * Features);
+                    var deviation0 = Vector128.LoadUnsafe(ref row, f) - Vector128.LoadUnsafe(ref pivot, f) - mean0;
+                    squares0 += deviation0 * deviation0;
+                    var deviation1 = Vector128.LoadUnsafe(ref row, f + 4) - Vector128.LoadUnsafe(ref pivot, f + 4) - mean1;
+                    squares1 += deviation1 * deviation1;
                 }
+
+                mean0.StoreUnsafe(ref mean, f);
+                squares0.StoreUnsafe(ref squares, f);
+                mean1.StoreUnsafe(ref mean, f + 4);
+                squares1.StoreUnsafe(ref squares, f + 4);
             }
         }
 
@@ -668,7 +726,7 @@ namespace Snapshots
             }
         }
 
-        /// <summary><see cref="BackwardSums"/> with 4 features per Vector128.</summary>
+        /// <summary><see cref="BackwardSums"/> with 4 features per Vector128, accumulators in registers.</summary>
         private void BackwardSums128(ref float x, ref float dy, nint rows)
         {
             ref float pivot = ref MemoryMarshal.GetArrayDataReference(_pivot);
@@ -676,16 +734,37 @@ namespace Snapshots
             ref float sumDyCentered = ref MemoryMarshal.GetArrayDataReference(_sumDyCentered);
             _sumDy.AsSpan().Clear();
             _sumDyCentered.AsSpan().Clear();
-            for (nint r = 0; r < rows; r++)
+
+            // Chunks of rows stay in cache while 2 vectors at a time walk down them, their sums in registers.
+            for (nint start = 0; start < rows; start += RowsPerChunk)
             {
-                ref float xRow = ref Unsafe.Add(ref x, r * Features);
-                ref float dyRow = ref Unsafe.Add(ref dy, r * Features);
-                for (nuint f = 0; f < 1000; f += 4)
+                nint count = Math.Min(RowsPerChunk, rows - start);
+                ref float xChunk = ref Unsafe.Add(ref x, start * Features);
+                ref float dyChunk = ref Unsafe.Add(ref dy, start * Features);
+                for (nuint f = 0; f < 1000; f += 8)
                 {
-                    var centeredBlock = Vector128.LoadUnsafe(ref xRow, f) - Vector128.LoadUnsafe(ref pivot, f);
-                    var dyBlock = Vector128.LoadUnsafe(ref dyRow, f);
-                    (Vector128.LoadUnsafe(ref sumDy, f) + dyBlock).StoreUnsafe(ref sumDy, f);
-                    (Vector128.LoadUnsafe(ref sumDyCentered, f) + dyBlock * centeredBlock).StoreUnsafe(ref sumDyCentered, f);
+                    var sumDy0 = Vector128.LoadUnsafe(ref sumDy, f);
+                    var sumDyCentered0 = Vector128.LoadUnsafe(ref sumDyCentered, f);
+                    var sumDy1 = Vector128.LoadUnsafe(ref sumDy, f + 4);
+                    var sumDyCentered1 = Vector128.LoadUnsafe(ref sumDyCentered, f + 4);
+                    for (nint r = 0; r < count; r++)
+                    {
+                        ref float xRow = ref Unsafe.Add(ref xChunk, r * Features);
+                        ref float dyRow = ref Unsafe.Add(ref dyChunk, r * Features);
+                        var centered0 = Vector128.LoadUnsafe(ref xRow, f) - Vector128.LoadUnsafe(ref pivot, f);
+                        var dy0 = Vector128.LoadUnsafe(ref dyRow, f);
+                        sumDy0 += dy0;
+                        sumDyCentered0 += dy0 * centered0;
+                        var centered1 = Vector128.LoadUnsafe(ref xRow, f + 4) - Vector128.LoadUnsafe(ref pivot, f + 4);
+                        var dy1 = Vector128.LoadUnsafe(ref dyRow, f + 4);
+                        sumDy1 += dy1;
+                        sumDyCentered1 += dy1 * centered1;
+                    }
+
+                    sumDy0.StoreUnsafe(ref sumDy, f);
+                    sumDyCentered0.StoreUnsafe(ref sumDyCentered, f);
+                    sumDy1.StoreUnsafe(ref sumDy, f + 4);
+                    sumDyCentered1.StoreUnsafe(ref sumDyCentered, f + 4);
                 }
             }
         }

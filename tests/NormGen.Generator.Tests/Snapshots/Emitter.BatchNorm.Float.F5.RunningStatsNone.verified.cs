@@ -232,7 +232,6 @@ namespace Snapshots
             ref float mean = ref MemoryMarshal.GetArrayDataReference(_chunkMean);
             ref float squares = ref MemoryMarshal.GetArrayDataReference(_chunkM2);
             var inverseRows = Vector128.Create((float)1 / rows);
-
             // Pass 1: sums of x - pivot.
             var sum0 = Vector128<float>.Zero;
             var sumTail = Vector128<float>.Zero;

@@ -380,7 +380,6 @@ namespace MyNet
             ref double mean = ref MemoryMarshal.GetArrayDataReference(_chunkMean);
             ref double squares = ref MemoryMarshal.GetArrayDataReference(_chunkM2);
             var inverseRows = Vector256.Create((double)1 / rows);
-
             // Pass 1: sums of x - pivot.
             var sum0 = Vector256<double>.Zero;
             var sumTail = Vector256<double>.Zero;
@@ -488,7 +487,6 @@ namespace MyNet
             ref double mean = ref MemoryMarshal.GetArrayDataReference(_chunkMean);
             ref double squares = ref MemoryMarshal.GetArrayDataReference(_chunkM2);
             var inverseRows = Vector128.Create((double)1 / rows);
-
             // Pass 1: sums of x - pivot.
             var sum0 = Vector128<double>.Zero;
             var sum1 = Vector128<double>.Zero;

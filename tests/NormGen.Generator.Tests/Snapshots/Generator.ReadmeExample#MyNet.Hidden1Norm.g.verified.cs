@@ -396,7 +396,6 @@ namespace MyNet
             ref float mean = ref MemoryMarshal.GetArrayDataReference(_chunkMean);
             ref float squares = ref MemoryMarshal.GetArrayDataReference(_chunkM2);
             var inverseRows = Vector512.Create((float)1 / rows);
-
             // Pass 1: sums of x - pivot.
             var sum0 = Vector512<float>.Zero;
             var sum1 = Vector512<float>.Zero;
@@ -613,40 +612,61 @@ namespace MyNet
             }
         }
 
-        /// <summary><see cref="ChunkMoments"/> with 8 features per Vector256.</summary>
+        /// <summary><see cref="ChunkMoments"/> with 8 features per Vector256, accumulators in registers.</summary>
         private void ChunkMoments256(ref float chunk, nint rows)
         {
             ref float pivot = ref MemoryMarshal.GetArrayDataReference(_pivot);
             ref float mean = ref MemoryMarshal.GetArrayDataReference(_chunkMean);
             ref float squares = ref MemoryMarshal.GetArrayDataReference(_chunkM2);
             var inverseRows = Vector256.Create((float)1 / rows);
-            _chunkMean.AsSpan().Clear();
-            _chunkM2.AsSpan().Clear();
 
-            // Pass 1: sums of x - pivot, accumulated in _chunkMean.
-            for (nint r = 0; r < rows; r++)
+            // 4 vectors at a time walk down the chunk (which stays in cache), their sums in registers.
+            for (nuint f = 0; f < 128; f += 32)
             {
-                ref float row = ref Unsafe.Add(ref chunk, r * Features);
-                for (nuint f = 0; f < 128; f += 8)
+                // Pass 1: sums of x - pivot.
+                var sum0 = Vector256<float>.Zero;
+                var sum1 = Vector256<float>.Zero;
+                var sum2 = Vector256<float>.Zero;
+                var sum3 = Vector256<float>.Zero;
+                for (nint r = 0; r < rows; r++)
                 {
-                    (Vector256.LoadUnsafe(ref mean, f) + (Vector256.LoadUnsafe(ref row, f) - Vector256.LoadUnsafe(ref pivot, f))).StoreUnsafe(ref mean, f);
+                    ref float row = ref Unsafe.Add(ref chunk, r * Features);
+                    sum0 += Vector256.LoadUnsafe(ref row, f) - Vector256.LoadUnsafe(ref pivot, f);
+                    sum1 += Vector256.LoadUnsafe(ref row, f + 8) - Vector256.LoadUnsafe(ref pivot, f + 8);
+                    sum2 += Vector256.LoadUnsafe(ref row, f + 16) - Vector256.LoadUnsafe(ref pivot, f + 16);
+                    sum3 += Vector256.LoadUnsafe(ref row, f + 24) - Vector256.LoadUnsafe(ref pivot, f + 24);
                 }
-            }
 
-            for (nuint f = 0; f < 128; f += 8)
-            {
-                (Vector256.LoadUnsafe(ref mean, f) * inverseRows).StoreUnsafe(ref mean, f);
-            }
-
-            // Pass 2: squared deviations from the chunk mean; the chunk is still in cache.
-            for (nint r = 0; r < rows; r++)
-            {
-                ref float row = ref Unsafe.Add(ref chunk, r * Features);
-                for (nuint f = 0; f < 128; f += 8)
+                // Pass 2: squared deviations from the chunk mean; the chunk is still in cache.
+                var mean0 = sum0 * inverseRows;
+                var squares0 = Vector256<float>.Zero;
+                var mean1 = sum1 * inverseRows;
+                var squares1 = Vector256<float>.Zero;
+                var mean2 = sum2 * inverseRows;
+                var squares2 = Vector256<float>.Zero;
+                var mean3 = sum3 * inverseRows;
+                var squares3 = Vector256<float>.Zero;
+                for (nint r = 0; r < rows; r++)
                 {
-                    var deviation = Vector256.LoadUnsafe(ref row, f) - Vector256.LoadUnsafe(ref pivot, f) - Vector256.LoadUnsafe(ref mean, f);
-                    (Vector256.LoadUnsafe(ref squares, f) + deviation * deviation).StoreUnsafe(ref squares, f);
+                    ref float row = ref Unsafe.Add(ref chunk, r * Features);
+                    var deviation0 = Vector256.LoadUnsafe(ref row, f) - Vector256.LoadUnsafe(ref pivot, f) - mean0;
+                    squares0 += deviation0 * deviation0;
+                    var deviation1 = Vector256.LoadUnsafe(ref row, f + 8) - Vector256.LoadUnsafe(ref pivot, f + 8) - mean1;
+                    squares1 += deviation1 * deviation1;
+                    var deviation2 = Vector256.LoadUnsafe(ref row, f + 16) - Vector256.LoadUnsafe(ref pivot, f + 16) - mean2;
+                    squares2 += deviation2 * deviation2;
+                    var deviation3 = Vector256.LoadUnsafe(ref row, f + 24) - Vector256.LoadUnsafe(ref pivot, f + 24) - mean3;
+                    squares3 += deviation3 * deviation3;
                 }
+
+                mean0.StoreUnsafe(ref mean, f);
+                squares0.StoreUnsafe(ref squares, f);
+                mean1.StoreUnsafe(ref mean, f + 8);
+                squares1.StoreUnsafe(ref squares, f + 8);
+                mean2.StoreUnsafe(ref mean, f + 16);
+                squares2.StoreUnsafe(ref squares, f + 16);
+                mean3.StoreUnsafe(ref mean, f + 24);
+                squares3.StoreUnsafe(ref squares, f + 24);
             }
         }
 
@@ -667,7 +687,7 @@ namespace MyNet
             }
         }
 
-        /// <summary><see cref="BackwardSums"/> with 8 features per Vector256.</summary>
+        /// <summary><see cref="BackwardSums"/> with 8 features per Vector256, accumulators in registers.</summary>
         private void BackwardSums256(ref float x, ref float dy, nint rows)
         {
             ref float pivot = ref MemoryMarshal.GetArrayDataReference(_pivot);
@@ -675,16 +695,53 @@ namespace MyNet
             ref float sumDyCentered = ref MemoryMarshal.GetArrayDataReference(_sumDyCentered);
             _sumDy.AsSpan().Clear();
             _sumDyCentered.AsSpan().Clear();
-            for (nint r = 0; r < rows; r++)
+
+            // Chunks of rows stay in cache while 4 vectors at a time walk down them, their sums in registers.
+            for (nint start = 0; start < rows; start += RowsPerChunk)
             {
-                ref float xRow = ref Unsafe.Add(ref x, r * Features);
-                ref float dyRow = ref Unsafe.Add(ref dy, r * Features);
-                for (nuint f = 0; f < 128; f += 8)
+                nint count = Math.Min(RowsPerChunk, rows - start);
+                ref float xChunk = ref Unsafe.Add(ref x, start * Features);
+                ref float dyChunk = ref Unsafe.Add(ref dy, start * Features);
+                for (nuint f = 0; f < 128; f += 32)
                 {
-                    var centeredBlock = Vector256.LoadUnsafe(ref xRow, f) - Vector256.LoadUnsafe(ref pivot, f);
-                    var dyBlock = Vector256.LoadUnsafe(ref dyRow, f);
-                    (Vector256.LoadUnsafe(ref sumDy, f) + dyBlock).StoreUnsafe(ref sumDy, f);
-                    (Vector256.LoadUnsafe(ref sumDyCentered, f) + dyBlock * centeredBlock).StoreUnsafe(ref sumDyCentered, f);
+                    var sumDy0 = Vector256.LoadUnsafe(ref sumDy, f);
+                    var sumDyCentered0 = Vector256.LoadUnsafe(ref sumDyCentered, f);
+                    var sumDy1 = Vector256.LoadUnsafe(ref sumDy, f + 8);
+                    var sumDyCentered1 = Vector256.LoadUnsafe(ref sumDyCentered, f + 8);
+                    var sumDy2 = Vector256.LoadUnsafe(ref sumDy, f + 16);
+                    var sumDyCentered2 = Vector256.LoadUnsafe(ref sumDyCentered, f + 16);
+                    var sumDy3 = Vector256.LoadUnsafe(ref sumDy, f + 24);
+                    var sumDyCentered3 = Vector256.LoadUnsafe(ref sumDyCentered, f + 24);
+                    for (nint r = 0; r < count; r++)
+                    {
+                        ref float xRow = ref Unsafe.Add(ref xChunk, r * Features);
+                        ref float dyRow = ref Unsafe.Add(ref dyChunk, r * Features);
+                        var centered0 = Vector256.LoadUnsafe(ref xRow, f) - Vector256.LoadUnsafe(ref pivot, f);
+                        var dy0 = Vector256.LoadUnsafe(ref dyRow, f);
+                        sumDy0 += dy0;
+                        sumDyCentered0 += dy0 * centered0;
+                        var centered1 = Vector256.LoadUnsafe(ref xRow, f + 8) - Vector256.LoadUnsafe(ref pivot, f + 8);
+                        var dy1 = Vector256.LoadUnsafe(ref dyRow, f + 8);
+                        sumDy1 += dy1;
+                        sumDyCentered1 += dy1 * centered1;
+                        var centered2 = Vector256.LoadUnsafe(ref xRow, f + 16) - Vector256.LoadUnsafe(ref pivot, f + 16);
+                        var dy2 = Vector256.LoadUnsafe(ref dyRow, f + 16);
+                        sumDy2 += dy2;
+                        sumDyCentered2 += dy2 * centered2;
+                        var centered3 = Vector256.LoadUnsafe(ref xRow, f + 24) - Vector256.LoadUnsafe(ref pivot, f + 24);
+                        var dy3 = Vector256.LoadUnsafe(ref dyRow, f + 24);
+                        sumDy3 += dy3;
+                        sumDyCentered3 += dy3 * centered3;
+                    }
+
+                    sumDy0.StoreUnsafe(ref sumDy, f);
+                    sumDyCentered0.StoreUnsafe(ref sumDyCentered, f);
+                    sumDy1.StoreUnsafe(ref sumDy, f + 8);
+                    sumDyCentered1.StoreUnsafe(ref sumDyCentered, f + 8);
+                    sumDy2.StoreUnsafe(ref sumDy, f + 16);
+                    sumDyCentered2.StoreUnsafe(ref sumDyCentered, f + 16);
+                    sumDy3.StoreUnsafe(ref sumDy, f + 24);
+                    sumDyCentered3.StoreUnsafe(ref sumDyCentered, f + 24);
                 }
             }
         }
@@ -710,40 +767,61 @@ namespace MyNet
             }
         }
 
-        /// <summary><see cref="ChunkMoments"/> with 4 features per Vector128.</summary>
+        /// <summary><see cref="ChunkMoments"/> with 4 features per Vector128, accumulators in registers.</summary>
         private void ChunkMoments128(ref float chunk, nint rows)
         {
             ref float pivot = ref MemoryMarshal.GetArrayDataReference(_pivot);
             ref float mean = ref MemoryMarshal.GetArrayDataReference(_chunkMean);
             ref float squares = ref MemoryMarshal.GetArrayDataReference(_chunkM2);
             var inverseRows = Vector128.Create((float)1 / rows);
-            _chunkMean.AsSpan().Clear();
-            _chunkM2.AsSpan().Clear();
 
-            // Pass 1: sums of x - pivot, accumulated in _chunkMean.
-            for (nint r = 0; r < rows; r++)
+            // 4 vectors at a time walk down the chunk (which stays in cache), their sums in registers.
+            for (nuint f = 0; f < 128; f += 16)
             {
-                ref float row = ref Unsafe.Add(ref chunk, r * Features);
-                for (nuint f = 0; f < 128; f += 4)
+                // Pass 1: sums of x - pivot.
+                var sum0 = Vector128<float>.Zero;
+                var sum1 = Vector128<float>.Zero;
+                var sum2 = Vector128<float>.Zero;
+                var sum3 = Vector128<float>.Zero;
+                for (nint r = 0; r < rows; r++)
                 {
-                    (Vector128.LoadUnsafe(ref mean, f) + (Vector128.LoadUnsafe(ref row, f) - Vector128.LoadUnsafe(ref pivot, f))).StoreUnsafe(ref mean, f);
+                    ref float row = ref Unsafe.Add(ref chunk, r * Features);
+                    sum0 += Vector128.LoadUnsafe(ref row, f) - Vector128.LoadUnsafe(ref pivot, f);
+                    sum1 += Vector128.LoadUnsafe(ref row, f + 4) - Vector128.LoadUnsafe(ref pivot, f + 4);
+                    sum2 += Vector128.LoadUnsafe(ref row, f + 8) - Vector128.LoadUnsafe(ref pivot, f + 8);
+                    sum3 += Vector128.LoadUnsafe(ref row, f + 12) - Vector128.LoadUnsafe(ref pivot, f + 12);
                 }
-            }
 
-            for (nuint f = 0; f < 128; f += 4)
-            {
-                (Vector128.LoadUnsafe(ref mean, f) * inverseRows).StoreUnsafe(ref mean, f);
-            }
-
-            // Pass 2: squared deviations from the chunk mean; the chunk is still in cache.
-            for (nint r = 0; r < rows; r++)
-            {
-                ref float row = ref Unsafe.Add(ref chunk, r * Features);
-                for (nuint f = 0; f < 128; f += 4)
+                // Pass 2: squared deviations from the chunk mean; the chunk is still in cache.
+                var mean0 = sum0 * inverseRows;
+                var squares0 = Vector128<float>.Zero;
+                var mean1 = sum1 * inverseRows;
+                var squares1 = Vector128<float>.Zero;
+                var mean2 = sum2 * inverseRows;
+                var squares2 = Vector128<float>.Zero;
+                var mean3 = sum3 * inverseRows;
+                var squares3 = Vector128<float>.Zero;
+                for (nint r = 0; r < rows; r++)
                 {
-                    var deviation = Vector128.LoadUnsafe(ref row, f) - Vector128.LoadUnsafe(ref pivot, f) - Vector128.LoadUnsafe(ref mean, f);
-                    (Vector128.LoadUnsafe(ref squares, f) + deviation * deviation).StoreUnsafe(ref squares, f);
+                    ref float row = ref Unsafe.Add(ref chunk, r * Features);
+                    var deviation0 = Vector128.LoadUnsafe(ref row, f) - Vector128.LoadUnsafe(ref pivot, f) - mean0;
+                    squares0 += deviation0 * deviation0;
+                    var deviation1 = Vector128.LoadUnsafe(ref row, f + 4) - Vector128.LoadUnsafe(ref pivot, f + 4) - mean1;
+                    squares1 += deviation1 * deviation1;
+                    var deviation2 = Vector128.LoadUnsafe(ref row, f + 8) - Vector128.LoadUnsafe(ref pivot, f + 8) - mean2;
+                    squares2 += deviation2 * deviation2;
+                    var deviation3 = Vector128.LoadUnsafe(ref row, f + 12) - Vector128.LoadUnsafe(ref pivot, f + 12) - mean3;
+                    squares3 += deviation3 * deviation3;
                 }
+
+                mean0.StoreUnsafe(ref mean, f);
+                squares0.StoreUnsafe(ref squares, f);
+                mean1.StoreUnsafe(ref mean, f + 4);
+                squares1.StoreUnsafe(ref squares, f + 4);
+                mean2.StoreUnsafe(ref mean, f + 8);
+                squares2.StoreUnsafe(ref squares, f + 8);
+                mean3.StoreUnsafe(ref mean, f + 12);
+                squares3.StoreUnsafe(ref squares, f + 12);
             }
         }
 
@@ -764,7 +842,7 @@ namespace MyNet
             }
         }
 
-        /// <summary><see cref="BackwardSums"/> with 4 features per Vector128.</summary>
+        /// <summary><see cref="BackwardSums"/> with 4 features per Vector128, accumulators in registers.</summary>
         private void BackwardSums128(ref float x, ref float dy, nint rows)
         {
             ref float pivot = ref MemoryMarshal.GetArrayDataReference(_pivot);
@@ -772,16 +850,53 @@ namespace MyNet
             ref float sumDyCentered = ref MemoryMarshal.GetArrayDataReference(_sumDyCentered);
             _sumDy.AsSpan().Clear();
             _sumDyCentered.AsSpan().Clear();
-            for (nint r = 0; r < rows; r++)
+
+            // Chunks of rows stay in cache while 4 vectors at a time walk down them, their sums in registers.
+            for (nint start = 0; start < rows; start += RowsPerChunk)
             {
-                ref float xRow = ref Unsafe.Add(ref x, r * Features);
-                ref float dyRow = ref Unsafe.Add(ref dy, r * Features);
-                for (nuint f = 0; f < 128; f += 4)
+                nint count = Math.Min(RowsPerChunk, rows - start);
+                ref float xChunk = ref Unsafe.Add(ref x, start * Features);
+                ref float dyChunk = ref Unsafe.Add(ref dy, start * Features);
+                for (nuint f = 0; f < 128; f += 16)
                 {
-                    var centeredBlock = Vector128.LoadUnsafe(ref xRow, f) - Vector128.LoadUnsafe(ref pivot, f);
-                    var dyBlock = Vector128.LoadUnsafe(ref dyRow, f);
-                    (Vector128.LoadUnsafe(ref sumDy, f) + dyBlock).StoreUnsafe(ref sumDy, f);
-                    (Vector128.LoadUnsafe(ref sumDyCentered, f) + dyBlock * centeredBlock).StoreUnsafe(ref sumDyCentered, f);
+                    var sumDy0 = Vector128.LoadUnsafe(ref sumDy, f);
+                    var sumDyCentered0 = Vector128.LoadUnsafe(ref sumDyCentered, f);
+                    var sumDy1 = Vector128.LoadUnsafe(ref sumDy, f + 4);
+                    var sumDyCentered1 = Vector128.LoadUnsafe(ref sumDyCentered, f + 4);
+                    var sumDy2 = Vector128.LoadUnsafe(ref sumDy, f + 8);
+                    var sumDyCentered2 = Vector128.LoadUnsafe(ref sumDyCentered, f + 8);
+                    var sumDy3 = Vector128.LoadUnsafe(ref sumDy, f + 12);
+                    var sumDyCentered3 = Vector128.LoadUnsafe(ref sumDyCentered, f + 12);
+                    for (nint r = 0; r < count; r++)
+                    {
+                        ref float xRow = ref Unsafe.Add(ref xChunk, r * Features);
+                        ref float dyRow = ref Unsafe.Add(ref dyChunk, r * Features);
+                        var centered0 = Vector128.LoadUnsafe(ref xRow, f) - Vector128.LoadUnsafe(ref pivot, f);
+                        var dy0 = Vector128.LoadUnsafe(ref dyRow, f);
+                        sumDy0 += dy0;
+                        sumDyCentered0 += dy0 * centered0;
+                        var centered1 = Vector128.LoadUnsafe(ref xRow, f + 4) - Vector128.LoadUnsafe(ref pivot, f + 4);
+                        var dy1 = Vector128.LoadUnsafe(ref dyRow, f + 4);
+                        sumDy1 += dy1;
+                        sumDyCentered1 += dy1 * centered1;
+                        var centered2 = Vector128.LoadUnsafe(ref xRow, f + 8) - Vector128.LoadUnsafe(ref pivot, f + 8);
+                        var dy2 = Vector128.LoadUnsafe(ref dyRow, f + 8);
+                        sumDy2 += dy2;
+                        sumDyCentered2 += dy2 * centered2;
+                        var centered3 = Vector128.LoadUnsafe(ref xRow, f + 12) - Vector128.LoadUnsafe(ref pivot, f + 12);
+                        var dy3 = Vector128.LoadUnsafe(ref dyRow, f + 12);
+                        sumDy3 += dy3;
+                        sumDyCentered3 += dy3 * centered3;
+                    }
+
+                    sumDy0.StoreUnsafe(ref sumDy, f);
+                    sumDyCentered0.StoreUnsafe(ref sumDyCentered, f);
+                    sumDy1.StoreUnsafe(ref sumDy, f + 4);
+                    sumDyCentered1.StoreUnsafe(ref sumDyCentered, f + 4);
+                    sumDy2.StoreUnsafe(ref sumDy, f + 8);
+                    sumDyCentered2.StoreUnsafe(ref sumDyCentered, f + 8);
+                    sumDy3.StoreUnsafe(ref sumDy, f + 12);
+                    sumDyCentered3.StoreUnsafe(ref sumDyCentered, f + 12);
                 }
             }
         }
