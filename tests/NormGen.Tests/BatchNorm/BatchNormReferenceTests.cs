@@ -13,16 +13,28 @@ public class BatchNormReferenceTests
 {
     private static readonly Dictionary<int, Func<IBatchNormLayer<float>>> FloatLayers = new()
     {
-        [1] = () => new BnF1(), [3] = () => new BnF3(), [7] = () => new BnF7(), [8] = () => new BnF8(),
-        [16] = () => new BnF16(), [100] = () => new BnF100(), [128] = () => new BnF128(),
-        [1000] = () => new BnF1000(), [4097] = () => new BnF4097(),
+        [1] = () => new BnF1(),
+        [3] = () => new BnF3(),
+        [7] = () => new BnF7(),
+        [8] = () => new BnF8(),
+        [16] = () => new BnF16(),
+        [100] = () => new BnF100(),
+        [128] = () => new BnF128(),
+        [1000] = () => new BnF1000(),
+        [4097] = () => new BnF4097(),
     };
 
     private static readonly Dictionary<int, Func<IBatchNormLayer<double>>> DoubleLayers = new()
     {
-        [1] = () => new BnD1(), [3] = () => new BnD3(), [7] = () => new BnD7(), [8] = () => new BnD8(),
-        [16] = () => new BnD16(), [100] = () => new BnD100(), [128] = () => new BnD128(),
-        [1000] = () => new BnD1000(), [4097] = () => new BnD4097(),
+        [1] = () => new BnD1(),
+        [3] = () => new BnD3(),
+        [7] = () => new BnD7(),
+        [8] = () => new BnD8(),
+        [16] = () => new BnD16(),
+        [100] = () => new BnD100(),
+        [128] = () => new BnD128(),
+        [1000] = () => new BnD1000(),
+        [4097] = () => new BnD4097(),
     };
 
     public static TheoryData<int, int> Shapes()
