@@ -144,7 +144,7 @@ internal static class BatchNormEmitter
             w.Line();
             w.Line("private const string Shape = \"" + ShapeText(_spec) + "\";");
             w.Line();
-            w.Line("// Samples per statistics chunk: about 64 KiB of float, so the second pass over a chunk hits the cache.");
+            w.Line("// Samples per statistics chunk: about " + (_spec.Element == ElementKind.Float ? "64" : "128") + " KiB of x, so the second pass over a chunk hits the cache.");
             w.Line("private const int RowsPerChunk = " + Literals.Int(rowsPerChunk) + ";");
             w.Line();
             w.Summary("The layer's name in error messages.");
@@ -162,10 +162,22 @@ internal static class BatchNormEmitter
             string ones = "FeatureMath.Filled(Features, " + Literals.Element(1, _spec.Element) + ")";
             string zeros = "new " + _t + "[Features]";
             string none = "Array.Empty<" + _t + ">()";
-            WriteArray("Gamma", "Learnable scale per feature, initialized to 1" + (_spec.Affine ? "." : "; empty: the layer is not affine."), _spec.Affine ? ones : none);
-            WriteArray("Beta", "Learnable shift per feature, initialized to 0" + (_spec.Affine ? "." : "; empty: the layer is not affine."), _spec.Affine ? zeros : none);
-            WriteArray("GammaGrad", "Gradient of the loss with respect to Gamma, written by Backward.", _spec.Affine ? zeros : none);
-            WriteArray("BetaGrad", "Gradient of the loss with respect to Beta, written by Backward.", _spec.Affine ? zeros : none);
+            if (_spec.Affine)
+            {
+                WriteArray("Gamma", "Learnable scale per feature, initialized to 1.", ones);
+                WriteArray("Beta", "Learnable shift per feature, initialized to 0.", zeros);
+                WriteArray("GammaGrad", "Gradient of the loss with respect to Gamma, written by Backward.", zeros);
+                WriteArray("BetaGrad", "Gradient of the loss with respect to Beta, written by Backward.", zeros);
+            }
+            else
+            {
+                const string empty = "Empty: the layer is not affine (Affine = false), so it has no learnable scale or shift.";
+                WriteArray("Gamma", empty, none);
+                WriteArray("Beta", empty, none);
+                WriteArray("GammaGrad", empty, none);
+                WriteArray("BetaGrad", empty, none);
+            }
+
             WriteArray("RunningMean", KeepsRunning ? "Running mean per feature, used at inference; initialized to 0." : "Empty: RunningStats = None keeps no running statistics.", KeepsRunning ? zeros : none);
             WriteArray("RunningVariance", KeepsRunning ? "Running variance per feature, used at inference; initialized to 1." : "Empty: RunningStats = None keeps no running statistics.", KeepsRunning ? ones : none);
             w.Summary("Number of training batches whose statistics entered the running statistics.");
@@ -263,7 +275,7 @@ internal static class BatchNormEmitter
             w.Line();
             w.Line("/// <summary>");
             w.Line("/// Back-propagates dy through the last training Forward on the same x: writes dx" + (_spec.Affine ? " and overwrites GammaGrad and BetaGrad." : "."));
-            w.Line("/// Uses the closed form dx = Gamma * invstd / N * (N * dy - sum(dy) - xhat * sum(dy * xhat)). dx may be dy itself.");
+            w.Line("/// Uses the closed form dx = " + (_spec.Affine ? "Gamma * " : "") + "invstd / N * (N * dy - sum(dy) - xhat * sum(dy * xhat)). dx may be dy itself.");
             w.Line("/// </summary>");
             w.Line("/// <exception cref=\"ArgumentException\">x is not a positive multiple of " + Literals.Int(_spec.Features * _spec.Spatial) + " elements, or dy or dx differs in length from x.</exception>");
             w.Line("/// <exception cref=\"InvalidOperationException\">No training Forward preceded this call, or it saw a different batch size.</exception>");

@@ -39,7 +39,7 @@ namespace Snapshots
 
         private const string Shape = "(batch, 1)";
 
-        // Samples per statistics chunk: about 64 KiB of float, so the second pass over a chunk hits the cache.
+        // Samples per statistics chunk: about 64 KiB of x, so the second pass over a chunk hits the cache.
         private const int RowsPerChunk = 16384;
 
         /// <summary>The layer's name in error messages.</summary>

@@ -37,7 +37,7 @@ partial struct @struct
 
         private const string Shape = "(batch, 2)";
 
-        // Samples per statistics chunk: about 64 KiB of float, so the second pass over a chunk hits the cache.
+        // Samples per statistics chunk: about 64 KiB of x, so the second pass over a chunk hits the cache.
         private const int RowsPerChunk = 8192;
 
         /// <summary>The layer's name in error messages.</summary>
@@ -52,16 +52,16 @@ partial struct @struct
         /// <summary>True (after construction): Forward uses batch statistics. No running statistics are kept, so inference uses batch statistics too.</summary>
         public bool Training { get; set; } = true;
 
-        /// <summary>Learnable scale per feature, initialized to 1; empty: the layer is not affine.</summary>
+        /// <summary>Empty: the layer is not affine (Affine = false), so it has no learnable scale or shift.</summary>
         public float[] Gamma { get; } = Array.Empty<float>();
 
-        /// <summary>Learnable shift per feature, initialized to 0; empty: the layer is not affine.</summary>
+        /// <summary>Empty: the layer is not affine (Affine = false), so it has no learnable scale or shift.</summary>
         public float[] Beta { get; } = Array.Empty<float>();
 
-        /// <summary>Gradient of the loss with respect to Gamma, written by Backward.</summary>
+        /// <summary>Empty: the layer is not affine (Affine = false), so it has no learnable scale or shift.</summary>
         public float[] GammaGrad { get; } = Array.Empty<float>();
 
-        /// <summary>Gradient of the loss with respect to Beta, written by Backward.</summary>
+        /// <summary>Empty: the layer is not affine (Affine = false), so it has no learnable scale or shift.</summary>
         public float[] BetaGrad { get; } = Array.Empty<float>();
 
         /// <summary>Empty: RunningStats = None keeps no running statistics.</summary>
@@ -111,7 +111,7 @@ partial struct @struct
 
         /// <summary>
         /// Back-propagates dy through the last training Forward on the same x: writes dx.
-        /// Uses the closed form dx = Gamma * invstd / N * (N * dy - sum(dy) - xhat * sum(dy * xhat)). dx may be dy itself.
+        /// Uses the closed form dx = invstd / N * (N * dy - sum(dy) - xhat * sum(dy * xhat)). dx may be dy itself.
         /// </summary>
         /// <exception cref="ArgumentException">x is not a positive multiple of 2 elements, or dy or dx differs in length from x.</exception>
         /// <exception cref="InvalidOperationException">No training Forward preceded this call, or it saw a different batch size.</exception>

@@ -41,7 +41,7 @@ namespace Outer.Inner
 
             private const string Shape = "(batch, 3, 4)";
 
-            // Samples per statistics chunk: about 64 KiB of float, so the second pass over a chunk hits the cache.
+            // Samples per statistics chunk: about 64 KiB of x, so the second pass over a chunk hits the cache.
             private const int RowsPerChunk = 1365;
 
             /// <summary>The layer's name in error messages.</summary>
