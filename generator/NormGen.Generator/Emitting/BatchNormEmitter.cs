@@ -159,27 +159,12 @@ internal static class BatchNormEmitter
             w.Summary("True (after construction): Forward uses batch statistics" + (KeepsRunning ? " and updates the running statistics. False: Forward uses the running statistics." : ". No running statistics are kept, so inference uses batch statistics too."));
             w.Line("public bool Training { get; set; } = true;");
             w.Line();
+            ParameterArrays.Write(w, _spec.Element, "Features", "feature", _spec.Affine);
             string ones = "FeatureMath.Filled(Features, " + Literals.Element(1, _spec.Element) + ")";
             string zeros = "new " + _t + "[Features]";
             string none = "Array.Empty<" + _t + ">()";
-            if (_spec.Affine)
-            {
-                WriteArray("Gamma", "Learnable scale per feature, initialized to 1.", ones);
-                WriteArray("Beta", "Learnable shift per feature, initialized to 0.", zeros);
-                WriteArray("GammaGrad", "Gradient of the loss with respect to Gamma, written by Backward.", zeros);
-                WriteArray("BetaGrad", "Gradient of the loss with respect to Beta, written by Backward.", zeros);
-            }
-            else
-            {
-                const string empty = "Empty: the layer is not affine (Affine = false), so it has no learnable scale or shift.";
-                WriteArray("Gamma", empty, none);
-                WriteArray("Beta", empty, none);
-                WriteArray("GammaGrad", empty, none);
-                WriteArray("BetaGrad", empty, none);
-            }
-
-            WriteArray("RunningMean", KeepsRunning ? "Running mean per feature, used at inference; initialized to 0." : "Empty: RunningStats = None keeps no running statistics.", KeepsRunning ? zeros : none);
-            WriteArray("RunningVariance", KeepsRunning ? "Running variance per feature, used at inference; initialized to 1." : "Empty: RunningStats = None keeps no running statistics.", KeepsRunning ? ones : none);
+            ParameterArrays.ArrayProperty(w, _t, "RunningMean", KeepsRunning ? "Running mean per feature, used at inference; initialized to 0." : "Empty: RunningStats = None keeps no running statistics.", KeepsRunning ? zeros : none);
+            ParameterArrays.ArrayProperty(w, _t, "RunningVariance", KeepsRunning ? "Running variance per feature, used at inference; initialized to 1." : "Empty: RunningStats = None keeps no running statistics.", KeepsRunning ? ones : none);
             w.Summary("Number of training batches whose statistics entered the running statistics.");
             w.Line("public long BatchesTracked { get; private set; }");
             w.Line();
@@ -210,13 +195,6 @@ internal static class BatchNormEmitter
                 w.Line("private long _collectCount;");
                 w.Line("private long _collectBatches = -1; // -1: not collecting");
             }
-        }
-
-        private void WriteArray(string name, string summary, string initializer)
-        {
-            _w.Summary(summary);
-            _w.Line("public " + _t + "[] " + name + " { get; } = " + initializer + ";");
-            _w.Line();
         }
 
         private void WriteForward()

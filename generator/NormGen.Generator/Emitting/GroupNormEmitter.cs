@@ -157,27 +157,13 @@ internal static class GroupNormEmitter
             w.Summary("Kept for the interface: " + (_spec.IsInstanceNorm ? "instance" : "group") + " normalization computes the same in training and inference (no running statistics).");
             w.Line("public bool Training { get; set; } = true;");
             w.Line();
-            string ones = "FeatureMath.Filled(Channels, " + Literals.Element(1, _spec.Element) + ")";
-            string zeros = "new " + _t + "[Channels]";
-            string none = "Array.Empty<" + _t + ">()";
-            string notAffine = "; empty: the layer is not affine.";
-            WriteArray("Gamma", "Learnable scale per channel, initialized to 1" + (_spec.Affine ? "." : notAffine), _spec.Affine ? ones : none);
-            WriteArray("Beta", "Learnable shift per channel, initialized to 0" + (_spec.Affine ? "." : notAffine), _spec.Affine ? zeros : none);
-            WriteArray("GammaGrad", "Gradient of the loss with respect to Gamma, written by Backward" + (_spec.Affine ? "." : notAffine), _spec.Affine ? zeros : none);
-            WriteArray("BetaGrad", "Gradient of the loss with respect to Beta, written by Backward" + (_spec.Affine ? "." : notAffine), _spec.Affine ? zeros : none);
+            ParameterArrays.Write(w, _spec.Element, "Channels", "channel", _spec.Affine);
             w.Line("// Per (sample, group) statistics of the last Forward, kept for Backward: mean = pivot + centered mean.");
             w.Line("// Sized for the largest batch seen, so steady-state calls allocate nothing.");
             w.Line("private " + _t + "[] _pivot = Array.Empty<" + _t + ">();");
             w.Line("private " + _t + "[] _centeredMean = Array.Empty<" + _t + ">();");
             w.Line("private " + _t + "[] _inverseStd = Array.Empty<" + _t + ">();");
             w.Line("private int _forwardBatch;");
-        }
-
-        private void WriteArray(string name, string summary, string initializer)
-        {
-            _w.Summary(summary);
-            _w.Line("public " + _t + "[] " + name + " { get; } = " + initializer + ";");
-            _w.Line();
         }
 
         private void WriteForward()

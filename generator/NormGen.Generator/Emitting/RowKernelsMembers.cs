@@ -63,28 +63,8 @@ internal sealed class RowKernelsMembers
     }
 
     /// <summary>Writes Gamma, Beta, GammaGrad and BetaGrad; Beta and BetaGrad are empty unless <paramref name="hasBeta"/>.</summary>
-    public void WriteParameters(bool hasBeta)
-    {
-        string ones = "FeatureMath.Filled(Features, " + Literals.Element(1, _spec.Element) + ")";
-        string zeros = "new " + _t + "[Features]";
-        string none = "Array.Empty<" + _t + ">()";
-        string notAffine = "; empty: the layer is not affine.";
-        WriteArray("Gamma", "Learnable scale per feature, initialized to 1" + (_spec.Affine ? "." : notAffine), _spec.Affine ? ones : none);
-        if (hasBeta)
-        {
-            WriteArray("Beta", "Learnable shift per feature, initialized to 0" + (_spec.Affine ? "." : notAffine), _spec.Affine ? zeros : none);
-        }
-        else
-        {
-            WriteArray("Beta", "Empty: RMS normalization has no shift.", none);
-        }
-
-        WriteArray("GammaGrad", "Gradient of the loss with respect to Gamma, written by Backward" + (_spec.Affine ? "." : notAffine), _spec.Affine ? zeros : none);
-        WriteArray(
-            "BetaGrad",
-            hasBeta ? "Gradient of the loss with respect to Beta, written by Backward" + (_spec.Affine ? "." : notAffine) : "Empty: RMS normalization has no shift.",
-            hasBeta && _spec.Affine ? zeros : none);
-    }
+    public void WriteParameters(bool hasBeta) =>
+        ParameterArrays.Write(_w, _spec.Element, "Features", "feature", _spec.Affine, hasBeta ? null : "RMS normalization has no shift.");
 
     /// <summary>Writes the per-sample state arrays (one value per sample of the last Forward) and _forwardBatch.</summary>
     public void WriteState(string comment, params string[] arrays)
@@ -146,11 +126,4 @@ internal sealed class RowKernelsMembers
         _spec.Element == ElementKind.Float
             ? "(float)(1 / Math.Sqrt(" + meanSquare + " + Epsilon))"
             : "1 / Math.Sqrt(" + meanSquare + " + Epsilon)";
-
-    private void WriteArray(string name, string summary, string initializer)
-    {
-        _w.Summary(summary);
-        _w.Line("public " + _t + "[] " + name + " { get; } = " + initializer + ";");
-        _w.Line();
-    }
 }

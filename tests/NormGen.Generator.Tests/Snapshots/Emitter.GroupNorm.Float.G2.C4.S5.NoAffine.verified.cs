@@ -50,16 +50,16 @@ namespace Snapshots
         /// <summary>Kept for the interface: group normalization computes the same in training and inference (no running statistics).</summary>
         public bool Training { get; set; } = true;
 
-        /// <summary>Learnable scale per channel, initialized to 1; empty: the layer is not affine.</summary>
+        /// <summary>Empty: the layer is not affine (Affine = false), so it has no learnable scale or shift.</summary>
         public float[] Gamma { get; } = Array.Empty<float>();
 
-        /// <summary>Learnable shift per channel, initialized to 0; empty: the layer is not affine.</summary>
+        /// <summary>Empty: the layer is not affine (Affine = false), so it has no learnable scale or shift.</summary>
         public float[] Beta { get; } = Array.Empty<float>();
 
-        /// <summary>Gradient of the loss with respect to Gamma, written by Backward; empty: the layer is not affine.</summary>
+        /// <summary>Empty: the layer is not affine (Affine = false), so it has no learnable scale or shift.</summary>
         public float[] GammaGrad { get; } = Array.Empty<float>();
 
-        /// <summary>Gradient of the loss with respect to Beta, written by Backward; empty: the layer is not affine.</summary>
+        /// <summary>Empty: the layer is not affine (Affine = false), so it has no learnable scale or shift.</summary>
         public float[] BetaGrad { get; } = Array.Empty<float>();
 
         // Per (sample, group) statistics of the last Forward, kept for Backward: mean = pivot + centered mean.

@@ -50,16 +50,16 @@ namespace Snapshots
         /// <summary>True after construction. Statistics are per sample, so Forward and Backward are the same in training and inference.</summary>
         public bool Training { get; set; } = true;
 
-        /// <summary>Learnable scale per feature, initialized to 1; empty: the layer is not affine.</summary>
+        /// <summary>Empty: the layer is not affine (Affine = false), so it has no learnable scale or shift.</summary>
         public double[] Gamma { get; } = Array.Empty<double>();
 
-        /// <summary>Learnable shift per feature, initialized to 0; empty: the layer is not affine.</summary>
+        /// <summary>Empty: the layer is not affine (Affine = false), so it has no learnable scale or shift.</summary>
         public double[] Beta { get; } = Array.Empty<double>();
 
-        /// <summary>Gradient of the loss with respect to Gamma, written by Backward; empty: the layer is not affine.</summary>
+        /// <summary>Empty: the layer is not affine (Affine = false), so it has no learnable scale or shift.</summary>
         public double[] GammaGrad { get; } = Array.Empty<double>();
 
-        /// <summary>Gradient of the loss with respect to Beta, written by Backward; empty: the layer is not affine.</summary>
+        /// <summary>Empty: the layer is not affine (Affine = false), so it has no learnable scale or shift.</summary>
         public double[] BetaGrad { get; } = Array.Empty<double>();
 
         // Per-sample state of the last Forward, for Backward: the mean relative to the row's first value, and 1/std.

@@ -48,16 +48,16 @@ namespace Vision
         /// <summary>Kept for the interface: instance normalization computes the same in training and inference (no running statistics).</summary>
         public bool Training { get; set; } = true;
 
-        /// <summary>Learnable scale per channel, initialized to 1; empty: the layer is not affine.</summary>
+        /// <summary>Empty: the layer is not affine (Affine = false), so it has no learnable scale or shift.</summary>
         public double[] Gamma { get; } = Array.Empty<double>();
 
-        /// <summary>Learnable shift per channel, initialized to 0; empty: the layer is not affine.</summary>
+        /// <summary>Empty: the layer is not affine (Affine = false), so it has no learnable scale or shift.</summary>
         public double[] Beta { get; } = Array.Empty<double>();
 
-        /// <summary>Gradient of the loss with respect to Gamma, written by Backward; empty: the layer is not affine.</summary>
+        /// <summary>Empty: the layer is not affine (Affine = false), so it has no learnable scale or shift.</summary>
         public double[] GammaGrad { get; } = Array.Empty<double>();
 
-        /// <summary>Gradient of the loss with respect to Beta, written by Backward; empty: the layer is not affine.</summary>
+        /// <summary>Empty: the layer is not affine (Affine = false), so it has no learnable scale or shift.</summary>
         public double[] BetaGrad { get; } = Array.Empty<double>();
 
         // Per (sample, group) statistics of the last Forward, kept for Backward: mean = pivot + centered mean.
