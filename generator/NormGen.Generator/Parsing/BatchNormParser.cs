@@ -8,9 +8,6 @@ namespace NormGen.Generator.Parsing;
 /// <summary>Reads [BatchNorm(...)] into a <see cref="BatchNormSpec"/>.</summary>
 internal static class BatchNormParser
 {
-    /// <summary>Largest Features, Spatial, and Features * Spatial (mirrors NormGen.LayerLimits.MaxFeatures).</summary>
-    public const int MaxShape = 1 << 24;
-
     public static readonly LayerKind Kind = new(
         "BatchNorm",
         TrackingNames.BatchNorm,
@@ -41,16 +38,16 @@ internal static class BatchNormParser
 
     private static LayerSpec? Parse(AttributeArguments arguments, TargetType target)
     {
-        int features = arguments.RequiredShape("Features", MaxShape);
-        int spatial = arguments.OptionalShape("Spatial", 1, MaxShape);
-        if (!arguments.HasProblems && (long)features * spatial > MaxShape)
+        int features = arguments.RequiredShape("Features", LayerKinds.MaxShape);
+        int spatial = arguments.OptionalShape("Spatial", 1, LayerKinds.MaxShape);
+        if (!arguments.HasProblems && (long)features * spatial > LayerKinds.MaxShape)
         {
             arguments.Report(
                 DiagnosticDescriptors.SampleTooLarge,
                 arguments.LocationOf("Spatial"),
                 "Features * Spatial",
                 Literals.Long((long)features * spatial),
-                Literals.Int(MaxShape));
+                Literals.Int(LayerKinds.MaxShape));
         }
 
         var spec = new BatchNormSpec(

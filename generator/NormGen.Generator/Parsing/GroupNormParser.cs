@@ -8,9 +8,6 @@ namespace NormGen.Generator.Parsing;
 /// <summary>Reads [GroupNorm(...)] into a <see cref="GroupNormSpec"/>; also holds the checks [InstanceNorm] shares.</summary>
 internal static class GroupNormParser
 {
-    /// <summary>Largest Groups, Channels, Spatial, and Channels * Spatial (mirrors NormGen.LayerLimits.MaxFeatures).</summary>
-    public const int MaxShape = 1 << 24;
-
     /// <summary>Members both kinds declare besides the common ones (private names included: a user member would collide).</summary>
     public static readonly ImmutableArray<string> SharedMembers = ImmutableArray.Create(
         "Channels", "Spatial", "Shape", "ChannelsPerGroup", "GroupLength",
@@ -24,9 +21,9 @@ internal static class GroupNormParser
 
     private static LayerSpec? Parse(AttributeArguments arguments, TargetType target)
     {
-        int groups = arguments.RequiredShape("Groups", MaxShape);
-        int channels = arguments.RequiredShape("Channels", MaxShape);
-        int spatial = arguments.OptionalShape("Spatial", 1, MaxShape);
+        int groups = arguments.RequiredShape("Groups", LayerKinds.MaxShape);
+        int channels = arguments.RequiredShape("Channels", LayerKinds.MaxShape);
+        int spatial = arguments.OptionalShape("Spatial", 1, LayerKinds.MaxShape);
         if (!arguments.HasProblems && channels % groups != 0)
         {
             arguments.Report(
@@ -46,14 +43,14 @@ internal static class GroupNormParser
     /// </summary>
     public static LayerSpec? Finish(AttributeArguments arguments, TargetType target, int groups, int channels, int spatial, bool isInstanceNorm)
     {
-        if (!arguments.HasProblems && (long)channels * spatial > MaxShape)
+        if (!arguments.HasProblems && (long)channels * spatial > LayerKinds.MaxShape)
         {
             arguments.Report(
                 DiagnosticDescriptors.SampleTooLarge,
                 arguments.LocationOf("Spatial"),
                 "Channels * Spatial",
                 Literals.Long((long)channels * spatial),
-                Literals.Int(MaxShape));
+                Literals.Int(LayerKinds.MaxShape));
         }
 
         var spec = new GroupNormSpec(

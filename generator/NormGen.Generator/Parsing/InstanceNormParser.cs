@@ -14,8 +14,8 @@ internal static class InstanceNormParser
 
     private static LayerSpec? Parse(AttributeArguments arguments, TargetType target)
     {
-        int channels = arguments.RequiredShape("Channels", GroupNormParser.MaxShape);
-        int spatial = arguments.OptionalShape("Spatial", 1, GroupNormParser.MaxShape);
+        int channels = arguments.RequiredShape("Channels", LayerKinds.MaxShape);
+        int spatial = arguments.OptionalShape("Spatial", 1, LayerKinds.MaxShape);
         return GroupNormParser.Finish(arguments, target, groups: channels, channels, spatial, isInstanceNorm: true);
     }
 }

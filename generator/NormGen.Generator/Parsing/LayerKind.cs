@@ -43,6 +43,12 @@ internal sealed class LayerKind
 /// <summary>The registry of layer kinds: the generator and the analyzer both walk it.</summary>
 internal static class LayerKinds
 {
+    /// <summary>
+    /// Largest value of any shape argument and of the elements per sample (mirrors NormGen.LayerLimits.MaxFeatures):
+    /// 2^24, so a sample fits in memory and counts stay exact in float.
+    /// </summary>
+    public const int MaxShape = 1 << 24;
+
     public static readonly ImmutableArray<LayerKind> All = ImmutableArray.Create(
         BatchNormParser.Kind,
         LayerNormParser.Kind,

@@ -6,9 +6,6 @@ namespace NormGen.Generator.Parsing;
 /// <summary>Reads [LayerNorm(...)] into a <see cref="LayerNormSpec"/>.</summary>
 internal static class LayerNormParser
 {
-    /// <summary>Largest Features (mirrors NormGen.LayerLimits.MaxFeatures).</summary>
-    public const int MaxFeatures = 1 << 24;
-
     public static readonly LayerKind Kind = new(
         "LayerNorm",
         TrackingNames.LayerNorm,
@@ -25,7 +22,7 @@ internal static class LayerNormParser
             arguments.ElementType(),
             arguments.Epsilon(1e-5),
             arguments.Boolean("Affine", true),
-            arguments.RequiredShape("Features", MaxFeatures),
+            arguments.RequiredShape("Features", LayerKinds.MaxShape),
             (ActivationKind)arguments.EnumOption("Activation", "Activation", new[] { "None", "Relu" }));
         return arguments.HasProblems ? null : spec;
     }

@@ -6,9 +6,6 @@ namespace NormGen.Generator.Parsing;
 /// <summary>Reads [RmsNorm(...)] into an <see cref="RmsNormSpec"/>.</summary>
 internal static class RmsNormParser
 {
-    /// <summary>Largest Features (mirrors NormGen.LayerLimits.MaxFeatures).</summary>
-    public const int MaxFeatures = 1 << 24;
-
     public static readonly LayerKind Kind = new(
         "RmsNorm",
         TrackingNames.RmsNorm,
@@ -25,7 +22,7 @@ internal static class RmsNormParser
             arguments.ElementType(),
             arguments.Epsilon(1e-5),
             arguments.Boolean("Affine", true),
-            arguments.RequiredShape("Features", MaxFeatures));
+            arguments.RequiredShape("Features", LayerKinds.MaxShape));
         return arguments.HasProblems ? null : spec;
     }
 }
