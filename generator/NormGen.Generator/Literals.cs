@@ -32,5 +32,7 @@ internal static class Literals
     /// <summary>A value as the user reads it in a diagnostic.</summary>
     public static string Display(double value) => value.ToString("R", CultureInfo.InvariantCulture);
 
+    public static string Bool(bool value) => value ? "true" : "false";
+
     public static string TypeKeyword(ElementKind element) => element == ElementKind.Float ? "float" : "double";
 }

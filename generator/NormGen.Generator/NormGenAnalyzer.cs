@@ -3,6 +3,7 @@ using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 using NormGen.Generator.Diagnostics;
+using NormGen.Generator.Kinds;
 using NormGen.Generator.Parsing;
 
 namespace NormGen.Generator;

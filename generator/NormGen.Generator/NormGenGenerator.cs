@@ -1,6 +1,6 @@
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
-using NormGen.Generator.Emitting;
+using NormGen.Generator.Kinds;
 using NormGen.Generator.Model;
 using NormGen.Generator.Parsing;
 
@@ -30,9 +30,9 @@ public sealed class NormGenGenerator : IIncrementalGenerator
                 .WithTrackingName(kind.TrackingName)
                 .Where(static spec => spec is not null)
                 .Select(static (spec, _) => spec!)
-                .WithTrackingName(TrackingNames.ValidSpecs);
+                .WithTrackingName(LayerKind.ValidSpecsTrackingName);
 
-            context.RegisterSourceOutput(specs, static (output, spec) => output.AddSource(spec.Target.HintName, LayerEmitter.Emit(spec)));
+            context.RegisterSourceOutput(specs, (output, spec) => output.AddSource(spec.Target.HintName, kind.Emit(spec)));
         }
     }
 }

@@ -1,6 +1,12 @@
 using System;
 
+// Compiled into the runtime (namespace NormGen) and linked into the generator (NormGen.Generator.Shared), so the
+// generator reads option names, defaults and limits from the same definitions the user's attribute has.
+#if NORMGEN_GENERATOR
+namespace NormGen.Generator.Shared;
+#else
 namespace NormGen;
+#endif
 
 /// <summary>
 /// Generates a batch-normalization layer on the attributed <c>partial class</c>.

@@ -1,4 +1,10 @@
+// Compiled into the runtime (namespace NormGen) and linked into the generator (NormGen.Generator.Shared), so the
+// generator reads option names, defaults and limits from the same definitions the user's attribute has.
+#if NORMGEN_GENERATOR
+namespace NormGen.Generator.Shared;
+#else
 namespace NormGen;
+#endif
 
 /// <summary>How a batch-norm layer keeps the running statistics used at inference.</summary>
 public enum RunningStatsMode

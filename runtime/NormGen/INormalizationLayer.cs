@@ -59,8 +59,13 @@ public interface IBatchNormLayer<T> : INormalizationLayer<T>
     /// <summary>Running variance per feature, used at inference. Initialized to 1.</summary>
     T[] RunningVariance { get; }
 
-    /// <summary>Number of training batches whose statistics entered the running statistics.</summary>
-    long BatchesTracked { get; }
+    /// <summary>
+    /// Number of training batches whose statistics entered the running statistics (PyTorch <c>num_batches_tracked</c>).
+    /// Settable, so a layer ported from another framework continues where it stopped: a Cumulative layer weighs its
+    /// running statistics as that many batches.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">Set to a negative value; nothing changes.</exception>
+    long BatchesTracked { get; set; }
 
     /// <summary>Sets RunningMean to 0, RunningVariance to 1 and BatchesTracked to 0, and cancels any collection.</summary>
     void ResetRunningStatistics();

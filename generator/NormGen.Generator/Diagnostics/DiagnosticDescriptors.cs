@@ -59,7 +59,7 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor MemberNameCollision = Error(
         "NG0010",
         "Member name collides with a generated member",
-        "'{0}' already declares '{1}', a name the code NormGen generates for [{2}] declares or uses; rename or remove your member");
+        "'{0}' already declares '{1}', a member NormGen generates for [{2}]; rename or remove your member");
 
     public static readonly DiagnosticDescriptor GroupsDoNotDivideChannels = Error(
         "NG0011",
@@ -79,17 +79,30 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor TypeNameCollision = Error(
         "NG0014",
         "Type name collides with generated code",
-        "A [{1}] layer cannot be named '{0}': the code NormGen generates declares or uses '{0}', which inside the type would mean the type itself; rename the type");
+        "A [{1}] layer cannot be named '{0}': NormGen generates a member '{0}', and a member cannot have the name of its type; rename the type");
 
     public static readonly DiagnosticDescriptor InheritedMemberCollision = Error(
         "NG0015",
         "Inherited member collides with a generated member",
-        "'{0}' inherits '{1}' from '{2}', a name the code NormGen generates for [{3}] declares or uses; derive from another type or rename the inherited member");
+        "'{0}' inherits '{1}' from '{2}', and NormGen generates a member '{1}' for [{3}] that would hide or fail to implement it; derive from another type or rename the inherited member");
 
-    public static readonly DiagnosticDescriptor TypeInScopeCollision = Error(
-        "NG0016",
-        "A type in scope hides a name the generated code uses",
-        "'{0}' is in scope of the [{1}] layer '{2}' and hides the '{0}' its generated code uses; rename '{0}' or declare the layer in another namespace");
+    // NG0016 (a type in scope hid a name the generated code used) was removed in 0.2.0: the generated implementation
+    // now lives in a file-local class where no user name can reach it. Its ID is not reused.
+
+    public static readonly DiagnosticDescriptor EpsilonNotNormal = Error(
+        "NG0017",
+        "Epsilon too small for the element type",
+        "Epsilon = {0} {1} in {2}, so a feature with zero variance would give NaN or infinity; use at least {3} (the smallest normal {2}), e.g. 1e-5");
+
+    public static readonly DiagnosticDescriptor LanguageVersionTooLow = Error(
+        "NG0018",
+        "C# language version too low for NormGen",
+        "NormGen generates C# 11 code (file-local classes) for [{0}] on '{1}', but this project compiles with C# {2}; set <LangVersion> to 11 or later, or remove it (.NET 8 projects default to C# 12)");
+
+    public static readonly DiagnosticDescriptor RecordLayer = Error(
+        "NG0019",
+        "A layer cannot be a record",
+        "'{0}' is a record, but a [{1}] layer is a mutable object with identity: a record's 'with' copy would share every array with the original and its equality would compare them by reference; declare it as a class");
 
     /// <summary>
     /// Every descriptor above, for <see cref="NormGenAnalyzer.SupportedDiagnostics"/>. A descriptor missing here
@@ -111,7 +124,9 @@ internal static class DiagnosticDescriptors
         SampleTooLarge,
         TypeNameCollision,
         InheritedMemberCollision,
-        TypeInScopeCollision);
+        EpsilonNotNormal,
+        LanguageVersionTooLow,
+        RecordLayer);
 
     private static DiagnosticDescriptor Error(string id, string title, string message) =>
         new(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true,

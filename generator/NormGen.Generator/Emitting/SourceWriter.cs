@@ -60,6 +60,17 @@ internal sealed class SourceWriter
         return this;
     }
 
+    /// <summary>Removes a blank line just written, so a block does not end with one.</summary>
+    public SourceWriter TrimTrailingBlankLine()
+    {
+        if (_text.Length >= 2 && _text[_text.Length - 1] == '\n' && _text[_text.Length - 2] == '\n')
+        {
+            _text.Length--;
+        }
+
+        return this;
+    }
+
     /// <summary>Writes the summary doc comment of a member.</summary>
     public SourceWriter Summary(string text) => Line("/// <summary>" + text + "</summary>");
 

@@ -5,7 +5,7 @@ namespace NormGen.Generator.Model;
 /// Channels / Groups consecutive channels is normalized over all of its values. Also serves [InstanceNorm],
 /// which is the same layer with Groups == Channels (one channel per group).
 /// </summary>
-/// <param name="Target">Where the members go.</param>
+/// <param name="Target">Where the public members go.</param>
 /// <param name="Element">float or double.</param>
 /// <param name="Epsilon">Added to the variance before the square root.</param>
 /// <param name="Affine">Whether the layer has learnable per-channel Gamma and Beta.</param>

@@ -1,7 +1,9 @@
+using NormGen.Generator.Shared;
+
 namespace NormGen.Generator.Model;
 
 /// <summary>A layer-norm layer over (batch, Features): per-sample statistics over the last dimension.</summary>
-/// <param name="Target">Where the members go.</param>
+/// <param name="Target">Where the public members go.</param>
 /// <param name="Element">float or double.</param>
 /// <param name="Epsilon">Added to the variance before the square root.</param>
 /// <param name="Affine">Whether the layer has learnable per-feature Gamma and Beta.</param>
@@ -13,5 +15,5 @@ internal sealed record LayerNormSpec(
     double Epsilon,
     bool Affine,
     int Features,
-    ActivationKind Activation)
+    Activation Activation)
     : LayerSpec(Target, Element, Epsilon, Affine);

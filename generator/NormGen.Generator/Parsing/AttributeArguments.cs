@@ -4,6 +4,7 @@ using System.Globalization;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using NormGen.Generator.Diagnostics;
+using NormGen.Generator.Shared;
 
 namespace NormGen.Generator.Parsing;
 
@@ -77,8 +78,8 @@ internal sealed class AttributeArguments
     public void Report(DiagnosticDescriptor descriptor, Location location, params object[] args) =>
         _problems.Add(Diagnostic.Create(descriptor, location, args));
 
-    /// <summary>A required shape argument in [1, max]: Features, Channels, Groups.</summary>
-    public int RequiredShape(string name, int max)
+    /// <summary>A required shape argument in [1, LayerLimits.MaxFeatures]: Features, Channels, Groups.</summary>
+    public int RequiredShape(string name)
     {
         if (!_values.TryGetValue(name, out TypedConstant value) || value.Value is not int number)
         {
@@ -86,21 +87,56 @@ internal sealed class AttributeArguments
             return 0;
         }
 
-        return CheckShape(name, number, max);
+        return CheckShape(name, number);
     }
 
-    /// <summary>An optional shape argument in [1, max], such as Spatial.</summary>
-    public int OptionalShape(string name, int defaultValue, int max) =>
+    /// <summary>An optional shape argument in [1, LayerLimits.MaxFeatures], such as Spatial.</summary>
+    public int OptionalShape(string name, int defaultValue) =>
         _values.TryGetValue(name, out TypedConstant value) && value.Value is int number
-            ? CheckShape(name, number, max)
+            ? CheckShape(name, number)
             : defaultValue;
 
-    public double Epsilon(double defaultValue)
+    /// <summary>
+    /// When the shape arguments are valid, checks that their product (the elements per sample) is within
+    /// LayerLimits.MaxFeatures, reporting on <paramref name="locationName"/>.
+    /// </summary>
+    public void CheckSampleLength(string product, int first, int second, string locationName)
     {
-        double epsilon = Double("Epsilon", defaultValue);
+        long length = (long)first * second;
+        if (!HasProblems && length > LayerLimits.MaxFeatures)
+        {
+            Report(DiagnosticDescriptors.SampleTooLarge, LocationOf(locationName), product, Literals.Long(length), Literals.Int(LayerLimits.MaxFeatures));
+        }
+    }
+
+    /// <summary>
+    /// Epsilon: finite and positive (NG0007), and a normal number in the layer's element type (NG0017): an epsilon that
+    /// rounds to 0 or to a subnormal gives NaN or infinity for a feature with zero variance.
+    /// </summary>
+    public double Epsilon(double defaultValue, Model.ElementKind element)
+    {
+        const string Name = nameof(BatchNormAttribute.Epsilon);
+        double epsilon = Double(Name, defaultValue);
         if (!(epsilon > 0) || double.IsInfinity(epsilon))
         {
-            Report(DiagnosticDescriptors.EpsilonInvalid, LocationOf("Epsilon"), Literals.Display(epsilon));
+            Report(DiagnosticDescriptors.EpsilonInvalid, LocationOf(Name), Literals.Display(epsilon));
+            return epsilon;
+        }
+
+        const double SmallestNormalFloat = 1.1754943508222875E-38;
+        const double SmallestNormalDouble = 2.2250738585072014E-308;
+        bool isFloat = element == Model.ElementKind.Float;
+        double smallest = isFloat ? SmallestNormalFloat : SmallestNormalDouble;
+        double rounded = isFloat ? (float)epsilon : epsilon;
+        if (rounded < smallest)
+        {
+            Report(
+                DiagnosticDescriptors.EpsilonNotNormal,
+                LocationOf(Name),
+                Literals.Display(epsilon),
+                rounded == 0 ? "rounds to 0" : "is subnormal",
+                isFloat ? "float" : "double",
+                isFloat ? "1.1754944E-38" : "2.2250738585072014E-308");
         }
 
         return epsilon;
@@ -108,10 +144,10 @@ internal sealed class AttributeArguments
 
     public double Momentum(double defaultValue)
     {
-        double momentum = Double("Momentum", defaultValue);
+        double momentum = Double(nameof(BatchNormAttribute.Momentum), defaultValue);
         if (!(momentum >= 0 && momentum <= 1))
         {
-            Report(DiagnosticDescriptors.MomentumOutOfRange, LocationOf("Momentum"), Literals.Display(momentum));
+            Report(DiagnosticDescriptors.MomentumOutOfRange, LocationOf(nameof(BatchNormAttribute.Momentum)), Literals.Display(momentum));
         }
 
         return momentum;
@@ -123,7 +159,7 @@ internal sealed class AttributeArguments
     /// <summary>ElementType: float (the default) or double.</summary>
     public Model.ElementKind ElementType()
     {
-        if (!_values.TryGetValue("ElementType", out TypedConstant value) || value.Value is not ITypeSymbol type)
+        if (!_values.TryGetValue(nameof(BatchNormAttribute.ElementType), out TypedConstant value) || value.Value is not ITypeSymbol type)
         {
             return Model.ElementKind.Float;
         }
@@ -135,37 +171,39 @@ internal sealed class AttributeArguments
             case SpecialType.System_Double:
                 return Model.ElementKind.Double;
             default:
-                Report(DiagnosticDescriptors.ElementTypeUnsupported, LocationOf("ElementType"), type.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat));
+                Report(DiagnosticDescriptors.ElementTypeUnsupported, LocationOf(nameof(BatchNormAttribute.ElementType)), type.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat));
                 return Model.ElementKind.Float;
         }
     }
 
-    /// <summary>An enum option whose defined values are 0 .. names.Length - 1.</summary>
-    public int EnumOption(string name, string enumName, string[] names)
+    /// <summary>An enum option: one of the values the runtime's enum (linked here) defines.</summary>
+    public TEnum EnumOption<TEnum>(string name, TEnum defaultValue)
+        where TEnum : struct, Enum
     {
         if (!_values.TryGetValue(name, out TypedConstant value) || value.Value is not int number)
         {
-            return 0;
+            return defaultValue;
         }
 
-        if (number < 0 || number >= names.Length)
+        if (!Enum.IsDefined(typeof(TEnum), number))
         {
-            string allowed = string.Join(" or ", Array.ConvertAll(names, n => enumName + "." + n));
+            string enumName = typeof(TEnum).Name;
+            string allowed = string.Join(" or ", Array.ConvertAll(Enum.GetNames(typeof(TEnum)), n => enumName + "." + n));
             Report(DiagnosticDescriptors.UnknownEnumValue, LocationOf(name), name, number.ToString(CultureInfo.InvariantCulture), enumName, allowed);
-            return 0;
+            return defaultValue;
         }
 
-        return number;
+        return (TEnum)Enum.ToObject(typeof(TEnum), number);
     }
 
     private double Double(string name, double defaultValue) =>
         _values.TryGetValue(name, out TypedConstant value) && value.Value is double number ? number : defaultValue;
 
-    private int CheckShape(string name, int number, int max)
+    private int CheckShape(string name, int number)
     {
-        if (number < 1 || number > max)
+        if (number < 1 || number > LayerLimits.MaxFeatures)
         {
-            Report(DiagnosticDescriptors.ShapeOutOfRange, LocationOf(name), name, number.ToString(CultureInfo.InvariantCulture), AttributeName, max.ToString(CultureInfo.InvariantCulture));
+            Report(DiagnosticDescriptors.ShapeOutOfRange, LocationOf(name), name, Literals.Int(number), AttributeName, Literals.Int(LayerLimits.MaxFeatures));
         }
 
         return number;

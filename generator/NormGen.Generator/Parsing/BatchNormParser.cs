@@ -1,66 +1,31 @@
-using System.Collections.Generic;
-using System.Collections.Immutable;
 using NormGen.Generator.Diagnostics;
 using NormGen.Generator.Model;
+using NormGen.Generator.Shared;
 
 namespace NormGen.Generator.Parsing;
 
-/// <summary>Reads [BatchNorm(...)] into a <see cref="BatchNormSpec"/>.</summary>
+/// <summary>Reads [BatchNorm(...)] into a <see cref="BatchNormSpec"/>; names and defaults come from the attribute itself.</summary>
 internal static class BatchNormParser
 {
-    public static readonly LayerKind Kind = new(
-        "BatchNorm",
-        TrackingNames.BatchNorm,
-        ImmutableArray.CreateRange(LayerKinds.CommonMembers).AddRange(new[]
-        {
-            "Features", "Spatial", "Momentum", "FeatureCount", "RunningMean", "RunningVariance", "BatchesTracked",
-            "ResetRunningStatistics", "BeginCollect", "EndCollect", "IsCollecting", "FoldInto", "Shape",
+    private static readonly BatchNormAttribute Defaults = new();
 
-            // Private members: a user member with one of these names would break the generated code just the same.
-            "RowsPerChunk", "ComputeBatchStatistics", "UpdateRunningStatistics", "CollectBatch", "NoRunningStatistics",
-            "_pivot", "_centeredMean", "_inverseStd", "_scale", "_shift", "_forwardBatch", "_batchM2", "_chunkMean", "_chunkM2",
-            "_sumDy", "_sumDyCentered", "_dyCoefficient", "_xCoefficient", "_bias",
-            "_collectPivot", "_collectMean", "_collectM2", "_collectCount", "_collectBatches",
-        }).AddRange(KernelMembers()),
-        Parse);
-
-    /// <summary>The per-width kernels: ChunkMoments, ChunkMoments512, ..., ChunkMomentsScalar (GeneratedMembersTests checks the list).</summary>
-    private static IEnumerable<string> KernelMembers()
+    public static BatchNormSpec? Parse(AttributeArguments arguments, TargetType target)
     {
-        foreach (string kernel in new[] { "ChunkMoments", "Normalize", "BackwardSums", "BackwardInput" })
-        {
-            foreach (string width in new[] { "", "512", "256", "128", "Scalar" })
-            {
-                yield return kernel + width;
-            }
-        }
-    }
-
-    private static LayerSpec? Parse(AttributeArguments arguments, TargetType target)
-    {
-        int features = arguments.RequiredShape("Features", LayerKinds.MaxShape);
-        int spatial = arguments.OptionalShape("Spatial", 1, LayerKinds.MaxShape);
-        if (!arguments.HasProblems && (long)features * spatial > LayerKinds.MaxShape)
-        {
-            arguments.Report(
-                DiagnosticDescriptors.SampleTooLarge,
-                arguments.LocationOf("Spatial"),
-                "Features * Spatial",
-                Literals.Long((long)features * spatial),
-                Literals.Int(LayerKinds.MaxShape));
-        }
-
+        int features = arguments.RequiredShape(nameof(BatchNormAttribute.Features));
+        int spatial = arguments.OptionalShape(nameof(BatchNormAttribute.Spatial), Defaults.Spatial);
+        arguments.CheckSampleLength("Features * Spatial", features, spatial, nameof(BatchNormAttribute.Spatial));
+        ElementKind element = arguments.ElementType();
         var spec = new BatchNormSpec(
             target,
-            arguments.ElementType(),
-            arguments.Epsilon(1e-5),
-            arguments.Boolean("Affine", true),
+            element,
+            arguments.Epsilon(Defaults.Epsilon, element),
+            arguments.Boolean(nameof(BatchNormAttribute.Affine), Defaults.Affine),
             features,
             spatial,
-            arguments.Momentum(0.9),
-            arguments.Boolean("UnbiasedRunningVariance", true),
-            (RunningStatsKind)arguments.EnumOption("RunningStats", "RunningStatsMode", new[] { "Exponential", "Cumulative", "None" }),
-            (ActivationKind)arguments.EnumOption("Activation", "Activation", new[] { "None", "Relu" }));
+            arguments.Momentum(Defaults.Momentum),
+            arguments.Boolean(nameof(BatchNormAttribute.UnbiasedRunningVariance), Defaults.UnbiasedRunningVariance),
+            arguments.EnumOption(nameof(BatchNormAttribute.RunningStats), Defaults.RunningStats),
+            arguments.EnumOption(nameof(BatchNormAttribute.Activation), Defaults.Activation));
         return arguments.HasProblems ? null : spec;
     }
 }

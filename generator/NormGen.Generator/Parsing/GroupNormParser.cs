@@ -1,63 +1,47 @@
 using System.Collections.Generic;
-using System.Collections.Immutable;
 using NormGen.Generator.Diagnostics;
 using NormGen.Generator.Model;
+using NormGen.Generator.Shared;
 
 namespace NormGen.Generator.Parsing;
 
 /// <summary>Reads [GroupNorm(...)] into a <see cref="GroupNormSpec"/>; also holds the checks [InstanceNorm] shares.</summary>
 internal static class GroupNormParser
 {
-    /// <summary>Members both kinds declare besides the common ones (private names included: a user member would collide).</summary>
-    public static readonly ImmutableArray<string> SharedMembers = ImmutableArray.Create(
-        "Channels", "Spatial", "Shape", "ChannelsPerGroup", "GroupLength",
-        "_pivot", "_centeredMean", "_inverseStd", "_forwardBatch", "EnsureCapacity", "NormalizeGroup", "BackwardGroup");
+    private static readonly GroupNormAttribute Defaults = new();
 
-    public static readonly LayerKind Kind = new(
-        "GroupNorm",
-        TrackingNames.GroupNorm,
-        ImmutableArray.CreateRange(LayerKinds.CommonMembers).AddRange(SharedMembers).Add("Groups"),
-        Parse);
-
-    private static LayerSpec? Parse(AttributeArguments arguments, TargetType target)
+    public static GroupNormSpec? Parse(AttributeArguments arguments, TargetType target)
     {
-        int groups = arguments.RequiredShape("Groups", LayerKinds.MaxShape);
-        int channels = arguments.RequiredShape("Channels", LayerKinds.MaxShape);
-        int spatial = arguments.OptionalShape("Spatial", 1, LayerKinds.MaxShape);
+        int groups = arguments.RequiredShape(nameof(GroupNormAttribute.Groups));
+        int channels = arguments.RequiredShape(nameof(GroupNormAttribute.Channels));
+        int spatial = arguments.OptionalShape(nameof(GroupNormAttribute.Spatial), Defaults.Spatial);
         if (!arguments.HasProblems && channels % groups != 0)
         {
             arguments.Report(
                 DiagnosticDescriptors.GroupsDoNotDivideChannels,
-                arguments.LocationOf("Groups"),
+                arguments.LocationOf(nameof(GroupNormAttribute.Groups)),
                 Literals.Int(groups),
                 Literals.Int(channels),
                 SuggestDivisors(groups, channels));
         }
 
-        return Finish(arguments, target, groups, channels, spatial, isInstanceNorm: false);
+        return Finish(arguments, target, groups, channels, spatial, isInstanceNorm: false, Defaults.Epsilon, Defaults.Affine);
     }
 
     /// <summary>
-    /// The checks and options both kinds share once the shape is read: the sample size limit, then
-    /// ElementType, Epsilon and Affine. Returns null when anything was reported.
+    /// The checks and options both kinds share once the shape is read: the sample size limit, then ElementType, Epsilon
+    /// and Affine. Returns null when anything was reported.
     /// </summary>
-    public static LayerSpec? Finish(AttributeArguments arguments, TargetType target, int groups, int channels, int spatial, bool isInstanceNorm)
+    public static GroupNormSpec? Finish(
+        AttributeArguments arguments, TargetType target, int groups, int channels, int spatial, bool isInstanceNorm, double defaultEpsilon, bool defaultAffine)
     {
-        if (!arguments.HasProblems && (long)channels * spatial > LayerKinds.MaxShape)
-        {
-            arguments.Report(
-                DiagnosticDescriptors.SampleTooLarge,
-                arguments.LocationOf("Spatial"),
-                "Channels * Spatial",
-                Literals.Long((long)channels * spatial),
-                Literals.Int(LayerKinds.MaxShape));
-        }
-
+        arguments.CheckSampleLength("Channels * Spatial", channels, spatial, nameof(GroupNormAttribute.Spatial));
+        ElementKind element = arguments.ElementType();
         var spec = new GroupNormSpec(
             target,
-            arguments.ElementType(),
-            arguments.Epsilon(1e-5),
-            arguments.Boolean("Affine", true),
+            element,
+            arguments.Epsilon(defaultEpsilon, element),
+            arguments.Boolean(nameof(GroupNormAttribute.Affine), defaultAffine),
             groups,
             channels,
             spatial,

@@ -1,21 +1,17 @@
-using System.Collections.Immutable;
 using NormGen.Generator.Model;
+using NormGen.Generator.Shared;
 
 namespace NormGen.Generator.Parsing;
 
 /// <summary>Reads [InstanceNorm(...)] into a <see cref="GroupNormSpec"/> with one channel per group.</summary>
 internal static class InstanceNormParser
 {
-    public static readonly LayerKind Kind = new(
-        "InstanceNorm",
-        TrackingNames.InstanceNorm,
-        ImmutableArray.CreateRange(LayerKinds.CommonMembers).AddRange(GroupNormParser.SharedMembers),
-        Parse);
+    private static readonly InstanceNormAttribute Defaults = new();
 
-    private static LayerSpec? Parse(AttributeArguments arguments, TargetType target)
+    public static GroupNormSpec? Parse(AttributeArguments arguments, TargetType target)
     {
-        int channels = arguments.RequiredShape("Channels", LayerKinds.MaxShape);
-        int spatial = arguments.OptionalShape("Spatial", 1, LayerKinds.MaxShape);
-        return GroupNormParser.Finish(arguments, target, groups: channels, channels, spatial, isInstanceNorm: true);
+        int channels = arguments.RequiredShape(nameof(InstanceNormAttribute.Channels));
+        int spatial = arguments.OptionalShape(nameof(InstanceNormAttribute.Spatial), Defaults.Spatial);
+        return GroupNormParser.Finish(arguments, target, groups: channels, channels, spatial, isInstanceNorm: true, Defaults.Epsilon, Defaults.Affine);
     }
 }

@@ -1,29 +1,24 @@
-using System.Collections.Immutable;
 using NormGen.Generator.Model;
+using NormGen.Generator.Shared;
 
 namespace NormGen.Generator.Parsing;
 
 /// <summary>Reads [LayerNorm(...)] into a <see cref="LayerNormSpec"/>.</summary>
 internal static class LayerNormParser
 {
-    public static readonly LayerKind Kind = new(
-        "LayerNorm",
-        TrackingNames.LayerNorm,
-        ImmutableArray.CreateRange(LayerKinds.CommonMembers).AddRange(new[]
-        {
-            "Features", "Shape", "EnsureCapacity", "_centeredMean", "_inverseStd", "_forwardBatch",
-        }),
-        Parse);
+    private static readonly LayerNormAttribute Defaults = new();
 
-    private static LayerSpec? Parse(AttributeArguments arguments, TargetType target)
+    public static LayerNormSpec? Parse(AttributeArguments arguments, TargetType target)
     {
+        int features = arguments.RequiredShape(nameof(LayerNormAttribute.Features));
+        ElementKind element = arguments.ElementType();
         var spec = new LayerNormSpec(
             target,
-            arguments.ElementType(),
-            arguments.Epsilon(1e-5),
-            arguments.Boolean("Affine", true),
-            arguments.RequiredShape("Features", LayerKinds.MaxShape),
-            (ActivationKind)arguments.EnumOption("Activation", "Activation", new[] { "None", "Relu" }));
+            element,
+            arguments.Epsilon(Defaults.Epsilon, element),
+            arguments.Boolean(nameof(LayerNormAttribute.Affine), Defaults.Affine),
+            features,
+            arguments.EnumOption(nameof(LayerNormAttribute.Activation), Defaults.Activation));
         return arguments.HasProblems ? null : spec;
     }
 }

@@ -3,7 +3,9 @@ using System.Collections.Immutable;
 using System.Linq;
 using System.Threading;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
 using NormGen.Generator.Diagnostics;
+using NormGen.Generator.Kinds;
 using NormGen.Generator.Model;
 
 namespace NormGen.Generator.Parsing;
@@ -29,19 +31,6 @@ internal readonly struct ParseResult
 /// </summary>
 internal static class LayerParser
 {
-    /// <summary>
-    /// Simple names the generated code binds to framework or runtime types and contextual keywords. The layer type, a
-    /// member of it or of a base type with one of these names would capture them and break the generated code, so
-    /// such names are collisions too (GeneratedMembersTests keeps this list in step with every emitter).
-    /// </summary>
-    internal static readonly ImmutableHashSet<string> NamesTheGeneratedCodeUses = ImmutableHashSet.Create(
-        System.StringComparer.Ordinal,
-        "var", "nameof", "nint", "nuint",
-        "GeneratedCode", "GeneratedCodeAttribute",
-        "Math", "MathF", "Array", "Span", "ReadOnlySpan", "MemoryMarshal", "Unsafe",
-        "Vector128", "Vector256", "Vector512", "ArgumentException", "InvalidOperationException",
-        "FeatureMath", "Moments", "RowKernels", "SegmentKernels", "ShapeGuard");
-
     public static ParseResult Parse(LayerKind kind, INamedTypeSymbol type, AttributeData attribute, CancellationToken cancellationToken)
     {
         var problems = new List<Diagnostic>();
@@ -62,14 +51,28 @@ internal static class LayerParser
 
         TargetType? target = TargetTypeParser.Parse(type, arguments);
         cancellationToken.ThrowIfCancellationRequested();
-        if (target is null)
+        if (target is null || !HasLanguageVersionForGeneratedCode(kind, type, arguments))
         {
             return new ParseResult(null, problems.ToImmutableArray());
         }
 
         ReportCollisions(kind, type, arguments);
-        LayerSpec? spec = kind.ParseArguments(arguments, target);
+        LayerSpec? spec = kind.Parse(arguments, target);
         return new ParseResult(spec, problems.ToImmutableArray());
+    }
+
+    /// <summary>The generated code declares a file-local class, a C# 11 feature; older language versions get NG0018 instead of compiler errors in generated code.</summary>
+    private static bool HasLanguageVersionForGeneratedCode(LayerKind kind, INamedTypeSymbol type, AttributeArguments arguments)
+    {
+        SyntaxTree? tree = type.DeclaringSyntaxReferences.FirstOrDefault()?.SyntaxTree;
+        if (tree?.Options is not CSharpParseOptions options || options.LanguageVersion >= LanguageVersion.CSharp11)
+        {
+            return true;
+        }
+
+        arguments.Report(
+            DiagnosticDescriptors.LanguageVersionTooLow, arguments.AttributeLocation, kind.AttributeName, type.Name, options.LanguageVersion.ToDisplayString());
+        return false;
     }
 
     /// <summary>
@@ -111,11 +114,12 @@ internal static class LayerParser
 
     /// <summary>
     /// Names the generator would declare that are taken already: by the type itself (C# forbids a member named
-    /// like its type), by a user member, or by a visible member of a base type (the generated one would hide it).
+    /// like its type), by a user member, or by a visible member of a base type (the generated one would hide it, or
+    /// leave an abstract one unimplemented).
     /// </summary>
     private static void ReportCollisions(LayerKind kind, INamedTypeSymbol type, AttributeArguments arguments)
     {
-        var generated = new HashSet<string>(kind.GeneratedMembers.Concat(NamesTheGeneratedCodeUses));
+        var generated = new HashSet<string>(kind.MemberNames);
         if (generated.Contains(type.Name))
         {
             arguments.Report(DiagnosticDescriptors.TypeNameCollision, TargetTypeParser.LocationOfName(type), type.Name, kind.AttributeName);
@@ -135,43 +139,6 @@ internal static class LayerParser
         }
 
         ReportInheritedCollisions(kind, type, arguments, generated);
-        ReportTypesInScope(kind, type, arguments);
-    }
-
-    /// <summary>
-    /// A type declared in an enclosing type or namespace (the global one included) is found before the generated
-    /// file's using directives, so a user's <c>class Unsafe</c> next to a layer would capture the generated code's
-    /// references and break it with a cascade of errors; report it once instead.
-    /// </summary>
-    private static void ReportTypesInScope(LayerKind kind, INamedTypeSymbol type, AttributeArguments arguments)
-    {
-        var scopes = new List<INamespaceOrTypeSymbol>();
-        for (INamedTypeSymbol? outer = type.ContainingType; outer is not null; outer = outer.ContainingType)
-        {
-            scopes.Add(outer);
-        }
-
-        for (INamespaceSymbol? space = type.ContainingNamespace; space is not null; space = space.ContainingNamespace)
-        {
-            scopes.Add(space);
-        }
-
-        foreach (string name in NamesTheGeneratedCodeUses.OrderBy(n => n, System.StringComparer.Ordinal))
-        {
-            foreach (INamespaceOrTypeSymbol scope in scopes)
-            {
-                // The layer itself is NG0014's case.
-                INamedTypeSymbol? hiding = scope.GetTypeMembers(name).FirstOrDefault(candidate =>
-                    !SymbolEqualityComparer.Default.Equals(candidate, type) &&
-                    (candidate.DeclaredAccessibility == Accessibility.Public ||
-                     SymbolEqualityComparer.Default.Equals(candidate.ContainingAssembly, type.ContainingAssembly)));
-                if (hiding is not null)
-                {
-                    arguments.Report(DiagnosticDescriptors.TypeInScopeCollision, TargetTypeParser.LocationOfName(type), name, kind.AttributeName, type.Name);
-                    break;
-                }
-            }
-        }
     }
 
     private static void ReportInheritedCollisions(LayerKind kind, INamedTypeSymbol type, AttributeArguments arguments, HashSet<string> generated)
@@ -182,7 +149,7 @@ internal static class LayerParser
             LayerKind? baseKind = baseType.GetAttributes()
                 .Select(candidate => LayerKinds.Find(candidate.AttributeClass?.ToDisplayString()))
                 .FirstOrDefault(found => found is not null);
-            string? shared = baseKind?.GeneratedMembers.FirstOrDefault(generated.Contains);
+            string? shared = baseKind?.MemberNames.FirstOrDefault(generated.Contains);
             if (shared is not null)
             {
                 arguments.Report(DiagnosticDescriptors.InheritedMemberCollision, TargetTypeParser.LocationOfName(type), type.Name, shared, baseType.Name, kind.AttributeName);

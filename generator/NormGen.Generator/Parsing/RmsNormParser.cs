@@ -1,28 +1,23 @@
-using System.Collections.Immutable;
 using NormGen.Generator.Model;
+using NormGen.Generator.Shared;
 
 namespace NormGen.Generator.Parsing;
 
 /// <summary>Reads [RmsNorm(...)] into an <see cref="RmsNormSpec"/>.</summary>
 internal static class RmsNormParser
 {
-    public static readonly LayerKind Kind = new(
-        "RmsNorm",
-        TrackingNames.RmsNorm,
-        ImmutableArray.CreateRange(LayerKinds.CommonMembers).AddRange(new[]
-        {
-            "Features", "Shape", "EnsureCapacity", "_inverseRms", "_forwardBatch",
-        }),
-        Parse);
+    private static readonly RmsNormAttribute Defaults = new();
 
-    private static LayerSpec? Parse(AttributeArguments arguments, TargetType target)
+    public static RmsNormSpec? Parse(AttributeArguments arguments, TargetType target)
     {
+        int features = arguments.RequiredShape(nameof(RmsNormAttribute.Features));
+        ElementKind element = arguments.ElementType();
         var spec = new RmsNormSpec(
             target,
-            arguments.ElementType(),
-            arguments.Epsilon(1e-5),
-            arguments.Boolean("Affine", true),
-            arguments.RequiredShape("Features", LayerKinds.MaxShape));
+            element,
+            arguments.Epsilon(Defaults.Epsilon, element),
+            arguments.Boolean(nameof(RmsNormAttribute.Affine), Defaults.Affine),
+            features);
         return arguments.HasProblems ? null : spec;
     }
 }

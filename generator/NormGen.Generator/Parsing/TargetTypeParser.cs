@@ -10,8 +10,8 @@ namespace NormGen.Generator.Parsing;
 
 /// <summary>
 /// Checks that the attributed type can hold generated members and describes where they go.
-/// Supported: non-static, non-abstract, non-generic, non-file-local partial classes and record classes,
-/// nested in any partial non-generic types. Layers are stateful objects, so structs are not supported.
+/// Supported: non-static, non-abstract, non-generic, non-file-local partial classes (not records), nested in any
+/// partial non-generic types. Layers are mutable objects with identity, so structs and records are not supported.
 /// </summary>
 internal static class TargetTypeParser
 {
@@ -26,6 +26,12 @@ internal static class TargetTypeParser
         if (unsupported is not null)
         {
             arguments.Report(DiagnosticDescriptors.UnsupportedTypeKind, LocationOfName(type), type.Name, unsupported, arguments.AttributeName);
+            return null;
+        }
+
+        if (type.IsRecord)
+        {
+            arguments.Report(DiagnosticDescriptors.RecordLayer, LocationOfName(type), type.Name, arguments.AttributeName);
             return null;
         }
 

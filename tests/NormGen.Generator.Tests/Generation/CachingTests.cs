@@ -6,29 +6,54 @@ using System.Linq;
 using System.Reflection;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
-using NormGen.Generator.Parsing;
+using NormGen.Generator.Kinds;
 using NormGen.Generator.Tests.Infrastructure;
 
 namespace NormGen.Generator.Tests.Generation;
 
 /// <summary>
-/// The incremental pipeline caches: its models hold no Roslyn objects, an unrelated edit re-runs nothing, and
-/// changing one layer regenerates that layer only (NetEscapades.EnumGenerators' caching harness, in spirit).
+/// The incremental pipeline caches, for every kind: its models hold no Roslyn objects, an unrelated edit re-runs
+/// nothing, and changing one layer regenerates that layer only (NetEscapades.EnumGenerators' caching harness, in spirit).
 /// </summary>
 public class CachingTests
 {
+    /// <summary>Two layers of every kind: the first at namespace level, the second nested; edits change the first one.</summary>
     private const string Layers = """
         using NormGen;
 
         namespace Net
         {
             [BatchNorm(Features = 3)]
-            public partial class First { }
+            public partial class FirstBatchNorm { }
+
+            [LayerNorm(Features = 3)]
+            public partial class FirstLayerNorm { }
+
+            [RmsNorm(Features = 3)]
+            public partial class FirstRmsNorm { }
+
+            [GroupNorm(Groups = 3, Channels = 3)]
+            public partial class FirstGroupNorm { }
+
+            [InstanceNorm(Channels = 3)]
+            public partial class FirstInstanceNorm { }
 
             public partial class Block
             {
                 [BatchNorm(Features = 64, ElementType = typeof(double), Spatial = 4)]
-                public partial record Second;
+                public partial class SecondBatchNorm { }
+
+                [LayerNorm(Features = 64, ElementType = typeof(double))]
+                public partial class SecondLayerNorm { }
+
+                [RmsNorm(Features = 64)]
+                public partial class SecondRmsNorm { }
+
+                [GroupNorm(Groups = 2, Channels = 64, Spatial = 4)]
+                public partial class SecondGroupNorm { }
+
+                [InstanceNorm(Channels = 64, Spatial = 4)]
+                public partial class SecondInstanceNorm { }
             }
         }
         """;
@@ -42,12 +67,10 @@ public class CachingTests
         }
         """;
 
-    /// <summary>Every step name from TrackingNames: the steps NormGen owns (Roslyn's own steps hold syntax by design).</summary>
-    private static readonly string[] OurSteps = typeof(TrackingNames)
-        .GetFields(BindingFlags.Public | BindingFlags.Static | BindingFlags.NonPublic)
-        .Where(f => f.IsLiteral && f.FieldType == typeof(string))
-        .Select(f => (string)f.GetRawConstantValue()!)
-        .ToArray();
+    /// <summary>Every step NormGen names (Roslyn's own steps hold syntax by design): one per kind, and the valid specs.</summary>
+    private static readonly string[] OurSteps = LayerKinds.All.Select(k => k.TrackingName).Append(LayerKind.ValidSpecsTrackingName).ToArray();
+
+    public static IEnumerable<object[]> KindNames() => LayerKinds.All.Select(k => new object[] { k.AttributeName });
 
     [Fact]
     public void StepOutputsHoldNoRoslynObjects()
@@ -55,8 +78,7 @@ public class CachingTests
         (GeneratorDriver driver, _) = RunTwice(Layers, Other, (layers, other) => (layers, other + "\n// edit\n"));
         GeneratorRunResult result = driver.GetRunResult().Results.Single();
         var seen = result.TrackedSteps.Keys.Intersect(OurSteps).ToArray();
-        Assert.Contains(TrackingNames.BatchNorm, seen);
-        Assert.Contains(TrackingNames.ValidSpecs, seen);
+        Assert.Equal(OurSteps.OrderBy(n => n), seen.OrderBy(n => n));
 
         foreach (string step in seen)
         {
@@ -99,26 +121,39 @@ public class CachingTests
         Assert.All(outputs, reason => Assert.Equal(IncrementalStepRunReason.Cached, reason));
     }
 
-    [Fact]
-    public void ChangingFeaturesOfOneLayerRegeneratesThatLayerOnly()
+    [Theory]
+    [MemberData(nameof(KindNames))]
+    public void ChangingTheShapeOfOneLayerRegeneratesThatLayerOnly(string kindName)
     {
-        (GeneratorDriver driver, GeneratorDriver before) = RunTwice(Layers, Other, (layers, other) => (layers.Replace("Features = 3", "Features = 4"), other));
+        LayerKind kind = LayerKinds.All.Single(k => k.AttributeName == kindName);
+        string first = "First" + kindName;
+        string[] declaration = Layers.Split('\n').Where(line => line.Contains("[" + kindName + "(")).ToArray();
+        string before = declaration[0];
+        string after = before.Replace("= 3", "= 4");
+        Assert.NotEqual(before, after);
+        (GeneratorDriver driver, GeneratorDriver previous) = RunTwice(Layers, Other, (layers, other) => (layers.Replace(before, after), other));
 
         GeneratorRunResult result = driver.GetRunResult().Results.Single();
-        var specs = result.TrackedSteps[TrackingNames.BatchNorm].SelectMany(s => s.Outputs).ToArray();
+        var specs = result.TrackedSteps[kind.TrackingName].SelectMany(s => s.Outputs).ToArray();
         Assert.Equal(1, specs.Count(o => o.Reason == IncrementalStepRunReason.Modified));
         Assert.Equal(1, specs.Count(o => o.Reason is IncrementalStepRunReason.Unchanged or IncrementalStepRunReason.Cached));
+        foreach (LayerKind other in LayerKinds.All.Where(k => k != kind))
+        {
+            Assert.All(result.TrackedSteps[other.TrackingName].SelectMany(s => s.Outputs), o => Assert.Equal(IncrementalStepRunReason.Cached, o.Reason));
+        }
 
         var outputs = result.TrackedOutputSteps.SelectMany(s => s.Value).SelectMany(s => s.Outputs).ToArray();
         Assert.Equal(1, outputs.Count(o => o.Reason == IncrementalStepRunReason.Modified));
-        Assert.Equal(1, outputs.Count(o => o.Reason == IncrementalStepRunReason.Cached));
+        Assert.Equal(LayerKinds.All.Length * 2 - 1, outputs.Count(o => o.Reason == IncrementalStepRunReason.Cached));
 
-        // The untouched layer's file is the same text; the changed one differs.
-        var old = before.GetRunResult().Results.Single().GeneratedSources.ToDictionary(s => s.HintName, s => s.SourceText.ToString());
+        // Every other layer's file is the same text; the changed one differs.
+        var old = previous.GetRunResult().Results.Single().GeneratedSources.ToDictionary(s => s.HintName, s => s.SourceText.ToString());
         var now = result.GeneratedSources.ToDictionary(s => s.HintName, s => s.SourceText.ToString());
-        Assert.Equal(old["Net.Block+Second.g.cs"], now["Net.Block+Second.g.cs"]);
-        Assert.NotEqual(old["Net.First.g.cs"], now["Net.First.g.cs"]);
-        Assert.Contains("public const int Features = 4;", now["Net.First.g.cs"]);
+        Assert.Equal(old.Keys.OrderBy(k => k), now.Keys.OrderBy(k => k));
+        foreach (string hint in now.Keys)
+        {
+            Assert.True((hint == "Net." + first + ".g.cs") == (old[hint] != now[hint]), hint);
+        }
     }
 
     /// <summary>Runs the generator, applies <paramref name="edit"/> to the two files, and runs it again on the same driver.</summary>

@@ -17,8 +17,8 @@ public class EmitterSnapshotTests
         ElementKind element = ElementKind.Float,
         int spatial = 1,
         bool affine = true,
-        RunningStatsKind runningStats = RunningStatsKind.Exponential,
-        ActivationKind activation = ActivationKind.None) =>
+        Shared.RunningStatsMode runningStats = Shared.RunningStatsMode.Exponential,
+        Shared.Activation activation = Shared.Activation.None) =>
         new(Target, element, 1e-5, affine, features, spatial, 0.9, true, runningStats, activation);
 
     /// <summary>Snapshot name to spec; the names are the file names under Snapshots/.</summary>
@@ -33,10 +33,10 @@ public class EmitterSnapshotTests
         ["Emitter.BatchNorm.Double.F128"] = BatchNorm(128, ElementKind.Double),
         ["Emitter.BatchNorm.Double.F1000"] = BatchNorm(1000, ElementKind.Double),
         ["Emitter.BatchNorm.Float.F16.Spatial256"] = BatchNorm(16, spatial: 256),
-        ["Emitter.BatchNorm.Float.F5.Relu"] = BatchNorm(5, activation: ActivationKind.Relu),
+        ["Emitter.BatchNorm.Float.F5.Relu"] = BatchNorm(5, activation: Shared.Activation.Relu),
         ["Emitter.BatchNorm.Float.F5.NoAffine"] = BatchNorm(5, affine: false),
-        ["Emitter.BatchNorm.Float.F5.RunningStatsNone"] = BatchNorm(5, runningStats: RunningStatsKind.None),
-        ["Emitter.BatchNorm.Float.F5.RunningStatsCumulative"] = BatchNorm(5, runningStats: RunningStatsKind.Cumulative),
+        ["Emitter.BatchNorm.Float.F5.RunningStatsNone"] = BatchNorm(5, runningStats: Shared.RunningStatsMode.None),
+        ["Emitter.BatchNorm.Float.F5.RunningStatsCumulative"] = BatchNorm(5, runningStats: Shared.RunningStatsMode.Cumulative),
     };
 
     public static IEnumerable<object[]> Names() => Cases.Keys.Select(name => new object[] { name });
@@ -44,12 +44,12 @@ public class EmitterSnapshotTests
     [Theory]
     [MemberData(nameof(Names))]
     public void BatchNormEmitterOutputMatchesSnapshot(string name) =>
-        Snapshot.Match(name, LayerEmitter.Emit(Cases[name]));
+        Snapshot.Match(name, Emitters.Emit(Cases[name]));
 
     [Fact]
     public void EmitterIsDeterministic()
     {
         BatchNormSpec spec = BatchNorm(37, ElementKind.Double, spatial: 3);
-        Assert.Equal(LayerEmitter.Emit(spec), LayerEmitter.Emit(spec with { }));
+        Assert.Equal(Emitters.Emit(spec), Emitters.Emit(spec with { }));
     }
 }

@@ -1,16 +1,14 @@
 using System.Collections.Generic;
 using System.Linq;
 using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CSharp;
-using Microsoft.CodeAnalysis.CSharp.Syntax;
-using NormGen.Generator.Parsing;
+using NormGen.Generator.Kinds;
 using NormGen.Generator.Tests.Infrastructure;
 
 namespace NormGen.Generator.Tests.Generation;
 
 /// <summary>
-/// The parser reports a user member that collides with a generated one from each kind's GeneratedMembers list;
-/// if the emitter declares a name missing there, a user member of that name breaks the generated code instead.
+/// The parser reports a user member that collides with a generated one from each kind's member list, which the emitter
+/// writes from: the members generated on the user's type are exactly the listed ones.
 /// </summary>
 public class GeneratedMembersTests
 {
@@ -18,79 +16,55 @@ public class GeneratedMembersTests
     public void EveryRegisteredKindHasSampleDeclarations() =>
         Assert.Empty(LayerDeclarations.MissingSamples());
 
-    public static IEnumerable<object[]> Samples() => LayerDeclarations.All().Select(s => new object[] { s.Kind.AttributeName, s.Attribute });
+    public static IEnumerable<object[]> KindNames() => LayerKinds.All.Select(k => new object[] { k.AttributeName });
 
     [Theory]
-    [MemberData(nameof(Samples))]
-    public void EveryGeneratedMemberNameIsListedForCollisionChecks(string kindName, string attribute)
+    [MemberData(nameof(KindNames))]
+    public void TheGeneratedMembersAreExactlyTheListedOnes(string kindName)
     {
         LayerKind kind = LayerKinds.All.Single(k => k.AttributeName == kindName);
-        GeneratorRun run = GeneratorHarness.Run($$"""
-            using NormGen;
-            namespace Sample;
-            [{{attribute}}]
-            internal partial class Layer { }
-            """);
-        Assert.True(run.Errors.Count() == 0, run.Describe());
-
-        INamedTypeSymbol layer = run.Output.GetTypeByMetadataName("Sample.Layer")!;
-        string[] generatedNames = layer.GetMembers()
-            .Where(m => !m.IsImplicitlyDeclared && m is not IMethodSymbol { AssociatedSymbol: not null } && m.Locations.Any(l => l.SourceTree?.FilePath.EndsWith(".g.cs") == true))
-            .Select(m => m.Name)
-            .Distinct()
-            .ToArray();
-        Assert.NotEmpty(generatedNames);
-        string[] unlisted = generatedNames.Except(kind.GeneratedMembers).OrderBy(n => n, System.StringComparer.Ordinal).ToArray();
-        Assert.True(unlisted.Length == 0, kindName + " generates members missing from its GeneratedMembers: " + string.Join(", ", unlisted));
-    }
-
-    /// <summary>
-    /// Simple names the generated code binds to types, namespaces or contextual keywords (var, nameof): a user type,
-    /// member or base-class member with one of these names would capture them, so the parser rejects such names too.
-    /// </summary>
-    [Theory]
-    [MemberData(nameof(Samples))]
-    public void EveryNameTheGeneratedCodeReliesOnIsGuarded(string kindName, string attribute)
-    {
-        GeneratorRun run = GeneratorHarness.Run($$"""
-            using NormGen;
-            namespace Sample;
-            [{{attribute}}]
-            internal partial class Layer { }
-            """);
-        SyntaxTree generated = run.Output.SyntaxTrees.Single(t => t.FilePath.EndsWith(".g.cs"));
-        SemanticModel model = run.Output.GetSemanticModel(generated);
-        var used = new SortedSet<string>(System.StringComparer.Ordinal);
-        foreach (SimpleNameSyntax name in generated.GetRoot().DescendantNodes().OfType<SimpleNameSyntax>())
+        var generated = new SortedSet<string>(System.StringComparer.Ordinal);
+        foreach ((LayerKind _, string attribute) in LayerDeclarations.All().Where(s => s.Kind == kind))
         {
-            bool leftmost = name.Parent switch
-            {
-                MemberAccessExpressionSyntax access => access.Expression == name,
-                QualifiedNameSyntax qualified => qualified.Left == name,
-                AliasQualifiedNameSyntax => false,
-                _ => true,
-            };
-            bool declaration = name.Ancestors().Any(a => a is UsingDirectiveSyntax || a is BaseNamespaceDeclarationSyntax ns && ns.Name.Span.Contains(name.Span));
-            if (!leftmost || declaration)
-            {
-                continue;
-            }
+            GeneratorRun run = GeneratorHarness.Run($$"""
+                using NormGen;
+                namespace Sample;
+                [{{attribute}}]
+                internal partial class Layer { }
+                """);
+            Assert.True(!run.Errors.Any(), run.Describe());
 
-            string text = name.Identifier.ValueText;
-            ISymbol? symbol = model.GetSymbolInfo(name).Symbol;
-            if (symbol is INamespaceOrTypeSymbol || text is "var" or "nameof" or "nint" or "nuint" || name.Parent is AttributeSyntax)
-            {
-                used.Add(text);
-                if (name.Parent is AttributeSyntax)
-                {
-                    used.Add(text + "Attribute");
-                }
-            }
+            INamedTypeSymbol layer = run.Output.GetTypeByMetadataName("Sample.Layer")!;
+            string[] names = layer.GetMembers()
+                .Where(m => !m.IsImplicitlyDeclared && m is not IMethodSymbol { AssociatedSymbol: not null } && m.Locations.Any(l => l.SourceTree?.FilePath.EndsWith(".g.cs") == true))
+                .Select(m => m.Name)
+                .ToArray();
+            Assert.NotEmpty(names);
+            string[] unlisted = names.Except(kind.MemberNames).ToArray();
+            Assert.True(unlisted.Length == 0, attribute + " generates members missing from its kind's list: " + string.Join(", ", unlisted));
+            generated.UnionWith(names);
         }
 
-        // Type parameters and the layer's own name are not captured by user code.
-        used.Remove("Layer");
-        string[] unguarded = used.Except(Parsing.LayerParser.NamesTheGeneratedCodeUses).ToArray();
-        Assert.True(unguarded.Length == 0, kindName + " relies on names the parser does not guard: " + string.Join(", ", unguarded));
+        // Every listed name is generated for at least one sample, so the list holds nothing stale.
+        Assert.Equal(kind.MemberNames.OrderBy(n => n, System.StringComparer.Ordinal), generated);
+    }
+
+    [Theory]
+    [MemberData(nameof(KindNames))]
+    public void TheOnlyPrivateMemberIsTheCoreWithItsReservedName(string kindName)
+    {
+        LayerKind kind = LayerKinds.All.Single(k => k.AttributeName == kindName);
+        (LayerKind _, string attribute) = LayerDeclarations.All().First(s => s.Kind == kind);
+        GeneratorRun run = GeneratorHarness.Run($$"""
+            using NormGen;
+            [{{attribute}}]
+            internal partial class Layer { }
+            """);
+        INamedTypeSymbol layer = run.Output.GetTypeByMetadataName("Layer")!;
+        string[] nonPublic = layer.GetMembers()
+            .Where(m => !m.IsImplicitlyDeclared && m.DeclaredAccessibility != Accessibility.Public && m is not IMethodSymbol { AssociatedSymbol: not null })
+            .Select(m => m.Name)
+            .ToArray();
+        Assert.Equal(new[] { "__normGenCore" }, nonPublic);
     }
 }

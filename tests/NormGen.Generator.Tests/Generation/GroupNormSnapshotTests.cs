@@ -45,13 +45,13 @@ public class GroupNormSnapshotTests
     [Theory]
     [MemberData(nameof(EmitterNames))]
     public void GroupNormEmitterOutputMatchesSnapshot(string name) =>
-        Snapshot.Match(name, LayerEmitter.Emit(EmitterCases[name]));
+        Snapshot.Match(name, Emitters.Emit(EmitterCases[name]));
 
     [Fact]
     public void InstanceNormDiffersFromGroupNormOnlyInWordingAndTheGroupsConstant()
     {
-        string group = LayerEmitter.Emit(GroupNorm(3, 3, 16));
-        string instance = LayerEmitter.Emit(InstanceNorm(3, 16));
+        string group = Emitters.Emit(GroupNorm(3, 3, 16));
+        string instance = Emitters.Emit(InstanceNorm(3, 16));
         Assert.Contains("public const int Groups = 3;", group);
         Assert.DoesNotContain("Groups", instance);
         Assert.Equal(Code(group).Replace("Groups", "Channels"), Code(instance));

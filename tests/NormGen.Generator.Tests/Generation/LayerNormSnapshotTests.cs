@@ -20,7 +20,7 @@ public class LayerNormSnapshotTests
 
     private static LayerNormSpec LayerNorm(
         int features, ElementKind element = ElementKind.Float, bool affine = true, bool relu = false, double epsilon = 1e-5) =>
-        new(Target, element, epsilon, affine, features, relu ? ActivationKind.Relu : ActivationKind.None);
+        new(Target, element, epsilon, affine, features, relu ? Shared.Activation.Relu : Shared.Activation.None);
 
     private static RmsNormSpec RmsNorm(int features, ElementKind element = ElementKind.Float, bool affine = true, double epsilon = 1e-5) =>
         new(Target, element, epsilon, affine, features);
@@ -42,13 +42,13 @@ public class LayerNormSnapshotTests
     [Theory]
     [MemberData(nameof(EmitterNames))]
     public void RowNormEmitterOutputMatchesSnapshot(string name) =>
-        Snapshot.Match(name, LayerEmitter.Emit(EmitterCases[name]));
+        Snapshot.Match(name, Emitters.Emit(EmitterCases[name]));
 
     [Fact]
     public void TheReluOnlyChangesTheFlagsTheKernelsGetAndTheComments()
     {
-        string plain = LayerEmitter.Emit(LayerNorm(16));
-        string relu = LayerEmitter.Emit(LayerNorm(16, relu: true));
+        string plain = Emitters.Emit(LayerNorm(16));
+        string relu = Emitters.Emit(LayerNorm(16, relu: true));
         Assert.DoesNotContain("relu: true", plain);
         Assert.Equal(3, Count(relu, "relu: true"));
         Assert.Equal(Code(plain).Replace("relu: false", "relu: true"), Code(relu));

@@ -1,6 +1,6 @@
 using System.Collections.Generic;
 using System.Linq;
-using NormGen.Generator.Parsing;
+using NormGen.Generator.Kinds;
 
 namespace NormGen.Generator.Tests.Infrastructure;
 

@@ -58,8 +58,8 @@ internal sealed record Declaration(
 {
     public const int MaxShape = 1 << 24;
 
-    /// <summary>Names BatchNorm's generated code declares or uses, from the parser's own lists (GeneratedMembersTests checks those).</summary>
-    public static readonly HashSet<string> Generated = new(Parsing.BatchNormParser.Kind.GeneratedMembers.Concat(Parsing.LayerParser.NamesTheGeneratedCodeUses));
+    /// <summary>Names BatchNorm's generated code declares on the layer, from the emitter's own list (GeneratedMembersTests checks it).</summary>
+    public static readonly HashSet<string> Generated = new(Kinds.LayerKinds.Find("NormGen.BatchNormAttribute")!.MemberNames);
 
     public bool IsClass => Kind is not (TargetKind.Struct or TargetKind.RecordStruct or TargetKind.Interface);
 
@@ -269,7 +269,7 @@ internal sealed record Declaration(
         _ => null,
     };
 
-    public static bool LayerNormRegistered => Parsing.LayerKinds.All.Any(k => k.AttributeName == "LayerNorm");
+    public static bool LayerNormRegistered => Kinds.LayerKinds.All.Any(k => k.AttributeName == "LayerNorm");
 
     private Argument? Argument(string name) => Arguments.FirstOrDefault(a => a.Name == name);
 

@@ -1,5 +1,6 @@
-using System;
 using System.Numerics;
+using System;
+using NormGen.Generated;
 using Xunit;
 
 namespace NormGen.Tests.LayerNorm;

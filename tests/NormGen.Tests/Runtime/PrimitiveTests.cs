@@ -1,4 +1,5 @@
 using System;
+using NormGen.Generated;
 using Xunit;
 
 namespace NormGen.Tests.Runtime;

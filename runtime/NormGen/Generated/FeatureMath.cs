@@ -3,7 +3,7 @@ using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
-namespace NormGen;
+namespace NormGen.Generated;
 
 /// <summary>
 /// The per-feature (O(Features)) steps of batch normalization that every generated layer shares:
@@ -15,7 +15,7 @@ namespace NormGen;
 /// Statistics are kept relative to a pivot (the batch's first sample) so that they never cancel:
 /// <c>mean = pivot + centeredMean</c>, <c>variance = m2 / count</c>.
 /// </remarks>
-public static class FeatureMath
+internal static class FeatureMath
 {
     /// <summary><c>inverseStd = 1 / sqrt(m2 * inverseCount + epsilon)</c>.</summary>
     public static void InverseStd<T>(ReadOnlySpan<T> m2, T inverseCount, T epsilon, Span<T> inverseStd)
@@ -97,24 +97,22 @@ public static class FeatureMath
     /// <param name="sumDy">Per feature, sum of dy (the masked dy under a fused ReLU).</param>
     /// <param name="sumDyCentered">Per feature, sum of dy * (x - pivot).</param>
     /// <param name="count">N: values per feature in the batch.</param>
-    /// <param name="gamma">Gamma, or empty (then 1).</param>
     /// <param name="inverseStd">1 / sqrt(var + eps) from the training Forward.</param>
     /// <param name="centeredMean">Batch mean minus pivot.</param>
+    /// <param name="dyCoefficient">gamma * inverseStd (inverseStd without Gamma): the training scale of Forward.</param>
     /// <param name="gammaGrad">Receives sum(dy * xhat), or empty to skip.</param>
     /// <param name="betaGrad">Receives sum(dy), or empty to skip.</param>
-    /// <param name="dyCoefficient">Receives gamma * inverseStd.</param>
-    /// <param name="xCoefficient">Receives -gamma * inverseStd^2 * mean(dy * xhat).</param>
-    /// <param name="bias">Receives the constant term.</param>
+    /// <param name="xCoefficient">Receives -gamma * inverseStd^2 * mean(dy * xhat); may be sumDyCentered itself.</param>
+    /// <param name="bias">Receives the constant term; may be sumDy itself.</param>
     public static void BackwardCoefficients<T>(
         ReadOnlySpan<T> sumDy,
         ReadOnlySpan<T> sumDyCentered,
         T count,
-        ReadOnlySpan<T> gamma,
         ReadOnlySpan<T> inverseStd,
         ReadOnlySpan<T> centeredMean,
+        ReadOnlySpan<T> dyCoefficient,
         Span<T> gammaGrad,
         Span<T> betaGrad,
-        Span<T> dyCoefficient,
         Span<T> xCoefficient,
         Span<T> bias)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -122,7 +120,8 @@ public static class FeatureMath
         T inverseCount = T.One / count;
         for (int i = 0; i < sumDy.Length; i++)
         {
-            T sumDyXhat = inverseStd[i] * (sumDyCentered[i] - centeredMean[i] * sumDy[i]);
+            T sumDyValue = sumDy[i];
+            T sumDyXhat = inverseStd[i] * (sumDyCentered[i] - centeredMean[i] * sumDyValue);
             if (!gammaGrad.IsEmpty)
             {
                 gammaGrad[i] = sumDyXhat;
@@ -130,22 +129,13 @@ public static class FeatureMath
 
             if (!betaGrad.IsEmpty)
             {
-                betaGrad[i] = sumDy[i];
+                betaGrad[i] = sumDyValue;
             }
 
-            T a = gamma.IsEmpty ? inverseStd[i] : gamma[i] * inverseStd[i];
+            T a = dyCoefficient[i];
             T b = -a * inverseStd[i] * sumDyXhat * inverseCount;
-            dyCoefficient[i] = a;
             xCoefficient[i] = b;
-            bias[i] = -a * sumDy[i] * inverseCount - b * centeredMean[i];
+            bias[i] = -a * sumDyValue * inverseCount - b * centeredMean[i];
         }
-    }
-
-    /// <summary>Creates an array of <paramref name="length"/> copies of <paramref name="value"/>.</summary>
-    public static T[] Filled<T>(int length, T value)
-    {
-        var array = new T[length];
-        Array.Fill(array, value);
-        return array;
     }
 }

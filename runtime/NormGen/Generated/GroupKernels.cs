@@ -1,7 +1,8 @@
+using System.ComponentModel;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 
-namespace NormGen;
+namespace NormGen.Generated;
 
 /// <summary>
 /// Vectorized kernels over one contiguous run of values that share their statistics (pivot, mean, inverse
@@ -10,6 +11,8 @@ namespace NormGen;
 /// these with compile-time constant lengths; like <see cref="SegmentKernels"/> they are aggressively inlined
 /// and do no checks. Values are taken relative to a pivot so nothing cancels.
 /// </summary>
+/// <remarks>Infrastructure for generated code, not for direct use: it may change in any release.</remarks>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public static class GroupKernels
 {
     /// <summary>

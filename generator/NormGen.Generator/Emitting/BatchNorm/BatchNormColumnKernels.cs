@@ -1,5 +1,7 @@
 using System.Collections.Generic;
+using System.Linq;
 using NormGen.Generator.Model;
+using NormGen.Generator.Shared;
 
 namespace NormGen.Generator.Emitting;
 
@@ -22,20 +24,24 @@ internal sealed class BatchNormColumnKernels
         _plans = VectorPlan.For(spec.Features, spec.Element);
     }
 
-    private bool Relu => _spec.Activation == ActivationKind.Relu;
+    private bool Relu => _spec.Activation == Activation.Relu;
 
     public void Write(SourceWriter w)
     {
-        WriteDispatcher(w, "ChunkMoments", "ref " + _t + " chunk, nint rows", "ref chunk, rows",
-            "Mean and M2 of x - pivot per feature over the rows of one chunk, into _chunkMean and _chunkM2.");
-        WriteDispatcher(w, "Normalize", "ref " + _t + " x, ref " + _t + " y, nint rows, " + _t + "[] center, " + _t + "[] scale, " + _t + "[] shift",
-            "ref x, ref y, rows, center, scale, shift",
-            Relu ? "y = max(0, (x - center) * scale + shift), per feature. y may be x itself." : "y = (x - center) * scale + shift, per feature. y may be x itself.");
-        WriteDispatcher(w, "BackwardSums", "ref " + _t + " x, ref " + _t + " dy, nint rows", "ref x, ref dy, rows",
-            Relu ? "Per feature, sum(dy') and sum(dy' * (x - pivot)), where dy' is dy masked by the ReLU, into _sumDy and _sumDyCentered."
-                 : "Per feature, sum(dy) and sum(dy * (x - pivot)), into _sumDy and _sumDyCentered.");
-        WriteDispatcher(w, "BackwardInput", "ref " + _t + " x, ref " + _t + " dy, ref " + _t + " dx, nint rows", "ref x, ref dy, ref dx, rows",
-            "dx = dyCoefficient * dy + xCoefficient * (x - pivot) + bias, per feature. dx may be dy itself.");
+        string t = _t;
+        WriteDispatcher(w, "ChunkMoments",
+            "ReadOnlySpan<" + t + "> x, ReadOnlySpan<" + t + "> pivot, Span<" + t + "> mean, Span<" + t + "> m2",
+            new[] { "x", "pivot", "mean", "m2" });
+        WriteDispatcher(w, "Normalize",
+            "ReadOnlySpan<" + t + "> x, Span<" + t + "> y, ReadOnlySpan<" + t + "> center, ReadOnlySpan<" + t + "> scale, ReadOnlySpan<" + t + "> shift",
+            new[] { "x", "y", "center", "scale", "shift" });
+        WriteDispatcher(w, "BackwardSums",
+            "ReadOnlySpan<" + t + "> x, ReadOnlySpan<" + t + "> dy, ReadOnlySpan<" + t + "> pivot, ReadOnlySpan<" + t + "> scale, ReadOnlySpan<" + t + "> shift, Span<" + t + "> sumDy, Span<" + t + "> sumDyCentered",
+            Relu ? new[] { "x", "dy", "pivot", "scale", "shift", "sumDy", "sumDyCentered" } : new[] { "x", "dy", "pivot", "sumDy", "sumDyCentered" });
+        WriteDispatcher(w, "BackwardInput",
+            "ReadOnlySpan<" + t + "> x, ReadOnlySpan<" + t + "> dy, Span<" + t + "> dx, ReadOnlySpan<" + t + "> pivot, ReadOnlySpan<" + t + "> scale, ReadOnlySpan<" + t + "> shift,\n" +
+            "    ReadOnlySpan<" + t + "> dyCoefficient, ReadOnlySpan<" + t + "> xCoefficient, ReadOnlySpan<" + t + "> bias",
+            Relu ? new[] { "x", "dy", "dx", "pivot", "scale", "shift", "dyCoefficient", "xCoefficient", "bias" } : new[] { "x", "dy", "dx", "pivot", "dyCoefficient", "xCoefficient", "bias" });
 
         foreach (VectorPlan plan in _plans)
         {
@@ -48,29 +54,52 @@ internal sealed class BatchNormColumnKernels
         WriteScalarKernels(w);
     }
 
-    private void WriteDispatcher(SourceWriter w, string name, string parameters, string arguments, string summary)
+    /// <summary>
+    /// An override of the core's kernel: takes the spans apart into references and the row count, then calls the
+    /// kernel of the widest vector the machine accelerates (IsHardwareAccelerated is a JIT-time constant).
+    /// Under a fused ReLU the backward kernels also take scale and shift, to recompute the mask.
+    /// </summary>
+    private void WriteDispatcher(SourceWriter w, string name, string parameters, string[] used)
     {
-        string modifiers = name == "Normalize" ? "private static void " : "private void ";
         w.Line();
-        w.Summary(summary);
-        w.Open(modifiers + name + "(" + parameters + ")");
+        string[] lines = ("protected override void " + name + "(" + parameters + ")").Split('\n');
+        foreach (string line in lines.Take(lines.Length - 1))
+        {
+            w.Line(line);
+        }
+
+        w.Open(lines[lines.Length - 1]);
+        string rowsOf = used[0];
+        var arguments = new List<string>();
+        foreach (string span in used)
+        {
+            w.Line("ref " + _t + " " + span + "Start = ref MemoryMarshal.GetReference(" + span + ");");
+            arguments.Add("ref " + span + "Start");
+            if (span == rowsOf)
+            {
+                arguments.Add("rows");
+            }
+        }
+
+        w.Line("nint rows = " + rowsOf + ".Length / Features;");
+        string call = "(" + string.Join(", ", arguments) + ");";
         string keyword = "if";
         foreach (VectorPlan plan in _plans)
         {
             w.Open(keyword + " (" + plan.Vector + ".IsHardwareAccelerated)");
-            w.Line(name + Literals.Int(plan.Bits) + "(" + arguments + ");");
+            w.Line(name + Literals.Int(plan.Bits) + call);
             w.Close();
             keyword = "else if";
         }
 
         if (_plans.Count == 0)
         {
-            w.Line(name + "Scalar(" + arguments + ");");
+            w.Line(name + "Scalar" + call);
         }
         else
         {
             w.Open("else");
-            w.Line(name + "Scalar(" + arguments + ");");
+            w.Line(name + "Scalar" + call);
             w.Close();
         }
 
@@ -79,7 +108,8 @@ internal sealed class BatchNormColumnKernels
 
     private string RowRef(string row, string source) => "ref " + _t + " " + row + " = ref Unsafe.Add(ref " + source + ", r * Features);";
 
-    private string ArrayRef(string local, string field) => "ref " + _t + " " + local + " = ref MemoryMarshal.GetArrayDataReference(" + field + ");";
+    /// <summary>The scale and shift parameters the backward kernels take to recompute a fused ReLU's mask.</summary>
+    private string MaskParameters => Relu ? "ref " + _t + " s, ref " + _t + " b, " : "";
 
     /// <summary>
     /// The vectors one register group covers: every vector of an unrolled plan (literal offsets), or
@@ -114,10 +144,7 @@ internal sealed class BatchNormColumnKernels
     {
         w.Line();
         w.Summary("<see cref=\"ChunkMoments\"/> with " + Literals.Int(p.Lanes) + " features per " + p.Vector + ", accumulators in registers.");
-        w.Open("private void ChunkMoments" + Literals.Int(p.Bits) + "(ref " + _t + " chunk, nint rows)");
-        w.Line(ArrayRef("pivot", "_pivot"));
-        w.Line(ArrayRef("mean", "_chunkMean"));
-        w.Line(ArrayRef("squares", "_chunkM2"));
+        w.Open("private static void ChunkMoments" + Literals.Int(p.Bits) + "(ref " + _t + " chunk, nint rows, ref " + _t + " pivot, ref " + _t + " mean, ref " + _t + " squares)");
         w.Line("var inverseRows = " + p.Vector + ".Create((" + _t + ")1 / rows);");
         if (p.Unrolled)
         {
@@ -189,10 +216,7 @@ internal sealed class BatchNormColumnKernels
     {
         w.Line();
         w.Summary("<see cref=\"Normalize\"/> with " + Literals.Int(p.Lanes) + " features per " + p.Vector + ".");
-        w.Open("private static void Normalize" + Literals.Int(p.Bits) + "(ref " + _t + " x, ref " + _t + " y, nint rows, " + _t + "[] center, " + _t + "[] scale, " + _t + "[] shift)");
-        w.Line(ArrayRef("c", "center"));
-        w.Line(ArrayRef("s", "scale"));
-        w.Line(ArrayRef("b", "shift"));
+        w.Open("private static void Normalize" + Literals.Int(p.Bits) + "(ref " + _t + " x, nint rows, ref " + _t + " y, ref " + _t + " c, ref " + _t + " s, ref " + _t + " b)");
         w.Open("for (nint r = 0; r < rows; r++)");
         w.Line(RowRef("xRow", "x"));
         w.Line(RowRef("yRow", "y"));
@@ -245,16 +269,8 @@ internal sealed class BatchNormColumnKernels
     {
         w.Line();
         w.Summary("<see cref=\"BackwardSums\"/> with " + Literals.Int(p.Lanes) + " features per " + p.Vector + ", accumulators in registers.");
-        w.Open("private void BackwardSums" + Literals.Int(p.Bits) + "(ref " + _t + " x, ref " + _t + " dy, nint rows)");
-        w.Line(ArrayRef("pivot", "_pivot"));
-        if (Relu)
-        {
-            w.Line(ArrayRef("s", "_scale"));
-            w.Line(ArrayRef("b", "_shift"));
-        }
-
-        w.Line(ArrayRef("sumDy", "_sumDy"));
-        w.Line(ArrayRef("sumDyCentered", "_sumDyCentered"));
+        w.Open("private static void BackwardSums" + Literals.Int(p.Bits) + "(ref " + _t + " x, nint rows, ref " + _t + " dy, ref " + _t + " pivot, " +
+            MaskParameters + "ref " + _t + " sumDy, ref " + _t + " sumDyCentered)");
         if (p.Unrolled)
         {
             List<(string Suffix, string Offset)> all = Literal(p.AllBlocks);
@@ -266,8 +282,8 @@ internal sealed class BatchNormColumnKernels
         }
 
         List<(string Suffix, string Offset)> tail = Literal(new[] { ("Tail", p.TailOffset) });
-        w.Line("_sumDy.AsSpan().Clear();");
-        w.Line("_sumDyCentered.AsSpan().Clear();");
+        w.Line("MemoryMarshal.CreateSpan(ref sumDy, Features).Clear();");
+        w.Line("MemoryMarshal.CreateSpan(ref sumDyCentered, Features).Clear();");
         if (p.HasTail)
         {
             DeclareSums(w, p, tail);
@@ -343,17 +359,8 @@ internal sealed class BatchNormColumnKernels
     {
         w.Line();
         w.Summary("<see cref=\"BackwardInput\"/> with " + Literals.Int(p.Lanes) + " features per " + p.Vector + ".");
-        w.Open("private void BackwardInput" + Literals.Int(p.Bits) + "(ref " + _t + " x, ref " + _t + " dy, ref " + _t + " dx, nint rows)");
-        w.Line(ArrayRef("pivot", "_pivot"));
-        if (Relu)
-        {
-            w.Line(ArrayRef("s", "_scale"));
-            w.Line(ArrayRef("b", "_shift"));
-        }
-
-        w.Line(ArrayRef("a", "_dyCoefficient"));
-        w.Line(ArrayRef("k", "_xCoefficient"));
-        w.Line(ArrayRef("c", "_bias"));
+        w.Open("private static void BackwardInput" + Literals.Int(p.Bits) + "(ref " + _t + " x, nint rows, ref " + _t + " dy, ref " + _t + " dx, ref " + _t + " pivot, " +
+            MaskParameters + "ref " + _t + " a, ref " + _t + " k, ref " + _t + " c)");
         w.Open("for (nint r = 0; r < rows; r++)");
         w.Line(RowRef("xRow", "x"));
         w.Line(RowRef("dyRow", "dy"));
@@ -398,36 +405,35 @@ internal sealed class BatchNormColumnKernels
         string zero = "(" + _t + ")0";
         w.Line();
         w.Summary("<see cref=\"ChunkMoments\"/> one feature at a time.");
-        w.Open("private void ChunkMomentsScalar(ref " + _t + " chunk, nint rows)");
-        w.Line(_t + "[] pivot = _pivot, mean = _chunkMean, squares = _chunkM2;");
-        w.Line("Array.Clear(mean);");
-        w.Line("Array.Clear(squares);");
+        w.Open("private static void ChunkMomentsScalar(ref " + _t + " chunk, nint rows, ref " + _t + " pivot, ref " + _t + " mean, ref " + _t + " squares)");
+        w.Line("MemoryMarshal.CreateSpan(ref mean, Features).Clear();");
+        w.Line("MemoryMarshal.CreateSpan(ref squares, Features).Clear();");
         w.Open("for (nint r = 0; r < rows; r++)");
         w.Line(RowRef("row", "chunk"));
         w.Open("for (int f = 0; f < Features; f++)");
-        w.Line("mean[f] += Unsafe.Add(ref row, f) - pivot[f];");
+        w.Line("Unsafe.Add(ref mean, f) += Unsafe.Add(ref row, f) - Unsafe.Add(ref pivot, f);");
         w.Close();
         w.Close();
         w.Open("for (int f = 0; f < Features; f++)");
-        w.Line("mean[f] /= rows;");
+        w.Line("Unsafe.Add(ref mean, f) /= rows;");
         w.Close();
         w.Open("for (nint r = 0; r < rows; r++)");
         w.Line(RowRef("row", "chunk"));
         w.Open("for (int f = 0; f < Features; f++)");
-        w.Line(_t + " deviation = Unsafe.Add(ref row, f) - pivot[f] - mean[f];");
-        w.Line("squares[f] += deviation * deviation;");
+        w.Line(_t + " deviation = Unsafe.Add(ref row, f) - Unsafe.Add(ref pivot, f) - Unsafe.Add(ref mean, f);");
+        w.Line("Unsafe.Add(ref squares, f) += deviation * deviation;");
         w.Close();
         w.Close();
         w.Close();
 
         w.Line();
         w.Summary("<see cref=\"Normalize\"/> one feature at a time.");
-        w.Open("private static void NormalizeScalar(ref " + _t + " x, ref " + _t + " y, nint rows, " + _t + "[] center, " + _t + "[] scale, " + _t + "[] shift)");
+        w.Open("private static void NormalizeScalar(ref " + _t + " x, nint rows, ref " + _t + " y, ref " + _t + " c, ref " + _t + " s, ref " + _t + " b)");
         w.Open("for (nint r = 0; r < rows; r++)");
         w.Line(RowRef("xRow", "x"));
         w.Line(RowRef("yRow", "y"));
         w.Open("for (int f = 0; f < Features; f++)");
-        string value = "(Unsafe.Add(ref xRow, f) - center[f]) * scale[f] + shift[f]";
+        string value = "(Unsafe.Add(ref xRow, f) - Unsafe.Add(ref c, f)) * Unsafe.Add(ref s, f) + Unsafe.Add(ref b, f)";
         w.Line("Unsafe.Add(ref yRow, f) = " + (Relu ? "Math.Max(" + value + ", " + zero + ")" : value) + ";");
         w.Close();
         w.Close();
@@ -435,36 +441,36 @@ internal sealed class BatchNormColumnKernels
 
         void CenteredAndDy()
         {
-            w.Line(_t + " centered = Unsafe.Add(ref xRow, f) - _pivot[f];");
-            w.Line(_t + " dyValue = " + (Relu ? "centered * _scale[f] + _shift[f] > 0 ? Unsafe.Add(ref dyRow, f) : " + zero : "Unsafe.Add(ref dyRow, f)") + ";");
+            w.Line(_t + " centered = Unsafe.Add(ref xRow, f) - Unsafe.Add(ref pivot, f);");
+            w.Line(_t + " dyValue = " + (Relu ? "centered * Unsafe.Add(ref s, f) + Unsafe.Add(ref b, f) > 0 ? Unsafe.Add(ref dyRow, f) : " + zero : "Unsafe.Add(ref dyRow, f)") + ";");
         }
 
         w.Line();
         w.Summary("<see cref=\"BackwardSums\"/> one feature at a time.");
-        w.Open("private void BackwardSumsScalar(ref " + _t + " x, ref " + _t + " dy, nint rows)");
-        w.Line("Array.Clear(_sumDy);");
-        w.Line("Array.Clear(_sumDyCentered);");
+        w.Open("private static void BackwardSumsScalar(ref " + _t + " x, nint rows, ref " + _t + " dy, ref " + _t + " pivot, " + MaskParameters + "ref " + _t + " sumDy, ref " + _t + " sumDyCentered)");
+        w.Line("MemoryMarshal.CreateSpan(ref sumDy, Features).Clear();");
+        w.Line("MemoryMarshal.CreateSpan(ref sumDyCentered, Features).Clear();");
         w.Open("for (nint r = 0; r < rows; r++)");
         w.Line(RowRef("xRow", "x"));
         w.Line(RowRef("dyRow", "dy"));
         w.Open("for (int f = 0; f < Features; f++)");
         CenteredAndDy();
-        w.Line("_sumDy[f] += dyValue;");
-        w.Line("_sumDyCentered[f] += dyValue * centered;");
+        w.Line("Unsafe.Add(ref sumDy, f) += dyValue;");
+        w.Line("Unsafe.Add(ref sumDyCentered, f) += dyValue * centered;");
         w.Close();
         w.Close();
         w.Close();
 
         w.Line();
         w.Summary("<see cref=\"BackwardInput\"/> one feature at a time.");
-        w.Open("private void BackwardInputScalar(ref " + _t + " x, ref " + _t + " dy, ref " + _t + " dx, nint rows)");
+        w.Open("private static void BackwardInputScalar(ref " + _t + " x, nint rows, ref " + _t + " dy, ref " + _t + " dx, ref " + _t + " pivot, " + MaskParameters + "ref " + _t + " a, ref " + _t + " k, ref " + _t + " c)");
         w.Open("for (nint r = 0; r < rows; r++)");
         w.Line(RowRef("xRow", "x"));
         w.Line(RowRef("dyRow", "dy"));
         w.Line(RowRef("dxRow", "dx"));
         w.Open("for (int f = 0; f < Features; f++)");
         CenteredAndDy();
-        w.Line("Unsafe.Add(ref dxRow, f) = _dyCoefficient[f] * dyValue + _xCoefficient[f] * centered + _bias[f];");
+        w.Line("Unsafe.Add(ref dxRow, f) = Unsafe.Add(ref a, f) * dyValue + Unsafe.Add(ref k, f) * centered + Unsafe.Add(ref c, f);");
         w.Close();
         w.Close();
         w.Close();

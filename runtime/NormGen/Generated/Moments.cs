@@ -3,14 +3,14 @@ using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
-namespace NormGen;
+namespace NormGen.Generated;
 
 /// <summary>
 /// Per-feature (count, mean, M2) merging with the Chan-Golub-LeVeque parallel formula, where
 /// M2 is the sum of squared deviations from the mean. Exact in exact arithmetic and free of the
 /// cancellation of E[x^2] - E[x]^2, so statistics of many batches equal those of one big batch.
 /// </summary>
-public static class Moments
+internal static class Moments
 {
     /// <summary>
     /// Merges moments B into A in place: after the call, A describes the union of both sample sets.

@@ -1,7 +1,8 @@
+using System.ComponentModel;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 
-namespace NormGen;
+namespace NormGen.Generated;
 
 /// <summary>
 /// Vectorized kernels over one contiguous run of values that share a per-run scalar (one channel's spatial
@@ -9,6 +10,8 @@ namespace NormGen;
 /// constant lengths; they are aggressively inlined so the JIT specializes the loops. No checks: callers
 /// validate every length once. Values are taken relative to a pivot so statistics never cancel.
 /// </summary>
+/// <remarks>Infrastructure for generated code, not for direct use: it may change in any release.</remarks>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public static class SegmentKernels
 {
     /// <summary>Sum of <c>x - pivot</c> over <paramref name="length"/> values starting at <paramref name="x"/>.</summary>

@@ -1,7 +1,8 @@
+using System.ComponentModel;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 
-namespace NormGen;
+namespace NormGen.Generated;
 
 /// <summary>
 /// Vectorized kernels over one sample's row of features that share per-row statistics but each have their own
@@ -15,6 +16,8 @@ namespace NormGen;
 /// and mean is the row mean relative to it, so nothing cancels. RMS norm: <c>xhat_i = x_i * inverseRms</c>.
 /// Under a fused ReLU, <c>dy'</c> is dy where the output was positive and 0 elsewhere; otherwise dy' = dy.
 /// </remarks>
+/// <remarks>Infrastructure for generated code, not for direct use: it may change in any release.</remarks>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public static class RowKernels
 {
     /// <summary>

@@ -1,13 +1,13 @@
 using System;
 using System.Diagnostics.CodeAnalysis;
 
-namespace NormGen;
+namespace NormGen.Generated;
 
 /// <summary>
 /// Length checks the generated layers run before touching any state. Messages name the layer,
 /// the expected shape and the actual lengths, so a wrong span is found from the message alone.
 /// </summary>
-public static class ShapeGuard
+internal static class ShapeGuard
 {
     /// <summary>
     /// Returns the batch size of x: its length divided by <paramref name="sampleLength"/>.
@@ -55,15 +55,25 @@ public static class ShapeGuard
     }
 
     /// <summary>Training batch norm needs more than one value per feature to compute a variance.</summary>
+    /// <param name="layer">The layer's name.</param>
+    /// <param name="shape">The expected shape as text.</param>
+    /// <param name="batch">Samples in the batch.</param>
+    /// <param name="spatial">Positions per feature.</param>
+    /// <param name="keepsRunningStatistics">Whether inference could use running statistics instead (not with RunningStats = None).</param>
     /// <exception cref="ArgumentException">The batch holds one value per feature.</exception>
-    public static void MoreThanOneValuePerFeature(string layer, string shape, int batch, int spatial)
+    public static void MoreThanOneValuePerFeature(string layer, string shape, int batch, int spatial, bool keepsRunningStatistics)
     {
-        if ((long)batch * spatial < 2)
+        if ((long)batch * spatial >= 2)
         {
-            throw new ArgumentException(
-                $"{layer}: training Forward needs more than one value per feature (as PyTorch); got x of shape {shape} with batch = {batch}. Use a batch of 2 or more, or set Training = false.",
-                "x");
+            return;
         }
+
+        string remedy = keepsRunningStatistics
+            ? "Use a batch of 2 or more, or set Training = false to normalize with the running statistics."
+            : "Use a batch of 2 or more: with RunningStats = None the layer normalizes with batch statistics in inference too.";
+        throw new ArgumentException(
+            $"{layer}: training Forward needs more than one value per feature (as PyTorch); got x of shape {shape} with batch = {batch}. {remedy}",
+            "x");
     }
 
     [DoesNotReturn]

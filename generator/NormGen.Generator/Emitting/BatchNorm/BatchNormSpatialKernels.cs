@@ -1,0 +1,101 @@
+using NormGen.Generator.Model;
+using NormGen.Generator.Shared;
+
+namespace NormGen.Generator.Emitting;
+
+/// <summary>
+/// The O(batch * Features * Spatial) kernels of a spatial batch-norm layer (Spatial &gt; 1, NCHW input):
+/// each (sample, channel) pair is a contiguous run of Spatial values sharing one channel's statistics,
+/// handled by the runtime's <c>SegmentKernels</c> with the constant run length Spatial.
+/// </summary>
+internal sealed class BatchNormSpatialKernels
+{
+    private readonly BatchNormSpec _spec;
+    private readonly string _t;
+
+    public BatchNormSpatialKernels(BatchNormSpec spec)
+    {
+        _spec = spec;
+        _t = Literals.TypeKeyword(spec.Element);
+    }
+
+    private string Relu => _spec.Activation == Activation.Relu ? "true" : "false";
+
+    private string ReadOnlySpan => "ReadOnlySpan<" + _t + ">";
+
+    private string Span => "Span<" + _t + ">";
+
+    public void Write(SourceWriter w)
+    {
+        string zero = "(" + _t + ")0";
+        string mask = _spec.Activation == Activation.Relu ? "scale[c], shift[c]" : zero + ", " + zero;
+        w.Line();
+        w.Open("protected override void ChunkMoments(" + ReadOnlySpan + " x, " + ReadOnlySpan + " pivot, " + Span + " mean, " + Span + " m2)");
+        w.Line("ref " + _t + " chunk = ref MemoryMarshal.GetReference(x);");
+        w.Line("nint rows = x.Length / (Features * Spatial);");
+        w.Line(_t + " inverseCount = (" + _t + ")1 / (rows * Spatial);");
+        w.Open("for (int c = 0; c < Features; c++)");
+        w.Line(_t + " sum = 0;");
+        w.Open("for (nint n = 0; n < rows; n++)");
+        w.Line("sum += SegmentKernels.SumOfDifferences(ref Unsafe.Add(ref chunk, n * (Features * Spatial) + c * Spatial), Spatial, pivot[c]);");
+        w.Close();
+        w.Line(_t + " channelMean = sum * inverseCount;");
+        w.Line(_t + " squares = 0;");
+        w.Line("// Second pass over the chunk, which is still in cache.");
+        w.Open("for (nint n = 0; n < rows; n++)");
+        w.Line("squares += SegmentKernels.SumOfSquaredDeviations(ref Unsafe.Add(ref chunk, n * (Features * Spatial) + c * Spatial), Spatial, pivot[c], channelMean);");
+        w.Close();
+        w.Line("mean[c] = channelMean;");
+        w.Line("m2[c] = squares;");
+        w.Close();
+        w.Close();
+
+        w.Line();
+        w.Open("protected override void Normalize(" + ReadOnlySpan + " x, " + Span + " y, " + ReadOnlySpan + " center, " + ReadOnlySpan + " scale, " + ReadOnlySpan + " shift)");
+        w.Line("ref " + _t + " xStart = ref MemoryMarshal.GetReference(x);");
+        w.Line("ref " + _t + " yStart = ref MemoryMarshal.GetReference(y);");
+        w.Line("nint rows = x.Length / (Features * Spatial);");
+        w.Open("for (nint n = 0; n < rows; n++)");
+        w.Open("for (int c = 0; c < Features; c++)");
+        w.Line("nint start = n * (Features * Spatial) + c * Spatial;");
+        w.Line("SegmentKernels.ScaleShift(ref Unsafe.Add(ref xStart, start), ref Unsafe.Add(ref yStart, start), Spatial, center[c], scale[c], shift[c], relu: " + Relu + ");");
+        w.Close();
+        w.Close();
+        w.Close();
+
+        w.Line();
+        w.Open("protected override void BackwardSums(" + ReadOnlySpan + " x, " + ReadOnlySpan + " dy, " + ReadOnlySpan + " pivot, " + ReadOnlySpan + " scale, " + ReadOnlySpan + " shift, " + Span + " sumDy, " + Span + " sumDyCentered)");
+        w.Line("ref " + _t + " xStart = ref MemoryMarshal.GetReference(x);");
+        w.Line("ref " + _t + " dyStart = ref MemoryMarshal.GetReference(dy);");
+        w.Line("nint rows = x.Length / (Features * Spatial);");
+        w.Open("for (int c = 0; c < Features; c++)");
+        w.Line(_t + " channelSumDy = " + zero + ", channelSumDyCentered = " + zero + ";");
+        w.Open("for (nint n = 0; n < rows; n++)");
+        w.Line("nint start = n * (Features * Spatial) + c * Spatial;");
+        w.Line("channelSumDy += SegmentKernels.BackwardSums(ref Unsafe.Add(ref xStart, start), ref Unsafe.Add(ref dyStart, start), Spatial, pivot[c], " + Relu + ", " + mask + ", out " + _t + " centered);");
+        w.Line("channelSumDyCentered += centered;");
+        w.Close();
+        w.Line("sumDy[c] = channelSumDy;");
+        w.Line("sumDyCentered[c] = channelSumDyCentered;");
+        w.Close();
+        w.Close();
+
+        w.Line();
+        w.Line("protected override void BackwardInput(");
+        w.Line("    " + ReadOnlySpan + " x, " + ReadOnlySpan + " dy, " + Span + " dx, " + ReadOnlySpan + " pivot, " + ReadOnlySpan + " scale, " + ReadOnlySpan + " shift,");
+        w.Open("    " + ReadOnlySpan + " dyCoefficient, " + ReadOnlySpan + " xCoefficient, " + ReadOnlySpan + " bias)");
+        w.Line("ref " + _t + " xStart = ref MemoryMarshal.GetReference(x);");
+        w.Line("ref " + _t + " dyStart = ref MemoryMarshal.GetReference(dy);");
+        w.Line("ref " + _t + " dxStart = ref MemoryMarshal.GetReference(dx);");
+        w.Line("nint rows = x.Length / (Features * Spatial);");
+        w.Open("for (nint n = 0; n < rows; n++)");
+        w.Open("for (int c = 0; c < Features; c++)");
+        w.Line("nint start = n * (Features * Spatial) + c * Spatial;");
+        w.Line("SegmentKernels.BackwardInput(");
+        w.Line("    ref Unsafe.Add(ref xStart, start), ref Unsafe.Add(ref dyStart, start), ref Unsafe.Add(ref dxStart, start), Spatial, pivot[c], " + Relu + ", " + mask + ",");
+        w.Line("    dyCoefficient[c], xCoefficient[c], bias[c]);");
+        w.Close();
+        w.Close();
+        w.Close();
+    }
+}

@@ -1,0 +1,96 @@
+using System;
+using System.ComponentModel;
+using System.Numerics;
+
+namespace NormGen.Generated;
+
+/// <summary>
+/// What every generated layer has in common: its name and shape, the training flag, the learnable parameters and
+/// their gradients, and the checks that open Forward and Backward. A generated layer holds one instance of its kind's
+/// core, created from a <c>file</c>-local class in the generated source that supplies the kernels for the layer's exact
+/// shape, and forwards its public members to it; so the user's type receives only the documented API, and nothing the
+/// implementation uses can be captured by a name the user declares.
+/// </summary>
+/// <remarks>Infrastructure for generated code, not for direct use: it may change in any release.</remarks>
+/// <typeparam name="T">float or double.</typeparam>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public abstract class LayerCore<T>
+    where T : unmanaged, IFloatingPointIeee754<T>
+{
+    /// <summary>Creates the parameters: Gamma = 1 and Beta = 0 when affine, empty arrays otherwise.</summary>
+    /// <param name="name">The layer's type name, for messages.</param>
+    /// <param name="shape">The input shape as text, e.g. <c>(batch, 128)</c>, for messages.</param>
+    /// <param name="sampleLength">Elements per sample.</param>
+    /// <param name="parameterLength">Values per parameter array (features or channels).</param>
+    /// <param name="affine">Whether the layer has learnable parameters.</param>
+    /// <param name="hasShift">Whether an affine layer has Beta (RMS norm has none).</param>
+    protected LayerCore(string name, string shape, int sampleLength, int parameterLength, bool affine, bool hasShift)
+    {
+        Name = name;
+        Shape = shape;
+        SampleLength = sampleLength;
+        Gamma = affine ? Filled(parameterLength, T.One) : [];
+        GammaGrad = affine ? new T[parameterLength] : [];
+        Beta = affine && hasShift ? new T[parameterLength] : [];
+        BetaGrad = affine && hasShift ? new T[parameterLength] : [];
+    }
+
+    /// <summary>The layer's type name, used in error messages.</summary>
+    public string Name { get; }
+
+    /// <summary>The input shape as text, e.g. <c>(batch, 128)</c>.</summary>
+    public string Shape { get; }
+
+    /// <summary>Elements per sample.</summary>
+    public int SampleLength { get; }
+
+    /// <summary>True after construction: training mode.</summary>
+    public bool Training { get; set; } = true;
+
+    /// <summary>Learnable scale; empty when the layer is not affine.</summary>
+    public T[] Gamma { get; }
+
+    /// <summary>Learnable shift; empty when the layer is not affine or has no shift.</summary>
+    public T[] Beta { get; }
+
+    /// <summary>Gradient of the loss with respect to <see cref="Gamma"/>, written by Backward.</summary>
+    public T[] GammaGrad { get; }
+
+    /// <summary>Gradient of the loss with respect to <see cref="Beta"/>, written by Backward.</summary>
+    public T[] BetaGrad { get; }
+
+    /// <summary>Normalizes x into y; see the generated layer's documentation.</summary>
+    public abstract void Forward(ReadOnlySpan<T> x, Span<T> y);
+
+    /// <summary>Back-propagates dy through the last Forward on the same x; see the generated layer's documentation.</summary>
+    public abstract void Backward(ReadOnlySpan<T> x, ReadOnlySpan<T> dy, Span<T> dx);
+
+    /// <summary>Checks the spans of Forward before anything changes and returns the batch size.</summary>
+    /// <exception cref="ArgumentException">x is not a positive multiple of <see cref="SampleLength"/>, or y differs in length.</exception>
+    protected int CheckForward(ReadOnlySpan<T> x, ReadOnlySpan<T> y)
+    {
+        int batch = ShapeGuard.BatchSize(Name, Shape, SampleLength, x.Length);
+        ShapeGuard.SameLength(Name, Shape, "y", x.Length, y.Length);
+        return batch;
+    }
+
+    /// <summary>Checks the spans of Backward against the last Forward before anything changes and returns the batch size.</summary>
+    /// <exception cref="ArgumentException">x is not a positive multiple of <see cref="SampleLength"/>, or dy or dx differs in length.</exception>
+    /// <exception cref="InvalidOperationException"><paramref name="forwardBatch"/> is 0 (no Forward to go back through) or differs.</exception>
+    protected int CheckBackward(ReadOnlySpan<T> x, ReadOnlySpan<T> dy, ReadOnlySpan<T> dx, int forwardBatch)
+    {
+        int batch = ShapeGuard.BatchSize(Name, Shape, SampleLength, x.Length);
+        ShapeGuard.SameLength(Name, Shape, "dy", x.Length, dy.Length);
+        ShapeGuard.SameLength(Name, Shape, "dx", x.Length, dx.Length);
+        ShapeGuard.BackwardMatchesForward(Name, forwardBatch, batch);
+        return batch;
+    }
+
+    /// <summary>An array of <paramref name="length"/> copies of <paramref name="value"/>.</summary>
+    protected static T[] Filled(int length, T value)
+    {
+        var array = new T[length];
+        Array.Fill(array, value);
+        return array;
+    }
+}

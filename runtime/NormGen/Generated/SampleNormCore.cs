@@ -1,0 +1,96 @@
+using System;
+using System.ComponentModel;
+using System.Numerics;
+
+namespace NormGen.Generated;
+
+/// <summary>
+/// A layer whose statistics are per sample (layer norm, RMS norm) or per (sample, group) (group and instance norm),
+/// minus its kernels: the state kept from Forward for Backward, and the order of the steps. Training and inference
+/// compute the same thing. The generated <c>file</c>-local class that derives from it supplies the two kernels,
+/// specialized for the layer's shape.
+/// </summary>
+/// <remarks>
+/// <para>Infrastructure for generated code, not for direct use: it may change in any release.</para>
+/// <para>
+/// Forward keeps, per statistics unit (a sample, or a (sample, group) pair), a pivot (a value of the unit, so nothing
+/// cancels), the mean relative to it, and 1/std; RMS norm keeps only 1/rms in the last of them. The arrays are sized for
+/// the largest batch seen and grow when a larger batch arrives, so steady-state calls allocate nothing.
+/// </para>
+/// </remarks>
+/// <typeparam name="T">float or double.</typeparam>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public abstract class SampleNormCore<T> : LayerCore<T>
+    where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private T[] _pivot = [];
+    private T[] _mean = [];
+    private T[] _inverseStd = [];
+    private int _forwardBatch;
+
+    /// <summary>Creates the layer: Gamma = 1 and Beta = 0 when affine, Training = true.</summary>
+    /// <param name="name">The layer's type name, for messages.</param>
+    /// <param name="shape">The input shape as text, e.g. <c>(batch, 128)</c>.</param>
+    /// <param name="sampleLength">Elements per sample.</param>
+    /// <param name="parameterLength">Values per parameter array (features or channels).</param>
+    /// <param name="affine">Whether the layer has learnable parameters.</param>
+    /// <param name="hasShift">Whether an affine layer has Beta (RMS norm has none).</param>
+    /// <param name="unitsPerSample">Statistics units per sample: 1, or the number of groups.</param>
+    protected SampleNormCore(string name, string shape, int sampleLength, int parameterLength, bool affine, bool hasShift, int unitsPerSample)
+        : base(name, shape, sampleLength, parameterLength, affine, hasShift)
+    {
+        UnitsPerSample = unitsPerSample;
+    }
+
+    /// <summary>Statistics units per sample: 1 for layer and RMS norm, the number of groups for group and instance norm.</summary>
+    public int UnitsPerSample { get; }
+
+    /// <summary>Normalizes every sample of x into y with its own statistics. y may be x itself.</summary>
+    public sealed override void Forward(ReadOnlySpan<T> x, Span<T> y)
+    {
+        int batch = CheckForward(x, y);
+        int units = batch * UnitsPerSample;
+        if (_inverseStd.Length < units)
+        {
+            _pivot = new T[units];
+            _mean = new T[units];
+            _inverseStd = new T[units];
+        }
+
+        ForwardSamples(x, y, _pivot.AsSpan(0, units), _mean.AsSpan(0, units), _inverseStd.AsSpan(0, units));
+        _forwardBatch = batch;
+    }
+
+    /// <summary>
+    /// Back-propagates dy through the last Forward on the same x: writes dx and overwrites GammaGrad and BetaGrad.
+    /// dx may be dy itself.
+    /// </summary>
+    public sealed override void Backward(ReadOnlySpan<T> x, ReadOnlySpan<T> dy, Span<T> dx)
+    {
+        int batch = CheckBackward(x, dy, dx, _forwardBatch);
+        int units = batch * UnitsPerSample;
+        Array.Clear(GammaGrad);
+        Array.Clear(BetaGrad);
+        BackwardSamples(x, dy, dx, _pivot.AsSpan(0, units), _mean.AsSpan(0, units), _inverseStd.AsSpan(0, units), GammaGrad, BetaGrad);
+    }
+
+    /// <summary>
+    /// Normalizes the samples of x into y; per statistics unit, writes the pivot, the mean relative to it and 1/std
+    /// (RMS norm: 1/rms in <paramref name="inverseStd"/> only). y may be x itself: read each unit's pivot before writing it.
+    /// </summary>
+    protected abstract void ForwardSamples(ReadOnlySpan<T> x, Span<T> y, Span<T> pivot, Span<T> mean, Span<T> inverseStd);
+
+    /// <summary>
+    /// Writes dx for the samples of x from the statistics Forward kept, and adds the parameter gradients of these samples
+    /// to <paramref name="gammaGrad"/> and <paramref name="betaGrad"/> (empty when the layer has none). dx may be dy itself.
+    /// </summary>
+    protected abstract void BackwardSamples(
+        ReadOnlySpan<T> x,
+        ReadOnlySpan<T> dy,
+        Span<T> dx,
+        ReadOnlySpan<T> pivot,
+        ReadOnlySpan<T> mean,
+        ReadOnlySpan<T> inverseStd,
+        Span<T> gammaGrad,
+        Span<T> betaGrad);
+}
