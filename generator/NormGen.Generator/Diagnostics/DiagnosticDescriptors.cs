@@ -19,7 +19,7 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor UnsupportedTypeKind = Error(
         "NG0002",
         "Unsupported type for a normalization layer",
-        "'{0}' is {1}; [{2}] applies to a non-static, non-abstract, non-generic, non-file-local class or record class");
+        "'{0}' is {1}; [{2}] applies to a non-static, non-abstract, non-generic, non-file-local class");
 
     public static readonly DiagnosticDescriptor UnsupportedContainingType = Error(
         "NG0003",

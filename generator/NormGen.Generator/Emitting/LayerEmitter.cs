@@ -90,11 +90,11 @@ internal abstract class LayerEmitter<TSpec>
 
         w.Line();
         w.Open("namespace NormGen.Generated");
-        w.Line("using System;");
-        w.Line("using System.CodeDom.Compiler;");
-        w.Line("using System.Runtime.CompilerServices;");
-        w.Line("using System.Runtime.InteropServices;");
-        w.Line("using System.Runtime.Intrinsics;");
+        w.Line("using global::System;");
+        w.Line("using global::System.CodeDom.Compiler;");
+        w.Line("using global::System.Runtime.CompilerServices;");
+        w.Line("using global::System.Runtime.InteropServices;");
+        w.Line("using global::System.Runtime.Intrinsics;");
         w.Line();
         w.Summary("The state of " + Cref(target) + " and its kernels, specialized for its shape.");
         w.Line("[GeneratedCode(\"NormGen\", \"" + Version + "\")]");

@@ -24,7 +24,7 @@ public class CompileAndRunTests
 
             /// <summary>Double with a tail.</summary>
             [BatchNorm(Features = 5, ElementType = typeof(double), Epsilon = 1e-9)]
-            public sealed partial record Narrow { }
+            public sealed partial class Narrow { }
 
             /// <summary>Enclosing type.</summary>
             public static partial class Block

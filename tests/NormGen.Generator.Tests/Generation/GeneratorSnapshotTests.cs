@@ -28,7 +28,7 @@ public class GeneratorSnapshotTests
                     public partial class Network
                     {
                         [NormGen.BatchNorm(Features = 3, Spatial = 4, Activation = NormGen.Activation.Relu, Momentum = 0.99)]
-                        public sealed partial record ConvNorm;
+                        public sealed partial class ConvNorm { }
                     }
                 }
             }

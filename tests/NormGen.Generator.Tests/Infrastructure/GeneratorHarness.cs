@@ -57,10 +57,10 @@ internal static class GeneratorHarness
     public static CSharpCompilation CreateCompilation(IEnumerable<SyntaxTree> trees, CSharpCompilationOptions? options = null) =>
         CSharpCompilation.Create("TestAssembly", trees, TestReferences.All, options ?? CompilationOptions);
 
-    public static GeneratorDriver CreateDriver(bool trackSteps = false) =>
+    public static GeneratorDriver CreateDriver(bool trackSteps = false, CSharpParseOptions? parseOptions = null) =>
         CSharpGeneratorDriver.Create(
             new[] { new NormGenGenerator().AsSourceGenerator() },
-            parseOptions: ParseOptions,
+            parseOptions: parseOptions ?? ParseOptions,
             driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: trackSteps));
 
     public static GeneratorRun Run(params string[] sources) => Run(CreateCompilation(sources));

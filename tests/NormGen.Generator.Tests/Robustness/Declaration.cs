@@ -44,7 +44,9 @@ internal sealed record Argument(string Name, string Text, string? CompilerError,
 internal sealed record Member(string Text, string Name);
 
 /// <summary>One randomly built layer declaration, rendered to C# and with the diagnostics it must get.</summary>
+/// <param name="Layer">The attribute: BatchNorm, LayerNorm, RmsNorm, GroupNorm or InstanceNorm.</param>
 internal sealed record Declaration(
+    string Layer,
     NamespaceStyle NamespaceStyle,
     string Namespace,
     OuterType[] Outers,
@@ -58,8 +60,11 @@ internal sealed record Declaration(
 {
     public const int MaxShape = 1 << 24;
 
-    /// <summary>Names BatchNorm's generated code declares on the layer, from the emitter's own list (GeneratedMembersTests checks it).</summary>
-    public static readonly HashSet<string> Generated = new(Kinds.LayerKinds.Find("NormGen.BatchNormAttribute")!.MemberNames);
+    /// <summary>The attributes the declarations use: every registered kind.</summary>
+    public static readonly string[] Layers = Kinds.LayerKinds.All.Select(k => k.AttributeName).ToArray();
+
+    /// <summary>Names this kind's generated code declares on the layer, from the emitter's own list (GeneratedMembersTests checks it).</summary>
+    public HashSet<string> Generated => new(Kinds.LayerKinds.Find("NormGen." + Layer + "Attribute")!.MemberNames);
 
     public bool IsClass => Kind is not (TargetKind.Struct or TargetKind.RecordStruct or TargetKind.Interface);
 
@@ -98,8 +103,8 @@ internal sealed record Declaration(
         }
 
         string arguments = string.Join(", ", Arguments.Select(a => a.Name + " = " + a.Text));
-        text.Append("[BatchNorm" + (Arguments.Length > 0 ? "(" + arguments + ")" : "") + "]");
-        text.AppendLine(SecondAttribute ? "[LayerNorm(Features = 3)]" : "");
+        text.Append("[" + Layer + (Arguments.Length > 0 ? "(" + arguments + ")" : "") + "]");
+        text.AppendLine(SecondAttribute ? (Layer == "LayerNorm" ? "[RmsNorm(Features = 3)]" : "[LayerNorm(Features = 3)]") : "");
         text.Append(Modifiers()).Append(Name).Append(Kind == TargetKind.GenericClass ? "<TElement>" : "");
         text.Append(BaseType is null ? "" : " : " + BaseType);
         text.AppendLine(" {");
@@ -161,7 +166,7 @@ internal sealed record Declaration(
             return Sorted(errors);
         }
 
-        if (SecondAttribute && LayerNormRegistered)
+        if (SecondAttribute)
         {
             errors.Add("NG0009");
             return Sorted(errors);
@@ -175,6 +180,11 @@ internal sealed record Declaration(
         if (Kind is TargetKind.StaticClass or TargetKind.AbstractClass or TargetKind.GenericClass or TargetKind.FileClass)
         {
             return new[] { "NG0002" };
+        }
+
+        if (Kind is TargetKind.Record or TargetKind.RecordClass)
+        {
+            return new[] { "NG0019" };
         }
 
         if (!Partial)
@@ -191,52 +201,100 @@ internal sealed record Declaration(
             }
         }
 
-        if (Generated.Contains(PlainName))
+        HashSet<string> generated = Generated;
+        if (generated.Contains(PlainName))
         {
             errors.Add("NG0014");
         }
 
-        errors.AddRange(Members.Select(m => m.Name).Where(Generated.Contains).Where(n => n != PlainName).Distinct().Select(_ => "NG0010"));
+        errors.AddRange(Members.Select(m => m.Name).Where(generated.Contains).Where(n => n != PlainName).Distinct().Select(_ => "NG0010"));
         if (BaseType == "Module")
         {
             errors.Add("NG0015");
         }
 
-        int? features = Value<int>("Features");
-        int spatial = Value<int>("Spatial") ?? 1;
+        AddArgumentErrors(errors);
+        return Sorted(errors);
+    }
+
+    /// <summary>The argument problems, in the order the kind's parser checks them.</summary>
+    private void AddArgumentErrors(List<string> errors)
+    {
+        // Shapes: each required one missing (NG0005) or out of range (NG0004); then the kind's combined checks, made
+        // only while nothing else is wrong (the parsers check HasProblems).
         bool shapeProblem = false;
-        if (features is null)
+        int? Shape(string name, bool required, int defaultValue)
         {
-            errors.Add("NG0005");
-            shapeProblem = true;
-        }
-        else if (features < 1 || features > MaxShape)
-        {
-            errors.Add("NG0004");
-            shapeProblem = true;
+            int? value = Value<int>(name);
+            if (value is null)
+            {
+                if (required)
+                {
+                    errors.Add("NG0005");
+                    shapeProblem = true;
+                }
+
+                return required ? null : defaultValue;
+            }
+
+            if (value < 1 || value > MaxShape)
+            {
+                errors.Add("NG0004");
+                shapeProblem = true;
+            }
+
+            return value;
         }
 
-        if (spatial < 1 || spatial > MaxShape)
+        long sampleLength = 0;
+        switch (Layer)
         {
-            errors.Add("NG0004");
-            shapeProblem = true;
+            case "BatchNorm":
+                sampleLength = (long)(Shape("Features", true, 0) ?? 0) * (Shape("Spatial", false, 1) ?? 1);
+                break;
+            case "GroupNorm":
+                int? groups = Shape("Groups", true, 0);
+                int? channels = Shape("Channels", true, 0);
+                int spatial = Shape("Spatial", false, 1) ?? 1;
+                if (!shapeProblem && errors.Count == 0 && channels!.Value % groups!.Value != 0)
+                {
+                    errors.Add("NG0011");
+                }
+
+                sampleLength = (long)(channels ?? 0) * spatial;
+                break;
+            case "InstanceNorm":
+                sampleLength = (long)(Shape("Channels", true, 0) ?? 0) * (Shape("Spatial", false, 1) ?? 1);
+                break;
+            default:
+                Shape("Features", true, 0);
+                break;
         }
 
-        // Reported only while nothing else is wrong (BatchNormParser checks HasProblems).
-        if (!shapeProblem && errors.Count == 0 && (long)features!.Value * spatial > MaxShape)
+        if (!shapeProblem && errors.Count == 0 && sampleLength > MaxShape)
         {
             errors.Add("NG0013");
         }
 
-        if (Argument("ElementType")?.Value is string element && element is not ("float" or "double"))
+        bool isFloat = true;
+        if (Argument("ElementType")?.Value is string element)
         {
-            errors.Add("NG0008");
+            if (element is not ("float" or "double"))
+            {
+                errors.Add("NG0008");
+            }
+
+            isFloat = element != "double";
         }
 
         double epsilon = Value<double>("Epsilon") ?? 1e-5;
         if (!(epsilon > 0) || double.IsInfinity(epsilon))
         {
             errors.Add("NG0007");
+        }
+        else if ((isFloat ? (float)epsilon : epsilon) < (isFloat ? 1.1754943508222875E-38 : 2.2250738585072014E-308))
+        {
+            errors.Add("NG0017");
         }
 
         double momentum = Value<double>("Momentum") ?? 0.9;
@@ -254,22 +312,19 @@ internal sealed record Declaration(
         {
             errors.Add("NG0012");
         }
-
-        return Sorted(errors);
     }
 
     /// <summary>For an NG diagnostic on an argument, the argument's name (its location must start with it).</summary>
     public static string? ArgumentOf(string id, string message) => id switch
     {
         "NG0006" => "Momentum",
-        "NG0007" => "Epsilon",
+        "NG0007" or "NG0017" => "Epsilon",
         "NG0008" => "ElementType",
+        "NG0011" => "Groups",
         "NG0013" => "Spatial",
         "NG0004" or "NG0012" => message.Substring(0, message.IndexOf(' ')),
         _ => null,
     };
-
-    public static bool LayerNormRegistered => Kinds.LayerKinds.All.Any(k => k.AttributeName == "LayerNorm");
 
     private Argument? Argument(string name) => Arguments.FirstOrDefault(a => a.Name == name);
 
