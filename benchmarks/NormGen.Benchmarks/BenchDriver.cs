@@ -157,9 +157,9 @@ public sealed class BenchDriver(BenchOptions options, TextWriter console)
 
         if (options.Peers.Contains("pytorch"))
         {
-            if (options.TorchWorker is null)
+            if (options.TorchWorker is null || options.Missing.ContainsKey("pytorch"))
             {
-                list.Add(new MissingImplementation("pytorch", "PyTorch", "no --torch-worker given"));
+                list.Add(new MissingImplementation("pytorch", "PyTorch", options.Missing.GetValueOrDefault("pytorch", "no --torch-worker given")));
             }
             else
             {
@@ -175,9 +175,9 @@ public sealed class BenchDriver(BenchOptions options, TextWriter console)
 
         if (options.Peers.Contains("onednn"))
         {
-            if (options.OneDnnWorker is null)
+            if (options.OneDnnWorker is null || options.Missing.ContainsKey("onednn"))
             {
-                list.Add(new MissingImplementation("onednn", "oneDNN", "no --onednn-worker given"));
+                list.Add(new MissingImplementation("onednn", "oneDNN", options.Missing.GetValueOrDefault("onednn", "no --onednn-worker given")));
             }
             else
             {

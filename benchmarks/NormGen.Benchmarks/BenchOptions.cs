@@ -30,6 +30,7 @@ public sealed class BenchOptions
           --onnx-script PATH       build/make_bench_onnx.py
           --onednn-spatial-layout nhwc|nchw   layout for oneDNN spatial batch norm (default nhwc, its JIT kernels)
           --keep-data              keep the float32 case files under OUT/data
+          --missing PEER=REASON    report PEER as unavailable with REASON (build/bench.sh, when a worker did not build)
           --command TEXT           the command line to record in the report
         """;
 
@@ -80,6 +81,9 @@ public sealed class BenchOptions
 
     /// <summary>The command line to record.</summary>
     public string Command { get; private set; } = "";
+
+    /// <summary>Peers known to be unavailable, with the reason (from <c>--missing</c>).</summary>
+    public Dictionary<string, string> Missing { get; } = [];
 
     /// <summary>Timing settings of the mode.</summary>
     public TimingSettings Timing => Quick ? TimingSettings.Quick : TimingSettings.Full;
@@ -166,6 +170,19 @@ public sealed class BenchOptions
                 case "--command":
                     options.Command = Value();
                     break;
+                case "--missing":
+                    {
+                        string value = Value();
+                        int equals = value.IndexOf('=', StringComparison.Ordinal);
+                        if (equals <= 0)
+                        {
+                            throw new FormatException($"--missing needs PEER=REASON; got '{value}'.");
+                        }
+
+                        options.Missing[value[..equals]] = value[(equals + 1)..];
+                        break;
+                    }
+
                 default:
                     throw new FormatException($"Unknown option '{arg}'.");
             }

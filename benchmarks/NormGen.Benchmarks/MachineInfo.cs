@@ -28,7 +28,7 @@ public static class MachineInfo
             ["logical_cores"] = Environment.ProcessorCount,
             ["hypervisor"] = flags.Split(' ').Contains("hypervisor"),
             ["caches"] = Caches(),
-            ["memory"] = ReadOrEmpty("/proc/meminfo").Split('\n').FirstOrDefault(l => l.StartsWith("MemTotal", StringComparison.Ordinal))?.Trim() ?? "?",
+            ["memory"] = Memory(),
             ["os"] = ReadOrEmpty("/etc/os-release").Split('\n')
                 .FirstOrDefault(l => l.StartsWith("PRETTY_NAME=", StringComparison.Ordinal))?["PRETTY_NAME=".Length..].Trim('"') ?? RuntimeInformation.OSDescription,
             ["kernel"] = ReadOrEmpty("/proc/sys/kernel/osrelease").Trim(),
@@ -50,6 +50,16 @@ public static class MachineInfo
         }
 
         return result;
+    }
+
+    private static string Memory()
+    {
+        // "MemTotal:       24683584 kB"
+        string? line = ReadOrEmpty("/proc/meminfo").Split('\n').FirstOrDefault(l => l.StartsWith("MemTotal:", StringComparison.Ordinal));
+        string[] parts = line?.Split(' ', StringSplitOptions.RemoveEmptyEntries) ?? [];
+        return parts.Length >= 2 && long.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out long kib)
+            ? string.Create(CultureInfo.InvariantCulture, $"{kib / (1024.0 * 1024.0):0.0} GiB RAM")
+            : "?";
     }
 
     private static List<string> Caches()

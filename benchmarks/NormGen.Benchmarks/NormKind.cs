@@ -39,11 +39,11 @@ public static class NormKinds
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown normalization kind."),
     };
 
-    /// <summary>The name in reports, e.g. "BatchNorm (spatial)".</summary>
+    /// <summary>The name in reports, e.g. "BatchNorm spatial".</summary>
     public static string Title(this NormKind kind) => kind switch
     {
         NormKind.BatchNorm => "BatchNorm",
-        NormKind.BatchNormSpatial => "BatchNorm (spatial)",
+        NormKind.BatchNormSpatial => "BatchNorm spatial",
         NormKind.LayerNorm => "LayerNorm",
         NormKind.RmsNorm => "RMSNorm",
         NormKind.GroupNorm => "GroupNorm",
