@@ -17,6 +17,7 @@ from collections import defaultdict
 
 OPS = [("train_forward", "training Forward"), ("backward", "Backward"),
        ("forward_backward", "Forward+Backward"), ("inference", "inference")]
+OP_TITLE = dict(OPS)
 TARGET_OPS = ["train_forward", "forward_backward", "inference"]
 ROOFLINE = {"train_forward": ["read_x", "copy_x_y"], "inference": ["copy_x_y"],
             "backward": ["read_x_dy", "x_dy_to_dx"],
@@ -104,6 +105,10 @@ def header(run, args):
     if flagged:
         lines += [f"> **Not a quiet run**: {len(flagged)} of {len(doc['rounds'])} round(s) saw a 1-minute load average above "
                   f"{settings['load_threshold']} (the run itself adds about 1). Do not publish these figures.", ""]
+    bad = [v for v in doc["verification"] if v["status"] in ("fail", "error")]
+    if bad:
+        lines += [f"> **{len(bad)} implementation/case pair(s) disagreed with the reference or failed** and were not timed: "
+                  + "; ".join(f"{v['implementation']} on {v['case']}" for v in bad) + " (see Verification).", ""]
     if settings.get("quick"):
         lines += ["> **Quick run** (`--quick`: one shape per kind, one round, short timings): a smoke test, not figures.", ""]
     lines += ["## Run", "",
@@ -265,7 +270,7 @@ def targets_section(run):
                     continue
                 checked += 1
                 if statistics.median(r) <= 1:
-                    misses.append(f"{case['label']} {op}: {statistics.median(r):.2f}x {run.impls[p]['label']} "
+                    misses.append(f"{case['label']} {OP_TITLE[op]}: {statistics.median(r):.2f}x {run.impls[p]['label']} "
                                   f"(min {min(r):.2f}x); needs > 1")
     lines.append(f"- **Faster than every peer** (training Forward, Forward+Backward, inference; {checked} comparisons): "
                  + ("met." if not misses else f"missed in {len(misses)}:"))
@@ -283,7 +288,7 @@ def targets_section(run):
             checked += 1
             need = ROOFLINE_TARGET[op]
             if statistics.median(f) < need:
-                misses.append(f"{case['label']} {op}: {statistics.median(f):.2f} of the roofline; needs {need} "
+                misses.append(f"{case['label']} {OP_TITLE[op]}: {statistics.median(f):.2f} of the roofline; needs {need} "
                               f"(short by {need - statistics.median(f):.2f})")
     lines.append(f"- **Roofline** (>= 0.8 training Forward and Forward+Backward, >= 0.9 inference, on shapes with at least "
                  f"{ROOFLINE_MIN_ELEMENTS} elements; {checked} checks): " + ("met." if not misses else f"missed in {len(misses)}:"))
@@ -300,7 +305,7 @@ def targets_section(run):
             if r:
                 med = statistics.median(r)
                 ok &= med <= 1.10
-                parts.append(f"{title} {med:.2f}" + (" (needs <= 1.10)" if med > 1.10 else ""))
+                parts.append(f"{title} {med:.3f}" + (" (needs <= 1.10)" if med > 1.10 else ""))
         lines.append(f"- **Width 1000 within 10% of 1024 per element** (time per element at (1000, 1000) / at (1024, 1024)): "
                      + ("met" if ok else "missed") + ": " + ", ".join(parts) + ".")
     else:

@@ -44,7 +44,10 @@ public sealed class BenchDriver(BenchOptions options, TextWriter console)
 
         record.Machine = MachineInfo.Describe();
         record.Settings = Settings();
-        console.WriteLine($"== {cases.Count} cases, {options.Rounds} round(s), timing {options.Timing}");
+        TimingSettings t = options.Timing;
+        console.WriteLine(string.Create(
+            CultureInfo.InvariantCulture,
+            $"== {cases.Count} cases, {options.Rounds} round(s); per measurement: warm-up {t.WarmupMilliseconds} ms, batches of ~{t.BatchMilliseconds} ms, at least {t.MinBatches} batches and {t.MinMilliseconds} ms"));
 
         console.WriteLine("== data");
         List<CaseData> data = cases.Select(CaseData.Create).ToList();
@@ -251,6 +254,11 @@ public sealed class BenchDriver(BenchOptions options, TextWriter console)
                 {
                     result = new VerificationRecord(c.Id, implementation.Id, e.NotApplicable ? "n/a" : "error", [], e.Message);
                 }
+                catch (Exception e) when (e is not OutOfMemoryException)
+                {
+                    // The layers change under this harness: a throwing kernel is recorded, and the run goes on.
+                    result = new VerificationRecord(c.Id, implementation.Id, "error", [], $"{e.GetType().Name}: {e.Message}");
+                }
             }
 
             record.Verification.Add(result);
@@ -300,9 +308,10 @@ public sealed class BenchDriver(BenchOptions options, TextWriter console)
                 implementation.Load(data);
                 loaded.Add(implementation);
             }
-            catch (BenchmarkException e)
+            catch (Exception e) when (e is not OutOfMemoryException)
             {
-                record.Measurements.Add(new MeasurementRecord(round, c.Id, "load", implementation.Id, null, [], 0, null, null, e.Message));
+                string message = e is BenchmarkException ? e.Message : $"{e.GetType().Name}: {e.Message}";
+                record.Measurements.Add(new MeasurementRecord(round, c.Id, "load", implementation.Id, null, [], 0, null, null, message));
             }
         }
 
@@ -334,9 +343,10 @@ public sealed class BenchDriver(BenchOptions options, TextWriter console)
                         ratios.Add($"{implementation.Id} {m.MedianNanoseconds:0}");
                     }
                 }
-                catch (BenchmarkException e)
+                catch (Exception e) when (e is not OutOfMemoryException)
                 {
-                    record.Measurements.Add(new MeasurementRecord(round, c.Id, op.Id(), implementation.Id, null, [], 0, null, null, e.Message));
+                    string message = e is BenchmarkException ? e.Message : $"{e.GetType().Name}: {e.Message}";
+                    record.Measurements.Add(new MeasurementRecord(round, c.Id, op.Id(), implementation.Id, null, [], 0, null, null, message));
                     ratios.Add($"{implementation.Id} ERROR");
                 }
             }
