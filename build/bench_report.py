@@ -22,6 +22,8 @@ TARGET_OPS = ["train_forward", "forward_backward", "inference"]
 ROOFLINE = {"train_forward": ["read_x", "copy_x_y"], "inference": ["copy_x_y"],
             "backward": ["read_x_dy", "x_dy_to_dx"],
             "forward_backward": ["read_x", "copy_x_y", "read_x_dy", "x_dy_to_dx"]}
+KERNELS = [("read_x", "read x"), ("copy_x_y", "copy x to y"), ("read_x_dy", "read x and dy"),
+           ("x_dy_to_dx", "dx = x + dy"), ("memmove_x_y", "memmove x to y (information only)")]
 ROOFLINE_TARGET = {"train_forward": 0.8, "forward_backward": 0.8, "inference": 0.9}
 ROOFLINE_MIN_ELEMENTS = 128 * 1024
 PEER_ORDER = ["scalar", "tensorprimitives", "onnxruntime", "pytorch", "onednn"]
@@ -221,6 +223,13 @@ def case_sections(run):
             roof_cell = fmt_time(statistics.median(roof)) if roof else "-"
             lines.append(f"| {title} | {cell} | {per_element} | " + " | ".join(ratios)
                          + f" | {fmt_ratio(run.fractions(cid, op), suffix='')} | {roof_cell} | {alloc_cell} |")
+        kernels = []
+        for kernel, title in KERNELS:
+            v = list(run.per_round(cid, kernel, "roofline").values())
+            if v:
+                kernels.append(f"{title} {fmt_time(statistics.median(v))}")
+        if kernels:
+            lines += ["", "Roofline kernels (median over rounds): " + ", ".join(kernels) + "."]
         lines.append("")
     return lines
 

@@ -316,7 +316,7 @@ public sealed class BenchDriver(BenchOptions options, TextWriter console)
         }
 
         var roofline = new Dictionary<string, double>();
-        foreach (string kernel in Roofline.Kernels)
+        foreach (string kernel in Roofline.Kernels.Concat(Roofline.InformationKernels))
         {
             Measurement m = Roofline.Measure(kernel, data, options.Timing);
             Add(round, c, kernel, "roofline", m);
