@@ -125,7 +125,10 @@ def header(run, args):
               f"- Rounds: {settings['rounds']}; timing per measurement: warm-up {settings['timing']['warmup_milliseconds']} ms, "
               f"batches of ~{settings['timing']['batch_milliseconds']} ms, at least {settings['timing']['min_batches']} batches "
               f"and {settings['timing']['min_milliseconds']} ms; the median batch is the measurement",
-              f"- Environment: {', '.join(f'{k}={v}' for k, v in settings['environment'].items()) or 'none set'}", "",
+              f"- Environment: {', '.join(f'{k}={v}' for k, v in settings['environment'].items()) or 'none set'}"]
+    if settings.get("settle"):
+        lines.append(f"- Before the first round: {settings['settle']}")
+    lines += ["",
               "Implementations:", ""]
     for impl in doc["implementations"]:
         state = f"unavailable: {impl['unavailable']}" if impl["unavailable"] else impl["info"]

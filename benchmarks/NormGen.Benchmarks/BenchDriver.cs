@@ -6,6 +6,7 @@ using System.IO;
 using System.Linq;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Threading;
 
 namespace NormGen.Benchmarks;
 
@@ -80,6 +81,7 @@ public sealed class BenchDriver(BenchOptions options, TextWriter console)
 
             if (!options.VerifyOnly)
             {
+                Settle();
                 for (int round = 1; round <= options.Rounds; round++)
                 {
                     RunRound(round, data, implementations);
@@ -269,6 +271,28 @@ public sealed class BenchDriver(BenchOptions options, TextWriter console)
         }
 
         GC.Collect();
+    }
+
+    /// <summary>
+    /// Waits (idle) until the 1-minute load average is at most 1.0 or <see cref="BenchOptions.Settle"/> seconds have
+    /// passed: the build and the verification just before leave load behind that is not other users' work.
+    /// </summary>
+    private void Settle()
+    {
+        var clock = Stopwatch.StartNew();
+        double start = MachineInfo.LoadAverage()[0];
+        while (clock.Elapsed.TotalSeconds < options.Settle && MachineInfo.LoadAverage()[0] > 1.0)
+        {
+            Thread.Sleep(TimeSpan.FromSeconds(5));
+        }
+
+        double end = MachineInfo.LoadAverage()[0];
+        record.Settings["settle"] = string.Create(
+            CultureInfo.InvariantCulture, $"waited {clock.Elapsed.TotalSeconds:0} s (at most {options.Settle}) for the 1-min load average: {start:0.00} -> {end:0.00}");
+        if (clock.Elapsed.TotalSeconds >= 1)
+        {
+            console.WriteLine($"== {record.Settings["settle"]}");
+        }
     }
 
     private void RunRound(int round, List<CaseData> data, List<Implementation> implementations)

@@ -23,6 +23,8 @@ public sealed class BenchOptions
           --peer-threads N|default threads of PyTorch, oneDNN and ONNX Runtime (default 1)
           --normgen-threads N      threads of the NormGen layers: only 1 is supported yet
           --verify-only            check every implementation against the reference, time nothing
+          --settle SECONDS         before the first round, wait up to this long for the 1-min load average to fall
+                                   to 1.0 (default 120; --quick: 0), so the build's own load does not flag round 1
           --out DIR                raw results (default artifacts/bench)
           --python PATH            Python with torch and onnx (default /usr/bin/python3)
           --torch-worker PATH      build/bench_torch_worker.py
@@ -54,6 +56,12 @@ public sealed class BenchOptions
 
     /// <summary>NormGen threads (1 only, for now).</summary>
     public int NormGenThreads { get; private set; } = 1;
+
+    /// <summary>Longest wait for the load average to settle before the first round, in seconds (null: the mode's default).</summary>
+    public int? SettleSeconds { get; private set; }
+
+    /// <summary>The settle wait to use: <see cref="SettleSeconds"/>, else 0 in quick mode and 120 otherwise.</summary>
+    public int Settle => SettleSeconds ?? (Quick ? 0 : 120);
 
     /// <summary>Verification only.</summary>
     public bool VerifyOnly { get; private set; }
@@ -137,6 +145,15 @@ public sealed class BenchOptions
                 case "--normgen-threads":
                     options.NormGenThreads = PositiveInt(arg, Value());
                     break;
+                case "--settle":
+                    {
+                        string value = Value();
+                        options.SettleSeconds = int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out int seconds)
+                            ? seconds
+                            : throw new FormatException($"--settle needs a number of seconds; got '{value}'.");
+                        break;
+                    }
+
                 case "--verify-only":
                     options.VerifyOnly = true;
                     break;
