@@ -1,75 +1,70 @@
 #!/usr/bin/env bash
-# Runs the issue-6 benchmark suite and writes benchmarks/RESULTS.md:
-#   1. builds benchmarks/NormGen.Benchmarks (Release) and checks all C# implementations agree (--verify);
-#   2. BenchmarkDotNet: generated layer, scalar peer, TensorPrimitives peer and the copy yardstick;
-#   3. the PyTorch CPU peer (build/bench_torch.py) when /usr/bin/python3 has torch, else reported as missing;
-#   4. build/bench_report.py merges both into the markdown table.
-# Usage: build/bench.sh [BenchmarkDotNet arguments]   (default: --filter '*', every benchmark)
-# Environment: NORMGEN_BENCH_CLOCK=cpu (default) times CPU time of the benchmark thread / process, so time spent
-#                descheduled on a shared machine is not counted; NORMGEN_BENCH_CLOCK=wall uses wall-clock time;
-#              NORMGEN_BENCH_SHAPES=32x128,256x512 limits the shapes (both suites);
-#              NORMGEN_BENCH_OUT=dir puts the raw results there (default artifacts/bench, git-ignored);
-#              NORMGEN_BENCH_RESULTS=file overrides the markdown output (default benchmarks/RESULTS.md).
+# The side-by-side benchmark (issue 12): NormGen's generated layers against PyTorch, oneDNN, ONNX Runtime, scalar and
+# TensorPrimitives C#, and the memory roofline, float32, one thread, interleaved in rounds within one invocation.
+#   1. builds the driver (benchmarks/NormGen.Benchmarks, Release) and the oneDNN worker (g++ -O2 ... -ldnnl);
+#   2. the driver writes every case's data, makes the ONNX models (build/make_bench_onnx.py), starts the PyTorch
+#      (build/bench_torch_worker.py) and oneDNN workers, verifies every implementation against a double-precision
+#      reference, then times everything in rounds; raw results in artifacts/bench/run.json;
+#   3. build/bench_report.py turns run.json into the markdown report.
+#
+# Usage: build/bench.sh [options]        (from any directory; options go to the driver)
+#   --rounds N (default 3)   --quick (one shape per kind, 1 round, short timings)   --kinds K,...   --shapes S,...
+#   --peers P,...   --peer-threads N|default   --normgen-threads N (only 1 yet)   --verify-only   --keep-data
+# A full run (no --quick/--kinds/--shapes/--peers/--verify-only) regenerates benchmarks/RESULTS.md; any other run
+# writes artifacts/bench/RESULTS.md. Environment: NORMGEN_BENCH_OUT=dir (default artifacts/bench),
+# NORMGEN_BENCH_RESULTS=file (where the markdown goes).
+# Needs: the .NET SDK; for the peers, Debian python3-torch, python3-onnx, libdnnl-dev and g++ (a missing one is
+# reported as unavailable, and the rest still runs).
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$repo"
 out="${NORMGEN_BENCH_OUT:-$repo/artifacts/bench}"
-results="${NORMGEN_BENCH_RESULTS:-$repo/benchmarks/RESULTS.md}"
 project="$repo/benchmarks/NormGen.Benchmarks"
-export NORMGEN_BENCH_CLOCK="${NORMGEN_BENCH_CLOCK:-cpu}"
-command_line="build/bench.sh${*:+ $*}"
-if [[ "$NORMGEN_BENCH_CLOCK" != cpu ]]; then
-  command_line="NORMGEN_BENCH_CLOCK=$NORMGEN_BENCH_CLOCK $command_line"
-fi
-if [[ -n "${NORMGEN_BENCH_SHAPES:-}" ]]; then
-  command_line="NORMGEN_BENCH_SHAPES=$NORMGEN_BENCH_SHAPES $command_line"
-fi
-
+python=/usr/bin/python3
 started=$(date +%s)
-load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
-rm -rf "$out"
-mkdir -p "$out"
+command_line="build/bench.sh${*:+ $*}"
 
-echo "== build (Release)"
-dotnet build "$project" -c Release -nologo -v quiet
+full=1
+for arg in "$@"; do
+  case "$arg" in
+    --quick|--kinds|--shapes|--peers|--verify-only|--normgen-threads) full=0 ;;
+  esac
+done
+if [[ $full == 1 ]]; then
+  results="${NORMGEN_BENCH_RESULTS:-$repo/benchmarks/RESULTS.md}"
+else
+  results="${NORMGEN_BENCH_RESULTS:-$out/RESULTS.md}"
+fi
+
+mkdir -p "$out"
+rm -f "$out/run.json" "$out"/*-worker.log
+
+echo "== build the driver (Release)"
+dotnet build "$project/NormGen.Benchmarks.csproj" -c Release -nologo -v quiet
 dll="$project/bin/Release/net10.0/NormGen.Benchmarks.dll"
 
-echo "== verify: generated, scalar and TensorPrimitives against a double-precision reference"
-verify_shapes=()
-if [[ -n "${NORMGEN_BENCH_SHAPES:-}" ]]; then
-  IFS=',' read -r -a verify_shapes <<< "$NORMGEN_BENCH_SHAPES"
-fi
-dotnet "$dll" --verify "${verify_shapes[@]}" --json "$out/allocations.json" | tee "$out/verify.txt"
-
-echo "== BenchmarkDotNet"
-bdn_args=("$@")
-if [[ ${#bdn_args[@]} -eq 0 ]]; then
-  bdn_args=(--filter '*')
-fi
-# The out-of-process toolchain finds the project from the working directory.
-(cd "$project" && dotnet "$dll" "${bdn_args[@]}" --artifacts "$out/bdn") | tee "$out/bdn.log"
-bdn_json="$(ls "$out"/bdn/results/*-report-brief.json | head -n 1)"
-
-echo "== PyTorch"
-torch_json="$out/torch.json"
-if torch_error="$(/usr/bin/python3 -c 'import torch' 2>&1)"; then
-  torch_args=(--output "$torch_json" --clock "$NORMGEN_BENCH_CLOCK")
-  if [[ -n "${NORMGEN_BENCH_SHAPES:-}" ]]; then
-    torch_args+=(--shapes "$NORMGEN_BENCH_SHAPES")
-  fi
-  /usr/bin/python3 "$repo/build/bench_torch.py" "${torch_args[@]}"
+echo "== build the oneDNN worker"
+worker_args=(--python "$python" --torch-worker "$repo/build/bench_torch_worker.py" --onnx-script "$repo/build/make_bench_onnx.py")
+if g++ -O2 -std=c++17 "$repo/build/bench_onednn_worker.cpp" -o "$out/bench_onednn_worker" -ldnnl 2> "$out/onednn-build.log"; then
+  worker_args+=(--onednn-worker "$out/bench_onednn_worker")
 else
-  reason="$(printf '%s' "$torch_error" | tail -n 1)"
-  echo "PyTorch missing: $reason"
-  /usr/bin/python3 -c 'import json, sys; json.dump({"missing": "/usr/bin/python3 cannot import torch: " + sys.argv[1]}, open(sys.argv[2], "w"))' \
-    "$reason" "$torch_json" 2>/dev/null \
-    || python3 -c 'import json, sys; json.dump({"missing": "/usr/bin/python3 cannot import torch"}, open(sys.argv[1], "w"))' "$torch_json"
+  reason="$(tail -n 1 "$out/onednn-build.log")"
+  echo "oneDNN worker did not build: $reason"
+  worker_args+=(--missing "onednn=g++ could not build build/bench_onednn_worker.cpp against libdnnl: $reason")
+fi
+
+echo "== run"
+# Tier-1 promotion without the 100 ms call-counting delay: the JIT warm-up before the first round reaches
+# optimized code sooner. Steady-state code is the same.
+export DOTNET_TC_CallCountingDelayMs=0
+status=0
+dotnet "$dll" --out "$out" --command "$command_line" "${worker_args[@]}" "$@" || status=$?
+if [[ $status == 2 ]]; then
+  exit 2
 fi
 
 echo "== report"
-python3 "$repo/build/bench_report.py" \
-  --bdn "$bdn_json" --torch "$torch_json" --output "$results" \
-  --command "$command_line" --clock "$NORMGEN_BENCH_CLOCK" --seconds "$(( $(date +%s) - started ))" \
-  --load-before "$load_before" --load-after "$(cut -d' ' -f1-3 /proc/loadavg)" \
-  --verify-log "$out/verify.txt" --allocations "$out/allocations.json"
-echo "total $(( $(date +%s) - started )) s"
+"$python" "$repo/build/bench_report.py" --run "$out/run.json" --output "$results" --total-seconds "$(( $(date +%s) - started ))"
+echo "wrote $results; total $(( $(date +%s) - started )) s"
+exit "$status"

@@ -1,373 +1,403 @@
-#!/usr/bin/env python3
-"""Merges the BenchmarkDotNet JSON and the PyTorch JSON of build/bench.sh into benchmarks/RESULTS.md.
+#!/usr/bin/python3
+"""Turns the driver's artifacts/bench/run.json into the markdown report (benchmarks/RESULTS.md for a full run).
 
-Per shape and operation: median time per call of each implementation, how many times faster the generated
-layer is than each peer (peer time / generated time), bytes allocated per call (BenchmarkDotNet's
-MemoryDiagnoser), and the fraction of the copy bandwidth measured in the same run:
-  forward (training or inference): bytes = read x + write y        = 2 * N * 4, fraction = t_copy / t
-  backward:                        bytes = read x, dy + write dx    = 3 * N * 4, fraction = 1.5 * t_copy / t
-where t_copy is the median time of copying x into y (2 * N * 4 bytes), the faster of Span.CopyTo (memmove) and a
-plain SIMD load/store loop. Then checks the targets of issue 6.
+Per round r and (case, operation): t_impl(r) = the implementation's median time per call in round r. Then
+  ratio of a peer          = t_peer(r) / t_NormGen(r)          (above 1: NormGen is faster)
+  fraction of roofline     = t_roofline(r) / t_NormGen(r)      (1: NormGen moves its bytes as fast as plain passes)
+  roofline time            = read_x + copy_x_y (training Forward), copy_x_y (inference),
+                             read_x_dy + x_dy_to_dx (Backward), all four (Forward+Backward)
+and the report gives the median over rounds with the min-max spread. Targets are judged on the medians.
 Python standard library only.
 """
 
 import argparse
-import datetime
 import json
-import os
-import platform
-import re
+import statistics
+from collections import defaultdict
 
-IMPLEMENTATIONS = [("Generated", "generated (NormGen)"), ("Scalar", "scalar C#"),
-                   ("TensorPrimitives", "TensorPrimitives"), ("Torch", "PyTorch")]
-OPERATIONS = [("TrainForward", "training Forward", "train_forward", 2),
-              ("Backward", "Backward", "backward", 3),
-              ("InferenceForward", "inference Forward", "inference_forward", 2)]
-SMALL_SHAPES = ["32x128", "64x128"]
-LARGE_SHAPES = ["1024x1024", "16384x256", "65536x128"]
-
-
-def load_bdn(path):
-    """{(shape, method): {"median_ns", "iqr_ns", "bytes"}} and the host info."""
-    with open(path, encoding="utf-8") as handle:
-        document = json.load(handle)
-    results = {}
-    for benchmark in document["Benchmarks"]:
-        match = re.search(r"Shape=(\w+)", benchmark.get("Parameters", ""))
-        statistics = benchmark.get("Statistics")
-        if not match or not statistics:
-            continue  # A benchmark that failed has no statistics; it shows as missing.
-        results[(match.group(1), benchmark["Method"])] = {
-            "median_ns": statistics["Median"],
-            "min_ns": statistics["Min"],
-            "iqr_ns": statistics["InterquartileRange"],
-            "bytes": benchmark.get("Memory", {}).get("BytesAllocatedPerOperation"),
-        }
-    benchmarks = document["Benchmarks"]
-    intrinsics = benchmarks[0].get("HardwareIntrinsics", "") if benchmarks else ""
-    return results, document["HostEnvironmentInfo"], intrinsics
+OPS = [("train_forward", "training Forward"), ("backward", "Backward"),
+       ("forward_backward", "Forward+Backward"), ("inference", "inference")]
+OP_TITLE = dict(OPS)
+TARGET_OPS = ["train_forward", "forward_backward", "inference"]
+ROOFLINE = {"train_forward": ["read_x", "copy_x_y"], "inference": ["copy_x_y"],
+            "backward": ["read_x_dy", "x_dy_to_dx"],
+            "forward_backward": ["read_x", "copy_x_y", "read_x_dy", "x_dy_to_dx"]}
+KERNELS = [("read_x", "read x"), ("copy_x_y", "copy x to y"), ("read_x_dy", "read x and dy"),
+           ("x_dy_to_dx", "dx = x + dy"), ("memmove_x_y", "memmove x to y (information only)")]
+ROOFLINE_TARGET = {"train_forward": 0.8, "forward_backward": 0.8, "inference": 0.9}
+ROOFLINE_MIN_ELEMENTS = 128 * 1024
+PEER_ORDER = ["scalar", "tensorprimitives", "onnxruntime", "pytorch", "onednn"]
 
 
-def load_torch(path):
-    if not path or not os.path.exists(path):
-        return None, "no PyTorch result file"
-    with open(path, encoding="utf-8") as handle:
-        document = json.load(handle)
-    if "missing" in document:
-        return None, document["missing"]
-    return document, None
-
-
-def format_time(ns):
+def fmt_time(ns):
     if ns is None:
-        return "missing"
+        return "-"
     if ns < 1e3:
         return f"{ns:.0f} ns"
     if ns < 1e6:
-        return f"{ns / 1e3:.2f} us"
-    return f"{ns / 1e6:.2f} ms"
+        return f"{ns / 1e3:.3g} us"
+    if ns < 1e9:
+        return f"{ns / 1e6:.3g} ms"
+    return f"{ns / 1e9:.3g} s"
 
 
-def format_ratio(value):
-    return "-" if value is None else f"{value:.2f}x"
+def fmt_ratio(values, digits=2, suffix="x"):
+    """'median (min-max)' of per-round values; one value alone when there is one round."""
+    if not values:
+        return "-"
+    med = statistics.median(values)
+    text = f"{med:.{digits}f}{suffix}" if med < 100 else f"{med:.0f}{suffix}"
+    if len(values) > 1:
+        text += f" ({min(values):.{digits}f}-{max(values):.{digits}f})" if max(values) < 100 \
+            else f" ({min(values):.0f}-{max(values):.0f})"
+    return text
 
 
-def cpu_description():
-    model, mhz, cache, flags = "unknown", "", "", set()
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as handle:
-            for line in handle:
-                key, _, value = line.partition(":")
-                key, value = key.strip(), value.strip()
-                if key == "model name" and model == "unknown":
-                    model = value
-                elif key == "cpu MHz" and not mhz:
-                    mhz = value
-                elif key == "cache size" and not cache:
-                    cache = value
-                elif key == "flags" and not flags:
-                    flags = set(value.split())
-    except OSError:
-        pass
-    simd = [f for f in ("sse4_2", "avx", "avx2", "fma", "avx512f") if f in flags]
-    memory = ""
-    try:
-        with open("/proc/meminfo", encoding="utf-8") as handle:
-            kib = int(handle.readline().split()[1])
-            memory = f"{kib / 1024 / 1024:.0f} GiB RAM"
-    except (OSError, ValueError, IndexError):
-        pass
-    return model, mhz, cache, simd, memory
+class Run:
+    def __init__(self, document):
+        self.doc = document
+        self.cases = document["cases"]
+        self.case_by_id = {c["id"]: c for c in self.cases}
+        self.impls = {i["id"]: i for i in document["implementations"]}
+        self.rounds = [r["index"] for r in document["rounds"]]
+        # (case, op, impl) -> {round: median}
+        self.times = defaultdict(dict)
+        self.allocations = defaultdict(list)
+        self.errors = []
+        for m in document["measurements"]:
+            if m["median_ns"] is None:
+                self.errors.append(m)
+                continue
+            self.times[(m["case"], m["op"], m["implementation"])][m["round"]] = m["median_ns"]
+            if m.get("allocated_bytes_per_call") is not None:
+                self.allocations[(m["case"], m["op"], m["implementation"])].append(m["allocated_bytes_per_call"])
+        self.verification = {(v["case"], v["implementation"]): v for v in document["verification"]}
+
+    def per_round(self, case, op, impl):
+        return self.times.get((case, op, impl), {})
+
+    def roofline(self, case, op):
+        kernels = [self.per_round(case, k, "roofline") for k in ROOFLINE[op]]
+        return {r: sum(k[r] for k in kernels) for r in self.rounds if all(r in k for k in kernels)}
+
+    def ratios(self, case, op, impl):
+        """Per-round t_impl / t_NormGen (peer ratio)."""
+        mine, ours = self.per_round(case, op, impl), self.per_round(case, op, "normgen")
+        return [mine[r] / ours[r] for r in self.rounds if r in mine and r in ours]
+
+    def fractions(self, case, op):
+        roof, ours = self.roofline(case, op), self.per_round(case, op, "normgen")
+        return [roof[r] / ours[r] for r in self.rounds if r in roof and r in ours]
+
+    def normgen(self, case, op):
+        values = list(self.per_round(case, op, "normgen").values())
+        return statistics.median(values) if values else None
+
+    def peers(self):
+        return [p for p in PEER_ORDER if p in self.impls]
 
 
-def load_allocations(path):
-    """{(shape, implementation, operation): bytes per call} from NormGen.Benchmarks --verify --json."""
-    if not path or not os.path.exists(path):
-        return {}
-    with open(path, encoding="utf-8") as handle:
-        document = json.load(handle)
-    return {(a["shape"], a["implementation"], a["operation"]): a["bytes_per_call"] for a in document["allocations"]}
-
-
-def format_bytes(value):
-    return "-" if value is None else f"{value:g}"
-
-
-class Table:
-    """Times per (shape, implementation, operation), with the copy time of each shape."""
-
-    def __init__(self, bdn, torch, allocations):
-        self.bdn = bdn
-        self.torch = torch
-        self.allocations = allocations
-
-    def time(self, shape, implementation, operation):
-        if implementation == "Torch":
-            if self.torch is None or shape not in self.torch["shapes"]:
-                return None
-            key = {op: torch_key for op, _, torch_key, _ in OPERATIONS}[operation]
-            return self.torch["shapes"][shape][key]["median_ns"]
-        entry = self.bdn.get((shape, f"{implementation}_{operation}"))
-        return entry["median_ns"] if entry else None
-
-    def minimum(self, shape, implementation, operation):
-        if implementation == "Torch":
-            if self.torch is None or shape not in self.torch["shapes"]:
-                return None
-            key = {op: torch_key for op, _, torch_key, _ in OPERATIONS}[operation]
-            return self.torch["shapes"][shape][key]["min_ns"]
-        entry = self.bdn.get((shape, f"{implementation}_{operation}"))
-        return entry["min_ns"] if entry else None
-
-    def entry(self, shape, implementation, operation):
-        return self.bdn.get((shape, f"{implementation}_{operation}"))
-
-    def copy(self, shape, method=None):
-        """Median time of one copy kernel, or of the faster of the two when method is None."""
-        if method is not None:
-            entry = self.bdn.get((shape, method))
-            return entry["median_ns"] if entry else None
-        times = [t for t in (self.copy(shape, "Copy"), self.copy(shape, "CopyVector")) if t is not None]
-        return min(times) if times else None
-
-    def fraction(self, shape, implementation, operation, arrays):
-        t, t_copy = self.time(shape, implementation, operation), self.copy(shape)
-        if t is None or t_copy is None:
-            return None
-        return arrays / 2 * t_copy / t
-
-    def speedup(self, shape, peer, operation):
-        generated, other = self.time(shape, "Generated", operation), self.time(shape, peer, operation)
-        if generated is None or other is None:
-            return None
-        return other / generated
-
-    def step(self, shape, implementation):
-        forward = self.time(shape, implementation, "TrainForward")
-        backward = self.time(shape, implementation, "Backward")
-        return None if forward is None or backward is None else forward + backward
-
-
-def shape_section(table, shape, torch_note):
-    batch, features = (int(v) for v in shape.split("x"))
-    array_bytes = batch * features * 4
-    t_copy = table.copy(shape)
-    copy_text = "missing"
-    if t_copy is not None:
-        copy_text = (f"{format_time(t_copy)} = {2 * array_bytes / t_copy:.1f} GB/s counting read + write "
-                     f"(Span.CopyTo {format_time(table.copy(shape, 'Copy'))}, SIMD loop "
-                     f"{format_time(table.copy(shape, 'CopyVector'))})")
-    lines = [f"### ({batch}, {features}): {array_bytes / 1024:.0f} KiB per array; copy x -> y {copy_text}", "",
-             "| operation | implementation | time per call: median (min) | noise (IQR / median) | generated is faster by "
-             "| bytes allocated per call (exact) | fraction of copy bandwidth |",
-             "|---|---|---:|---:|---:|---:|---:|"]
-    for operation, operation_title, _, arrays in OPERATIONS:
-        for implementation, title in IMPLEMENTATIONS:
-            t = table.time(shape, implementation, operation)
-            if implementation == "Torch":
-                noise = "-"
-                allocated = "not measured (returns new tensors)" if t is not None else "-"
-                if t is None:
-                    time_text = f"missing ({torch_note})"
-                else:
-                    time_text = f"{format_time(t)} ({format_time(table.minimum(shape, implementation, operation))})"
-            else:
-                entry = table.entry(shape, implementation, operation)
-                time_text = format_time(t) if entry is None else f"{format_time(t)} ({format_time(entry['min_ns'])})"
-                noise = f"{100 * entry['iqr_ns'] / entry['median_ns']:.0f}%" if entry else "-"
-                exact = table.allocations.get((shape, implementation, operation))
-                diagnosed = entry["bytes"] if entry else None
-                allocated = format_bytes(exact if exact is not None else diagnosed)
-                if exact is not None and diagnosed is not None and diagnosed != exact:
-                    allocated += f" (diagnoser: {format_bytes(diagnosed)})"
-            speedup = "(itself)" if implementation == "Generated" else format_ratio(
-                table.speedup(shape, implementation, operation))
-            fraction = table.fraction(shape, implementation, operation, arrays)
-            fraction_text = "-" if fraction is None else f"{fraction:.2f}"
-            lines.append(f"| {operation_title} | {title} | {time_text} | {noise} | {speedup} | {allocated} | {fraction_text} |")
-    generated_step, torch_step = table.step(shape, "Generated"), table.step(shape, "Torch")
-    if generated_step is not None:
-        lines.append("")
-        text = f"Training Forward + Backward: generated {format_time(generated_step)}"
-        if torch_step is not None:
-            text += (f", PyTorch {format_time(torch_step)} (no_grad forward + autograd backward), "
-                     f"generated {torch_step / generated_step:.1f}x faster")
-            step = table.torch["shapes"][shape].get("train_step")
-            if step:
-                text += (f"; PyTorch's whole autograd step (forward with requires_grad + backward) takes "
-                         f"{format_time(step['median_ns'])}")
-        lines.append(text + ".")
+def header(run, args):
+    doc = run.doc
+    machine, settings = doc["machine"], doc["settings"]
+    lines = ["# NormGen benchmark results", "",
+             "Generated by `build/bench.sh` from `artifacts/bench/run.json` (do not edit by hand). Float32, "
+             f"NormGen on one thread, peers on {settings['peer_threads']} thread(s).", ""]
+    flagged = [r for r in doc["rounds"] if r["flagged"]]
+    if flagged:
+        lines += [f"> **Not a quiet run**: {len(flagged)} of {len(doc['rounds'])} round(s) saw a 1-minute load average above "
+                  f"{settings['load_threshold']} (the run itself adds about 1). Do not publish these figures.", ""]
+    bad = [v for v in doc["verification"] if v["status"] in ("fail", "error")]
+    if bad:
+        lines += [f"> **{len(bad)} implementation/case pair(s) disagreed with the reference or failed** and were not timed: "
+                  + "; ".join(f"{v['implementation']} on {v['case']}" for v in bad) + " (see Verification).", ""]
+    if settings.get("quick"):
+        lines += ["> **Quick run** (`--quick`: one shape per kind, one round, short timings): a smoke test, not figures.", ""]
+    lines += ["## Run", "",
+              f"- Command: `{doc['command']}`",
+              f"- Date: {doc['started_utc'][:16].replace('T', ' ')} UTC; driver {doc['seconds'] / 60:.1f} min"
+              + (f", whole script {args.total_seconds / 60:.1f} min (with builds)" if args.total_seconds else ""),
+              f"- Machine: {machine['cpu']}, {machine['logical_cores']} logical cores"
+              + (" (virtual machine)" if machine.get("hypervisor") else "") + f"; {machine['memory']}",
+              f"- Caches: {'; '.join(machine['caches'])}",
+              f"- OS: {machine['os']}, kernel {machine['kernel']}; {machine['dotnet']}; {machine['simd']}",
+              f"- Clock: {settings['clock']}",
+              f"- Rounds: {settings['rounds']}; timing per measurement: warm-up {settings['timing']['warmup_milliseconds']} ms, "
+              f"batches of ~{settings['timing']['batch_milliseconds']} ms, at least {settings['timing']['min_batches']} batches "
+              f"and {settings['timing']['min_milliseconds']} ms; the median batch is the measurement",
+              f"- Environment: {', '.join(f'{k}={v}' for k, v in settings['environment'].items()) or 'none set'}"]
+    if settings.get("settle"):
+        lines.append(f"- Before the first round: {settings['settle']}")
+    lines += ["",
+              "Implementations:", ""]
+    for impl in doc["implementations"]:
+        state = f"unavailable: {impl['unavailable']}" if impl["unavailable"] else impl["info"]
+        lines.append(f"- **{impl['label']}** (`{impl['id']}`): {state}")
     lines.append("")
     return lines
 
 
-def check_targets(table, shapes, torch_note):
-    """Rows (target, shape, measured, required, verdict)."""
-    rows = []
+def rounds_section(run):
+    lines = ["## Rounds and load", "",
+             "Load average read from `/proc/loadavg` before each round and at the start of every case; CPU/wall is the "
+             "CPU time over the wall time of a measurement (below 0.9: the timed thread was not running all the time).", "",
+             "| round | load before (1, 5, 15 min) | max 1-min load during | flagged | measurements with CPU/wall < 0.9 | order | seconds |",
+             "|---:|---|---:|---|---:|---|---:|"]
+    low = defaultdict(int)
+    total = defaultdict(int)
+    for m in run.doc["measurements"]:
+        if m.get("cpu_over_wall") is not None and m["implementation"] in ("normgen", "roofline", "scalar", "tensorprimitives",
+                                                                          "onnxruntime", "pytorch", "onednn"):
+            total[m["round"]] += 1
+            if m["cpu_over_wall"] < 0.9:
+                low[m["round"]] += 1
+    for r in run.doc["rounds"]:
+        before = " ".join(f"{v:.2f}" for v in r["load_before"])
+        flag = f"**above {run.doc['settings']['load_threshold']}**" if r["flagged"] else "no"
+        lines.append(f"| {r['index']} | {before} | {r['load_max_during']:.2f} | {flag} | {low[r['index']]} of {total[r['index']]} "
+                     f"| {', '.join(r['order'])} | {r['seconds']:.0f} |")
+    lines.append("")
+    return lines
 
-    def verdict(value, required):
-        if value is None:
-            return "not measured"
-        return "met" if value >= required else "MISSED"
 
-    cases = [(shape, op) for shape in shapes for op, _, _, _ in OPERATIONS]
-    exact = {case: table.allocations.get((case[0], "Generated", case[1])) for case in cases}
-    diagnosed = {case: (table.entry(case[0], "Generated", case[1]) or {}).get("bytes") for case in cases}
-    measured_cases = [case for case in cases if exact[case] is not None]
-    if not measured_cases:
-        rows.append(("0 bytes allocated per call", "all", "not measured", "0", "not measured"))
+def verification_section(run):
+    impls = [i["id"] for i in run.doc["implementations"]]
+    lines = ["## Verification", "",
+             "Before timing, every implementation ran a training Forward, Backward twice and an inference Forward on each case; "
+             "each output was compared with a double-precision reference computed node by node through the graph "
+             f"(`NormReference.cs`). Shown: the largest error, max |actual - reference| / max |reference| over the outputs; "
+             f"tolerance {run.doc['settings']['tolerance']}. An implementation that fails is not timed on that case.", "",
+             "| case | " + " | ".join(run.impls[i]["label"] for i in impls) + " |",
+             "|---|" + "---|" * len(impls)]
+    notes = []
+    for case in run.cases:
+        cells = []
+        for impl in impls:
+            v = run.verification.get((case["id"], impl))
+            if v is None:
+                cells.append("-")
+            elif v["status"] == "ok":
+                cells.append(f"{max(v['errors'].values()):.1e}")
+            else:
+                cells.append(v["status"] if v["status"] in ("n/a", "unavailable") else f"**{v['status'].upper()}**")
+                if v["status"] in ("fail", "error") or (v["status"] == "n/a" and impl == "onnxruntime"):
+                    notes.append(f"- {case['label']}, {run.impls[impl]['label']}: {v['message']}")
+        lines.append(f"| {case['label']} | " + " | ".join(cells) + " |")
+    kernels = sorted({v["message"] for (c, i), v in run.verification.items() if i == "onednn" and v["status"] == "ok" and v["message"]})
+    if kernels:
+        notes.append("- oneDNN kernels (training / backward / inference): " + "; ".join(kernels))
+    lines += [""] + notes + ([""] if notes else [])
+    return lines
+
+
+def case_sections(run):
+    peers = run.peers()
+    lines = ["## Every case", "",
+             "Per operation: NormGen's median time per call (median over rounds, with min-max), time per element, each peer's "
+             "time divided by NormGen's (above 1: NormGen is faster), the fraction of the memory roofline NormGen reaches, and "
+             "managed bytes NormGen allocated per call. Ratios: median over rounds (min-max).", ""]
+    for case in run.cases:
+        cid = case["id"]
+        lines += [f"### {case['label']}", "",
+                  "| operation | NormGen | ns/element | " + " | ".join(f"vs {run.impls[p]['label']}" for p in peers)
+                  + " | fraction of roofline | roofline time | B/call |",
+                  "|---|---:|---:|" + "---:|" * len(peers) + "---:|---:|---:|"]
+        for op, title in OPS:
+            values = list(run.per_round(cid, op, "normgen").values())
+            if values:
+                t = statistics.median(values)
+                spread = f" ({fmt_time(min(values))}-{fmt_time(max(values))})" if len(values) > 1 else ""
+                cell = f"{fmt_time(t)}{spread}"
+                per_element = f"{t / case['elements']:.3f}"
+            else:
+                cell, per_element = "-", "-"
+            ratios = []
+            for p in peers:
+                r = run.ratios(cid, op, p)
+                if r:
+                    ratios.append(fmt_ratio(r))
+                else:
+                    v = run.verification.get((cid, p))
+                    ratios.append("n/a" if v is None or v["status"] in ("n/a", "unavailable") or (p == "onnxruntime" and op != "inference")
+                                  else ("not timed" if v["status"] != "ok" else "-"))
+            roof = list(run.roofline(cid, op).values())
+            alloc = run.allocations.get((cid, op, "normgen"))
+            alloc_cell = f"{max(alloc):.0f}" if alloc else "-"
+            roof_cell = fmt_time(statistics.median(roof)) if roof else "-"
+            lines.append(f"| {title} | {cell} | {per_element} | " + " | ".join(ratios)
+                         + f" | {fmt_ratio(run.fractions(cid, op), suffix='')} | {roof_cell} | {alloc_cell} |")
+        kernels = []
+        for kernel, title in KERNELS:
+            v = list(run.per_round(cid, kernel, "roofline").values())
+            if v:
+                kernels.append(f"{title} {fmt_time(statistics.median(v))}")
+        if kernels:
+            lines += ["", "Roofline kernels (median over rounds): " + ", ".join(kernels) + "."]
+        lines.append("")
+    return lines
+
+
+def slowest_peer(run, cid, op):
+    """(peer id, per-round ratios) of the peer with the smallest median ratio, i.e. the fastest peer."""
+    best = None
+    for p in run.peers():
+        r = run.ratios(cid, op, p)
+        if r and (best is None or statistics.median(r) < statistics.median(best[1])):
+            best = (p, r)
+    return best
+
+
+def summary_section(run):
+    lines = ["## Summary (for the README)", "",
+             "NormGen's median time per call; against the fastest peer on that case and operation (its time / NormGen's, "
+             "median over rounds); and the fraction of the memory roofline.", "",
+             "| case | training Forward | vs fastest peer | Forward+Backward | vs fastest peer | inference | vs fastest peer | roofline F / F+B / inf |",
+             "|---|---:|---|---:|---|---:|---|---|"]
+    for case in run.cases:
+        cid = case["id"]
+        cells = []
+        for op in TARGET_OPS:
+            cells.append(fmt_time(run.normgen(cid, op)))
+            best = slowest_peer(run, cid, op)
+            cells.append(f"{statistics.median(best[1]):.2f}x {run.impls[best[0]]['label']}" if best else "-")
+        fractions = []
+        for op in TARGET_OPS:
+            f = run.fractions(cid, op)
+            fractions.append(f"{statistics.median(f):.2f}" if f else "-")
+        lines.append(f"| {case['label']} | " + " | ".join(cells) + f" | {' / '.join(fractions)} |")
+    lines.append("")
+    return lines
+
+
+def targets_section(run):
+    lines = ["## Targets", "", "Judged on the median over rounds; the min over rounds is given where it matters.", ""]
+
+    # 1. Faster than every peer.
+    misses, checked = [], 0
+    for case in run.cases:
+        for op in TARGET_OPS:
+            for p in run.peers():
+                r = run.ratios(case["id"], op, p)
+                if not r:
+                    continue
+                checked += 1
+                if statistics.median(r) <= 1:
+                    misses.append(f"{case['label']} {OP_TITLE[op]}: {statistics.median(r):.2f}x {run.impls[p]['label']} "
+                                  f"(min {min(r):.2f}x); needs > 1")
+    lines.append(f"- **Faster than every peer** (training Forward, Forward+Backward, inference; {checked} comparisons): "
+                 + ("met." if not misses else f"missed in {len(misses)}:"))
+    lines += [f"  - {m}" for m in misses]
+
+    # 2. Roofline on large shapes.
+    misses, checked = [], 0
+    for case in run.cases:
+        if case["elements"] < ROOFLINE_MIN_ELEMENTS:
+            continue
+        for op in TARGET_OPS:
+            f = run.fractions(case["id"], op)
+            if not f:
+                continue
+            checked += 1
+            need = ROOFLINE_TARGET[op]
+            if statistics.median(f) < need:
+                misses.append(f"{case['label']} {OP_TITLE[op]}: {statistics.median(f):.2f} of the roofline; needs {need} "
+                              f"(short by {need - statistics.median(f):.2f})")
+    lines.append(f"- **Roofline** (>= 0.8 training Forward and Forward+Backward, >= 0.9 inference, on shapes with at least "
+                 f"{ROOFLINE_MIN_ELEMENTS} elements; {checked} checks): " + ("met." if not misses else f"missed in {len(misses)}:"))
+    lines += [f"  - {m}" for m in misses]
+
+    # 3. Width 1000 against 1024, per element.
+    a = next((c for c in run.cases if c["id"] == "batchnorm-1000x1000"), None)
+    b = next((c for c in run.cases if c["id"] == "batchnorm-1024x1024"), None)
+    if a and b:
+        parts, ok = [], True
+        for op, title in OPS:
+            ta, tb = run.per_round(a["id"], op, "normgen"), run.per_round(b["id"], op, "normgen")
+            r = [(ta[i] / a["elements"]) / (tb[i] / b["elements"]) for i in run.rounds if i in ta and i in tb]
+            if r:
+                med = statistics.median(r)
+                ok &= med <= 1.10
+                parts.append(f"{title} {med:.3f}" + (" (needs <= 1.10)" if med > 1.10 else ""))
+        lines.append(f"- **Width 1000 within 10% of 1024 per element** (time per element at (1000, 1000) / at (1024, 1024)): "
+                     + ("met" if ok else "missed") + ": " + ", ".join(parts) + ".")
     else:
-        nonzero = [f"{s} {op}: {format_bytes(exact[(s, op)])} B" for s, op in measured_cases if exact[(s, op)] != 0]
-        measured = "all 0 (exact per-thread count)" if not nonzero else ", ".join(nonzero)
-        noisy = [f"{s} {op} {format_bytes(diagnosed[(s, op)])} B" for s, op in cases
-                 if diagnosed[(s, op)] not in (None, 0)]
-        if noisy:
-            measured += "; MemoryDiagnoser showed " + ", ".join(noisy)
-        if len(measured_cases) < len(cases):
-            measured += f" ({len(cases) - len(measured_cases)} cases not counted)"
-        verdict_text = "MISSED" if nonzero else ("met" if len(measured_cases) == len(cases) else "not measured")
-        rows.append(("0 bytes allocated per call", "all", measured, "0", verdict_text))
-    for shape in shapes:
-        value = table.speedup(shape, "Scalar", "TrainForward")
-        rows.append(("training Forward vs scalar", shape, format_ratio(value), ">= 5x", verdict(value, 5)))
-        value = table.speedup(shape, "TensorPrimitives", "TrainForward")
-        rows.append(("training Forward vs TensorPrimitives", shape, format_ratio(value), ">= 1.5x", verdict(value, 1.5)))
-    for shape in [s for s in SMALL_SHAPES if s in shapes]:
-        generated, torch = table.step(shape, "Generated"), table.step(shape, "Torch")
-        value = None if generated is None or torch is None else torch / generated
-        rows.append(("training Forward + Backward vs PyTorch", shape,
-                     format_ratio(value) if value is not None or table.torch else f"torch missing ({torch_note})",
-                     ">= 20x", verdict(value, 20)))
-    for shape in [s for s in LARGE_SHAPES if s in shapes]:
-        value = table.speedup(shape, "Torch", "TrainForward")
-        rows.append(("training Forward vs PyTorch", shape, format_ratio(value), ">= 1.3x", verdict(value, 1.3)))
-        value = table.fraction(shape, "Generated", "TrainForward", 2)
-        rows.append(("training Forward fraction of copy bandwidth", shape,
-                     "-" if value is None else f"{value:.2f}", ">= 0.5", verdict(value, 0.5)))
-        value = table.speedup(shape, "Torch", "Backward")
-        rows.append(("Backward vs PyTorch autograd", shape, format_ratio(value), ">= 1.5x", verdict(value, 1.5)))
-    return rows
+        lines.append("- **Width 1000 within 10% of 1024**: not measured in this run.")
+
+    # 4. Small batch norm Forward+Backward against oneDNN and PyTorch.
+    parts = []
+    for cid in ("batchnorm-32x128", "batchnorm-64x128"):
+        if cid not in run.case_by_id:
+            continue
+        for p, need in (("onednn", 3), ("pytorch", 15)):
+            r = run.ratios(cid, "forward_backward", p)
+            if r:
+                med = statistics.median(r)
+                parts.append(f"{run.case_by_id[cid]['label']} vs {run.impls[p]['label']} {med:.1f}x "
+                             + ("(met)" if med >= need else f"(needs {need}x: missed by {need - med:.1f}x)"))
+    lines.append("- **Small batch norm Forward+Backward** (>= 3x oneDNN, >= 15x PyTorch at (32, 128) and (64, 128)): "
+                 + ("; ".join(parts) if parts else "not measured in this run") + ".")
+
+    # 5. Allocations.
+    worst = max(((max(v), k) for k, v in run.allocations.items() if k[2] == "normgen"), default=None)
+    if worst is None:
+        lines.append("- **0 bytes allocated per call**: not measured.")
+    elif worst[0] == 0:
+        lines.append("- **0 bytes allocated per call**: met (every NormGen measurement, counted with "
+                     "`GC.GetAllocatedBytesForCurrentThread` around the timed calls).")
+    else:
+        lines.append(f"- **0 bytes allocated per call**: missed: up to {worst[0]:.1f} B/call ({worst[1][0]} {worst[1][1]}).")
+
+    if run.errors:
+        lines += ["", "Failed measurements:"]
+        lines += [f"- round {m['round']} {m['case']} {m['op']} {m['implementation']}: {m['error']}" for m in run.errors]
+    lines.append("")
+    return lines
+
+
+def method_section():
+    return ["## Method", "",
+            "- One driver (`benchmarks/NormGen.Benchmarks`) runs everything: NormGen's generated layers through "
+            "`INormalizationLayer<float>`, the scalar and TensorPrimitives C# batch norms, ONNX Runtime (in process, "
+            "`RunWithBinding` with x and y bound once), and two long-lived workers it talks to over stdin/stdout: "
+            "`build/bench_torch_worker.py` (PyTorch) and `build/bench_onednn_worker.cpp` (oneDNN, built by `build/bench.sh`). "
+            "Every implementation is timed with the same loop (warm-up, calls per batch, median batch).",
+            "- Rounds interleave the implementations: per round, per case, the four roofline kernels, then per operation every "
+            "implementation in turn; the order rotates every round. Ratios are taken within a round, then summarized over rounds.",
+            "- Operations: training Forward (`Training = true`; batch norm also updates running statistics), Backward (repeated "
+            "after one training Forward on the same x), Forward+Backward (one of each per call), inference (`Training = false`; "
+            "batch norm uses given running statistics).",
+            "- PyTorch: `torch.ops.aten.native_batch_norm` / `native_batch_norm_backward`, `native_layer_norm` / "
+            "`native_layer_norm_backward`, `native_group_norm` / `native_group_norm_backward`: the kernels autograd calls, "
+            "without autograd's bookkeeping, but with Python's call overhead and a fresh output tensor per call (the CPU "
+            "kernels have no `out=` variant in 1.13). RMS norm does not exist in 1.13: the usual composition "
+            "`x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + eps) * w` with autograd (forward with a graph, "
+            "`torch.autograd.grad` backward).",
+            "- oneDNN 2.6: batch normalization forward training / inference (`use_global_stats`) / backward (`prop_kind::backward`, "
+            "with `use_scale | use_shift`, so diff_scale and diff_shift are computed) on `(N, C, 1, 1)` `nhwc` for 1d batch "
+            "norm and `(N, C, H*W, 1)` for spatial (layout in the settings; `nhwc` uses a transposed copy of the same data, made "
+            "outside timing, because `nchw` runs the generic `ncsp_bnorm` kernel); layer normalization primitive for "
+            "LayerNorm. No running statistics. No RMS or group norm primitive: n/a.",
+            "- ONNX Runtime: one-operator models made at bench time by `build/make_bench_onnx.py` from the case's own "
+            "parameters (BatchNormalization opset 15, LayerNormalization 17, GroupNormalization 21, RMSNormalization 23), "
+            "CPU execution provider, intra-op threads as the peer threads, inference only.",
+            "- Roofline: Vector256 C# passes over the case's own arrays, timed in the same round: read x; copy x to y; read x "
+            "and dy; dx = x + dy. Training Forward = read + copy, inference = copy, Backward = read both + write dx, "
+            "Forward+Backward = all four.",
+            ""]
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--bdn", required=True, help="BenchmarkDotNet *-report-brief.json")
-    parser.add_argument("--torch", help="JSON written by build/bench_torch.py, or {\"missing\": reason}")
+    parser.add_argument("--run", required=True, help="run.json written by the driver")
     parser.add_argument("--output", required=True, help="markdown file to write")
-    parser.add_argument("--command", default="build/bench.sh", help="command that reproduces the run")
-    parser.add_argument("--clock", default="wall", help="cpu or wall: what the timings measure")
-    parser.add_argument("--seconds", type=float, help="wall time of the whole run")
-    parser.add_argument("--load-before", default="", help="/proc/loadavg before the run")
-    parser.add_argument("--load-after", default="", help="/proc/loadavg after the run")
-    parser.add_argument("--verify-log", help="output of NormGen.Benchmarks --verify")
-    parser.add_argument("--allocations", help="JSON of NormGen.Benchmarks --verify --json (exact allocation counts)")
+    parser.add_argument("--total-seconds", type=float, default=0, help="duration of the whole script, builds included")
     args = parser.parse_args()
-
-    bdn, host, intrinsics = load_bdn(args.bdn)
-    torch, torch_note = load_torch(args.torch)
-    table = Table(bdn, torch, load_allocations(args.allocations))
-    present = {shape for shape, _ in bdn}
-    shapes = [s for s in ["32x128", "64x128", "256x512", "1024x1024", "16384x256", "65536x128"] if s in present]
-    shapes += sorted(present - set(shapes))
-
-    model, mhz, cache, simd, memory = cpu_description()
-    lines = ["# NormGen benchmark results", "",
-             "Generated by `build/bench.sh` (do not edit by hand). Float32 batch norm over row-major "
-             "(batch, features) input, one thread.", "",
-             "## Machine and run", "",
-             f"- Date: {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC",
-             f"- CPU: {model} ({mhz} MHz reported, cache {cache or 'unknown'}), "
-             f"{host.get('PhysicalCoreCount')} physical / {host.get('LogicalCoreCount')} logical cores, {memory}; "
-             f"SIMD flags: {', '.join(simd) or 'unknown'}",
-             f"- OS: {host.get('OsVersion')}, kernel {platform.release()}",
-             f"- .NET: {host.get('RuntimeVersion')}, SDK {host.get('DotNetCliVersion')}, "
-             f"BenchmarkDotNet {host.get('BenchmarkDotNetVersion')}; JIT intrinsics: {intrinsics}",
-             "- PyTorch: " + (f"{torch['torch_version']} (Python {torch['python_version']}, "
-                              f"{torch['num_threads']} thread; {'; '.join(p.strip() for p in torch['parallel_info'][3:])})"
-                              if torch else f"missing ({torch_note})"),
-             f"- Load average before / after the run: {args.load_before or '?'} / {args.load_after or '?'} "
-             "(the machine is shared; a load above 1 means other work competed for the 2 cores)",
-             ]
-    if args.seconds is not None:
-        lines.append(f"- Wall time of the whole run: {args.seconds / 60:.1f} min")
-    lines += ["", "Reproduce from the repository root:", "", "```sh", args.command, "```", "",
-              "## Method", "",
-              "- C#: BenchmarkDotNet, Release, no debugger, one process per case, 100 ms iterations, 10 measured "
-              "iterations after warmup, MemoryDiagnoser; the median is reported. Backward is timed after one training "
-              "Forward in setup; training Forward also updates the running statistics (as PyTorch does).",
-              "- Peers: `ScalarBatchNorm` (plain loops, the cs231n math, runtime shapes) and `TensorPrimitivesBatchNorm` "
-              "(System.Numerics.Tensors, runtime shapes), both in `benchmarks/NormGen.Benchmarks/`. Before timing, "
-              "`--verify` checks all three C# implementations against a double-precision reference.",
-              "- PyTorch: `build/bench_torch.py`, `torch.set_num_threads(1)`, timeit with warmup, median per call; "
-              "forward under `torch.no_grad()` with `F.batch_norm(training=True)`; backward = "
-              "`torch.autograd.grad(y, (x, weight, bias), dy, retain_graph=True)` on a graph built once.",
-              "- Fraction of copy bandwidth: forward moves 2 arrays (read x, write y), Backward 3 (read x and dy, "
-              "write dx); fraction = (bytes / time) / (copy bytes / copy time), copy = the faster of `Span.CopyTo` and a "
-              "`Vector<float>` load/store loop copying x into y, timed in the same BenchmarkDotNet run. PyTorch "
-              "fractions use the .NET copy time.",
-              ("- Clock: CPU time. BenchmarkDotNet reads the benchmark thread's CPU time (`ThreadCpuClock`, "
-               "CLOCK_THREAD_CPUTIME_ID) and PyTorch the process's (`time.process_time`), so time spent descheduled "
-               "while other processes share the cores is not counted; memory stalls still are. "
-               "`NORMGEN_BENCH_CLOCK=wall` switches both to wall-clock time."
-               if args.clock == "cpu" else "- Clock: wall-clock time (BenchmarkDotNet's default clock, `time.perf_counter`)."),
-              "- Bytes allocated per call: counted exactly by `--verify` with `GC.GetAllocatedBytesForCurrentThread` around "
-              "20 calls after warmup (least of 3 rounds); BenchmarkDotNet's MemoryDiagnoser value is shown beside it "
-              "when it differs (on cases with few calls per iteration it can pick up a few runtime bytes).",
-              "- \"generated is faster by\" = peer time / generated time (above 1: generated is faster), from medians; "
-              "targets are judged on medians. The minimum is shown because on a busy machine it is the least disturbed "
-              "sample.", ""]
-    if args.verify_log and os.path.exists(args.verify_log):
-        with open(args.verify_log, encoding="utf-8") as handle:
-            verify_tail = handle.read().strip().splitlines()[-1:]
-        lines += [f"Correctness check before timing: `{verify_tail[0] if verify_tail else 'no output'}`", ""]
-
-    lines += ["## Targets of issue 6", "", "| target | shape | measured | required | verdict |", "|---|---|---:|---:|---|"]
-    for row in check_targets(table, shapes, torch_note):
-        lines.append("| " + " | ".join(row) + " |")
-    lines += ["", "## Where the generated training Forward spends its time", "",
-              "Inference Forward runs only the normalize pass (read x, write y, per-feature scale and shift), so "
-              "training Forward minus inference Forward estimates the statistics pass (plus the small per-feature "
-              "updates). A statistics pass that only streams x once would take about half a copy (one read instead "
-              "of a read and a write).", "",
-              "| shape | training Forward | normalize pass (= inference Forward) | statistics pass (difference) "
-              "| statistics / half a copy | normalize / copy |",
-              "|---|---:|---:|---:|---:|---:|"]
-    for shape in shapes:
-        train = table.time(shape, "Generated", "TrainForward")
-        infer = table.time(shape, "Generated", "InferenceForward")
-        t_copy = table.copy(shape)
-        if None in (train, infer, t_copy):
-            continue
-        statistics_time = train - infer
-        lines.append(f"| {shape} | {format_time(train)} | {format_time(infer)} | {format_time(statistics_time)} "
-                     f"| {statistics_time / (t_copy / 2):.1f}x | {infer / t_copy:.2f}x |")
-    lines += ["", "## Results per shape", ""]
-    for shape in shapes:
-        lines += shape_section(table, shape, torch_note)
-
+    with open(args.run, encoding="utf-8") as handle:
+        run = Run(json.load(handle))
+    lines = header(run, args) + summary_section(run) + targets_section(run) + rounds_section(run) \
+        + verification_section(run) + case_sections(run) + method_section()
     with open(args.output, "w", encoding="utf-8") as handle:
         handle.write("\n".join(lines).rstrip() + "\n")
-    print(f"wrote {args.output}")
 
 
 if __name__ == "__main__":

@@ -1,23 +1,36 @@
 using System;
-using BenchmarkDotNet.Running;
 
 namespace NormGen.Benchmarks;
 
 /// <summary>
-/// Entry point. <c>--verify</c> checks that every implementation computes the same batch norm
-/// (exit code 1 if not); anything else goes to BenchmarkDotNet (e.g. <c>--filter '*Scalar*'</c>).
+/// Entry point of the side-by-side benchmark driver (see <see cref="BenchOptions.Usage"/> and benchmarks/README.md).
+/// Exit code 0: every implementation agreed with the reference and every measurement ran; 1: some did not (the
+/// report says which); 2: bad arguments or an unsupported option.
 /// </summary>
 public static class Program
 {
-    /// <summary>Runs the verification or the benchmarks.</summary>
+    /// <summary>Runs the driver.</summary>
     public static int Main(string[] args)
     {
-        if (args.Length > 0 && args[0] == "--verify")
+        BenchOptions options;
+        try
         {
-            return Verification.Run(args.AsSpan(1).ToArray(), Console.Out) ? 0 : 1;
+            options = BenchOptions.Parse(args);
+        }
+        catch (FormatException e)
+        {
+            Console.Error.WriteLine(e.Message);
+            Console.Error.WriteLine(BenchOptions.Usage);
+            return 2;
         }
 
-        BenchmarkSwitcher.FromTypes([typeof(BatchNormBenchmarks)]).Run(args, new BenchmarkConfig());
-        return 0;
+        if (options.NormGenThreads != 1)
+        {
+            // Placeholder until the generated layers get a MaxDegreeOfParallelism property.
+            Console.Error.WriteLine($"--normgen-threads {options.NormGenThreads}: not supported yet (the NormGen layers run on one thread).");
+            return 2;
+        }
+
+        return new BenchDriver(options, Console.Out).Run();
     }
 }

@@ -10,7 +10,7 @@ namespace NormGen.Benchmarks;
 /// Same conventions as the generated layer: Momentum is the weight of the old running value,
 /// the running variance gets the unbiased N/(N-1) factor.
 /// </summary>
-public sealed class ScalarBatchNorm
+public sealed class ScalarBatchNorm : INormalizationLayer<float>
 {
     private readonly float momentum;
     private readonly float epsilon;
@@ -43,6 +43,12 @@ public sealed class ScalarBatchNorm
 
     /// <summary>Features per sample.</summary>
     public int Features { get; }
+
+    /// <summary>The class name, for messages.</summary>
+    public string Name => nameof(ScalarBatchNorm);
+
+    /// <summary>Elements per sample: <see cref="Features"/>.</summary>
+    public int SampleLength => Features;
 
     /// <summary>True: batch statistics and running-statistics update. False: running statistics.</summary>
     public bool Training { get; set; } = true;

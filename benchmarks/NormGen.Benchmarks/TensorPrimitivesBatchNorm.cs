@@ -10,7 +10,7 @@ namespace NormGen.Benchmarks;
 /// (one TensorPrimitives call per row and step); the affine parts are folded into per-feature
 /// scale and shift so each element costs one fused multiply-add.
 /// </summary>
-public sealed class TensorPrimitivesBatchNorm
+public sealed class TensorPrimitivesBatchNorm : INormalizationLayer<float>
 {
     private readonly float momentum;
     private readonly float epsilon;
@@ -55,6 +55,12 @@ public sealed class TensorPrimitivesBatchNorm
 
     /// <summary>Features per sample.</summary>
     public int Features { get; }
+
+    /// <summary>The class name, for messages.</summary>
+    public string Name => nameof(TensorPrimitivesBatchNorm);
+
+    /// <summary>Elements per sample: <see cref="Features"/>.</summary>
+    public int SampleLength => Features;
 
     /// <summary>True: batch statistics and running-statistics update. False: running statistics.</summary>
     public bool Training { get; set; } = true;

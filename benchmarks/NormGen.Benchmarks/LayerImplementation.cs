@@ -1,0 +1,212 @@
+using System;
+using System.Collections.Generic;
+
+namespace NormGen.Benchmarks;
+
+/// <summary>
+/// An in-process implementation seen through <see cref="INormalizationLayer{T}"/>: the NormGen generated layers, and
+/// the scalar and TensorPrimitives batch-norm peers. One layer per case, kept across rounds.
+/// </summary>
+public sealed class LayerImplementation : Implementation
+{
+    private const int JitWarmupCalls = 40;
+    private readonly Func<BenchCase, INormalizationLayer<float>> create;
+    private readonly Func<BenchCase, bool> applies;
+    private readonly Dictionary<string, INormalizationLayer<float>> layers = [];
+    private CaseData? current;
+
+    private LayerImplementation(string id, string label, string info, Func<BenchCase, bool> applies, Func<BenchCase, INormalizationLayer<float>> create)
+    {
+        Id = id;
+        Label = label;
+        Info = info;
+        this.applies = applies;
+        this.create = create;
+    }
+
+    /// <inheritdoc/>
+    public override string Id { get; }
+
+    /// <inheritdoc/>
+    public override string Label { get; }
+
+    /// <summary>The generated layers (every kind).</summary>
+    public static LayerImplementation NormGen() => new(
+        "normgen", "NormGen", "generated layers, called through INormalizationLayer<float>", _ => true, GeneratedLayers.Create);
+
+    /// <summary>The plain scalar C# batch norm (runtime shapes; 1d batch norm only).</summary>
+    public static LayerImplementation Scalar() => new(
+        "scalar", "scalar C#", "ScalarBatchNorm (plain loops, runtime shapes)", c => c.Kind == NormKind.BatchNorm,
+        c => new ScalarBatchNorm(c.Channels));
+
+    /// <summary>The System.Numerics.Tensors batch norm (runtime shapes; 1d batch norm only).</summary>
+    public static LayerImplementation TensorPrimitives() => new(
+        "tensorprimitives", "TensorPrimitives", "TensorPrimitivesBatchNorm (System.Numerics.Tensors, runtime shapes)",
+        c => c.Kind == NormKind.BatchNorm, c => new TensorPrimitivesBatchNorm(c.Channels));
+
+    /// <inheritdoc/>
+    public override string? NotApplicable(BenchCase benchCase) => applies(benchCase) ? null : "batch norm 1d only";
+
+    /// <inheritdoc/>
+    public override bool Supports(BenchCase benchCase, BenchOp op) => applies(benchCase);
+
+    /// <inheritdoc/>
+    public override string Load(CaseData data)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        current = data;
+        if (!layers.ContainsKey(data.Case.Id))
+        {
+            INormalizationLayer<float> layer = Fresh(data);
+            WarmUpJit(layer, data);
+            layers[data.Case.Id] = layer;
+        }
+
+        return "";
+    }
+
+    /// <inheritdoc/>
+    public override Outputs Verify(CaseData data)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        INormalizationLayer<float> layer = Fresh(data);
+        float[] y = new float[data.X.Length];
+        float[] dx = new float[data.X.Length];
+        layer.Training = true;
+        layer.Forward(data.X, y);
+        float[] yTrain = (float[])y.Clone();
+        float[]? runningMean = RunningMean(layer) is { } mean ? (float[])mean.Clone() : null;
+        float[]? runningVariance = RunningVariance(layer) is { } variance ? (float[])variance.Clone() : null;
+
+        // Backward twice: the timing repeats it, so a second call must give the same result.
+        layer.Backward(data.X, data.Dy, dx);
+        layer.Backward(data.X, data.Dy, dx);
+        float[] dGamma = (float[])layer.GammaGrad.Clone();
+        float[]? dBeta = layer.BetaGrad.Length > 0 ? (float[])layer.BetaGrad.Clone() : null;
+        SetInference(layer, data);
+        Array.Clear(y);
+        layer.Forward(data.X, y);
+        layer.Training = true;
+        layers[data.Case.Id] = layer;
+        return new Outputs(yTrain, runningMean, runningVariance, dx, dGamma, dBeta, y);
+    }
+
+    /// <inheritdoc/>
+    public override Measurement Measure(BenchOp op, TimingSettings settings)
+    {
+        CaseData data = current ?? throw new BenchmarkException($"{Label}: no case loaded.");
+        INormalizationLayer<float> layer = layers[data.Case.Id];
+        try
+        {
+            switch (op)
+            {
+                case BenchOp.TrainForward:
+                    {
+                        layer.Training = true;
+                        var call = new ForwardCall(layer, data.X, data.Y);
+                        return Timing.Measure(ref call, settings);
+                    }
+
+                case BenchOp.Backward:
+                    {
+                        layer.Training = true;
+                        layer.Forward(data.X, data.Y);
+                        var call = new BackwardCall(layer, data.X, data.Dy, data.Dx);
+                        return Timing.Measure(ref call, settings);
+                    }
+
+                case BenchOp.ForwardBackward:
+                    {
+                        layer.Training = true;
+                        var call = new ForwardBackwardCall(layer, data.X, data.Y, data.Dy, data.Dx);
+                        return Timing.Measure(ref call, settings);
+                    }
+
+                case BenchOp.Inference:
+                    {
+                        SetInference(layer, data);
+                        var call = new ForwardCall(layer, data.X, data.Y);
+                        return Timing.Measure(ref call, settings);
+                    }
+
+                default:
+                    throw new ArgumentOutOfRangeException(nameof(op), op, "Unknown operation.");
+            }
+        }
+        finally
+        {
+            layer.Training = true;
+        }
+    }
+
+    /// <summary>A new layer with the case's Gamma and Beta, in training mode.</summary>
+    private INormalizationLayer<float> Fresh(CaseData data)
+    {
+        INormalizationLayer<float> layer = create(data.Case);
+        if (layer.SampleLength != data.Case.SampleLength || layer.Gamma.Length != data.Case.Channels)
+        {
+            throw new BenchmarkException(
+                $"{Label}: layer {layer.Name} has SampleLength {layer.SampleLength} and {layer.Gamma.Length} Gamma values; " +
+                $"case {data.Case.Id} needs {data.Case.SampleLength} and {data.Case.Channels}.");
+        }
+
+        data.Gamma.CopyTo(layer.Gamma, 0);
+        if (layer.Beta.Length > 0)
+        {
+            data.Beta.CopyTo(layer.Beta, 0);
+        }
+
+        layer.Training = true;
+        return layer;
+    }
+
+    /// <summary>
+    /// Calls every operation on a few samples so the JIT has moved the layer's methods to optimized code before the
+    /// first timed round (the per-measurement warm-up then only has to warm caches).
+    /// </summary>
+    private static void WarmUpJit(INormalizationLayer<float> layer, CaseData data)
+    {
+        int samples = Math.Min(data.Case.Batch, 8);
+        int length = samples * data.Case.SampleLength;
+        ReadOnlySpan<float> x = data.X.AsSpan(0, length);
+        Span<float> y = data.Y.AsSpan(0, length);
+        for (int i = 0; i < JitWarmupCalls; i++)
+        {
+            layer.Training = true;
+            layer.Forward(x, y);
+            layer.Backward(x, data.Dy.AsSpan(0, length), data.Dx.AsSpan(0, length));
+            layer.Training = false;
+            layer.Forward(x, y);
+        }
+
+        layer.Training = true;
+    }
+
+    /// <summary>Inference mode with the case's running statistics (batch norm); other kinds keep none.</summary>
+    private static void SetInference(INormalizationLayer<float> layer, CaseData data)
+    {
+        if (RunningMean(layer) is { } mean && RunningVariance(layer) is { } variance)
+        {
+            data.RunningMean.CopyTo(mean, 0);
+            data.RunningVariance.CopyTo(variance, 0);
+        }
+
+        layer.Training = false;
+    }
+
+    private static float[]? RunningMean(INormalizationLayer<float> layer) => layer switch
+    {
+        IBatchNormLayer<float> batchNorm => batchNorm.RunningMean,
+        ScalarBatchNorm scalar => scalar.RunningMean,
+        TensorPrimitivesBatchNorm tensorPrimitives => tensorPrimitives.RunningMean,
+        _ => null,
+    };
+
+    private static float[]? RunningVariance(INormalizationLayer<float> layer) => layer switch
+    {
+        IBatchNormLayer<float> batchNorm => batchNorm.RunningVariance,
+        ScalarBatchNorm scalar => scalar.RunningVariance,
+        TensorPrimitivesBatchNorm tensorPrimitives => tensorPrimitives.RunningVariance,
+        _ => null,
+    };
+}
