@@ -180,7 +180,7 @@ internal static class Checks
     // Informational only: the cost of one call for 128 features' (count, mean, M2).
     private static void Timing(MpiWorkerGroup group)
     {
-        const int Calls = 2000;
+        const int Calls = 500;
         var values = new double[3 * 128];
         var gathered = new double[group.Size * values.Length];
         var stopwatch = Stopwatch.StartNew();

@@ -48,7 +48,7 @@ public class MpiWorkerGroupTests
         // Rank 0 timed out after 2 s, named rank 1, refused the next call, and aborted the job with code 2.
         Assert.True(job.ExitCode == 2, job.ToString());
         Assert.True(job.Output.Contains(
-            "rank 0: TimeoutException: MpiWorkerGroup (rank 0 of 2): rank(s) 1 did not arrive in AllGather round 1 within 00:00:02; the group is broken.",
+            "rank 0: TimeoutException: MpiWorkerGroup (rank 0 of 2): rank(s) 1 did not arrive in AllGather round 0 within 00:00:02; the group is broken.",
             StringComparison.Ordinal), job.ToString());
         Assert.True(job.Output.Contains("rank 0: refused: MpiWorkerGroup (rank 0 of 2) is broken, so this call was refused", StringComparison.Ordinal), job.ToString());
         Assert.DoesNotContain("FAILED", job.Output, StringComparison.Ordinal);
@@ -72,6 +72,17 @@ public class MpiWorkerGroupTests
 
         Assert.True(job.ExitCode == 0, job.ToString());
         Assert.True(job.Output.Contains("rank 0 of 1: all checks passed", StringComparison.Ordinal), job.ToString());
+    }
+
+    [Theory]
+    [InlineData("no-register", "MpiWorkerGroup: MPI.NET could not load msmpi.dll. Call MpiNativeLibrary.Register() before MPI.NET's first call")]
+    [InlineData("no-init", "MpiWorkerGroup: MPI is not running. Call MpiNativeLibrary.Register(), then create an MPI.Environment")]
+    public void A_group_without_mpi_started_is_refused_with_what_to_call(string mode, string message)
+    {
+        JobResult job = MpiLauncher.RunSingleton(mode, new Dictionary<string, string>(), JobLimit);
+
+        Assert.True(job.ExitCode == 0, job.ToString());
+        Assert.True(job.Output.Contains($"{mode}: refused: {message}", StringComparison.Ordinal), job.ToString());
     }
 
     [Fact]

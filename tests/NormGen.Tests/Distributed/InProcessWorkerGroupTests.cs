@@ -114,7 +114,8 @@ public class InProcessWorkerGroupTests
     [Fact]
     public void A_worker_that_never_arrives_times_out_the_others_and_breaks_the_group()
     {
-        TimeSpan timeout = TimeSpan.FromMilliseconds(300);
+        // Long enough that the two good rounds never time out on a loaded machine, short enough for a unit test.
+        TimeSpan timeout = TimeSpan.FromSeconds(2);
         IWorkerGroup[] workers = InProcessWorkerGroup.Create(3, timeout);
 
         // Two good rounds, then worker 2 stops calling.
@@ -155,7 +156,7 @@ public class InProcessWorkerGroupTests
     [Fact]
     public void Only_the_missing_ranks_are_named()
     {
-        IWorkerGroup[] workers = InProcessWorkerGroup.Create(4, TimeSpan.FromMilliseconds(200));
+        IWorkerGroup[] workers = InProcessWorkerGroup.Create(4, TimeSpan.FromSeconds(2));
         Exception?[] errors = WorkerThreads.Run(workers, worker =>
         {
             if (worker.Rank is 0 or 2)
@@ -292,7 +293,14 @@ public class InProcessWorkerGroupTests
         })
         { IsBackground = true };
         waiter.Start();
-        Thread.Sleep(100); // both are (most likely) waiting for worker 2; an interrupt before the wait works the same way
+        // Interrupt worker 1 once both wait for worker 2 (an interrupt that lands before its wait is thrown there too).
+        var waited = Stopwatch.StartNew();
+        while (((interrupted.ThreadState & System.Threading.ThreadState.WaitSleepJoin) == 0 || (waiter.ThreadState & System.Threading.ThreadState.WaitSleepJoin) == 0)
+            && waited.Elapsed < Generous)
+        {
+            Thread.Sleep(5);
+        }
+
         interrupted.Interrupt();
 
         Assert.True(interrupted.Join(Generous));

@@ -16,6 +16,10 @@ internal static class WorkerThreads
     {
         var errors = new Exception?[workers.Length];
         var threads = new Thread[workers.Length];
+
+        // Every thread is running before any calls AllGather: thread start-up on a loaded machine can take longer
+        // than the short timeouts some tests use.
+        using var started = new Barrier(workers.Length);
         for (int r = 0; r < workers.Length; r++)
         {
             int rank = r;
@@ -23,6 +27,11 @@ internal static class WorkerThreads
             {
                 try
                 {
+                    if (!started.SignalAndWait(limit))
+                    {
+                        throw new TimeoutException($"worker {rank}: the other threads did not start within {limit}");
+                    }
+
                     body(workers[rank]);
                 }
                 catch (Exception e)
