@@ -18,6 +18,9 @@ namespace NormGen;
 /// </remarks>
 internal sealed class InProcessRendezvous
 {
+    // SpinWait rounds before a waiting worker blocks: about 20 yields after the first busy spins.
+    private const int SpinIterations = 30;
+
     private readonly object _gate = new();
     private readonly TimeSpan _timeout;
     private readonly int[] _valueLengths;
@@ -123,34 +126,61 @@ internal sealed class InProcessRendezvous
         }
 
         long phase = _phase;
-        while (_phase == phase)
+        try
         {
-            if (_broken is not null)
+            SpinOutsideTheLock(phase);
+            while (_phase == phase)
             {
-                throw new TimeoutException(_broken);
-            }
+                if (_broken is not null)
+                {
+                    throw new TimeoutException(_broken);
+                }
 
-            long remaining = deadline - Stopwatch.GetTimestamp();
-            if (remaining <= 0)
-            {
-                Break(arrivePhase ? "did not arrive" : "did not finish writing its values", arrivePhase);
-                throw new TimeoutException(_broken);
-            }
+                long remaining = deadline - Stopwatch.GetTimestamp();
+                if (remaining <= 0)
+                {
+                    Break(arrivePhase ? "did not arrive" : "did not finish writing its values", arrivePhase);
+                    throw new TimeoutException(_broken);
+                }
 
-            int milliseconds = deadline == long.MaxValue
-                ? Timeout.Infinite
-                : (int)Math.Min(int.MaxValue - 1, (remaining * 1000 / Stopwatch.Frequency) + 1);
-            try
-            {
+                int milliseconds = deadline == long.MaxValue
+                    ? Timeout.Infinite
+                    : (int)Math.Min(int.MaxValue - 1, (remaining * 1000 / Stopwatch.Frequency) + 1);
                 Monitor.Wait(_gate, milliseconds);
             }
-            catch (ThreadInterruptedException)
+        }
+        catch (ThreadInterruptedException)
+        {
+            // This worker leaves mid-phase; the others must not wait for it. (An interrupt can land while the lock is
+            // released for spinning; the interrupt is consumed by then, so entering again cannot throw.)
+            if (!Monitor.IsEntered(_gate))
             {
-                // This worker leaves mid-phase; the others must not wait for it.
-                _broken ??= $"{Describe()}: rank {rank} was interrupted while waiting in AllGather round {_round}; the group is broken.";
-                Monitor.PulseAll(_gate);
-                throw;
+                Monitor.Enter(_gate);
             }
+
+            _broken ??= $"{Describe()}: rank {rank} was interrupted while waiting in AllGather round {_round}; the group is broken.";
+            Monitor.PulseAll(_gate);
+            throw;
+        }
+    }
+
+    // Under _gate, and returns under it. The others are usually microseconds away: spinning for them (SpinWait
+    // yields the core after a few rounds, so an oversubscribed machine is not starved) saves the sleep and wake-up of
+    // Monitor.Wait. Only _phase and _broken are read here; what the phase published is read under the lock after.
+    private void SpinOutsideTheLock(long phase)
+    {
+        Monitor.Exit(_gate);
+        try
+        {
+            var spinner = default(SpinWait);
+            for (int i = 0; i < SpinIterations && Volatile.Read(ref _phase) == phase && Volatile.Read(ref _broken) is null; i++)
+            {
+                spinner.SpinOnce(sleep1Threshold: -1);
+            }
+        }
+        finally
+        {
+            Monitor.Enter(_gate);
         }
     }
 
