@@ -13,8 +13,9 @@ namespace NormGen;
 /// A round is two phases. Arrive: every worker records its lengths; the last one checks them and sizes the buffer.
 /// Written: every worker has copied its values into its slice of the buffer; then each copies the whole buffer out.
 /// The next round's arrive phase cannot complete before every worker has finished reading (each must arrive first),
-/// so a third barrier is not needed. All shared fields are read and written under <see cref="_gate"/>, except the
-/// buffer slices, which the phases hand from writer to readers.
+/// so a third barrier is not needed. All shared fields are written under <see cref="_gate"/> and read under it, except
+/// the buffer slices, which the phases hand from writer to readers, and the volatile reads of the phase counter and
+/// the broken flag by a worker that spins before it blocks.
 /// </remarks>
 internal sealed class InProcessRendezvous
 {
