@@ -9,9 +9,9 @@ namespace NormGen;
 /// </summary>
 /// <remarks>
 /// <para>
-/// <see cref="IWorkerGroup.AllGather"/> meets the workers at a barrier (a phase counter, a short spin, then a monitor), copies each
-/// worker's values into one shared buffer and, after a second barrier, copies the buffer out to every worker. The
-/// buffer grows only when a longer round arrives, so calls of a steady length allocate nothing.
+/// <see cref="IWorkerGroup.AllGather"/> meets the workers at a barrier (a phase counter, a short spin, then a
+/// monitor), copies each worker's values into one shared buffer and, after a second barrier, copies the buffer out to
+/// every worker. The buffer grows only when a longer round arrives, so calls of a steady length allocate nothing.
 /// </para>
 /// <para>
 /// A worker that does not arrive within the timeout breaks the group: the waiting workers throw
