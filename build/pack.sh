@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Packs the NormGen NuGet package: the runtime (runtime/NormGen) in lib/net8.0 and lib/net10.0, the source generator
 # (generator/NormGen.Generator) in analyzers/dotnet/cs, README, license and repository metadata, plus symbols (.snupkg).
+# Then NormGen.Mpi (runtime/NormGen.Mpi: the MPI worker group), its own package that depends on NormGen and MPI.NET,
+# so NormGen itself keeps no dependencies.
 # Usage: build/pack.sh [outdir] [extra dotnet pack arguments...]
 #   outdir defaults to artifacts/packages. Extra arguments go to dotnet pack as they are, e.g.
 #   -p:ArtifactsPath=/tmp/x builds into a separate folder (the package test does that so it never touches bin/ and obj/).
@@ -22,6 +24,8 @@ export SOURCE_DATE_EPOCH
 out="$(cd "$out" && pwd)"
 
 dotnet pack "$repo/runtime/NormGen/NormGen.csproj" -c Release -o "$out" -nologo \
+  -p:ContinuousIntegrationBuild=true "$@"
+dotnet pack "$repo/runtime/NormGen.Mpi/NormGen.Mpi.csproj" -c Release -o "$out" -nologo \
   -p:ContinuousIntegrationBuild=true "$@"
 
 ls -1 "$out"/NormGen.*.nupkg "$out"/NormGen.*.snupkg

@@ -219,7 +219,9 @@ public sealed class PackageFixture : IDisposable
             },
             RepoRoot)).EnsureSuccess();
 
-        string[] packages = Directory.GetFiles(Feed, "NormGen.*.nupkg");
+        // NormGen.<version>.nupkg; NormGen.Mpi.<version>.nupkg lies beside it (MpiPackageTests).
+        string[] packages = Directory.GetFiles(Feed, "NormGen.*.nupkg")
+            .Where(p => Regex.IsMatch(Path.GetFileName(p), @"^NormGen\.\d")).ToArray();
         Assert.True(packages.Length == 1, "expected one NormGen .nupkg in the feed, found: " + string.Join(", ", packages));
         string nupkg = packages[0];
         Match version = Regex.Match(Path.GetFileName(nupkg), @"^NormGen\.(.+)\.nupkg$");
