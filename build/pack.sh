@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Packs the NormGen NuGet package: the runtime (runtime/NormGen) in lib/net8.0 and lib/net10.0, the source generator
-# (generator/NormGen.Generator) in analyzers/dotnet/cs, README, license and repository metadata, plus symbols (.snupkg).
+# (generator/NormGen.Generator) and the IDE code fixes (generator/NormGen.CodeFixes) in analyzers/dotnet/cs, README,
+# license and repository metadata, plus symbols (.snupkg).
 # Usage: build/pack.sh [outdir] [extra dotnet pack arguments...]
 #   outdir defaults to artifacts/packages. Extra arguments go to dotnet pack as they are, e.g.
 #   -p:ArtifactsPath=/tmp/x builds into a separate folder (the package test does that so it never touches bin/ and obj/).
