@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Packs the NormGen NuGet package: the runtime (runtime/NormGen) in lib/net8.0 and lib/net10.0, the source generator
-# (generator/NormGen.Generator) in analyzers/dotnet/cs, README, license and repository metadata, plus symbols (.snupkg).
+# (generator/NormGen.Generator) and the IDE code fixes (generator/NormGen.CodeFixes) in analyzers/dotnet/cs, README,
+# license and repository metadata, plus symbols (.snupkg).
 # Then NormGen.Mpi (runtime/NormGen.Mpi: the MPI worker group), its own package that depends on NormGen and MPI.NET,
 # so NormGen itself keeps no dependencies.
 # Usage: build/pack.sh [outdir] [extra dotnet pack arguments...]

@@ -274,4 +274,6 @@ public sealed class PackageFixture : IDisposable
 public sealed record PackedPackage(string Nupkg, string Snupkg, string Version, string Contents)
 {
     public string GeneratorDll => Path.Combine(Contents, "analyzers", "dotnet", "cs", "NormGen.Generator.dll");
+
+    public string CodeFixesDll => Path.Combine(Contents, "analyzers", "dotnet", "cs", "NormGen.CodeFixes.dll");
 }

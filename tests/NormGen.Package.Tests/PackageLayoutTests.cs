@@ -22,19 +22,22 @@ public sealed class PackageLayoutTests(PackageFixture fixture)
         foreach (string expected in new[]
         {
             "lib/net8.0/NormGen.dll", "lib/net8.0/NormGen.xml", "lib/net10.0/NormGen.dll", "lib/net10.0/NormGen.xml",
-            "analyzers/dotnet/cs/NormGen.Generator.dll", "PACKAGE.md", "LICENSE",
+            "analyzers/dotnet/cs/NormGen.Generator.dll", "analyzers/dotnet/cs/NormGen.CodeFixes.dll", "PACKAGE.md", "LICENSE",
         })
         {
             Assert.Contains(expected, entries);
         }
 
-        // The generator is the only analyzer; Roslyn and PolySharp stay out of the package and out of lib/.
+        // The generator and the code fixes are the only analyzer assemblies; Roslyn (with the Workspaces and
+        // System.Composition the code fixes use) and PolySharp stay out of the package and out of lib/.
         Assert.Equal(
-            new[] { "analyzers/dotnet/cs/NormGen.Generator.dll" },
-            entries.Where(e => e.StartsWith("analyzers/", StringComparison.Ordinal)).ToArray());
+            new[] { "analyzers/dotnet/cs/NormGen.CodeFixes.dll", "analyzers/dotnet/cs/NormGen.Generator.dll" },
+            entries.Where(e => e.StartsWith("analyzers/", StringComparison.Ordinal)).Order(StringComparer.Ordinal).ToArray());
         Assert.DoesNotContain(entries, e => e.Contains("Microsoft.CodeAnalysis", StringComparison.OrdinalIgnoreCase)
+            || e.Contains("System.Composition", StringComparison.OrdinalIgnoreCase)
             || e.Contains("PolySharp", StringComparison.OrdinalIgnoreCase)
-            || (e.StartsWith("lib/", StringComparison.Ordinal) && e.Contains("Generator", StringComparison.Ordinal)));
+            || (e.StartsWith("lib/", StringComparison.Ordinal)
+                && (e.Contains("Generator", StringComparison.Ordinal) || e.Contains("CodeFixes", StringComparison.Ordinal))));
         Assert.Contains("MIT License", File.ReadAllText(Path.Combine(package.Contents, "LICENSE")), StringComparison.Ordinal);
         Assert.Contains("dotnet add package NormGen", File.ReadAllText(Path.Combine(package.Contents, "PACKAGE.md")), StringComparison.Ordinal);
     }
@@ -105,6 +108,7 @@ public sealed class PackageLayoutTests(PackageFixture fixture)
             Path.Combine(package.Contents, "lib", "net8.0", "NormGen.dll"),
             Path.Combine(package.Contents, "lib", "net10.0", "NormGen.dll"),
             package.GeneratorDll,
+            package.CodeFixesDll,
         })
         {
             using var pe = new PEReader(File.OpenRead(assembly));
