@@ -1,7 +1,9 @@
 using System;
+using System.Buffers;
 using System.Collections.Generic;
 using System.IO;
 using System.Text.Json;
+using System.Text.Unicode;
 
 namespace NormGen;
 
@@ -27,6 +29,13 @@ internal static class SafetensorsHeader
         {
             string start = header.Length == 0 ? "is empty" : $"starts with byte 0x{header.Span[0]:X2}";
             throw Safetensors.Malformed(source, $"the header must be a JSON object starting with '{{'; it {start}.");
+        }
+
+        // System.Text.Json checks UTF-8 only where a string is decoded; check the whole header up front instead.
+        var text = new char[header.Length];
+        if (Utf8.ToUtf16(header.Span, text, out int valid, out _, replaceInvalidSequences: false) != OperationStatus.Done)
+        {
+            throw Safetensors.Malformed(source, $"the header is not valid UTF-8 (byte 0x{header.Span[valid]:X2} at offset {valid} of the header).");
         }
 
         JsonDocument document;
