@@ -19,6 +19,10 @@ instance norm with affine=True, and RMS norm), some in float32 and some in float
                                             input, and for batch norm with running statistics one further training
                                             step (input and the running statistics and count after it)
 - ../../NormGen.PyTorch.Tests/Fixtures/model{,_f16,_bf16}.pt   torch.save(model.state_dict(), path) of each variant
+- ../../NormGen.PyTorch.Tests/Fixtures/special/   checkpoints for the .pt reader alone: views (strides, offsets,
+                                            shared storage), int32/int64/half/bfloat16/empty tensors (views.json holds
+                                            their values), Parameters (keep_vars=True), and files it must reject (a
+                                            nested dict, a list, the legacy non-zip format)
 
 The safetensors files are written by this script, following the published format (8-byte little-endian header
 length, JSON header, packed little-endian data; tensors ordered as the reference writer orders them, header padded
@@ -294,9 +298,41 @@ def main():
         json.dump(dict(generator="make_state_fixtures.py", torch_version=torch.__version__,
                        keras_cases=KERAS_CASES + KERAS_RMS_CASES, cases=cases), f, indent=1)
         f.write("\n")
+    write_special_checkpoints(model)
     for case in cases:
         print(case["name"], case["prefix"], case["keys"],
               "batches" if "next_step" not in case else case["variants"]["model"]["state"]["num_batches_tracked"])
+
+
+def write_special_checkpoints(model):
+    """Checkpoints that exercise the .pt reader beyond plain state_dicts: views, other dtypes, and files it rejects."""
+    special = os.path.join(PT_DIR, "special")
+    os.makedirs(special, exist_ok=True)
+    base = torch.arange(12, dtype=torch.float64) * 0.5 - 1.0
+    views = collections.OrderedDict([
+        ("strided", torch.arange(12, dtype=torch.float32).reshape(3, 4).t()),  # stride (1, 4): not contiguous
+        ("offset", base[5:9]),                                                 # storage offset 5, storage shared
+        ("whole", base),
+        ("scalar", torch.tensor(7, dtype=torch.int64)),
+        ("int32", torch.tensor([1, -2, 3], dtype=torch.int32)),
+        ("half", torch.tensor([0.5, -1.25, 65504.0], dtype=torch.float16)),
+        ("bf16", torch.tensor([1.0, -3.140625], dtype=torch.bfloat16)),
+        ("empty", torch.zeros(0, 3)),
+    ])
+    torch.save(views, os.path.join(special, "views.pt"))
+    expected = collections.OrderedDict(
+        (k, dict(dtype=SAFETENSORS_DTYPES[v.dtype], shape=list(v.shape), values=values(v)))
+        for k, v in views.items())
+    with open(os.path.join(special, "views.json"), "w") as f:
+        json.dump(expected, f, indent=1)
+        f.write("\n")
+    # Parameters instead of tensors (keep_vars=True pickles torch._utils._rebuild_parameter).
+    torch.save(model.layers["bn1d_f32"].state_dict(keep_vars=True), os.path.join(special, "parameters.pt"))
+    # Files the reader must reject with a clear message.
+    torch.save({"model": model.layers["ln_f32"].state_dict(), "epoch": 3}, os.path.join(special, "nested.pt"))
+    torch.save([torch.ones(2)], os.path.join(special, "list.pt"))
+    torch.save(model.layers["ln_f32"].state_dict(), os.path.join(special, "legacy.pt"),
+               _use_new_zipfile_serialization=False)
 
 
 if __name__ == "__main__":
