@@ -4,6 +4,7 @@
 # license and repository metadata, plus symbols (.snupkg).
 # Then NormGen.Mpi (runtime/NormGen.Mpi: the MPI worker group), its own package that depends on NormGen and MPI.NET,
 # so NormGen itself keeps no dependencies.
+# And NormGen.PyTorch (runtime/NormGen.PyTorch, the .pt checkpoint reader), which depends on NormGen and Razorvine.Pickle.
 # Usage: build/pack.sh [outdir] [extra dotnet pack arguments...]
 #   outdir defaults to artifacts/packages. Extra arguments go to dotnet pack as they are, e.g.
 #   -p:ArtifactsPath=/tmp/x builds into a separate folder (the package test does that so it never touches bin/ and obj/).
@@ -27,6 +28,8 @@ out="$(cd "$out" && pwd)"
 dotnet pack "$repo/runtime/NormGen/NormGen.csproj" -c Release -o "$out" -nologo \
   -p:ContinuousIntegrationBuild=true "$@"
 dotnet pack "$repo/runtime/NormGen.Mpi/NormGen.Mpi.csproj" -c Release -o "$out" -nologo \
+  -p:ContinuousIntegrationBuild=true "$@"
+dotnet pack "$repo/runtime/NormGen.PyTorch/NormGen.PyTorch.csproj" -c Release -o "$out" -nologo \
   -p:ContinuousIntegrationBuild=true "$@"
 
 ls -1 "$out"/NormGen.*.nupkg "$out"/NormGen.*.snupkg

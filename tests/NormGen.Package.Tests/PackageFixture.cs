@@ -219,7 +219,7 @@ public sealed class PackageFixture : IDisposable
             },
             RepoRoot)).EnsureSuccess();
 
-        // NormGen.<version>.nupkg; NormGen.Mpi.<version>.nupkg lies beside it (MpiPackageTests).
+        // NormGen.<version>.nupkg; NormGen.Mpi and NormGen.PyTorch packages lie beside it.
         string[] packages = Directory.GetFiles(Feed, "NormGen.*.nupkg")
             .Where(p => Regex.IsMatch(Path.GetFileName(p), @"^NormGen\.\d")).ToArray();
         Assert.True(packages.Length == 1, "expected one NormGen .nupkg in the feed, found: " + string.Join(", ", packages));
