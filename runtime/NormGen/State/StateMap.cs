@@ -258,9 +258,10 @@ public sealed class StateMap
 
     private static void RequireFloatOrDouble<T>(string owner)
     {
-        if (typeof(T) != typeof(float) && typeof(T) != typeof(double))
+        // No typeof(T).Name in the message: the runtime stays free of reflection (NoReflectionTests).
+        if (!(typeof(T) == typeof(float) || typeof(T) == typeof(double)))
         {
-            throw new ArgumentException($"StateMap: {owner} has element type {typeof(T).Name}; only float and double layers have stored state.");
+            throw new ArgumentException($"StateMap: {owner} has an element type other than float or double; only float and double layers have stored state.");
         }
     }
 }
