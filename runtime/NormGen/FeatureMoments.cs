@@ -16,7 +16,7 @@ namespace NormGen;
 /// <remarks>
 /// <para>
 /// Batches are reduced in two passes about a pivot (a sample value) and merged with the Chan-Golub-LeVeque formula
-/// (<see cref="Moments.Merge{T}"/>), so nothing cancels the way <c>E[x^2] - E[x]^2</c> does. The mean is held as
+/// , so nothing cancels the way <c>E[x^2] - E[x]^2</c> does. The mean is held as
 /// <see cref="Pivot"/> + <see cref="MeanOffset"/>: for float data whose mean is large next to its spread (say a mean
 /// of 1e4 and a standard deviation of 1e-2), the offset keeps digits that a mean rounded to float would lose. To move
 /// statistics between machines without that rounding, send Count, Pivot, MeanOffset and M2 and rebuild them with
@@ -325,11 +325,25 @@ public sealed class FeatureMoments<T>
                 _batchOffset[f] = (_batchPivot[f] - _pivot[f]) + _batchOffset[f];
             }
 
-            Moments.Merge<T>(Count, _meanOffset, _m2, count, _batchOffset, _batchM2);
+            MergeInto(Count, count);
         }
 
         Count += count;
         _meanCurrent = false;
+    }
+
+    /// <summary>Chan-Golub-LeVeque: merges the scratch moments of <paramref name="countB"/> samples into ours.</summary>
+    private void MergeInto(long countA, long countB)
+    {
+        double total = (double)countA + countB;
+        T weightB = T.CreateTruncating(countB / total);
+        T cross = T.CreateTruncating(countA / total * countB);
+        for (int f = 0; f < Features; f++)
+        {
+            T delta = _batchOffset[f] - _meanOffset[f];
+            _meanOffset[f] += delta * weightB;
+            _m2[f] += _batchM2[f] + delta * delta * cross;
+        }
     }
 
     /// <summary>Two-pass statistics of one batch about its first sample, into the scratch arrays.</summary>

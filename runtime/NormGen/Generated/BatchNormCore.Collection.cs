@@ -4,15 +4,15 @@ namespace NormGen.Generated;
 
 /// <summary>
 /// Exact collection (BeginCollect .. EndCollect): every training batch's per-feature count, mean and M2 are merged with
-/// the Chan-Golub-LeVeque formula, relative to the first batch's pivot so nothing cancels, and EndCollect writes the
-/// statistics of all collected samples as if they had been one batch.
+/// the Chan-Golub-LeVeque formula, in double and relative to the first batch's pivot so nothing cancels, and EndCollect
+/// writes the statistics of all collected samples as if they had been one batch.
 /// </summary>
 public abstract partial class BatchNormCore<T>
 {
     // Allocated by the first BeginCollect: layers that never collect do not carry them.
     private T[] _collectPivot = [];
-    private T[] _collectMean = [];
-    private T[] _collectM2 = [];
+    private double[] _collectMean = [];
+    private double[] _collectM2 = [];
     private long _collectCount;
     private long _collectBatches = -1; // -1: not collecting
 
@@ -23,19 +23,30 @@ public abstract partial class BatchNormCore<T>
     /// Starts exact collection: the following training Forward calls merge every batch's per-feature count, mean and M2
     /// instead of updating the running statistics. Calling it again restarts the collection.
     /// </summary>
-    /// <exception cref="InvalidOperationException">RunningStats = None: there are no running statistics to collect into.</exception>
+    /// <exception cref="InvalidOperationException">
+    /// RunningStats = None (there are no running statistics to collect into), or a training call is running on this layer
+    /// on another thread.
+    /// </exception>
     public void BeginCollect()
     {
         ThrowIfNoRunningStatistics();
-        if (_collectPivot.Length == 0)
+        EnterTrainingCall(nameof(BeginCollect));
+        try
         {
-            _collectPivot = new T[FeatureCount];
-            _collectMean = new T[FeatureCount];
-            _collectM2 = new T[FeatureCount];
-        }
+            if (_collectPivot.Length == 0)
+            {
+                _collectPivot = new T[FeatureCount];
+                _collectMean = new double[FeatureCount];
+                _collectM2 = new double[FeatureCount];
+            }
 
-        _collectCount = 0;
-        _collectBatches = 0;
+            _collectCount = 0;
+            _collectBatches = 0;
+        }
+        finally
+        {
+            ExitTrainingCall();
+        }
     }
 
     /// <summary>
@@ -43,32 +54,41 @@ public abstract partial class BatchNormCore<T>
     /// UnbiasedRunningVariance) of every collected sample, and BatchesTracked the number of collected batches.
     /// </summary>
     /// <exception cref="InvalidOperationException">
-    /// RunningStats = None, BeginCollect was not called, or too few samples were collected; nothing changes.
+    /// RunningStats = None, BeginCollect was not called, too few samples were collected, or a training call is running
+    /// on this layer on another thread; nothing changes.
     /// </exception>
     public void EndCollect()
     {
         ThrowIfNoRunningStatistics();
-        if (_collectBatches < 0)
+        EnterTrainingCall(nameof(EndCollect));
+        try
         {
-            throw new InvalidOperationException($"{Name}: EndCollect without BeginCollect.");
-        }
+            if (_collectBatches < 0)
+            {
+                throw new InvalidOperationException($"{Name}: EndCollect without BeginCollect.");
+            }
 
-        long minimum = UnbiasedRunningVariance ? 2 : 1;
-        if (_collectCount < minimum)
+            long minimum = UnbiasedRunningVariance ? 2 : 1;
+            if (_collectCount < minimum)
+            {
+                throw new InvalidOperationException(
+                    $"{Name}: EndCollect needs at least {minimum} collected values per feature for the {(UnbiasedRunningVariance ? "unbiased" : "biased")} variance; got {_collectCount}. Run training Forward calls between BeginCollect and EndCollect.");
+            }
+
+            double varianceFactor = UnbiasedRunningVariance ? 1.0 / (_collectCount - 1) : 1.0 / _collectCount;
+            for (int f = 0; f < FeatureCount; f++)
+            {
+                RunningMean[f] = T.CreateTruncating(double.CreateTruncating(_collectPivot[f]) + _collectMean[f]);
+                RunningVariance[f] = T.CreateTruncating(_collectM2[f] * varianceFactor);
+            }
+
+            BatchesTracked = _collectBatches;
+            _collectBatches = -1;
+        }
+        finally
         {
-            throw new InvalidOperationException(
-                $"{Name}: EndCollect needs at least {minimum} collected values per feature for the {(UnbiasedRunningVariance ? "unbiased" : "biased")} variance; got {_collectCount}. Run training Forward calls between BeginCollect and EndCollect.");
+            ExitTrainingCall();
         }
-
-        T varianceFactor = T.CreateTruncating(UnbiasedRunningVariance ? 1.0 / (_collectCount - 1) : 1.0 / _collectCount);
-        for (int f = 0; f < FeatureCount; f++)
-        {
-            RunningMean[f] = _collectPivot[f] + _collectMean[f];
-            RunningVariance[f] = _collectM2[f] * varianceFactor;
-        }
-
-        BatchesTracked = _collectBatches;
-        _collectBatches = -1;
     }
 
     private void CancelCollection() => _collectBatches = -1;
@@ -82,27 +102,19 @@ public abstract partial class BatchNormCore<T>
         }
     }
 
-    /// <summary>Merges the batch statistics of the last training Forward into the collection.</summary>
-    private void CollectBatch(int batch)
+    /// <summary>Merges the batch statistics just computed (in <paramref name="s"/>) into the collection.</summary>
+    private void CollectBatch(int batch, Scratch s)
     {
         long count = (long)batch * SpatialLength;
         if (_collectCount == 0)
         {
-            _pivot.CopyTo(_collectPivot, 0);
-            _centeredMean.CopyTo(_collectMean, 0);
-            _batchM2.CopyTo(_collectM2, 0);
+            s.Pivot.CopyTo(_collectPivot, 0);
+            s.Mean.CopyTo(_collectMean, 0);
+            s.M2.CopyTo(_collectM2, 0);
         }
         else
         {
-            // The batch mean relative to the collection pivot: both differences are small and exact or nearly so.
-            for (int f = 0; f < FeatureCount; f++)
-            {
-                _chunkMean[f] = (_pivot[f] - _collectPivot[f]) + _centeredMean[f];
-            }
-
-            double total = (double)_collectCount + count;
-            Moments.MergeUnchecked<T>(
-                _collectMean, _collectM2, _chunkMean, _batchM2, T.CreateTruncating(count / total), T.CreateTruncating(_collectCount / total * count));
+            Moments.MergeShifted<T>(_collectMean, _collectM2, _collectCount, _collectPivot, s.Mean, s.M2, count, s.Pivot);
         }
 
         _collectCount += count;

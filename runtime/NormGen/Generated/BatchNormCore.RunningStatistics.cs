@@ -25,19 +25,28 @@ public abstract partial class BatchNormCore<T>
     }
 
     /// <summary>Sets RunningMean to 0, RunningVariance to 1 and BatchesTracked to 0, and cancels any collection.</summary>
+    /// <exception cref="InvalidOperationException">A training call is running on this layer on another thread; nothing changes.</exception>
     public void ResetRunningStatistics()
     {
-        Array.Clear(RunningMean);
-        Array.Fill(RunningVariance, T.One);
-        _batchesTracked = 0;
-        CancelCollection();
+        EnterTrainingCall(nameof(ResetRunningStatistics));
+        try
+        {
+            Array.Clear(RunningMean);
+            Array.Fill(RunningVariance, T.One);
+            _batchesTracked = 0;
+            CancelCollection();
+        }
+        finally
+        {
+            ExitTrainingCall();
+        }
     }
 
     /// <summary>
     /// Exponential: running = Momentum * running + (1 - Momentum) * batch. Cumulative: the equal-weight average of every
     /// batch since the last reset. The variance is the unbiased or the biased batch variance, per UnbiasedRunningVariance.
     /// </summary>
-    private void UpdateRunningStatistics(int batch)
+    private void UpdateRunningStatistics(int batch, Scratch s)
     {
         long count = (long)batch * SpatialLength;
         _batchesTracked++;
@@ -45,7 +54,7 @@ public abstract partial class BatchNormCore<T>
             ? T.CreateTruncating(1 - Momentum)
             : T.CreateTruncating(1.0 / _batchesTracked);
         T keep = RunningStats == RunningStatsMode.Exponential ? T.CreateTruncating(Momentum) : T.One - take;
-        T varianceFactor = T.CreateTruncating(UnbiasedRunningVariance ? 1.0 / (count - 1) : 1.0 / count);
-        FeatureMath.UpdateRunning<T>(RunningMean, RunningVariance, _pivot, _centeredMean, _batchM2, keep, take, varianceFactor);
+        double varianceFactor = UnbiasedRunningVariance ? 1.0 / (count - 1) : 1.0 / count;
+        FeatureMath.UpdateRunning<T>(RunningMean, RunningVariance, s.Pivot, s.Mean, s.M2, keep, take, varianceFactor);
     }
 }

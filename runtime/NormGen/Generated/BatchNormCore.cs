@@ -13,9 +13,16 @@ namespace NormGen.Generated;
 /// <remarks>
 /// <para>Infrastructure for generated code, not for direct use: it may change in any release.</para>
 /// <para>
-/// Statistics are kept relative to a pivot, the batch's first sample: mean = pivot + centered mean, so values with a large
-/// mean and a small spread do not cancel. Chunks of samples are reduced by a kernel (two passes
-/// over a chunk that stays in cache) and merged with the Chan-Golub-LeVeque formula.
+/// Statistics are kept relative to a pivot, the batch's first sample: mean = pivot + mean offset, so values with a large
+/// mean and a small spread do not cancel. The kernels reduce fixed chunks of rows in the element type (two passes over a
+/// chunk that stays in cache); the chunks are merged in double, in order (Chan-Golub-LeVeque), and the result is checked
+/// to be finite before anything changes.
+/// </para>
+/// <para>
+/// Memory per feature, for a float layer (double: twice): Gamma, Beta, their gradients and the running statistics
+/// (24 bytes), what Backward keeps (pivot, mean, 1/std: 12 bytes), the training calls' scratch (5 floats and 2 doubles:
+/// 36 bytes), so 72 bytes, about 1.2 GB at the largest shape of 2^24 features. Collection adds 20 bytes from its first
+/// BeginCollect; inference adds a scale and a shift (8 bytes) per thread that runs it at once, from its first call.
 /// </para>
 /// </remarks>
 /// <typeparam name="T">float or double.</typeparam>
@@ -25,23 +32,19 @@ public abstract partial class BatchNormCore<T> : LayerCore<T>
 {
     private readonly T _epsilon;
 
-    // Samples per statistics chunk: the chunks the kernels reduce and Forward merges, in order.
+    // Samples per statistics chunk: the chunks the kernels reduce and the statistics merge, in order.
     private readonly int _rowsPerChunk;
 
-    // Per-feature state of the last training Forward, kept for Backward (never a copy of the batch).
+    // What Backward needs from the last training Forward (never a copy of the batch): per feature, the pivot, the batch
+    // mean relative to it, and 1/std. Written only once a training Forward has passed every check.
     private readonly T[] _pivot;
     private readonly T[] _centeredMean;
     private readonly T[] _inverseStd;
-    private readonly T[] _scale;
-    private readonly T[] _shift;
     private int _forwardBatch;
 
-    // Scratch: the batch's M2 and one chunk's moments in Forward; the sums and dx coefficients in Backward.
-    private readonly T[] _batchM2;
-    private readonly T[] _chunkMean;
-    private readonly T[] _chunkM2;
-    private readonly T[] _xCoefficient;
-    private readonly T[] _bias;
+    // The training calls' scratch, and a pool of scratch for inference calls, which may run on several threads at once.
+    private readonly Scratch _scratch;
+    private readonly ScratchPool<Scratch> _inferenceScratch;
 
     /// <summary>Creates the layer: Gamma = 1, Beta = 0, RunningMean = 0, RunningVariance = 1, Training = true.</summary>
     /// <param name="name">The layer's type name, for messages.</param>
@@ -83,13 +86,8 @@ public abstract partial class BatchNormCore<T> : LayerCore<T>
         _pivot = new T[features];
         _centeredMean = new T[features];
         _inverseStd = new T[features];
-        _scale = new T[features];
-        _shift = new T[features];
-        _batchM2 = new T[features];
-        _chunkMean = new T[features];
-        _chunkM2 = new T[features];
-        _xCoefficient = new T[features];
-        _bias = new T[features];
+        _scratch = new Scratch(features, statistics: true);
+        _inferenceScratch = new ScratchPool<Scratch>(() => new Scratch(features, statistics: !keepsRunning));
     }
 
     /// <summary>Features (channels) per sample.</summary>
@@ -125,39 +123,28 @@ public abstract partial class BatchNormCore<T> : LayerCore<T>
         spatial == 1 ? $"(batch, {features})" : $"(batch, {features}, {spatial})";
 
     /// <summary>
-    /// Training: batch statistics (running statistics updated, or the batch collected). Inference: running statistics,
-    /// or batch statistics when RunningStats = None. y may be x itself.
+    /// Training: batch statistics (running statistics updated, or the batch collected), kept for Backward. Inference:
+    /// running statistics, or batch statistics when RunningStats = None; no state changes, so inference may run on
+    /// several threads at once. y may be x itself.
     /// </summary>
     public sealed override void Forward(ReadOnlySpan<T> x, Span<T> y)
     {
         int batch = CheckForward(x, y);
-        if (!Training && KeepsRunningStatistics)
+        if (!Training)
         {
-            FeatureMath.InferenceScaleShift<T>(Gamma, Beta, RunningVariance, _epsilon, _scale, _shift);
-            Normalize(x, y, RunningMean, _scale, _shift);
-            _forwardBatch = 0;
+            InferenceForward(x, y, batch);
             return;
         }
 
-        // Collection allows batches of one sample: only the merged statistics need two values.
-        if (!IsCollecting)
+        EnterTrainingCall("training Forward");
+        try
         {
-            ShapeGuard.MoreThanOneValuePerFeature(Name, Shape, batch, SpatialLength, KeepsRunningStatistics);
+            TrainingForward(x, y, batch);
         }
-
-        ComputeBatchStatistics(x, batch);
-        if (IsCollecting)
+        finally
         {
-            CollectBatch(batch);
+            ExitTrainingCall();
         }
-        else if (KeepsRunningStatistics)
-        {
-            UpdateRunningStatistics(batch);
-        }
-
-        FeatureMath.TrainingScaleShift<T>(Gamma, Beta, _inverseStd, _centeredMean, _scale, _shift);
-        Normalize(x, y, _pivot, _scale, _shift);
-        _forwardBatch = batch;
     }
 
     /// <summary>
@@ -166,50 +153,146 @@ public abstract partial class BatchNormCore<T> : LayerCore<T>
     /// </summary>
     public sealed override void Backward(ReadOnlySpan<T> x, ReadOnlySpan<T> dy, Span<T> dx)
     {
-        int batch = CheckBackward(x, dy, dx, _forwardBatch);
+        EnterTrainingCall("Backward");
+        try
+        {
+            int batch = CheckBackward(x, dy, dx, _forwardBatch);
+            Scratch s = _scratch;
+            FeatureMath.TrainingScaleShift<T>(Gamma, Beta, _inverseStd, _centeredMean, s.Scale, s.Shift);
 
-        // The sums reuse the chunk scratch; _scale is Gamma * invstd, the coefficient of dy.
-        Span<T> sumDy = _chunkMean;
-        Span<T> sumDyCentered = _chunkM2;
-        BackwardSums(x, dy, _pivot, _scale, _shift, sumDy, sumDyCentered);
-        FeatureMath.BackwardCoefficients<T>(
-            sumDy, sumDyCentered, T.CreateTruncating((double)batch * SpatialLength), _inverseStd, _centeredMean, _scale,
-            GammaGrad, BetaGrad, _xCoefficient, _bias);
-        BackwardInput(x, dy, dx, _pivot, _scale, _shift, _scale, _xCoefficient, _bias);
+            // Per-chunk sums of dy and dy * (x - pivot), added up in double.
+            Array.Clear(s.Mean);
+            Array.Clear(s.M2);
+            for (int start = 0; start < batch; start += _rowsPerChunk)
+            {
+                int rows = Math.Min(_rowsPerChunk, batch - start);
+                BackwardSums(Rows(x, start, rows), Rows(dy, start, rows), _pivot, s.Scale, s.Shift, s.ChunkA, s.ChunkB);
+                Moments.Add<T>(s.Mean, s.ChunkA);
+                Moments.Add<T>(s.M2, s.ChunkB);
+            }
+
+            // The dy coefficient is Forward's scale, Gamma * invstd.
+            FeatureMath.BackwardCoefficients<T>(
+                s.Mean, s.M2, (double)batch * SpatialLength, _inverseStd, _centeredMean, s.Scale, GammaGrad, BetaGrad, s.ChunkA, s.ChunkB);
+            BackwardInput(x, dy, dx, _pivot, s.Scale, s.Shift, s.Scale, s.ChunkA, s.ChunkB);
+        }
+        finally
+        {
+            ExitTrainingCall();
+        }
     }
 
-    /// <summary>Batch mean (as _pivot + _centeredMean), M2 (_batchM2) and inverse standard deviation (_inverseStd) per feature.</summary>
-    private void ComputeBatchStatistics(ReadOnlySpan<T> x, int batch)
+    private void TrainingForward(ReadOnlySpan<T> x, Span<T> y, int batch)
+    {
+        // Collection allows batches of one sample: only the merged statistics need two values.
+        if (!IsCollecting)
+        {
+            ShapeGuard.MoreThanOneValuePerFeature(Name, Shape, batch, SpatialLength, KeepsRunningStatistics);
+        }
+
+        Scratch s = _scratch;
+        ComputeBatchStatistics(x, batch, s);
+
+        // Every check has passed: from here the call changes state.
+        if (IsCollecting)
+        {
+            CollectBatch(batch, s);
+        }
+        else if (KeepsRunningStatistics)
+        {
+            UpdateRunningStatistics(batch, s);
+        }
+
+        s.Pivot.CopyTo(_pivot, 0);
+        FeatureMath.FinishStatistics<T>(s.Mean, s.M2, (double)batch * SpatialLength, Epsilon, _centeredMean, _inverseStd);
+        FeatureMath.TrainingScaleShift<T>(Gamma, Beta, _inverseStd, _centeredMean, s.Scale, s.Shift);
+        Normalize(x, y, _pivot, s.Scale, s.Shift);
+        _forwardBatch = batch;
+    }
+
+    /// <summary>Inference: nothing of the layer's changes but the Backward link, so concurrent calls are safe.</summary>
+    private void InferenceForward(ReadOnlySpan<T> x, Span<T> y, int batch)
+    {
+        Scratch s = _inferenceScratch.Rent();
+        try
+        {
+            if (KeepsRunningStatistics)
+            {
+                FeatureMath.InferenceScaleShift<T>(Gamma, Beta, RunningVariance, _epsilon, s.Scale, s.Shift);
+                Normalize(x, y, RunningMean, s.Scale, s.Shift);
+            }
+            else
+            {
+                // RunningStats = None normalizes with the batch's own statistics at inference too.
+                ShapeGuard.MoreThanOneValuePerFeature(Name, Shape, batch, SpatialLength, keepsRunningStatistics: false);
+                ComputeBatchStatistics(x, batch, s);
+                FeatureMath.FinishStatistics<T>(s.Mean, s.M2, (double)batch * SpatialLength, Epsilon, s.ChunkA, s.ChunkB);
+                FeatureMath.TrainingScaleShift<T>(Gamma, Beta, s.ChunkB, s.ChunkA, s.Scale, s.Shift);
+                Normalize(x, y, s.Pivot, s.Scale, s.Shift);
+            }
+        }
+        finally
+        {
+            _inferenceScratch.Return(s);
+        }
+
+        // Backward after an inference Forward would use another x's statistics: refuse it. The same value from every
+        // thread, so concurrent inference calls agree.
+        _forwardBatch = 0;
+    }
+
+    /// <summary>
+    /// The batch's pivot (its first sample) and, relative to it, the mean and M2 of every feature, in double, into
+    /// <paramref name="s"/>; throws before anything changes when a feature's statistics are not finite.
+    /// </summary>
+    private void ComputeBatchStatistics(ReadOnlySpan<T> x, int batch, Scratch s)
     {
         // The pivot is the first sample: its value of every feature (at the first position of each channel's run).
         for (int f = 0; f < FeatureCount; f++)
         {
-            _pivot[f] = x[f * SpatialLength];
+            s.Pivot[f] = x[f * SpatialLength];
         }
 
         for (int start = 0; start < batch; start += _rowsPerChunk)
         {
             int rows = Math.Min(_rowsPerChunk, batch - start);
-            ChunkMoments(x.Slice(start * SampleLength, rows * SampleLength), _pivot, _chunkMean, _chunkM2);
+            ChunkMoments(Rows(x, start, rows), s.Pivot, s.ChunkA, s.ChunkB);
             if (start == 0)
             {
-                _chunkMean.CopyTo(_centeredMean, 0);
-                _chunkM2.CopyTo(_batchM2, 0);
+                Moments.Start<T>(s.Mean, s.M2, s.ChunkA, s.ChunkB);
             }
             else
             {
-                double total = start + rows;
-                Moments.MergeUnchecked<T>(
-                    _centeredMean, _batchM2, _chunkMean, _chunkM2, T.CreateTruncating(rows / total), T.CreateTruncating(start / total * rows * SpatialLength));
+                Moments.Merge<T>(s.Mean, s.M2, (long)start * SpatialLength, s.ChunkA, s.ChunkB, (long)rows * SpatialLength);
             }
         }
 
-        FeatureMath.InverseStd<T>(_batchM2, T.CreateTruncating(1.0 / ((double)batch * SpatialLength)), _epsilon, _inverseStd);
+        ThrowIfNotFinite(s);
     }
 
     /// <summary>
-    /// Per feature, the mean of x - pivot over the samples of x (one chunk) into
-    /// <paramref name="mean"/>, and the sum of squared deviations from that mean into <paramref name="m2"/>.
+    /// A NaN or an infinity anywhere in a feature's values makes its mean or M2 non-finite: reject the batch before it
+    /// reaches the running statistics, which it would poison for good. Costs one pass over Features values.
+    /// </summary>
+    private void ThrowIfNotFinite(Scratch s)
+    {
+        for (int f = 0; f < FeatureCount; f++)
+        {
+            if (!double.IsFinite(s.Mean[f]) || !double.IsFinite(s.M2[f]))
+            {
+                throw new ArgumentException(
+                    $"{Name}: the training batch's statistics are not finite for feature {f} (mean {double.CreateTruncating(s.Pivot[f]) + s.Mean[f]}, M2 {s.M2[f]}): x holds NaN or infinity there, or values whose squares overflow. Nothing was changed; check the layer's input.",
+                    "x");
+            }
+        }
+    }
+
+    /// <summary>Rows [start, start + rows) of a (batch, SampleLength) span.</summary>
+    private ReadOnlySpan<T> Rows(ReadOnlySpan<T> values, int start, int rows) => values.Slice(start * SampleLength, rows * SampleLength);
+
+    /// <summary>
+    /// Per feature, the mean of x - pivot over the samples of x (one chunk) into <paramref name="mean"/>, and the sum of
+    /// squared deviations from that mean into <paramref name="m2"/>. Called once per chunk of the batch.
     /// </summary>
     protected abstract void ChunkMoments(ReadOnlySpan<T> x, ReadOnlySpan<T> pivot, Span<T> mean, Span<T> m2);
 
@@ -220,7 +303,7 @@ public abstract partial class BatchNormCore<T> : LayerCore<T>
 
     /// <summary>
     /// Per feature, <c>sum(dy')</c> into <paramref name="sumDy"/> and <c>sum(dy' * (x - pivot))</c> into
-    /// <paramref name="sumDyCentered"/>, where dy' is dy, or under a fused ReLU dy where
+    /// <paramref name="sumDyCentered"/>, over the samples of x (one chunk), where dy' is dy, or under a fused ReLU dy where
     /// <c>(x - pivot) * scale + shift &gt; 0</c> and 0 elsewhere.
     /// </summary>
     protected abstract void BackwardSums(
@@ -240,4 +323,38 @@ public abstract partial class BatchNormCore<T> : LayerCore<T>
         ReadOnlySpan<T> dyCoefficient,
         ReadOnlySpan<T> xCoefficient,
         ReadOnlySpan<T> bias);
+
+    /// <summary>
+    /// The per-feature arrays of one statistics pass or one Backward: the pivot, two arrays for a chunk's moments or
+    /// sums (then the dx coefficients), the batch's statistics or sums in double, and the scale and shift. Inference with
+    /// running statistics needs only the scale and the shift (statistics false: the rest is empty).
+    /// </summary>
+    private sealed class Scratch
+    {
+        public Scratch(int features, bool statistics)
+        {
+            int length = statistics ? features : 0;
+            Pivot = new T[length];
+            ChunkA = new T[length];
+            ChunkB = new T[length];
+            Scale = new T[features];
+            Shift = new T[features];
+            Mean = new double[length];
+            M2 = new double[length];
+        }
+
+        public T[] Pivot { get; }
+
+        public T[] ChunkA { get; }
+
+        public T[] ChunkB { get; }
+
+        public T[] Scale { get; }
+
+        public T[] Shift { get; }
+
+        public double[] Mean { get; }
+
+        public double[] M2 { get; }
+    }
 }

@@ -1,59 +1,50 @@
 using System;
 using System.Numerics;
-using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 
 namespace NormGen.Generated;
 
 /// <summary>
-/// The per-feature (O(Features)) steps of batch normalization that every generated layer shares:
-/// finishing statistics, updating running statistics, and turning them into the scale and shift the
-/// O(batch * Features) kernels apply. Vectorized with <see cref="Vector{T}"/>; no checks (the callers are
-/// generated code that has validated every length once).
+/// The per-feature (O(Features)) steps of batch normalization: finishing statistics, updating running statistics, and
+/// turning them into the scale and shift the O(batch * Features) kernels apply. No checks: the callers are the cores,
+/// which have validated every length once.
 /// </summary>
 /// <remarks>
-/// Statistics are kept relative to a pivot (the batch's first sample) so that they never cancel:
-/// <c>mean = pivot + centeredMean</c>, <c>variance = m2 / count</c>.
+/// Batch statistics are kept relative to a pivot (the batch's first sample) so that they never cancel, and accumulated
+/// in double: <c>mean = pivot + meanOffset</c>, <c>variance = m2 / count</c>. They are rounded to the element type once,
+/// here.
 /// </remarks>
 internal static class FeatureMath
 {
-    /// <summary><c>inverseStd = 1 / sqrt(m2 * inverseCount + epsilon)</c>.</summary>
-    public static void InverseStd<T>(ReadOnlySpan<T> m2, T inverseCount, T epsilon, Span<T> inverseStd)
+    /// <summary>
+    /// From double statistics: <c>centeredMean = (T)meanOffset</c> and <c>inverseStd = (T)(1 / sqrt(m2 / count + epsilon))</c>.
+    /// </summary>
+    public static void FinishStatistics<T>(ReadOnlySpan<double> meanOffset, ReadOnlySpan<double> m2, double count, double epsilon, Span<T> centeredMean, Span<T> inverseStd)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        ref T m2Ref = ref MemoryMarshal.GetReference(m2);
-        ref T outRef = ref MemoryMarshal.GetReference(inverseStd);
-        int i = 0;
-        if (Vector.IsHardwareAccelerated)
+        double inverseCount = 1 / count;
+        for (int i = 0; i < meanOffset.Length; i++)
         {
-            var inverseCountVector = new Vector<T>(inverseCount);
-            var epsilonVector = new Vector<T>(epsilon);
-            for (; i <= m2.Length - Vector<T>.Count; i += Vector<T>.Count)
-            {
-                var variance = Vector.LoadUnsafe(ref m2Ref, (nuint)i) * inverseCountVector + epsilonVector;
-                (Vector<T>.One / Vector.SquareRoot(variance)).StoreUnsafe(ref outRef, (nuint)i);
-            }
-        }
-
-        for (; i < m2.Length; i++)
-        {
-            Unsafe.Add(ref outRef, i) = T.One / T.Sqrt(Unsafe.Add(ref m2Ref, i) * inverseCount + epsilon);
+            centeredMean[i] = T.CreateTruncating(meanOffset[i]);
+            inverseStd[i] = T.CreateTruncating(1 / Math.Sqrt(m2[i] * inverseCount + epsilon));
         }
     }
 
     /// <summary>
-    /// <c>runningMean = keep * runningMean + take * (pivot + centeredMean)</c> and
-    /// <c>runningVariance = keep * runningVariance + take * m2 * varianceFactor</c>, where varianceFactor is
-    /// 1/(N-1) (unbiased) or 1/N (biased). Exponential: keep = Momentum; cumulative: keep = k/(k+1).
+    /// <c>runningMean = keep * runningMean + take * mean</c> and <c>runningVariance = keep * runningVariance + take * variance</c>,
+    /// with the batch <c>mean = pivot + meanOffset</c> and <c>variance = m2 * varianceFactor</c> (varianceFactor 1/(N-1)
+    /// unbiased or 1/N biased) rounded to the element type first, then blended in the element type as PyTorch does.
+    /// Exponential: keep = Momentum; cumulative: keep = k/(k+1).
     /// </summary>
     public static void UpdateRunning<T>(
-        Span<T> runningMean, Span<T> runningVariance, ReadOnlySpan<T> pivot, ReadOnlySpan<T> centeredMean, ReadOnlySpan<T> m2, T keep, T take, T varianceFactor)
+        Span<T> runningMean, Span<T> runningVariance, ReadOnlySpan<T> pivot, ReadOnlySpan<double> meanOffset, ReadOnlySpan<double> m2, T keep, T take, double varianceFactor)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         for (int i = 0; i < runningMean.Length; i++)
         {
-            runningMean[i] = keep * runningMean[i] + take * (pivot[i] + centeredMean[i]);
-            runningVariance[i] = keep * runningVariance[i] + take * (m2[i] * varianceFactor);
+            T mean = T.CreateTruncating(double.CreateTruncating(pivot[i]) + meanOffset[i]);
+            T variance = T.CreateTruncating(m2[i] * varianceFactor);
+            runningMean[i] = keep * runningMean[i] + take * mean;
+            runningVariance[i] = keep * runningVariance[i] + take * variance;
         }
     }
 
@@ -90,7 +81,7 @@ internal static class FeatureMath
     }
 
     /// <summary>
-    /// Turns the backward sums into parameter gradients and the coefficients of
+    /// Turns the backward sums (in double) into parameter gradients and the coefficients of
     /// <c>dx = dyCoefficient * dy + xCoefficient * (x - pivot) + bias</c>, the closed form
     /// <c>dx = gamma * inverseStd / N * (N * dy - sum(dy) - xhat * sum(dy * xhat))</c>.
     /// </summary>
@@ -102,12 +93,12 @@ internal static class FeatureMath
     /// <param name="dyCoefficient">gamma * inverseStd (inverseStd without Gamma): the training scale of Forward.</param>
     /// <param name="gammaGrad">Receives sum(dy * xhat), or empty to skip.</param>
     /// <param name="betaGrad">Receives sum(dy), or empty to skip.</param>
-    /// <param name="xCoefficient">Receives -gamma * inverseStd^2 * mean(dy * xhat); may be sumDyCentered itself.</param>
-    /// <param name="bias">Receives the constant term; may be sumDy itself.</param>
+    /// <param name="xCoefficient">Receives -gamma * inverseStd^2 * mean(dy * xhat).</param>
+    /// <param name="bias">Receives the constant term.</param>
     public static void BackwardCoefficients<T>(
-        ReadOnlySpan<T> sumDy,
-        ReadOnlySpan<T> sumDyCentered,
-        T count,
+        ReadOnlySpan<double> sumDy,
+        ReadOnlySpan<double> sumDyCentered,
+        double count,
         ReadOnlySpan<T> inverseStd,
         ReadOnlySpan<T> centeredMean,
         ReadOnlySpan<T> dyCoefficient,
@@ -117,25 +108,26 @@ internal static class FeatureMath
         Span<T> bias)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        T inverseCount = T.One / count;
+        double inverseCount = 1 / count;
         for (int i = 0; i < sumDy.Length; i++)
         {
-            T sumDyValue = sumDy[i];
-            T sumDyXhat = inverseStd[i] * (sumDyCentered[i] - centeredMean[i] * sumDyValue);
+            double invstd = double.CreateTruncating(inverseStd[i]);
+            double mean = double.CreateTruncating(centeredMean[i]);
+            double sumDyXhat = invstd * (sumDyCentered[i] - mean * sumDy[i]);
             if (!gammaGrad.IsEmpty)
             {
-                gammaGrad[i] = sumDyXhat;
+                gammaGrad[i] = T.CreateTruncating(sumDyXhat);
             }
 
             if (!betaGrad.IsEmpty)
             {
-                betaGrad[i] = sumDyValue;
+                betaGrad[i] = T.CreateTruncating(sumDy[i]);
             }
 
-            T a = dyCoefficient[i];
-            T b = -a * inverseStd[i] * sumDyXhat * inverseCount;
-            xCoefficient[i] = b;
-            bias[i] = -a * sumDyValue * inverseCount - b * centeredMean[i];
+            double a = double.CreateTruncating(dyCoefficient[i]);
+            double b = -a * invstd * sumDyXhat * inverseCount;
+            xCoefficient[i] = T.CreateTruncating(b);
+            bias[i] = T.CreateTruncating(-a * sumDy[i] * inverseCount - b * mean);
         }
     }
 }

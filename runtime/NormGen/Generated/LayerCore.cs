@@ -1,6 +1,7 @@
 using System;
 using System.ComponentModel;
 using System.Numerics;
+using System.Threading;
 
 namespace NormGen.Generated;
 
@@ -11,7 +12,14 @@ namespace NormGen.Generated;
 /// shape, and forwards its public members to it; so the user's type receives only the documented API, and nothing the
 /// implementation uses can be captured by a name the user declares.
 /// </summary>
-/// <remarks>Infrastructure for generated code, not for direct use: it may change in any release.</remarks>
+/// <remarks>
+/// <para>Infrastructure for generated code, not for direct use: it may change in any release.</para>
+/// <para>
+/// Threads: inference Forward (Training = false) changes no state, so any number of threads may run it on one layer at
+/// once. Training Forward, Backward and the state-changing methods are single-threaded per layer: a second such call
+/// while one is running is detected (<see cref="EnterTrainingCall"/>) and throws instead of corrupting the layer.
+/// </para>
+/// </remarks>
 /// <typeparam name="T">float or double.</typeparam>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public abstract class LayerCore<T>
@@ -66,25 +74,55 @@ public abstract class LayerCore<T>
     public abstract void Backward(ReadOnlySpan<T> x, ReadOnlySpan<T> dy, Span<T> dx);
 
     /// <summary>Checks the spans of Forward before anything changes and returns the batch size.</summary>
-    /// <exception cref="ArgumentException">x is not a positive multiple of <see cref="SampleLength"/>, or y differs in length.</exception>
+    /// <exception cref="ArgumentException">
+    /// x is not a positive multiple of <see cref="SampleLength"/>, y differs in length, or y overlaps x without being x itself.
+    /// </exception>
     protected int CheckForward(ReadOnlySpan<T> x, ReadOnlySpan<T> y)
     {
         int batch = ShapeGuard.BatchSize(Name, Shape, SampleLength, x.Length);
         ShapeGuard.SameLength(Name, Shape, "y", x.Length, y.Length);
+        ShapeGuard.SameOrSeparate(Name, "y", y, "x", x);
         return batch;
     }
 
-    /// <summary>Checks the spans of Backward against the last Forward before anything changes and returns the batch size.</summary>
-    /// <exception cref="ArgumentException">x is not a positive multiple of <see cref="SampleLength"/>, or dy or dx differs in length.</exception>
-    /// <exception cref="InvalidOperationException"><paramref name="forwardBatch"/> is 0 (no Forward to go back through) or differs.</exception>
+    /// <summary>Checks the spans of Backward against the last training Forward before anything changes and returns the batch size.</summary>
+    /// <exception cref="ArgumentException">
+    /// x is not a positive multiple of <see cref="SampleLength"/>, dy or dx differs in length, or dx overlaps dy or x
+    /// without being that span itself.
+    /// </exception>
+    /// <exception cref="InvalidOperationException"><paramref name="forwardBatch"/> is 0 (no training Forward to go back through) or differs.</exception>
     protected int CheckBackward(ReadOnlySpan<T> x, ReadOnlySpan<T> dy, ReadOnlySpan<T> dx, int forwardBatch)
     {
         int batch = ShapeGuard.BatchSize(Name, Shape, SampleLength, x.Length);
         ShapeGuard.SameLength(Name, Shape, "dy", x.Length, dy.Length);
         ShapeGuard.SameLength(Name, Shape, "dx", x.Length, dx.Length);
+        ShapeGuard.SameOrSeparate(Name, "dx", dx, "dy", dy);
+        ShapeGuard.SameOrSeparate(Name, "dx", dx, "x", x);
         ShapeGuard.BackwardMatchesForward(Name, forwardBatch, batch);
         return batch;
     }
+
+    // 1 while a training call or a state change runs; see EnterTrainingCall.
+    private int _trainingCall;
+
+    /// <summary>
+    /// Marks the start of a training call or a state change, and detects a second one on another thread: such calls are
+    /// single-threaded per layer, and two at once would corrupt the statistics. One interlocked exchange per call.
+    /// Pair with <see cref="ExitTrainingCall"/> in a finally block.
+    /// </summary>
+    /// <param name="operation">What is starting, for the message, e.g. "training Forward".</param>
+    /// <exception cref="InvalidOperationException">Another training call or state change is running on this layer.</exception>
+    protected void EnterTrainingCall(string operation)
+    {
+        if (Interlocked.Exchange(ref _trainingCall, 1) != 0)
+        {
+            throw new InvalidOperationException(
+                $"{Name}: {operation} was called while another training call (Forward with Training = true, Backward, or a change of the running statistics) was running on this layer on another thread. Training calls are single-threaded per layer; only inference Forward (Training = false) may run on several threads at once.");
+        }
+    }
+
+    /// <summary>Marks the end of the call <see cref="EnterTrainingCall"/> started.</summary>
+    protected void ExitTrainingCall() => Volatile.Write(ref _trainingCall, 0);
 
     /// <summary>An array of <paramref name="length"/> copies of <paramref name="value"/>.</summary>
     protected static T[] Filled(int length, T value)

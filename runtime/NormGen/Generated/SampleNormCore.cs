@@ -13,9 +13,11 @@ namespace NormGen.Generated;
 /// <remarks>
 /// <para>Infrastructure for generated code, not for direct use: it may change in any release.</para>
 /// <para>
-/// Forward keeps, per statistics unit (a sample, or a (sample, group) pair), a pivot (a value of the unit, so nothing
-/// cancels), the mean relative to it, and 1/std; RMS norm keeps only 1/rms in the last of them. The arrays are sized for
-/// the largest batch seen and grow when a larger batch arrives, so steady-state calls allocate nothing.
+/// A training Forward keeps, per statistics unit (a sample, or a (sample, group) pair), a pivot (a value of the unit, so
+/// nothing cancels), the mean relative to it, and 1/std; RMS norm keeps only 1/rms in the last of them. The arrays are
+/// sized for the largest batch seen and grow when a larger batch arrives, so steady-state calls allocate nothing. An
+/// inference Forward (Training = false) computes the same outputs into scratch of its own and keeps nothing, so several
+/// threads may run it at once; Backward needs a training Forward.
 /// </para>
 /// </remarks>
 /// <typeparam name="T">float or double.</typeparam>
@@ -23,9 +25,8 @@ namespace NormGen.Generated;
 public abstract class SampleNormCore<T> : LayerCore<T>
     where T : unmanaged, IFloatingPointIeee754<T>
 {
-    private T[] _pivot = [];
-    private T[] _mean = [];
-    private T[] _inverseStd = [];
+    private readonly UnitStatistics _kept = new();
+    private readonly ScratchPool<UnitStatistics> _inferenceScratch = new(() => new UnitStatistics());
     private int _forwardBatch;
 
     /// <summary>Creates the layer: Gamma = 1 and Beta = 0 when affine, Training = true.</summary>
@@ -50,28 +51,56 @@ public abstract class SampleNormCore<T> : LayerCore<T>
     {
         int batch = CheckForward(x, y);
         int units = batch * UnitsPerSample;
-        if (_inverseStd.Length < units)
+        if (!Training)
         {
-            _pivot = new T[units];
-            _mean = new T[units];
-            _inverseStd = new T[units];
+            UnitStatistics scratch = _inferenceScratch.Rent();
+            try
+            {
+                scratch.EnsureCapacity(units);
+                ForwardSamples(x, y, scratch.Pivot.AsSpan(0, units), scratch.Mean.AsSpan(0, units), scratch.InverseStd.AsSpan(0, units));
+            }
+            finally
+            {
+                _inferenceScratch.Return(scratch);
+            }
+
+            // Backward after an inference Forward would go back through another call's statistics: refuse it.
+            _forwardBatch = 0;
+            return;
         }
 
-        ForwardSamples(x, y, _pivot.AsSpan(0, units), _mean.AsSpan(0, units), _inverseStd.AsSpan(0, units));
-        _forwardBatch = batch;
+        EnterTrainingCall("training Forward");
+        try
+        {
+            _kept.EnsureCapacity(units);
+            ForwardSamples(x, y, _kept.Pivot.AsSpan(0, units), _kept.Mean.AsSpan(0, units), _kept.InverseStd.AsSpan(0, units));
+            _forwardBatch = batch;
+        }
+        finally
+        {
+            ExitTrainingCall();
+        }
     }
 
     /// <summary>
-    /// Back-propagates dy through the last Forward on the same x: writes dx and overwrites GammaGrad and BetaGrad.
+    /// Back-propagates dy through the last training Forward on the same x: writes dx and overwrites GammaGrad and BetaGrad.
     /// dx may be dy itself.
     /// </summary>
     public sealed override void Backward(ReadOnlySpan<T> x, ReadOnlySpan<T> dy, Span<T> dx)
     {
-        int batch = CheckBackward(x, dy, dx, _forwardBatch);
-        int units = batch * UnitsPerSample;
-        Array.Clear(GammaGrad);
-        Array.Clear(BetaGrad);
-        BackwardSamples(x, dy, dx, _pivot.AsSpan(0, units), _mean.AsSpan(0, units), _inverseStd.AsSpan(0, units), GammaGrad, BetaGrad);
+        EnterTrainingCall("Backward");
+        try
+        {
+            int batch = CheckBackward(x, dy, dx, _forwardBatch);
+            int units = batch * UnitsPerSample;
+            Array.Clear(GammaGrad);
+            Array.Clear(BetaGrad);
+            BackwardSamples(x, dy, dx, _kept.Pivot.AsSpan(0, units), _kept.Mean.AsSpan(0, units), _kept.InverseStd.AsSpan(0, units), GammaGrad, BetaGrad);
+        }
+        finally
+        {
+            ExitTrainingCall();
+        }
     }
 
     /// <summary>
@@ -93,4 +122,24 @@ public abstract class SampleNormCore<T> : LayerCore<T>
         ReadOnlySpan<T> inverseStd,
         Span<T> gammaGrad,
         Span<T> betaGrad);
+
+    /// <summary>Per statistics unit: pivot, mean relative to it, 1/std; grown to the largest batch seen.</summary>
+    private sealed class UnitStatistics
+    {
+        public T[] Pivot { get; private set; } = [];
+
+        public T[] Mean { get; private set; } = [];
+
+        public T[] InverseStd { get; private set; } = [];
+
+        public void EnsureCapacity(int units)
+        {
+            if (InverseStd.Length < units)
+            {
+                Pivot = new T[units];
+                Mean = new T[units];
+                InverseStd = new T[units];
+            }
+        }
+    }
 }

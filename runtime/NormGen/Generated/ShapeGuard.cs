@@ -37,6 +37,21 @@ internal static class ShapeGuard
         }
     }
 
+    /// <summary>
+    /// Checks that an output span is either the input itself (in place) or does not overlap it: a partial overlap would
+    /// let the kernel read values it has already overwritten.
+    /// </summary>
+    /// <exception cref="ArgumentException">The spans overlap at an offset, or with different lengths.</exception>
+    public static void SameOrSeparate<T>(string layer, string outputName, ReadOnlySpan<T> output, string inputName, ReadOnlySpan<T> input)
+    {
+        if (output.Overlaps(input, out int offset) && (offset != 0 || output.Length != input.Length))
+        {
+            throw new ArgumentException(
+                $"{layer}: {outputName} overlaps {inputName} at an offset of {offset} elements; pass {inputName} itself as {outputName} to work in place, or separate memory.",
+                outputName);
+        }
+    }
+
     /// <summary>Checks that Backward follows a training Forward on a batch of the same size.</summary>
     /// <exception cref="InvalidOperationException">No Forward was recorded, or it saw a different batch size.</exception>
     public static void BackwardMatchesForward(string layer, int forwardBatch, int backwardBatch)
@@ -44,7 +59,7 @@ internal static class ShapeGuard
         if (forwardBatch == 0)
         {
             throw new InvalidOperationException(
-                $"{layer}: Backward needs a preceding training Forward on the same x; none was run since construction (or since the last inference Forward).");
+                $"{layer}: Backward needs a preceding training Forward (Training = true) on the same x; none was run since construction or since the last inference Forward.");
         }
 
         if (forwardBatch != backwardBatch)

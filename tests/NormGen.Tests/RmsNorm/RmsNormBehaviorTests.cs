@@ -93,7 +93,7 @@ public class RmsNormBehaviorTests
     }
 
     [Fact]
-    public void Training_flag_does_not_change_the_math_and_batches_may_change()
+    public void Inference_computes_the_same_and_batches_may_change()
     {
         var layer = new Rms7F64();
         var random = new Random(8);
@@ -101,11 +101,18 @@ public class RmsNormBehaviorTests
         var reference = new ReferenceRmsNorm(7, 1e-5);
         foreach (int batch in new[] { 2, 9, 1, 9, 4 })
         {
-            layer.Training = batch % 2 == 0;
             double[] x = RowLayerKit.RowData(random, batch, 7);
             double[] dy = TestData.Normal(random, x.Length);
             var y = new double[x.Length];
             var dx = new double[x.Length];
+
+            // Inference computes the same outputs, keeps nothing, and so leaves no Forward for Backward to follow.
+            layer.Training = false;
+            layer.Forward(x, y);
+            TestData.AssertClose(reference.Forward(x, layer.Gamma), y, 1e-12, $"batch {batch}: inference y");
+            Assert.Throws<InvalidOperationException>(() => layer.Backward(x, dy, dx));
+
+            layer.Training = true;
             layer.Forward(x, y);
             layer.Backward(x, dy, dx);
             TestData.AssertClose(reference.Forward(x, layer.Gamma), y, 1e-12, $"batch {batch}: y");

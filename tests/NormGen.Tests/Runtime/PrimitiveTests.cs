@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using NormGen.Generated;
 using Xunit;
 
@@ -8,31 +9,54 @@ namespace NormGen.Tests.Runtime;
 public class PrimitiveTests
 {
     [Fact]
-    public void Merging_moments_equals_one_pass()
+    public void Merging_chunks_in_double_equals_one_pass()
     {
         var random = new Random(1);
-        double[] a = TestData.Normal(random, 3 * 13, 5, 2); // 13 samples of 3 features
-        double[] b = TestData.Normal(random, 3 * 29, 4, 3); // 29 samples
-        (double[] meanA, double[] m2A) = OnePass(a, 3);
-        (double[] meanB, double[] m2B) = OnePass(b, 3);
-        (double[] mean, double[] m2) = OnePass([.. a, .. b], 3);
+        foreach (int features in new[] { 1, 3, 8, 17, 40 })
+        {
+            double[] a = TestData.Normal(random, features * 13, 5, 2); // 13 samples
+            double[] b = TestData.Normal(random, features * 29, 4, 3); // 29 samples
+            (double[] meanA, double[] m2A) = OnePass(a, features);
+            (double[] meanB, double[] m2B) = OnePass(b, features);
+            (double[] mean, double[] m2) = OnePass([.. a, .. b], features);
 
-        Moments.Merge<double>(13, meanA, m2A, 29, meanB, m2B);
+            // Doubles, and floats widened on the way in (the vector path for float, the scalar tail for the rest).
+            var accumulatedMean = new double[features];
+            var accumulatedM2 = new double[features];
+            Moments.Start<double>(accumulatedMean, accumulatedM2, meanA, m2A);
+            Moments.Merge<double>(accumulatedMean, accumulatedM2, 13, meanB, m2B, 29);
+            TestData.AssertClose(mean, accumulatedMean, 1e-14, "mean");
+            TestData.AssertClose(m2, accumulatedM2, 1e-12, "M2");
 
-        TestData.AssertClose(mean, meanA, 1e-14, "mean");
-        TestData.AssertClose(m2, m2A, 1e-13, "M2");
+            Moments.Start<float>(accumulatedMean, accumulatedM2, TestData.ToFloat(meanA), TestData.ToFloat(m2A));
+            Moments.Merge<float>(accumulatedMean, accumulatedM2, 13, TestData.ToFloat(meanB), TestData.ToFloat(m2B), 29);
+            TestData.AssertClose(mean, accumulatedMean, 1e-6, "mean (float chunks)");
+            TestData.AssertClose(m2, accumulatedM2, 1e-5, "M2 (float chunks)");
+        }
     }
 
     [Fact]
-    public void Merging_into_nothing_copies_and_bad_arguments_throw()
+    public void Merging_with_another_pivot_re_expresses_the_mean_exactly()
     {
-        double[] mean = { 9, 9 }, m2 = { 9, 9 };
-        Moments.Merge<double>(0, mean, m2, 4, new double[] { 1, 2 }, new double[] { 3, 4 });
-        Assert.Equal(new double[] { 1, 2 }, mean);
-        Assert.Equal(new double[] { 3, 4 }, m2);
-        var error = Assert.Throws<ArgumentException>(() => Moments.Merge<double>(1, mean, m2, 1, new double[3], new double[2]));
-        Assert.Contains("meanB 3", error.Message);
-        Assert.Throws<ArgumentException>(() => Moments.Merge<double>(-1, mean, m2, 1, new double[2], new double[2]));
+        // Batch A about pivot 10, batch B about pivot 12: B's mean relative to A's pivot is 2 + its offset.
+        double[] meanA = { 0.5 }, m2A = { 4 };
+        Moments.MergeShifted<double>(meanA, m2A, 10, new double[] { 10 }, new double[] { -0.5 }, new double[] { 6 }, 30, new double[] { 12 });
+        double expectedMean = (10 * 0.5 + 30 * 1.5) / 40;
+        Assert.Equal(expectedMean, meanA[0], 1e-15);
+        Assert.Equal(4 + 6 + 1.0 * 1.0 * 10 * 30 / 40, m2A[0], 1e-13);
+    }
+
+    [Fact]
+    public void Adding_chunks_in_double_sums_every_feature()
+    {
+        foreach (int features in new[] { 1, 7, 8, 33 })
+        {
+            var sums = new double[features];
+            float[] chunk = Enumerable.Range(0, features).Select(i => i + 0.5f).ToArray();
+            Moments.Add<float>(sums, chunk);
+            Moments.Add<float>(sums, chunk);
+            Assert.Equal(chunk.Select(v => 2.0 * v), sums);
+        }
     }
 
     [Fact]
@@ -79,25 +103,20 @@ public class PrimitiveTests
     }
 
     [Fact]
-    public void Feature_math_matches_plain_loops()
+    public void Finishing_statistics_rounds_once_from_double()
     {
         var random = new Random(3);
         for (int features = 1; features <= 40; features++)
         {
+            double[] offset = TestData.Normal(random, features);
             double[] m2 = Array.ConvertAll(TestData.Normal(random, features), Math.Abs);
-            var inverseStd = new double[features];
-            FeatureMath.InverseStd<double>(m2, 0.25, 1e-5, inverseStd);
+            var mean = new float[features];
+            var inverseStd = new float[features];
+            FeatureMath.FinishStatistics<float>(offset, m2, 4, 1e-5, mean, inverseStd);
             for (int f = 0; f < features; f++)
             {
-                Assert.Equal(1 / Math.Sqrt(m2[f] * 0.25 + 1e-5), inverseStd[f], 1e-12);
-            }
-
-            float[] m2Float = TestData.ToFloat(m2);
-            var inverseStdFloat = new float[features];
-            FeatureMath.InverseStd<float>(m2Float, 0.25f, 1e-5f, inverseStdFloat);
-            for (int f = 0; f < features; f++)
-            {
-                Assert.Equal(1 / Math.Sqrt(m2Float[f] * 0.25 + 1e-5), inverseStdFloat[f], 1e-5 * inverseStdFloat[f]);
+                Assert.Equal((float)offset[f], mean[f]);
+                Assert.Equal((float)(1 / Math.Sqrt(m2[f] / 4 + 1e-5)), inverseStd[f]);
             }
         }
     }
