@@ -1,0 +1,248 @@
+using System;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace NormGen.Statistics;
+
+/// <summary>
+/// Reduces a batch of shape (rows, features, spatial) to per-feature count, mean and M2 in a
+/// <see cref="MomentAccumulator"/>: cache-sized chunks reduced two-pass in <typeparamref name="T"/> about the chunk's
+/// first values, chunks merged in double. The vectorized loops <see cref="FeatureMoments{T}"/> runs.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Two layouts. With one value per feature per sample (or fewer than a vector of them), chunks are blocks of up to
+/// <see cref="MaxRowsPerChunk"/> rows reduced column by column (<see cref="ColumnMoments"/>); rows narrower than a
+/// few vectors are viewed as "super-rows" of several rows whose width is a multiple of the vector width, and the
+/// columns of one feature are folded together in double. With a spatial run of at least a vector per feature,
+/// chunks are a few samples' runs of one feature (<see cref="RunMoments"/>).
+/// </para>
+/// <para>
+/// Float results that the fast path cannot represent (a chunk M2 beyond float's range, or squares of deviations
+/// near float's subnormal range, i.e. a variance below <see cref="TinyFloatVariance"/>) are recomputed for that
+/// feature in double from the data; what is still not finite then comes from NaN or infinity in the data.
+/// </para>
+/// </remarks>
+internal sealed class BatchReducer<T>
+    where T : unmanaged, IFloatingPointIeee754<T>
+{
+    /// <summary>
+    /// Rows per column chunk: each lane sums at most 64 values per pass, so a float sum's rounding error stays near
+    /// sqrt(64) ulps (8 * 2^-24 ~ 5e-7 relative even if every rounding went the same way is 64 ulps; they do not).
+    /// 64 rows of four vectors are 8 KiB, well inside L1 for the second pass.
+    /// </summary>
+    public const int MaxRowsPerChunk = 64;
+
+    /// <summary>Vectors per run chunk: two accumulators, so each lane again sums at most about 64 values.</summary>
+    public const int MaxVectorsPerRunChunk = 128;
+
+    /// <summary>Rows narrower than this many vectors, and not a multiple of the vector width, are grouped into super-rows.</summary>
+    private const int SuperRowVectors = 8;
+
+    /// <summary>
+    /// Below this variance (2^-100) float squares of small deviations approach float's subnormal range, so the feature
+    /// is recomputed in double (constant features, with M2 and mean offset exactly 0, are exact and are not).
+    /// </summary>
+    public static readonly double TinyFloatVariance = Math.ScaleB(1.0, -100);
+
+    private readonly int _features;
+
+    // Per feature: a chunk's pivot, and (run layout) its mean and M2.
+    private readonly T[] _pivot;
+
+    // Per column of a chunk (at least per feature): mean and M2 from ColumnMoments, or per feature from RunMoments.
+    private T[] _columnMean;
+    private T[] _columnM2;
+
+    // Per feature, columns folded in double (super-rows and spatial column chunks only; allocated on first use).
+    private double[]? _foldMean;
+    private double[]? _foldM2;
+
+    /// <summary>Creates a reducer for batches of <paramref name="features"/> features.</summary>
+    public BatchReducer(int features)
+    {
+        _features = features;
+        _pivot = new T[features];
+        _columnMean = new T[features];
+        _columnM2 = new T[features];
+    }
+
+    /// <summary>
+    /// Clears <paramref name="destination"/> and fills it with the statistics of x, shape (rows, features, spatial).
+    /// Returns -1, or the first feature whose statistics are not finite (NaN or infinity in its values, or for double
+    /// an M2 beyond double's range); then <paramref name="destination"/> holds partial results.
+    /// </summary>
+    /// <param name="x">The batch: exactly rows * features * spatial values.</param>
+    /// <param name="rows">Samples; at least 1.</param>
+    /// <param name="spatial">Values per feature per sample; at least 1.</param>
+    /// <param name="destination">Receives the statistics (cleared first).</param>
+    public int Reduce(ReadOnlySpan<T> x, int rows, int spatial, MomentAccumulator destination)
+    {
+        destination.Clear();
+        int lanes = Vector.IsHardwareAccelerated ? Vector<T>.Count : 1;
+        if (spatial > 1 && spatial >= lanes)
+        {
+            ReduceRuns(x, rows, spatial, lanes, destination);
+        }
+        else
+        {
+            ReduceColumns(x, rows, spatial, lanes, destination);
+        }
+
+        return Repair(x, rows, spatial, destination);
+    }
+
+    /// <summary>Column chunks of up to <see cref="MaxRowsPerChunk"/> (super-)rows.</summary>
+    private void ReduceColumns(ReadOnlySpan<T> x, int rows, int spatial, int lanes, MomentAccumulator destination)
+    {
+        int width = _features * spatial;
+        int group = 1;
+        if (width % lanes != 0 && width < SuperRowVectors * lanes)
+        {
+            // The smallest number of rows whose total width is a multiple of the vector width (lanes is a power of 2).
+            group = lanes / Math.Min(lanes, width & -width);
+        }
+
+        int superWidth = group * width;
+        EnsureColumns(superWidth);
+        ref T start = ref MemoryMarshal.GetReference(x);
+        int superRows = rows / group;
+        for (int r = 0; r < superRows; r += MaxRowsPerChunk)
+        {
+            int count = Math.Min(MaxRowsPerChunk, superRows - r);
+            ref T chunk = ref Unsafe.Add(ref start, (nint)r * superWidth);
+            ColumnMoments.Compute(ref chunk, superWidth, count, superWidth, ref chunk, ref _columnMean[0], ref _columnM2[0]);
+            MergeColumns(MemoryMarshal.CreateReadOnlySpan(ref chunk, superWidth), count, group, spatial, destination);
+        }
+
+        int leftover = rows - (superRows * group);
+        if (leftover > 0)
+        {
+            ref T chunk = ref Unsafe.Add(ref start, (nint)superRows * superWidth);
+            ColumnMoments.Compute(ref chunk, width, leftover, width, ref chunk, ref _columnMean[0], ref _columnM2[0]);
+            MergeColumns(MemoryMarshal.CreateReadOnlySpan(ref chunk, width), leftover, 1, spatial, destination);
+        }
+    }
+
+    /// <summary>
+    /// Merges one column chunk: directly when every column is one feature, else after folding the group * spatial
+    /// columns of each feature (each with its own pivot, all with <paramref name="rows"/> values) in double.
+    /// </summary>
+    private void MergeColumns(ReadOnlySpan<T> pivotRow, int rows, int group, int spatial, MomentAccumulator destination)
+    {
+        if (group == 1 && spatial == 1)
+        {
+            destination.MergeChunk<T>(rows, pivotRow, _columnMean, _columnM2);
+            return;
+        }
+
+        double[] foldMean = _foldMean ??= new double[_features];
+        double[] foldM2 = _foldM2 ??= new double[_features];
+        int width = _features * spatial;
+        int columnsPerFeature = group * spatial;
+        for (int f = 0; f < _features; f++)
+        {
+            _pivot[f] = pivotRow[f * spatial];
+            double pivot = double.CreateTruncating(_pivot[f]);
+            double sumOffsets = 0, sumM2 = 0;
+            for (int k = 0; k < group; k++)
+            {
+                for (int j = k * width + f * spatial, end = j + spatial; j < end; j++)
+                {
+                    sumOffsets += (double.CreateTruncating(pivotRow[j]) - pivot) + double.CreateTruncating(_columnMean[j]);
+                    sumM2 += double.CreateTruncating(_columnM2[j]);
+                }
+            }
+
+            double mean = sumOffsets / columnsPerFeature;
+            double between = 0;
+            for (int k = 0; k < group; k++)
+            {
+                for (int j = k * width + f * spatial, end = j + spatial; j < end; j++)
+                {
+                    double delta = (double.CreateTruncating(pivotRow[j]) - pivot) + double.CreateTruncating(_columnMean[j]) - mean;
+                    between += delta * delta;
+                }
+            }
+
+            foldMean[f] = mean;
+            foldM2[f] = sumM2 + (between * rows);
+        }
+
+        destination.MergeChunk<T>((long)rows * columnsPerFeature, _pivot, foldMean, foldM2);
+    }
+
+    /// <summary>Run chunks: a few samples' runs of each feature, or pieces of one run when a run is long.</summary>
+    private void ReduceRuns(ReadOnlySpan<T> x, int rows, int spatial, int lanes, MomentAccumulator destination)
+    {
+        int budget = lanes > 1 ? MaxVectorsPerRunChunk : MaxVectorsPerRunChunk / 2;
+        int vectorsPerRun = (spatial + lanes - 1) / lanes;
+        int runsPerChunk = Math.Max(1, budget / vectorsPerRun);
+        int pieces = vectorsPerRun <= budget ? 1 : (vectorsPerRun + budget - 1) / budget;
+        int sampleLength = _features * spatial;
+        ref T start = ref MemoryMarshal.GetReference(x);
+        for (int r = 0; r < rows; r += runsPerChunk)
+        {
+            int runs = Math.Min(runsPerChunk, rows - r);
+            for (int piece = 0; piece < pieces; piece++)
+            {
+                // Balanced pieces: each holds at least half the budget, so at least one full vector.
+                int from = (int)((long)piece * spatial / pieces);
+                int length = (int)((long)(piece + 1) * spatial / pieces) - from;
+                ref T first = ref Unsafe.Add(ref start, ((nint)r * sampleLength) + from);
+                for (int f = 0; f < _features; f++)
+                {
+                    ref T run = ref Unsafe.Add(ref first, (nint)f * spatial);
+                    _pivot[f] = run;
+                    RunMoments.Compute(ref run, sampleLength, runs, length, run, out _columnMean[f], out _columnM2[f]);
+                }
+
+                destination.MergeChunk<T>((long)runs * length, _pivot, _columnMean, _columnM2);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Recomputes in double, from the data, every float feature the fast path could not represent; returns the first
+    /// feature that is still not finite (NaN or infinity in the data; for double, also an M2 beyond double's range), or -1.
+    /// </summary>
+    private int Repair(ReadOnlySpan<T> x, int rows, int spatial, MomentAccumulator destination)
+    {
+        bool isFloat = typeof(T) == typeof(float);
+        double tiny = destination.Count * TinyFloatVariance;
+        for (int f = 0; f < _features; f++)
+        {
+            double offset = destination.MeanOffset[f], m2 = destination.M2[f];
+            bool finite = double.IsFinite(offset) && double.IsFinite(m2);
+            if (finite && !(isFloat && m2 < tiny && (m2 != 0 || offset != 0)))
+            {
+                continue;
+            }
+
+            if (!isFloat)
+            {
+                return f;
+            }
+
+            WideMoments.Feature(x, rows, _features, spatial, f, out double pivot, out offset, out m2);
+            if (!double.IsFinite(offset) || !double.IsFinite(m2))
+            {
+                return f;
+            }
+
+            destination.SetFeature(f, pivot, offset, m2);
+        }
+
+        return -1;
+    }
+
+    private void EnsureColumns(int columns)
+    {
+        if (_columnMean.Length < columns)
+        {
+            _columnMean = new T[columns];
+            _columnM2 = new T[columns];
+        }
+    }
+}

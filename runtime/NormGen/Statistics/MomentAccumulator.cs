@@ -1,0 +1,233 @@
+using System;
+using System.Numerics;
+
+namespace NormGen.Statistics;
+
+/// <summary>
+/// Per-feature sample count, mean and M2 (sum of squared deviations from the mean), kept in double: the totals
+/// behind <see cref="FeatureMoments{T}"/>, and the piece a layer needs to turn chunk statistics into exact batch or
+/// collection statistics.
+/// </summary>
+/// <remarks>
+/// <para>
+/// The mean is held as <see cref="Pivot"/> + <see cref="MeanOffset"/>. The pivot is a data value (the first chunk's
+/// pivot), so the offset is of the order of the spread, not of the mean, and keeps its low digits even when the mean
+/// is 1e6 times the spread. Everything is double: merging 2^26 float chunks loses nothing a float result could show,
+/// and float chunk statistics (a mean offset of the order of the spread, an M2 up to float's range) convert exactly.
+/// </para>
+/// <para>
+/// How a layer uses it: reduce a chunk of at most a few dozen rows per feature in <c>T</c>, two passes about the
+/// chunk's first row (<c>chunkMean = mean(x - pivot)</c>, <c>chunkM2 = sum((x - pivot - chunkMean)^2)</c>; see
+/// <see cref="ColumnMoments"/>), then call <see cref="MergeChunk{T}(long, ReadOnlySpan{T}, ReadOnlySpan{T}, ReadOnlySpan{T})"/>
+/// with the chunk's pivot row, mean and M2. Chunks may have different pivots and sizes; the merge
+/// (Chan, Golub and LeVeque, "Algorithms for computing the sample variance", 1983) re-expresses each chunk's mean
+/// relative to <see cref="Pivot"/> in double, where the difference of two float pivots is exact. Check
+/// <see cref="FirstNonFinite"/> before publishing the result: NaN or infinity in any chunk stays visible there.
+/// </para>
+/// <para>Not thread-safe. All arrays are allocated by the constructor; no method allocates.</para>
+/// </remarks>
+internal sealed class MomentAccumulator
+{
+    private readonly double[] _pivot;
+    private readonly double[] _meanOffset;
+    private readonly double[] _m2;
+
+    /// <summary>Creates an empty accumulator (Count 0) for <paramref name="features"/> features.</summary>
+    /// <param name="features">Number of features; at least 1 (not checked: callers validate).</param>
+    public MomentAccumulator(int features)
+    {
+        _pivot = new double[features];
+        _meanOffset = new double[features];
+        _m2 = new double[features];
+    }
+
+    /// <summary>Number of features.</summary>
+    public int Features => _pivot.Length;
+
+    /// <summary>Samples merged so far; every feature has this many.</summary>
+    public long Count { get; private set; }
+
+    /// <summary>Per feature, the value the mean is kept relative to (a data value, or what <see cref="Set{T}"/> was given).</summary>
+    public ReadOnlySpan<double> Pivot => _pivot;
+
+    /// <summary>Per feature, the mean minus <see cref="Pivot"/>.</summary>
+    public ReadOnlySpan<double> MeanOffset => _meanOffset;
+
+    /// <summary>Per feature, the sum of squared deviations from the mean (Count times the biased variance).</summary>
+    public ReadOnlySpan<double> M2 => _m2;
+
+    /// <summary>Removes every sample: Count and all per-feature values become 0.</summary>
+    public void Clear()
+    {
+        Count = 0;
+        Array.Clear(_pivot);
+        Array.Clear(_meanOffset);
+        Array.Clear(_m2);
+    }
+
+    /// <summary>Replaces the contents with <paramref name="count"/> samples described by pivot, mean offset and M2 per feature.</summary>
+    /// <param name="count">Samples; at least 1.</param>
+    /// <param name="pivot">Pivot per feature (<see cref="Features"/> values).</param>
+    /// <param name="meanOffset">Mean minus pivot per feature; empty means all 0.</param>
+    /// <param name="m2">M2 per feature.</param>
+    public void Set<T>(long count, ReadOnlySpan<T> pivot, ReadOnlySpan<T> meanOffset, ReadOnlySpan<T> m2)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (int f = 0; f < _pivot.Length; f++)
+        {
+            _pivot[f] = double.CreateTruncating(pivot[f]);
+            _meanOffset[f] = meanOffset.IsEmpty ? 0 : double.CreateTruncating(meanOffset[f]);
+            _m2[f] = double.CreateTruncating(m2[f]);
+        }
+
+        Count = count;
+    }
+
+    /// <summary>Overwrites one feature's values (a recomputed feature of the chunks merged so far); Count is unchanged.</summary>
+    public void SetFeature(int feature, double pivot, double meanOffset, double m2)
+    {
+        _pivot[feature] = pivot;
+        _meanOffset[feature] = meanOffset;
+        _m2[feature] = m2;
+    }
+
+    /// <summary>
+    /// Merges a chunk of <paramref name="count"/> samples per feature whose statistics were reduced in <typeparamref name="T"/>
+    /// about <paramref name="pivot"/>: <c>meanOffset = mean(x - pivot)</c>, <c>m2 = sum((x - pivot - meanOffset)^2)</c>.
+    /// </summary>
+    /// <param name="count">Samples per feature in the chunk; at least 1.</param>
+    /// <param name="pivot">The chunk's pivot per feature (at least <see cref="Features"/> values; extra ones are ignored).</param>
+    /// <param name="meanOffset">The chunk's mean minus its pivot per feature.</param>
+    /// <param name="m2">The chunk's M2 per feature.</param>
+    public void MergeChunk<T>(long count, ReadOnlySpan<T> pivot, ReadOnlySpan<T> meanOffset, ReadOnlySpan<T> m2)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        MergeChunkCore<T, T>(count, pivot, meanOffset, m2);
+    }
+
+    /// <summary>
+    /// <see cref="MergeChunk{T}(long, ReadOnlySpan{T}, ReadOnlySpan{T}, ReadOnlySpan{T})"/> for a chunk whose mean
+    /// offset and M2 are already in double (for example several columns of one feature folded together).
+    /// </summary>
+    public void MergeChunk<T>(long count, ReadOnlySpan<T> pivot, ReadOnlySpan<double> meanOffset, ReadOnlySpan<double> m2)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        MergeChunkCore<T, double>(count, pivot, meanOffset, m2);
+    }
+
+    /// <summary>
+    /// The first feature whose mean offset or M2 is NaN or infinite, or -1. Non-finite data anywhere in the merged
+    /// chunks shows here: NaN and infinity propagate through every sum and merge.
+    /// </summary>
+    public int FirstNonFinite()
+    {
+        for (int f = 0; f < _m2.Length; f++)
+        {
+            if (!double.IsFinite(_meanOffset[f]) || !double.IsFinite(_m2[f]))
+            {
+                return f;
+            }
+        }
+
+        return -1;
+    }
+
+    /// <summary>
+    /// The first feature whose merged mean offset or M2 would not be finite if <paramref name="other"/> were merged
+    /// (M2 beyond double's range), or -1. Nothing changes.
+    /// </summary>
+    public int FirstNonFiniteAfterMerge(MomentAccumulator other)
+    {
+        if (Count == 0 || other.Count == 0)
+        {
+            return Count == 0 ? other.FirstNonFinite() : -1;
+        }
+
+        (double weightB, double crossWeight) = Weights(Count, other.Count);
+        for (int f = 0; f < _m2.Length; f++)
+        {
+            double delta = (other._pivot[f] - _pivot[f]) + other._meanOffset[f] - _meanOffset[f];
+            if (!double.IsFinite(_meanOffset[f] + delta * weightB) || !double.IsFinite(_m2[f] + other._m2[f] + delta * delta * crossWeight))
+            {
+                return f;
+            }
+        }
+
+        return -1;
+    }
+
+    /// <summary>
+    /// Merges <paramref name="other"/> (which may be this instance) into this one: afterwards it describes the samples
+    /// of both. Check <see cref="FirstNonFiniteAfterMerge"/> first where an overflow must leave things unchanged.
+    /// </summary>
+    public void Merge(MomentAccumulator other)
+    {
+        long countB = other.Count;
+        if (countB == 0)
+        {
+            return;
+        }
+
+        if (Count == 0)
+        {
+            other._pivot.CopyTo(_pivot, 0);
+            other._meanOffset.CopyTo(_meanOffset, 0);
+            other._m2.CopyTo(_m2, 0);
+            Count = countB;
+            return;
+        }
+
+        (double weightB, double crossWeight) = Weights(Count, countB);
+        for (int f = 0; f < _m2.Length; f++)
+        {
+            // Both pivots are data values of the same feature, so their difference is small and (nearly) exact.
+            double delta = (other._pivot[f] - _pivot[f]) + other._meanOffset[f] - _meanOffset[f];
+            double m2B = other._m2[f];
+            _meanOffset[f] += delta * weightB;
+            _m2[f] += m2B + delta * delta * crossWeight;
+        }
+
+        Count += countB;
+    }
+
+    /// <summary>Chan-Golub-LeVeque weights for merging B into A: nB / n and nA * nB / n.</summary>
+    private static (double WeightB, double CrossWeight) Weights(long countA, long countB)
+    {
+        double total = (double)countA + countB;
+        return (countB / total, countA / total * countB);
+    }
+
+    private void MergeChunkCore<T, TMoment>(long count, ReadOnlySpan<T> pivot, ReadOnlySpan<TMoment> meanOffset, ReadOnlySpan<TMoment> m2)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TMoment : unmanaged, IFloatingPointIeee754<TMoment>
+    {
+        int features = _m2.Length;
+        pivot = pivot.Slice(0, features);
+        meanOffset = meanOffset.Slice(0, features);
+        m2 = m2.Slice(0, features);
+        if (Count == 0)
+        {
+            for (int f = 0; f < features; f++)
+            {
+                _pivot[f] = double.CreateTruncating(pivot[f]);
+                _meanOffset[f] = double.CreateTruncating(meanOffset[f]);
+                _m2[f] = double.CreateTruncating(m2[f]);
+            }
+
+            Count = count;
+            return;
+        }
+
+        (double weightB, double crossWeight) = Weights(Count, count);
+        for (int f = 0; f < features; f++)
+        {
+            // The chunk's mean relative to our pivot. For float chunks the pivot difference is exact in double; for
+            // double chunks both pivots are data values of one feature, so it is exact or off by an ulp of the spread.
+            double delta = (double.CreateTruncating(pivot[f]) - _pivot[f]) + double.CreateTruncating(meanOffset[f]) - _meanOffset[f];
+            _meanOffset[f] += delta * weightB;
+            _m2[f] += double.CreateTruncating(m2[f]) + delta * delta * crossWeight;
+        }
+
+        Count += count;
+    }
+}
