@@ -47,9 +47,10 @@ namespace NormGen;
 public sealed class FeatureMoments<T>
     where T : unmanaged, IFloatingPointIeee754<T>
 {
-    // The statistics, in double (see the remarks), and one batch's statistics before it is merged.
-    private readonly MomentAccumulator _total;
-    private readonly MomentAccumulator _batch;
+    // The statistics, in double (see the remarks), and one batch's statistics before it is merged. Into empty
+    // statistics a batch is not merged but swapped in.
+    private MomentAccumulator _total;
+    private MomentAccumulator _batch;
     private readonly BatchReducer<T> _reducer;
 
     // The totals rounded to T, refreshed when read after a change.
@@ -242,7 +243,15 @@ public sealed class FeatureMoments<T>
             throw NotFinite(x, rows, spatial, bad);
         }
 
-        bad = _total.FirstNonFiniteAfterMerge(_batch);
+        if (_total.Count == 0)
+        {
+            (_total, _batch) = (_batch, _total);
+            _readCurrent = false;
+            return;
+        }
+
+        // Only double data can push a merged M2 beyond double's range: float M2 per sample stays below 1e78.
+        bad = typeof(T) == typeof(double) ? _total.FirstNonFiniteAfterMerge(_batch) : -1;
         if (bad >= 0)
         {
             throw new ArgumentException(
@@ -278,7 +287,7 @@ public sealed class FeatureMoments<T>
             return;
         }
 
-        int bad = _total.FirstNonFiniteAfterMerge(other._total);
+        int bad = typeof(T) == typeof(double) ? _total.FirstNonFiniteAfterMerge(other._total) : -1;
         if (bad >= 0)
         {
             throw new ArgumentException(

@@ -19,8 +19,8 @@ namespace NormGen.Statistics;
 /// chunks are a few samples' runs of one feature (<see cref="RunMoments"/>).
 /// </para>
 /// <para>
-/// Float results that the fast path cannot represent (a chunk M2 beyond float's range, or squares of deviations
-/// near float's subnormal range, i.e. a variance below <see cref="TinyFloatVariance"/>) are recomputed for that
+/// Float results that the fast path cannot represent (squares of deviations, or their short float sums, beyond
+/// float's range, or near its subnormal range: a variance below <see cref="TinyFloatVariance"/>) are recomputed for that
 /// feature in double from the data; what is still not finite then comes from NaN or infinity in the data.
 /// </para>
 /// </remarks>
@@ -28,14 +28,13 @@ internal sealed class BatchReducer<T>
     where T : unmanaged, IFloatingPointIeee754<T>
 {
     /// <summary>
-    /// Rows per column chunk: each lane sums at most 64 values per pass, so a float sum's rounding error stays near
-    /// sqrt(64) ulps (8 * 2^-24 ~ 5e-7 relative even if every rounding went the same way is 64 ulps; they do not).
-    /// 64 rows of four vectors are 8 KiB, well inside L1 for the second pass.
+    /// Rows per column chunk. Accuracy does not depend on it (the kernels widen short float sums to double); it
+    /// trades the per-chunk merge, O(columns) in double, against cache: 64 rows of four vectors are 8 KiB.
     /// </summary>
     public const int MaxRowsPerChunk = 64;
 
-    /// <summary>Vectors per run chunk: two accumulators, so each lane again sums at most about 64 values.</summary>
-    public const int MaxVectorsPerRunChunk = 128;
+    /// <summary>Values per run chunk (8 KiB of float): a few samples' runs of one feature, or a piece of one long run.</summary>
+    public const int MaxRunChunkLength = 2048;
 
     /// <summary>Rows narrower than this many vectors, and not a multiple of the vector width, are grouped into super-rows.</summary>
     private const int SuperRowVectors = 8;
@@ -53,7 +52,7 @@ internal sealed class BatchReducer<T>
 
     // Per column of a chunk (at least per feature): mean and M2 from ColumnMoments, or per feature from RunMoments.
     private T[] _columnMean;
-    private T[] _columnM2;
+    private double[] _columnM2;
 
     // Per feature, columns folded in double (super-rows and spatial column chunks only; allocated on first use).
     private double[]? _foldMean;
@@ -65,11 +64,11 @@ internal sealed class BatchReducer<T>
         _features = features;
         _pivot = new T[features];
         _columnMean = new T[features];
-        _columnM2 = new T[features];
+        _columnM2 = new double[features];
     }
 
     /// <summary>
-    /// Clears <paramref name="destination"/> and fills it with the statistics of x, shape (rows, features, spatial).
+    /// Restarts <paramref name="destination"/> and fills it with the statistics of x, shape (rows, features, spatial).
     /// Returns -1, or the first feature whose statistics are not finite (NaN or infinity in its values, or for double
     /// an M2 beyond double's range); then <paramref name="destination"/> holds partial results.
     /// </summary>
@@ -79,11 +78,11 @@ internal sealed class BatchReducer<T>
     /// <param name="destination">Receives the statistics (cleared first).</param>
     public int Reduce(ReadOnlySpan<T> x, int rows, int spatial, MomentAccumulator destination)
     {
-        destination.Clear();
+        destination.Restart();
         int lanes = Vector.IsHardwareAccelerated ? Vector<T>.Count : 1;
         if (spatial > 1 && spatial >= lanes)
         {
-            ReduceRuns(x, rows, spatial, lanes, destination);
+            ReduceRuns(x, rows, spatial, destination);
         }
         else
         {
@@ -151,7 +150,7 @@ internal sealed class BatchReducer<T>
                 for (int j = k * width + f * spatial, end = j + spatial; j < end; j++)
                 {
                     sumOffsets += (double.CreateTruncating(pivotRow[j]) - pivot) + double.CreateTruncating(_columnMean[j]);
-                    sumM2 += double.CreateTruncating(_columnM2[j]);
+                    sumM2 += _columnM2[j];
                 }
             }
 
@@ -170,16 +169,14 @@ internal sealed class BatchReducer<T>
             foldM2[f] = sumM2 + (between * rows);
         }
 
-        destination.MergeChunk<T>((long)rows * columnsPerFeature, _pivot, foldMean, foldM2);
+        destination.MergeFoldedChunk<T>((long)rows * columnsPerFeature, _pivot, foldMean, foldM2);
     }
 
     /// <summary>Run chunks: a few samples' runs of each feature, or pieces of one run when a run is long.</summary>
-    private void ReduceRuns(ReadOnlySpan<T> x, int rows, int spatial, int lanes, MomentAccumulator destination)
+    private void ReduceRuns(ReadOnlySpan<T> x, int rows, int spatial, MomentAccumulator destination)
     {
-        int budget = lanes > 1 ? MaxVectorsPerRunChunk : MaxVectorsPerRunChunk / 2;
-        int vectorsPerRun = (spatial + lanes - 1) / lanes;
-        int runsPerChunk = Math.Max(1, budget / vectorsPerRun);
-        int pieces = vectorsPerRun <= budget ? 1 : (vectorsPerRun + budget - 1) / budget;
+        int runsPerChunk = Math.Max(1, MaxRunChunkLength / spatial);
+        int pieces = (spatial + MaxRunChunkLength - 1) / MaxRunChunkLength;
         int sampleLength = _features * spatial;
         ref T start = ref MemoryMarshal.GetReference(x);
         for (int r = 0; r < rows; r += runsPerChunk)
@@ -187,7 +184,7 @@ internal sealed class BatchReducer<T>
             int runs = Math.Min(runsPerChunk, rows - r);
             for (int piece = 0; piece < pieces; piece++)
             {
-                // Balanced pieces: each holds at least half the budget, so at least one full vector.
+                // Balanced pieces of a long run: each holds at least half of MaxRunChunkLength values.
                 int from = (int)((long)piece * spatial / pieces);
                 int length = (int)((long)(piece + 1) * spatial / pieces) - from;
                 ref T first = ref Unsafe.Add(ref start, ((nint)r * sampleLength) + from);
@@ -210,22 +207,15 @@ internal sealed class BatchReducer<T>
     private int Repair(ReadOnlySpan<T> x, int rows, int spatial, MomentAccumulator destination)
     {
         bool isFloat = typeof(T) == typeof(float);
-        double tiny = destination.Count * TinyFloatVariance;
-        for (int f = 0; f < _features; f++)
+        double tiny = isFloat ? destination.Count * TinyFloatVariance : 0;
+        for (int f = NextSuspect(destination, tiny, 0); f < _features; f = NextSuspect(destination, tiny, f + 1))
         {
-            double offset = destination.MeanOffset[f], m2 = destination.M2[f];
-            bool finite = double.IsFinite(offset) && double.IsFinite(m2);
-            if (finite && !(isFloat && m2 < tiny && (m2 != 0 || offset != 0)))
-            {
-                continue;
-            }
-
             if (!isFloat)
             {
                 return f;
             }
 
-            WideMoments.Feature(x, rows, _features, spatial, f, out double pivot, out offset, out m2);
+            WideMoments.Feature(x, rows, _features, spatial, f, out double pivot, out double offset, out double m2);
             if (!double.IsFinite(offset) || !double.IsFinite(m2))
             {
                 return f;
@@ -237,12 +227,48 @@ internal sealed class BatchReducer<T>
         return -1;
     }
 
+    /// <summary>
+    /// The first feature from <paramref name="start"/> on whose mean offset or M2 is not finite, or whose M2 is below
+    /// <paramref name="tiny"/> without being exactly 0 with a zero offset (a constant feature); Features if none.
+    /// </summary>
+    private int NextSuspect(MomentAccumulator accumulator, double tiny, int start)
+    {
+        ReadOnlySpan<double> offsets = accumulator.MeanOffset, m2s = accumulator.M2;
+        int f = start;
+        if (Vector.IsHardwareAccelerated)
+        {
+            // value * 0 is 0 for finite values and NaN otherwise; NaN is the one value unequal to itself.
+            var tinyVector = new Vector<double>(tiny);
+            for (; f <= _features - Vector<double>.Count; f += Vector<double>.Count)
+            {
+                var offset = new Vector<double>(offsets.Slice(f));
+                var m2 = new Vector<double>(m2s.Slice(f));
+                var probe = (offset * Vector<double>.Zero) + (m2 * Vector<double>.Zero);
+                if (!Vector.EqualsAll(probe, probe) || Vector.LessThanAny(m2, tinyVector))
+                {
+                    break;
+                }
+            }
+        }
+
+        for (; f < _features; f++)
+        {
+            double offset = offsets[f], m2 = m2s[f];
+            if (!double.IsFinite(offset) || !double.IsFinite(m2) || (m2 < tiny && (m2 != 0 || offset != 0)))
+            {
+                return f;
+            }
+        }
+
+        return _features;
+    }
+
     private void EnsureColumns(int columns)
     {
         if (_columnMean.Length < columns)
         {
             _columnMean = new T[columns];
-            _columnM2 = new T[columns];
+            _columnM2 = new double[columns];
         }
     }
 }

@@ -1,5 +1,7 @@
 using System;
 using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace NormGen.Statistics;
 
@@ -18,7 +20,7 @@ namespace NormGen.Statistics;
 /// <para>
 /// How a layer uses it: reduce a chunk of at most a few dozen rows per feature in <c>T</c>, two passes about the
 /// chunk's first row (<c>chunkMean = mean(x - pivot)</c>, <c>chunkM2 = sum((x - pivot - chunkMean)^2)</c>; see
-/// <see cref="ColumnMoments"/>), then call <see cref="MergeChunk{T}(long, ReadOnlySpan{T}, ReadOnlySpan{T}, ReadOnlySpan{T})"/>
+/// <see cref="ColumnMoments"/>), then call <see cref="MergeChunk{T}(long, ReadOnlySpan{T}, ReadOnlySpan{T}, ReadOnlySpan{double})"/>
 /// with the chunk's pivot row, mean and M2. Chunks may have different pivots and sizes; the merge
 /// (Chan, Golub and LeVeque, "Algorithms for computing the sample variance", 1983) re-expresses each chunk's mean
 /// relative to <see cref="Pivot"/> in double, where the difference of two float pivots is exact. Check
@@ -65,6 +67,12 @@ internal sealed class MomentAccumulator
         Array.Clear(_m2);
     }
 
+    /// <summary>
+    /// Sets Count to 0 without clearing the per-feature values (O(1)): the next merge overwrites them. For scratch
+    /// accumulators that are refilled; use <see cref="Clear"/> where the values are read while empty.
+    /// </summary>
+    public void Restart() => Count = 0;
+
     /// <summary>Replaces the contents with <paramref name="count"/> samples described by pivot, mean offset and M2 per feature.</summary>
     /// <param name="count">Samples; at least 1.</param>
     /// <param name="pivot">Pivot per feature (<see cref="Features"/> values).</param>
@@ -92,24 +100,26 @@ internal sealed class MomentAccumulator
     }
 
     /// <summary>
-    /// Merges a chunk of <paramref name="count"/> samples per feature whose statistics were reduced in <typeparamref name="T"/>
-    /// about <paramref name="pivot"/>: <c>meanOffset = mean(x - pivot)</c>, <c>m2 = sum((x - pivot - meanOffset)^2)</c>.
+    /// Merges a chunk of <paramref name="count"/> samples per feature reduced about <paramref name="pivot"/>:
+    /// <c>meanOffset = mean(x - pivot)</c> rounded to <typeparamref name="T"/>, and <c>m2 = sum((x - pivot - meanOffset)^2)</c>
+    /// in double, taken about that rounded offset (what <see cref="ColumnMoments"/> and <see cref="RunMoments"/> give).
     /// </summary>
     /// <param name="count">Samples per feature in the chunk; at least 1.</param>
     /// <param name="pivot">The chunk's pivot per feature (at least <see cref="Features"/> values; extra ones are ignored).</param>
     /// <param name="meanOffset">The chunk's mean minus its pivot per feature.</param>
-    /// <param name="m2">The chunk's M2 per feature.</param>
-    public void MergeChunk<T>(long count, ReadOnlySpan<T> pivot, ReadOnlySpan<T> meanOffset, ReadOnlySpan<T> m2)
+    /// <param name="m2">The chunk's M2 per feature. Summing squares in float over more than a few rows drifts (see
+    /// <see cref="ColumnMoments"/>): widen short float block sums to double, as that kernel does.</param>
+    public void MergeChunk<T>(long count, ReadOnlySpan<T> pivot, ReadOnlySpan<T> meanOffset, ReadOnlySpan<double> m2)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         MergeChunkCore<T, T>(count, pivot, meanOffset, m2);
     }
 
     /// <summary>
-    /// <see cref="MergeChunk{T}(long, ReadOnlySpan{T}, ReadOnlySpan{T}, ReadOnlySpan{T})"/> for a chunk whose mean
-    /// offset and M2 are already in double (for example several columns of one feature folded together).
+    /// <see cref="MergeChunk{T}(long, ReadOnlySpan{T}, ReadOnlySpan{T}, ReadOnlySpan{double})"/> for a chunk whose
+    /// mean offset is in double too (several columns of one feature folded together).
     /// </summary>
-    public void MergeChunk<T>(long count, ReadOnlySpan<T> pivot, ReadOnlySpan<double> meanOffset, ReadOnlySpan<double> m2)
+    public void MergeFoldedChunk<T>(long count, ReadOnlySpan<T> pivot, ReadOnlySpan<double> meanOffset, ReadOnlySpan<double> m2)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         MergeChunkCore<T, double>(count, pivot, meanOffset, m2);
@@ -121,7 +131,23 @@ internal sealed class MomentAccumulator
     /// </summary>
     public int FirstNonFinite()
     {
-        for (int f = 0; f < _m2.Length; f++)
+        int f = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            // value * 0 is 0 for finite values and NaN otherwise; NaN is the one value unequal to itself.
+            ref double offset = ref MemoryMarshal.GetArrayDataReference(_meanOffset);
+            ref double m2 = ref MemoryMarshal.GetArrayDataReference(_m2);
+            for (; f <= _m2.Length - Vector<double>.Count; f += Vector<double>.Count)
+            {
+                var probe = (Vector.LoadUnsafe(ref offset, (nuint)f) * Vector<double>.Zero) + (Vector.LoadUnsafe(ref m2, (nuint)f) * Vector<double>.Zero);
+                if (!Vector.EqualsAll(probe, probe))
+                {
+                    break;
+                }
+            }
+        }
+
+        for (; f < _m2.Length; f++)
         {
             if (!double.IsFinite(_meanOffset[f]) || !double.IsFinite(_m2[f]))
             {
@@ -134,7 +160,7 @@ internal sealed class MomentAccumulator
 
     /// <summary>
     /// The first feature whose merged mean offset or M2 would not be finite if <paramref name="other"/> were merged
-    /// (M2 beyond double's range), or -1. Nothing changes.
+    /// (M2 beyond double's range, which only double data can reach), or -1. Nothing changes.
     /// </summary>
     public int FirstNonFiniteAfterMerge(MomentAccumulator other)
     {
@@ -147,7 +173,7 @@ internal sealed class MomentAccumulator
         for (int f = 0; f < _m2.Length; f++)
         {
             double delta = (other._pivot[f] - _pivot[f]) + other._meanOffset[f] - _meanOffset[f];
-            if (!double.IsFinite(_meanOffset[f] + delta * weightB) || !double.IsFinite(_m2[f] + other._m2[f] + delta * delta * crossWeight))
+            if (!double.IsFinite(_meanOffset[f] + (delta * weightB)) || !double.IsFinite(_m2[f] + other._m2[f] + (delta * delta * crossWeight)))
             {
                 return f;
             }
@@ -178,13 +204,22 @@ internal sealed class MomentAccumulator
         }
 
         (double weightB, double crossWeight) = Weights(Count, countB);
-        for (int f = 0; f < _m2.Length; f++)
+        int f = 0;
+        if (Vector.IsHardwareAccelerated)
         {
-            // Both pivots are data values of the same feature, so their difference is small and (nearly) exact.
-            double delta = (other._pivot[f] - _pivot[f]) + other._meanOffset[f] - _meanOffset[f];
-            double m2B = other._m2[f];
-            _meanOffset[f] += delta * weightB;
-            _m2[f] += m2B + delta * delta * crossWeight;
+            var weights = (new Vector<double>(weightB), new Vector<double>(crossWeight));
+            ref double pivot = ref MemoryMarshal.GetArrayDataReference(other._pivot);
+            ref double offset = ref MemoryMarshal.GetArrayDataReference(other._meanOffset);
+            ref double m2 = ref MemoryMarshal.GetArrayDataReference(other._m2);
+            for (; f <= _m2.Length - Vector<double>.Count; f += Vector<double>.Count)
+            {
+                MergeLanes(f, Vector.LoadUnsafe(ref pivot, (nuint)f), Vector.LoadUnsafe(ref offset, (nuint)f), Vector.LoadUnsafe(ref m2, (nuint)f), weights);
+            }
+        }
+
+        for (; f < _m2.Length; f++)
+        {
+            MergeOne(f, other._pivot[f], other._meanOffset[f], other._m2[f], weightB, crossWeight);
         }
 
         Count += countB;
@@ -197,9 +232,9 @@ internal sealed class MomentAccumulator
         return (countB / total, countA / total * countB);
     }
 
-    private void MergeChunkCore<T, TMoment>(long count, ReadOnlySpan<T> pivot, ReadOnlySpan<TMoment> meanOffset, ReadOnlySpan<TMoment> m2)
+    private void MergeChunkCore<T, TMean>(long count, ReadOnlySpan<T> pivot, ReadOnlySpan<TMean> meanOffset, ReadOnlySpan<double> m2)
         where T : unmanaged, IFloatingPointIeee754<T>
-        where TMoment : unmanaged, IFloatingPointIeee754<TMoment>
+        where TMean : unmanaged, IFloatingPointIeee754<TMean>
     {
         int features = _m2.Length;
         pivot = pivot.Slice(0, features);
@@ -207,27 +242,92 @@ internal sealed class MomentAccumulator
         m2 = m2.Slice(0, features);
         if (Count == 0)
         {
-            for (int f = 0; f < features; f++)
+            // The first chunk: its values become ours (a zero weight would lose the pivot).
+            for (int i = 0; i < features; i++)
             {
-                _pivot[f] = double.CreateTruncating(pivot[f]);
-                _meanOffset[f] = double.CreateTruncating(meanOffset[f]);
-                _m2[f] = double.CreateTruncating(m2[f]);
+                _pivot[i] = double.CreateTruncating(pivot[i]);
+                _meanOffset[i] = double.CreateTruncating(meanOffset[i]);
             }
 
+            m2.CopyTo(_m2);
             Count = count;
             return;
         }
 
         (double weightB, double crossWeight) = Weights(Count, count);
-        for (int f = 0; f < features; f++)
+        int f = 0;
+        if (Vector.IsHardwareAccelerated)
         {
-            // The chunk's mean relative to our pivot. For float chunks the pivot difference is exact in double; for
-            // double chunks both pivots are data values of one feature, so it is exact or off by an ulp of the spread.
-            double delta = (double.CreateTruncating(pivot[f]) - _pivot[f]) + double.CreateTruncating(meanOffset[f]) - _meanOffset[f];
-            _meanOffset[f] += delta * weightB;
-            _m2[f] += double.CreateTruncating(m2[f]) + delta * delta * crossWeight;
+            var weights = (new Vector<double>(weightB), new Vector<double>(crossWeight));
+            ref double m2Start = ref MemoryMarshal.GetReference(m2);
+            int half = Vector<double>.Count;
+            if (typeof(T) == typeof(float))
+            {
+                // Eight float pivots (and means) widen to two double vectors.
+                ref float pivotStart = ref Unsafe.As<T, float>(ref MemoryMarshal.GetReference(pivot));
+                for (; f <= features - (2 * half); f += 2 * half)
+                {
+                    Vector.Widen(Vector.LoadUnsafe(ref pivotStart, (nuint)f), out Vector<double> pivotLow, out Vector<double> pivotHigh);
+                    (Vector<double> meanLow, Vector<double> meanHigh) = LoadMeans(meanOffset, f);
+                    MergeLanes(f, pivotLow, meanLow, Vector.LoadUnsafe(ref m2Start, (nuint)f), weights);
+                    MergeLanes(f + half, pivotHigh, meanHigh, Vector.LoadUnsafe(ref m2Start, (nuint)(f + half)), weights);
+                }
+            }
+            else
+            {
+                ref double pivotStart = ref Unsafe.As<T, double>(ref MemoryMarshal.GetReference(pivot));
+                ref double meanStart = ref Unsafe.As<TMean, double>(ref MemoryMarshal.GetReference(meanOffset));
+                for (; f <= features - half; f += half)
+                {
+                    MergeLanes(f, Vector.LoadUnsafe(ref pivotStart, (nuint)f), Vector.LoadUnsafe(ref meanStart, (nuint)f), Vector.LoadUnsafe(ref m2Start, (nuint)f), weights);
+                }
+            }
+        }
+
+        for (; f < features; f++)
+        {
+            MergeOne(f, double.CreateTruncating(pivot[f]), double.CreateTruncating(meanOffset[f]), m2[f], weightB, crossWeight);
         }
 
         Count += count;
+    }
+
+    /// <summary>Means at features [f, f + Vector&lt;float&gt;.Count) as two double vectors, from float or double storage.</summary>
+    private static (Vector<double> Low, Vector<double> High) LoadMeans<TMean>(ReadOnlySpan<TMean> meanOffset, int f)
+        where TMean : unmanaged, IFloatingPointIeee754<TMean>
+    {
+        if (typeof(TMean) == typeof(float))
+        {
+            Vector.Widen(Vector.LoadUnsafe(ref Unsafe.As<TMean, float>(ref MemoryMarshal.GetReference(meanOffset)), (nuint)f), out Vector<double> low, out Vector<double> high);
+            return (low, high);
+        }
+
+        ref double start = ref Unsafe.As<TMean, double>(ref MemoryMarshal.GetReference(meanOffset));
+        return (Vector.LoadUnsafe(ref start, (nuint)f), Vector.LoadUnsafe(ref start, (nuint)(f + Vector<double>.Count)));
+    }
+
+    /// <summary>
+    /// The merge of B into A for features [f, f + Vector&lt;double&gt;.Count). B's mean is re-expressed relative to
+    /// our pivot: for float chunks the pivot difference is exact in double; for double chunks both pivots are data
+    /// values of one feature, so it is exact or off by an ulp of the spread.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void MergeLanes(int f, Vector<double> pivotB, Vector<double> offsetB, Vector<double> m2B, (Vector<double> WeightB, Vector<double> Cross) weights)
+    {
+        ref double pivot = ref MemoryMarshal.GetArrayDataReference(_pivot);
+        ref double offset = ref MemoryMarshal.GetArrayDataReference(_meanOffset);
+        ref double m2 = ref MemoryMarshal.GetArrayDataReference(_m2);
+        var offsetA = Vector.LoadUnsafe(ref offset, (nuint)f);
+        var delta = (pivotB - Vector.LoadUnsafe(ref pivot, (nuint)f)) + offsetB - offsetA;
+        (offsetA + (delta * weights.WeightB)).StoreUnsafe(ref offset, (nuint)f);
+        (Vector.LoadUnsafe(ref m2, (nuint)f) + m2B + (delta * delta * weights.Cross)).StoreUnsafe(ref m2, (nuint)f);
+    }
+
+    /// <summary><see cref="MergeLanes"/> for one feature.</summary>
+    private void MergeOne(int f, double pivotB, double offsetB, double m2B, double weightB, double crossWeight)
+    {
+        double delta = (pivotB - _pivot[f]) + offsetB - _meanOffset[f];
+        _meanOffset[f] += delta * weightB;
+        _m2[f] += m2B + (delta * delta * crossWeight);
     }
 }
