@@ -18,9 +18,10 @@ namespace NormGen.Statistics;
 /// and float chunk statistics (a mean offset of the order of the spread, an M2 up to float's range) convert exactly.
 /// </para>
 /// <para>
-/// How a layer uses it: reduce a chunk of at most a few dozen rows per feature in <c>T</c>, two passes about the
-/// chunk's first row (<c>chunkMean = mean(x - pivot)</c>, <c>chunkM2 = sum((x - pivot - chunkMean)^2)</c>; see
-/// <see cref="ColumnMoments"/>), then call <see cref="MergeChunk{T}(long, ReadOnlySpan{T}, ReadOnlySpan{T}, ReadOnlySpan{double})"/>
+/// How a layer uses it: reduce a cache-sized chunk of rows (say 64) two passes about the chunk's first row
+/// (<c>chunkMean = mean(x - pivot)</c> in <c>T</c>, <c>chunkM2 = sum((x - pivot - chunkMean)^2)</c>; for float,
+/// sum squares over at most 8 rows in float and accumulate those block sums in double, or quantized data drifts by
+/// 1e-6; see <see cref="ColumnMoments"/>, whose loops a generated kernel can specialize), then call <see cref="MergeChunk{T}(long, ReadOnlySpan{T}, ReadOnlySpan{T}, ReadOnlySpan{double})"/>
 /// with the chunk's pivot row, mean and M2. Chunks may have different pivots and sizes; the merge
 /// (Chan, Golub and LeVeque, "Algorithms for computing the sample variance", 1983) re-expresses each chunk's mean
 /// relative to <see cref="Pivot"/> in double, where the difference of two float pivots is exact. Check

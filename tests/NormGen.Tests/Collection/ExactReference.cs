@@ -1,4 +1,5 @@
 using System;
+using System.Numerics;
 
 namespace NormGen.Tests.Collection;
 
@@ -13,8 +14,9 @@ namespace NormGen.Tests.Collection;
 /// </remarks>
 internal static class ExactReference
 {
-    /// <summary>Mean and M2 of feature <paramref name="feature"/> of x with shape (rows, features, spatial), values given as doubles.</summary>
-    public static (double Mean, double M2) Of(double[] x, int features, int spatial, int feature)
+    /// <summary>Mean and M2 of feature <paramref name="feature"/> of x with shape (rows, features, spatial).</summary>
+    public static (double Mean, double M2) Of<T>(ReadOnlySpan<T> x, int features, int spatial, int feature)
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
         int sampleLength = features * spatial;
         int rows = x.Length / sampleLength;
@@ -25,7 +27,7 @@ internal static class ExactReference
         {
             for (int s = 0; s < spatial; s++)
             {
-                Add(ref sumHigh, ref sumLow, x[(r * sampleLength) + (feature * spatial) + s], 0);
+                Add(ref sumHigh, ref sumLow, double.CreateTruncating(x[(r * sampleLength) + (feature * spatial) + s]), 0);
             }
         }
 
@@ -39,7 +41,7 @@ internal static class ExactReference
         {
             for (int s = 0; s < spatial; s++)
             {
-                double value = x[(r * sampleLength) + (feature * spatial) + s];
+                double value = double.CreateTruncating(x[(r * sampleLength) + (feature * spatial) + s]);
                 (double difference, double error) = TwoSum(value, -meanHigh);
                 double deviation = difference + (error - meanLow);
                 double square = deviation * deviation;

@@ -111,7 +111,7 @@ public class FeatureMomentsPropertyTests(ITestOutputHelper output)
         double limit = double.CreateTruncating(tolerance);
         for (int f = 0; f < c.Features; f++)
         {
-            (double mean, double m2) = ExactReference.Of(x, c.Features, c.Spatial, f);
+            (double mean, double m2) = ExactReference.Of<double>(x, c.Features, c.Spatial, f);
             double trueVariance = m2 / count;
             double actualMean = double.CreateTruncating(total.Mean[f]);
             double meanError = Math.Abs(actualMean - mean) / (Math.Abs(mean) + Math.Sqrt(trueVariance));
