@@ -12,8 +12,8 @@ namespace NormGen.Statistics;
 /// </summary>
 /// <remarks>
 /// <para>
-/// Two layouts. With one value per feature per sample (or fewer than a vector of them), chunks are blocks of up to
-/// <see cref="MaxRowsPerChunk"/> rows reduced column by column (<see cref="ColumnMoments"/>); rows narrower than a
+/// Two layouts. With one value per feature per sample (or fewer than a vector of them), chunks are blocks of
+/// <see cref="MinRowsPerChunk"/> to <see cref="MaxRowsPerChunk"/> rows reduced column by column (<see cref="ColumnMoments"/>); rows narrower than a
 /// few vectors are viewed as "super-rows" of several rows whose width is a multiple of the vector width, and the
 /// columns of one feature are folded together in double. With a spatial run of at least a vector per feature,
 /// chunks are a few samples' runs of one feature (<see cref="RunMoments"/>).
@@ -28,10 +28,17 @@ internal sealed class BatchReducer<T>
     where T : unmanaged, IFloatingPointIeee754<T>
 {
     /// <summary>
-    /// Rows per column chunk. Accuracy does not depend on it (the kernels widen short float sums to double); it
-    /// trades the per-chunk merge, O(columns) in double, against cache: 64 rows of four vectors are 8 KiB.
+    /// Fewest rows per column chunk. Accuracy does not depend on chunk size (the kernels widen short float sums to
+    /// double); it trades the per-chunk merge, O(columns) in double, against cache. Wide rows get this many rows
+    /// (a column block of four vectors is then 8 KiB); narrow rows get up to <see cref="ColumnChunkBytes"/>.
     /// </summary>
-    public const int MaxRowsPerChunk = 64;
+    public const int MinRowsPerChunk = 64;
+
+    /// <summary>Bytes of x per column chunk when rows are narrow: the second pass reads them from L1 or L2.</summary>
+    public const int ColumnChunkBytes = 32 * 1024;
+
+    /// <summary>Most rows per column chunk (narrow rows): enough that the merge costs nothing.</summary>
+    public const int MaxRowsPerChunk = 1024;
 
     /// <summary>Values per run chunk (8 KiB of float): a few samples' runs of one feature, or a piece of one long run.</summary>
     public const int MaxRunChunkLength = 2048;
@@ -92,7 +99,7 @@ internal sealed class BatchReducer<T>
         return Repair(x, rows, spatial, destination);
     }
 
-    /// <summary>Column chunks of up to <see cref="MaxRowsPerChunk"/> (super-)rows.</summary>
+    /// <summary>Column chunks of (super-)rows, about <see cref="ColumnChunkBytes"/> each or <see cref="MinRowsPerChunk"/> rows.</summary>
     private void ReduceColumns(ReadOnlySpan<T> x, int rows, int spatial, int lanes, MomentAccumulator destination)
     {
         int width = _features * spatial;
@@ -107,9 +114,10 @@ internal sealed class BatchReducer<T>
         EnsureColumns(superWidth);
         ref T start = ref MemoryMarshal.GetReference(x);
         int superRows = rows / group;
-        for (int r = 0; r < superRows; r += MaxRowsPerChunk)
+        int rowsPerChunk = Math.Clamp(ColumnChunkBytes / (superWidth * Unsafe.SizeOf<T>()), MinRowsPerChunk, MaxRowsPerChunk);
+        for (int r = 0; r < superRows; r += rowsPerChunk)
         {
-            int count = Math.Min(MaxRowsPerChunk, superRows - r);
+            int count = Math.Min(rowsPerChunk, superRows - r);
             ref T chunk = ref Unsafe.Add(ref start, (nint)r * superWidth);
             ColumnMoments.Compute(ref chunk, superWidth, count, superWidth, ref chunk, ref _columnMean[0], ref _columnM2[0]);
             MergeColumns(MemoryMarshal.CreateReadOnlySpan(ref chunk, superWidth), count, group, spatial, destination);

@@ -159,19 +159,28 @@ internal static class ColumnMoments
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void OneFloatVector(ref float x, nint stride, int rows, nuint c, Vector<double> count, ref float pivot, ref float mean, ref double m2)
     {
+        // Alone, one accumulator would wait on its own add every row: even and odd rows get one each.
         var p = Vector.LoadUnsafe(ref pivot, c);
         Vector<double> a = default, b = default;
         ref float row = ref x;
         for (int start = 0; start < rows; start += FloatBlockRows)
         {
-            Vector<float> s = default;
-            for (int r = start, end = int.Min(rows, start + FloatBlockRows); r < end; r++)
+            Vector<float> even = default, odd = default;
+            int r = start, end = int.Min(rows, start + FloatBlockRows);
+            for (; r + 1 < end; r += 2)
             {
-                s += Vector.LoadUnsafe(ref row, c) - p;
+                even += Vector.LoadUnsafe(ref row, c) - p;
+                odd += Vector.LoadUnsafe(ref Unsafe.Add(ref row, stride), c) - p;
+                row = ref Unsafe.Add(ref row, 2 * stride);
+            }
+
+            if (r < end)
+            {
+                even += Vector.LoadUnsafe(ref row, c) - p;
                 row = ref Unsafe.Add(ref row, stride);
             }
 
-            AddWidened(s, ref a, ref b);
+            AddWidened(even + odd, ref a, ref b);
         }
 
         var m = Vector.Narrow(a / count, b / count);
@@ -179,15 +188,22 @@ internal static class ColumnMoments
         row = ref x;
         for (int start = 0; start < rows; start += FloatBlockRows)
         {
-            Vector<float> q = default;
-            for (int r = start, end = int.Min(rows, start + FloatBlockRows); r < end; r++)
+            Vector<float> even = default, odd = default;
+            int r = start, end = int.Min(rows, start + FloatBlockRows);
+            for (; r + 1 < end; r += 2)
             {
-                var d = Vector.LoadUnsafe(ref row, c) - p - m;
-                q = SquareAdd(d, q);
+                even = SquareAdd(Vector.LoadUnsafe(ref row, c) - p - m, even);
+                odd = SquareAdd(Vector.LoadUnsafe(ref Unsafe.Add(ref row, stride), c) - p - m, odd);
+                row = ref Unsafe.Add(ref row, 2 * stride);
+            }
+
+            if (r < end)
+            {
+                even = SquareAdd(Vector.LoadUnsafe(ref row, c) - p - m, even);
                 row = ref Unsafe.Add(ref row, stride);
             }
 
-            AddWidened(q, ref a, ref b);
+            AddWidened(even + odd, ref a, ref b);
         }
 
         m.StoreUnsafe(ref mean, c);
