@@ -35,10 +35,10 @@ internal sealed class BatchReducer<T>
     public const int MinRowsPerChunk = 64;
 
     /// <summary>Bytes of x per column chunk when rows are narrow: the second pass reads them from L1 or L2.</summary>
-    public const int ColumnChunkBytes = 32 * 1024;
+    public const int ColumnChunkBytes = 64 * 1024;
 
     /// <summary>Most rows per column chunk (narrow rows): enough that the merge costs nothing.</summary>
-    public const int MaxRowsPerChunk = 1024;
+    public const int MaxRowsPerChunk = 4096;
 
     /// <summary>Values per run chunk (8 KiB of float): a few samples' runs of one feature, or a piece of one long run.</summary>
     public const int MaxRunChunkLength = 2048;

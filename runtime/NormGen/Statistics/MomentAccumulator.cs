@@ -20,7 +20,7 @@ namespace NormGen.Statistics;
 /// <para>
 /// How a layer uses it: reduce a cache-sized chunk of rows (say 64) two passes about the chunk's first row
 /// (<c>chunkMean = mean(x - pivot)</c> in <c>T</c>, <c>chunkM2 = sum((x - pivot - chunkMean)^2)</c>; for float,
-/// sum squares over at most 8 rows in float and accumulate those block sums in double, or quantized data drifts by
+/// sum squares over at most 16 rows in float and accumulate those block sums in double, or quantized data drifts by
 /// 1e-6; see <see cref="ColumnMoments"/>, whose loops a generated kernel can specialize), then call <see cref="MergeChunk{T}(long, ReadOnlySpan{T}, ReadOnlySpan{T}, ReadOnlySpan{double})"/>
 /// with the chunk's pivot row, mean and M2. Chunks may have different pivots and sizes; the merge
 /// (Chan, Golub and LeVeque, "Algorithms for computing the sample variance", 1983) re-expresses each chunk's mean
