@@ -114,7 +114,7 @@ internal sealed class BatchReducer<T>
         EnsureColumns(superWidth);
         ref T start = ref MemoryMarshal.GetReference(x);
         int superRows = rows / group;
-        int rowsPerChunk = Math.Clamp(ColumnChunkBytes / (superWidth * Unsafe.SizeOf<T>()), MinRowsPerChunk, MaxRowsPerChunk);
+        int rowsPerChunk = (int)Math.Clamp(ColumnChunkBytes / ((long)superWidth * Unsafe.SizeOf<T>()), MinRowsPerChunk, MaxRowsPerChunk);
         for (int r = 0; r < superRows; r += rowsPerChunk)
         {
             int count = Math.Min(rowsPerChunk, superRows - r);
