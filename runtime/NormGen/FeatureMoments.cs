@@ -325,9 +325,9 @@ public sealed class FeatureMoments<T>
     /// <summary>
     /// Makes these statistics the layer's running statistics: RunningMean = <see cref="Mean"/>, RunningVariance =
     /// the variance (see <see cref="GetVariance"/>). Gamma, Beta, the gradients, any collection in progress and
-    /// <see cref="IBatchNormLayer{T}.BatchesTracked"/> are left alone (the interface has no setter for it, and the
-    /// count of batches is not known here; a Cumulative layer that keeps training afterwards weighs these statistics
-    /// as that many batches).
+    /// <see cref="IBatchNormLayer{T}.BatchesTracked"/> are left alone: these statistics count samples, not batches. A
+    /// Cumulative layer that keeps training afterwards weighs its running statistics as BatchesTracked batches, so set
+    /// it to what the statistics stand for.
     /// </summary>
     /// <param name="layer">A batch-norm layer with <see cref="Features"/> features that keeps running statistics.</param>
     /// <param name="unbiased">

@@ -103,14 +103,14 @@ public abstract partial class BatchNormCore<T>
     }
 
     /// <summary>Merges the batch statistics just computed (in <paramref name="s"/>) into the collection.</summary>
-    private void CollectBatch(int batch, Scratch s)
+    private void CollectBatch(int batch, in Scratch s)
     {
         long count = (long)batch * SpatialLength;
         if (_collectCount == 0)
         {
-            s.Pivot.CopyTo(_collectPivot, 0);
-            s.Mean.CopyTo(_collectMean, 0);
-            s.M2.CopyTo(_collectM2, 0);
+            s.Pivot.CopyTo(_collectPivot);
+            s.Mean.CopyTo(_collectMean);
+            s.M2.CopyTo(_collectM2);
         }
         else
         {

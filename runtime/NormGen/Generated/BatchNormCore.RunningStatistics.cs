@@ -46,7 +46,7 @@ public abstract partial class BatchNormCore<T>
     /// Exponential: running = Momentum * running + (1 - Momentum) * batch. Cumulative: the equal-weight average of every
     /// batch since the last reset. The variance is the unbiased or the biased batch variance, per UnbiasedRunningVariance.
     /// </summary>
-    private void UpdateRunningStatistics(int batch, Scratch s)
+    private void UpdateRunningStatistics(int batch, in Scratch s)
     {
         long count = (long)batch * SpatialLength;
         _batchesTracked++;

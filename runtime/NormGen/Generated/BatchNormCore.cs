@@ -1,4 +1,5 @@
 using System;
+using System.Buffers;
 using System.ComponentModel;
 using System.Numerics;
 
@@ -42,9 +43,9 @@ public abstract partial class BatchNormCore<T> : LayerCore<T>
     private readonly T[] _inverseStd;
     private int _forwardBatch;
 
-    // The training calls' scratch, and a pool of scratch for inference calls, which may run on several threads at once.
-    private readonly Scratch _scratch;
-    private readonly ScratchPool<Scratch> _inferenceScratch;
+    // The training calls' scratch (see Scratch); inference calls, which may run on several threads at once, rent theirs.
+    private readonly T[] _scratchValues;
+    private readonly double[] _scratchDoubles;
 
     /// <summary>Creates the layer: Gamma = 1, Beta = 0, RunningMean = 0, RunningVariance = 1, Training = true.</summary>
     /// <param name="name">The layer's type name, for messages.</param>
@@ -86,8 +87,8 @@ public abstract partial class BatchNormCore<T> : LayerCore<T>
         _pivot = new T[features];
         _centeredMean = new T[features];
         _inverseStd = new T[features];
-        _scratch = new Scratch(features, statistics: true);
-        _inferenceScratch = new ScratchPool<Scratch>(() => new Scratch(features, statistics: !keepsRunning));
+        _scratchValues = new T[Scratch.ValuesPerFeature * features];
+        _scratchDoubles = new double[Scratch.DoublesPerFeature * features];
     }
 
     /// <summary>Features (channels) per sample.</summary>
@@ -157,12 +158,12 @@ public abstract partial class BatchNormCore<T> : LayerCore<T>
         try
         {
             int batch = CheckBackward(x, dy, dx, _forwardBatch);
-            Scratch s = _scratch;
+            var s = new Scratch(_scratchValues, _scratchDoubles, FeatureCount);
             FeatureMath.TrainingScaleShift<T>(Gamma, Beta, _inverseStd, _centeredMean, s.Scale, s.Shift);
 
             // Per-chunk sums of dy and dy * (x - pivot), added up in double.
-            Array.Clear(s.Mean);
-            Array.Clear(s.M2);
+            s.Mean.Clear();
+            s.M2.Clear();
             for (int start = 0; start < batch; start += _rowsPerChunk)
             {
                 int rows = Math.Min(_rowsPerChunk, batch - start);
@@ -190,50 +191,67 @@ public abstract partial class BatchNormCore<T> : LayerCore<T>
             ShapeGuard.MoreThanOneValuePerFeature(Name, Shape, batch, SpatialLength, KeepsRunningStatistics);
         }
 
-        Scratch s = _scratch;
-        ComputeBatchStatistics(x, batch, s);
+        var s = new Scratch(_scratchValues, _scratchDoubles, FeatureCount);
+        ComputeBatchStatistics(x, batch, in s);
 
         // Every check has passed: from here the call changes state.
         if (IsCollecting)
         {
-            CollectBatch(batch, s);
+            CollectBatch(batch, in s);
         }
         else if (KeepsRunningStatistics)
         {
-            UpdateRunningStatistics(batch, s);
+            UpdateRunningStatistics(batch, in s);
         }
 
-        s.Pivot.CopyTo(_pivot, 0);
+        s.Pivot.CopyTo(_pivot);
         FeatureMath.FinishStatistics<T>(s.Mean, s.M2, (double)batch * SpatialLength, Epsilon, _centeredMean, _inverseStd);
         FeatureMath.TrainingScaleShift<T>(Gamma, Beta, _inverseStd, _centeredMean, s.Scale, s.Shift);
         Normalize(x, y, _pivot, s.Scale, s.Shift);
         _forwardBatch = batch;
     }
 
-    /// <summary>Inference: nothing of the layer's changes but the Backward link, so concurrent calls are safe.</summary>
+    /// <summary>
+    /// Inference: nothing of the layer's changes but the Backward link, so concurrent calls are safe. Its scratch comes
+    /// from the shared array pool, which keeps arrays per thread and per core: no allocation in steady state.
+    /// </summary>
     private void InferenceForward(ReadOnlySpan<T> x, Span<T> y, int batch)
     {
-        Scratch s = _inferenceScratch.Rent();
-        try
+        int features = FeatureCount;
+        if (KeepsRunningStatistics)
         {
-            if (KeepsRunningStatistics)
+            T[] scaleShift = ArrayPool<T>.Shared.Rent(2 * features);
+            try
             {
-                FeatureMath.InferenceScaleShift<T>(Gamma, Beta, RunningVariance, _epsilon, s.Scale, s.Shift);
-                Normalize(x, y, RunningMean, s.Scale, s.Shift);
+                Span<T> scale = scaleShift.AsSpan(0, features);
+                Span<T> shift = scaleShift.AsSpan(features, features);
+                FeatureMath.InferenceScaleShift<T>(Gamma, Beta, RunningVariance, _epsilon, scale, shift);
+                Normalize(x, y, RunningMean, scale, shift);
             }
-            else
+            finally
             {
-                // RunningStats = None normalizes with the batch's own statistics at inference too.
-                ShapeGuard.MoreThanOneValuePerFeature(Name, Shape, batch, SpatialLength, keepsRunningStatistics: false);
-                ComputeBatchStatistics(x, batch, s);
+                ArrayPool<T>.Shared.Return(scaleShift);
+            }
+        }
+        else
+        {
+            // RunningStats = None normalizes with the batch's own statistics at inference too.
+            ShapeGuard.MoreThanOneValuePerFeature(Name, Shape, batch, SpatialLength, keepsRunningStatistics: false);
+            T[] values = ArrayPool<T>.Shared.Rent(Scratch.ValuesPerFeature * features);
+            double[] doubles = ArrayPool<double>.Shared.Rent(Scratch.DoublesPerFeature * features);
+            try
+            {
+                var s = new Scratch(values, doubles, features);
+                ComputeBatchStatistics(x, batch, in s);
                 FeatureMath.FinishStatistics<T>(s.Mean, s.M2, (double)batch * SpatialLength, Epsilon, s.ChunkA, s.ChunkB);
                 FeatureMath.TrainingScaleShift<T>(Gamma, Beta, s.ChunkB, s.ChunkA, s.Scale, s.Shift);
                 Normalize(x, y, s.Pivot, s.Scale, s.Shift);
             }
-        }
-        finally
-        {
-            _inferenceScratch.Return(s);
+            finally
+            {
+                ArrayPool<T>.Shared.Return(values);
+                ArrayPool<double>.Shared.Return(doubles);
+            }
         }
 
         // Backward after an inference Forward would use another x's statistics: refuse it. The same value from every
@@ -245,7 +263,7 @@ public abstract partial class BatchNormCore<T> : LayerCore<T>
     /// The batch's pivot (its first sample) and, relative to it, the mean and M2 of every feature, in double, into
     /// <paramref name="s"/>; throws before anything changes when a feature's statistics are not finite.
     /// </summary>
-    private void ComputeBatchStatistics(ReadOnlySpan<T> x, int batch, Scratch s)
+    private void ComputeBatchStatistics(ReadOnlySpan<T> x, int batch, in Scratch s)
     {
         // The pivot is the first sample: its value of every feature (at the first position of each channel's run).
         for (int f = 0; f < FeatureCount; f++)
@@ -267,14 +285,14 @@ public abstract partial class BatchNormCore<T> : LayerCore<T>
             }
         }
 
-        ThrowIfNotFinite(s);
+        ThrowIfNotFinite(in s);
     }
 
     /// <summary>
     /// A NaN or an infinity anywhere in a feature's values makes its mean or M2 non-finite: reject the batch before it
     /// reaches the running statistics, which it would poison for good. Costs one pass over Features values.
     /// </summary>
-    private void ThrowIfNotFinite(Scratch s)
+    private void ThrowIfNotFinite(in Scratch s)
     {
         for (int f = 0; f < FeatureCount; f++)
         {
@@ -325,36 +343,39 @@ public abstract partial class BatchNormCore<T> : LayerCore<T>
         ReadOnlySpan<T> bias);
 
     /// <summary>
-    /// The per-feature arrays of one statistics pass or one Backward: the pivot, two arrays for a chunk's moments or
-    /// sums (then the dx coefficients), the batch's statistics or sums in double, and the scale and shift. Inference with
-    /// running statistics needs only the scale and the shift (statistics false: the rest is empty).
+    /// The per-feature spans of one statistics pass or one Backward, over one array of the element type and one of
+    /// doubles: the pivot, two spans for a chunk's moments or sums (then the dx coefficients), the scale and shift, and
+    /// the batch's statistics or sums in double.
     /// </summary>
-    private sealed class Scratch
+    private readonly ref struct Scratch
     {
-        public Scratch(int features, bool statistics)
+        public const int ValuesPerFeature = 5;
+
+        public const int DoublesPerFeature = 2;
+
+        public Scratch(Span<T> values, Span<double> doubles, int features)
         {
-            int length = statistics ? features : 0;
-            Pivot = new T[length];
-            ChunkA = new T[length];
-            ChunkB = new T[length];
-            Scale = new T[features];
-            Shift = new T[features];
-            Mean = new double[length];
-            M2 = new double[length];
+            Pivot = values.Slice(0, features);
+            ChunkA = values.Slice(features, features);
+            ChunkB = values.Slice(2 * features, features);
+            Scale = values.Slice(3 * features, features);
+            Shift = values.Slice(4 * features, features);
+            Mean = doubles.Slice(0, features);
+            M2 = doubles.Slice(features, features);
         }
 
-        public T[] Pivot { get; }
+        public Span<T> Pivot { get; }
 
-        public T[] ChunkA { get; }
+        public Span<T> ChunkA { get; }
 
-        public T[] ChunkB { get; }
+        public Span<T> ChunkB { get; }
 
-        public T[] Scale { get; }
+        public Span<T> Scale { get; }
 
-        public T[] Shift { get; }
+        public Span<T> Shift { get; }
 
-        public double[] Mean { get; }
+        public Span<double> Mean { get; }
 
-        public double[] M2 { get; }
+        public Span<double> M2 { get; }
     }
 }

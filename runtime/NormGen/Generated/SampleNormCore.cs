@@ -1,4 +1,5 @@
 using System;
+using System.Buffers;
 using System.ComponentModel;
 using System.Numerics;
 
@@ -26,7 +27,6 @@ public abstract class SampleNormCore<T> : LayerCore<T>
     where T : unmanaged, IFloatingPointIeee754<T>
 {
     private readonly UnitStatistics _kept = new();
-    private readonly ScratchPool<UnitStatistics> _inferenceScratch = new(() => new UnitStatistics());
     private int _forwardBatch;
 
     /// <summary>Creates the layer: Gamma = 1 and Beta = 0 when affine, Training = true.</summary>
@@ -53,15 +53,15 @@ public abstract class SampleNormCore<T> : LayerCore<T>
         int units = batch * UnitsPerSample;
         if (!Training)
         {
-            UnitStatistics scratch = _inferenceScratch.Rent();
+            // Scratch from the shared array pool (per thread and per core): nothing of the layer's is written.
+            T[] scratch = ArrayPool<T>.Shared.Rent(3 * units);
             try
             {
-                scratch.EnsureCapacity(units);
-                ForwardSamples(x, y, scratch.Pivot.AsSpan(0, units), scratch.Mean.AsSpan(0, units), scratch.InverseStd.AsSpan(0, units));
+                ForwardSamples(x, y, scratch.AsSpan(0, units), scratch.AsSpan(units, units), scratch.AsSpan(2 * units, units));
             }
             finally
             {
-                _inferenceScratch.Return(scratch);
+                ArrayPool<T>.Shared.Return(scratch);
             }
 
             // Backward after an inference Forward would go back through another call's statistics: refuse it.
