@@ -9,8 +9,8 @@ namespace NormGen.Tests;
 
 /// <summary>
 /// The generated kernels pick Vector512, Vector256, Vector128 or scalar code at JIT time, so one machine runs only
-/// one of them. These tests run the reference checks again in child processes with the wider instruction sets
-/// switched off (DOTNET_EnableAVX512F, DOTNET_EnableAVX2, DOTNET_EnableHWIntrinsic), covering every path.
+/// one of them. These tests run the reference checks (batch norm, layer, RMS and group norm, and the runtime's vector
+/// primitives) again in child processes with the wider instruction sets switched off (DOTNET_EnableAVX512F, DOTNET_EnableAVX2, DOTNET_EnableHWIntrinsic), covering every path.
 /// </summary>
 public class IsaCheck
 {
@@ -76,7 +76,40 @@ public class IsaCheck
         }
 
         Check("non-affine", tests.Non_affine_layer_matches_reference_and_has_no_parameters);
+
+        // The runtime primitives every per-sample kind and spatial batch norm call: one body per vector width, so each
+        // configuration here runs a different one (the lengths reach every loop and tail of it).
+        var segments = new Runtime.SegmentKernelsTests();
+        var rows = new LayerNorm.RowKernelsTests();
+        for (int length = 1; length <= 150; length++)
+        {
+            int n = length;
+            Check($"segment kernels {n}", () => segments.Kernels_match_plain_loops(n));
+            Check($"row kernels affine {n}", () => rows.Affine_kernels_match_their_formulas(n));
+            Check($"row kernels scale {n}", () => rows.Scale_kernels_match_their_formulas(n));
+        }
+
+        Check("outlier pivot", segments.Moments_stay_exact_when_the_pivot_is_an_outlier);
+        RunReferenceCases(LayerNorm.LayerNormReferenceTests.Shapes(), "layer norm", new LayerNorm.LayerNormReferenceTests().Float_layers_match_the_reference, Check);
+        RunReferenceCases(RmsNorm.RmsNormReferenceTests.Shapes(), "RMS norm", new RmsNorm.RmsNormReferenceTests().Float_layers_match_the_reference, Check);
+        var groups = new GroupNorm.GroupNormReferenceTests();
+        foreach (object[] row in GroupNorm.GroupNormReferenceTests.Cases())
+        {
+            string name = (string)row[0];
+            int batch = (int)row[1];
+            Check($"group norm {name} {batch}", () => groups.Float_layer_matches_the_reference(name, batch));
+        }
+
         Console.WriteLine($"{passed} passed, {failed} failed");
         return failed == 0 ? 0 : 1;
+    }
+
+    private static void RunReferenceCases(TheoryData<int, int> shapes, string kind, Action<int, int> test, Action<string, Action> check)
+    {
+        foreach (object[] row in shapes)
+        {
+            int features = (int)row[0], batch = (int)row[1];
+            check($"{kind} {features}x{batch}", () => test(features, batch));
+        }
     }
 }

@@ -1,39 +1,52 @@
 using System.ComponentModel;
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 
 namespace NormGen.Generated;
 
 /// <summary>
 /// Vectorized kernels over one contiguous run of values that share a per-run scalar (one channel's spatial
 /// positions in NCHW data, one group, one sample's features). Generated layers call these with compile-time
-/// constant lengths; they are aggressively inlined so the JIT specializes the loops. No checks: callers
-/// validate every length once. Values are taken relative to a pivot so statistics never cancel.
+/// constant lengths; they are aggressively inlined so the JIT folds the length, the flags and the choice of width.
+/// No checks: callers validate every length once. Values are taken relative to a pivot so statistics never cancel.
 /// </summary>
-/// <remarks>Infrastructure for generated code, not for direct use: it may change in any release.</remarks>
+/// <remarks>
+/// <para>Infrastructure for generated code, not for direct use: it may change in any release.</para>
+/// <para>
+/// Each kernel's public entry runs the widest accelerated vector width (<see cref="Vector512"/>,
+/// <see cref="Vector256"/>, <see cref="Vector128"/>) whose vectors fit in the run, else a scalar loop. The vector
+/// bodies, written once over <see cref="IVectorWidth{T, TVector}"/>, cover the run with whole vectors and end with one
+/// vector that overlaps the previous one (never a scalar tail): reductions mask its already-counted lanes, maps load
+/// its inputs before anything is stored so y = x and dx = dy stay exact. Reductions keep four independent
+/// accumulators (two per sum when there are two sums), so a long run is not one chain of dependent additions.
+/// </para>
+/// </remarks>
 [EditorBrowsable(EditorBrowsableState.Never)]
-public static class SegmentKernels
+public static partial class SegmentKernels
 {
     /// <summary>Sum of <c>x - pivot</c> over <paramref name="length"/> values starting at <paramref name="x"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static T SumOfDifferences<T>(ref T x, nint length, T pivot)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        nint i = 0;
-        T sum = T.Zero;
-        if (Vector.IsHardwareAccelerated && length >= Vector<T>.Count)
+        if (Vector512.IsHardwareAccelerated && length >= Vector512<T>.Count)
         {
-            var pivotVector = new Vector<T>(pivot);
-            var sums = Vector<T>.Zero;
-            for (; i <= length - Vector<T>.Count; i += Vector<T>.Count)
-            {
-                sums += Vector.LoadUnsafe(ref x, (nuint)i) - pivotVector;
-            }
-
-            sum = Vector.Sum(sums);
+            return SumOfDifferences<T, Width512<T>, Vector512<T>>(ref x, length, pivot);
         }
 
-        for (; i < length; i++)
+        if (Vector256.IsHardwareAccelerated && length >= Vector256<T>.Count)
+        {
+            return SumOfDifferences<T, Width256<T>, Vector256<T>>(ref x, length, pivot);
+        }
+
+        if (Vector128.IsHardwareAccelerated && length >= Vector128<T>.Count)
+        {
+            return SumOfDifferences<T, Width128<T>, Vector128<T>>(ref x, length, pivot);
+        }
+
+        T sum = T.Zero;
+        for (nint i = 0; i < length; i++)
         {
             sum += Unsafe.Add(ref x, i) - pivot;
         }
@@ -46,23 +59,23 @@ public static class SegmentKernels
     public static T SumOfSquaredDeviations<T>(ref T x, nint length, T pivot, T mean)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        nint i = 0;
-        T sum = T.Zero;
-        if (Vector.IsHardwareAccelerated && length >= Vector<T>.Count)
+        if (Vector512.IsHardwareAccelerated && length >= Vector512<T>.Count)
         {
-            var pivotVector = new Vector<T>(pivot);
-            var meanVector = new Vector<T>(mean);
-            var sums = Vector<T>.Zero;
-            for (; i <= length - Vector<T>.Count; i += Vector<T>.Count)
-            {
-                var deviation = Vector.LoadUnsafe(ref x, (nuint)i) - pivotVector - meanVector;
-                sums += deviation * deviation;
-            }
-
-            sum = Vector.Sum(sums);
+            return SumOfSquaredDeviations<T, Width512<T>, Vector512<T>>(ref x, length, pivot, mean);
         }
 
-        for (; i < length; i++)
+        if (Vector256.IsHardwareAccelerated && length >= Vector256<T>.Count)
+        {
+            return SumOfSquaredDeviations<T, Width256<T>, Vector256<T>>(ref x, length, pivot, mean);
+        }
+
+        if (Vector128.IsHardwareAccelerated && length >= Vector128<T>.Count)
+        {
+            return SumOfSquaredDeviations<T, Width128<T>, Vector128<T>>(ref x, length, pivot, mean);
+        }
+
+        T sum = T.Zero;
+        for (nint i = 0; i < length; i++)
         {
             T deviation = Unsafe.Add(ref x, i) - pivot - mean;
             sum += deviation * deviation;
@@ -71,112 +84,150 @@ public static class SegmentKernels
         return sum;
     }
 
-    /// <summary><c>y = (x - center) * scale + shift</c>, or its ReLU when <paramref name="relu"/>. y may be x itself.</summary>
+    /// <summary>Sum of <c>x^2</c> (RMS norm: no mean, so no cancellation and one pass).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void ScaleShift<T>(ref T x, ref T y, nint length, T center, T scale, T shift, bool relu)
+    public static T SumOfSquares<T>(ref T x, nint length)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        nint i = 0;
-        if (Vector.IsHardwareAccelerated && length >= Vector<T>.Count)
+        if (Vector512.IsHardwareAccelerated && length >= Vector512<T>.Count)
         {
-            var centerVector = new Vector<T>(center);
-            var scaleVector = new Vector<T>(scale);
-            var shiftVector = new Vector<T>(shift);
-            for (; i <= length - Vector<T>.Count; i += Vector<T>.Count)
-            {
-                var value = (Vector.LoadUnsafe(ref x, (nuint)i) - centerVector) * scaleVector + shiftVector;
-                (relu ? Vector.Max(value, Vector<T>.Zero) : value).StoreUnsafe(ref y, (nuint)i);
-            }
+            return SumOfSquares<T, Width512<T>, Vector512<T>>(ref x, length);
         }
 
-        for (; i < length; i++)
+        if (Vector256.IsHardwareAccelerated && length >= Vector256<T>.Count)
         {
-            T value = (Unsafe.Add(ref x, i) - center) * scale + shift;
-            Unsafe.Add(ref y, i) = relu ? T.Max(value, T.Zero) : value;
+            return SumOfSquares<T, Width256<T>, Vector256<T>>(ref x, length);
         }
+
+        if (Vector128.IsHardwareAccelerated && length >= Vector128<T>.Count)
+        {
+            return SumOfSquares<T, Width128<T>, Vector128<T>>(ref x, length);
+        }
+
+        T sum = T.Zero;
+        for (nint i = 0; i < length; i++)
+        {
+            T value = Unsafe.Add(ref x, i);
+            sum += value * value;
+        }
+
+        return sum;
     }
 
     /// <summary>
-    /// Returns sum(dy') and adds to nothing else; <paramref name="sumDyCentered"/> receives sum(dy' * (x - pivot)),
-    /// where dy' is dy, or under a fused ReLU dy where <c>(x - pivot) * scale + shift &gt; 0</c> and 0 elsewhere.
+    /// The mean of <c>x - pivot</c> into <paramref name="mean"/>, and returns M2, the sum of squared deviations from
+    /// <c>pivot + mean</c>: two passes over the run, the second from cache when the run fits in it.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static T BackwardSums<T>(ref T x, ref T dy, nint length, T pivot, bool relu, T scale, T shift, out T sumDyCentered)
+    public static T Moments<T>(ref T x, nint length, T pivot, out T mean)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        nint i = 0;
-        T sumDy = T.Zero;
-        sumDyCentered = T.Zero;
-        if (Vector.IsHardwareAccelerated && length >= Vector<T>.Count)
-        {
-            var pivotVector = new Vector<T>(pivot);
-            var scaleVector = new Vector<T>(scale);
-            var shiftVector = new Vector<T>(shift);
-            var sums = Vector<T>.Zero;
-            var sumsCentered = Vector<T>.Zero;
-            for (; i <= length - Vector<T>.Count; i += Vector<T>.Count)
-            {
-                var centered = Vector.LoadUnsafe(ref x, (nuint)i) - pivotVector;
-                var dyVector = Vector.LoadUnsafe(ref dy, (nuint)i);
-                if (relu)
-                {
-                    dyVector = Vector.ConditionalSelect(Vector.GreaterThan(centered * scaleVector + shiftVector, Vector<T>.Zero), dyVector, Vector<T>.Zero);
-                }
-
-                sums += dyVector;
-                sumsCentered += dyVector * centered;
-            }
-
-            sumDy = Vector.Sum(sums);
-            sumDyCentered = Vector.Sum(sumsCentered);
-        }
-
-        for (; i < length; i++)
-        {
-            T centered = Unsafe.Add(ref x, i) - pivot;
-            T dyValue = !relu || centered * scale + shift > T.Zero ? Unsafe.Add(ref dy, i) : T.Zero;
-            sumDy += dyValue;
-            sumDyCentered += dyValue * centered;
-        }
-
-        return sumDy;
+        mean = SumOfDifferences(ref x, length, pivot) / T.CreateTruncating(length);
+        return SumOfSquaredDeviations(ref x, length, pivot, mean);
     }
 
-    /// <summary>
-    /// <c>dx = dyCoefficient * dy' + xCoefficient * (x - pivot) + bias</c>, with dy' masked as in
-    /// <see cref="BackwardSums"/>. dx may be dy itself.
-    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void BackwardInput<T>(ref T x, ref T dy, ref T dx, nint length, T pivot, bool relu, T scale, T shift, T dyCoefficient, T xCoefficient, T bias)
+    private static T SumOfDifferences<T, TWidth, TVector>(ref T x, nint length, T pivot)
         where T : unmanaged, IFloatingPointIeee754<T>
+        where TWidth : struct, IVectorWidth<T, TVector>
+        where TVector : struct
     {
+        nint lanes = TWidth.Count;
+        TVector p = TWidth.Create(pivot);
+        TVector sum0 = TWidth.Zero, sum1 = TWidth.Zero, sum2 = TWidth.Zero, sum3 = TWidth.Zero;
         nint i = 0;
-        if (Vector.IsHardwareAccelerated && length >= Vector<T>.Count)
+        for (; i <= length - 4 * lanes; i += 4 * lanes)
         {
-            var pivotVector = new Vector<T>(pivot);
-            var scaleVector = new Vector<T>(scale);
-            var shiftVector = new Vector<T>(shift);
-            var a = new Vector<T>(dyCoefficient);
-            var k = new Vector<T>(xCoefficient);
-            var c = new Vector<T>(bias);
-            for (; i <= length - Vector<T>.Count; i += Vector<T>.Count)
-            {
-                var centered = Vector.LoadUnsafe(ref x, (nuint)i) - pivotVector;
-                var dyVector = Vector.LoadUnsafe(ref dy, (nuint)i);
-                if (relu)
-                {
-                    dyVector = Vector.ConditionalSelect(Vector.GreaterThan(centered * scaleVector + shiftVector, Vector<T>.Zero), dyVector, Vector<T>.Zero);
-                }
-
-                (a * dyVector + k * centered + c).StoreUnsafe(ref dx, (nuint)i);
-            }
+            sum0 = TWidth.Add(sum0, TWidth.Subtract(TWidth.Load(ref x, i), p));
+            sum1 = TWidth.Add(sum1, TWidth.Subtract(TWidth.Load(ref x, i + lanes), p));
+            sum2 = TWidth.Add(sum2, TWidth.Subtract(TWidth.Load(ref x, i + 2 * lanes), p));
+            sum3 = TWidth.Add(sum3, TWidth.Subtract(TWidth.Load(ref x, i + 3 * lanes), p));
         }
 
-        for (; i < length; i++)
+        for (; i <= length - lanes; i += lanes)
         {
-            T centered = Unsafe.Add(ref x, i) - pivot;
-            T dyValue = !relu || centered * scale + shift > T.Zero ? Unsafe.Add(ref dy, i) : T.Zero;
-            Unsafe.Add(ref dx, i) = dyCoefficient * dyValue + xCoefficient * centered + bias;
+            sum0 = TWidth.Add(sum0, TWidth.Subtract(TWidth.Load(ref x, i), p));
         }
+
+        if (i < length)
+        {
+            // The last vector overlaps values already summed: only its last length - i lanes are new.
+            sum1 = TWidth.Add(sum1, TWidth.LastLanes(TWidth.Subtract(TWidth.Load(ref x, length - lanes), p), length - i));
+        }
+
+        return TWidth.Sum(TWidth.Add(TWidth.Add(sum0, sum1), TWidth.Add(sum2, sum3)));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static T SumOfSquaredDeviations<T, TWidth, TVector>(ref T x, nint length, T pivot, T mean)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TWidth : struct, IVectorWidth<T, TVector>
+        where TVector : struct
+    {
+        nint lanes = TWidth.Count;
+        TVector p = TWidth.Create(pivot), m = TWidth.Create(mean);
+        TVector sum0 = TWidth.Zero, sum1 = TWidth.Zero, sum2 = TWidth.Zero, sum3 = TWidth.Zero;
+        nint i = 0;
+        for (; i <= length - 4 * lanes; i += 4 * lanes)
+        {
+            TVector d0 = TWidth.Subtract(TWidth.Subtract(TWidth.Load(ref x, i), p), m);
+            TVector d1 = TWidth.Subtract(TWidth.Subtract(TWidth.Load(ref x, i + lanes), p), m);
+            TVector d2 = TWidth.Subtract(TWidth.Subtract(TWidth.Load(ref x, i + 2 * lanes), p), m);
+            TVector d3 = TWidth.Subtract(TWidth.Subtract(TWidth.Load(ref x, i + 3 * lanes), p), m);
+            sum0 = TWidth.Add(sum0, TWidth.Multiply(d0, d0));
+            sum1 = TWidth.Add(sum1, TWidth.Multiply(d1, d1));
+            sum2 = TWidth.Add(sum2, TWidth.Multiply(d2, d2));
+            sum3 = TWidth.Add(sum3, TWidth.Multiply(d3, d3));
+        }
+
+        for (; i <= length - lanes; i += lanes)
+        {
+            TVector d = TWidth.Subtract(TWidth.Subtract(TWidth.Load(ref x, i), p), m);
+            sum0 = TWidth.Add(sum0, TWidth.Multiply(d, d));
+        }
+
+        if (i < length)
+        {
+            TVector d = TWidth.LastLanes(TWidth.Subtract(TWidth.Subtract(TWidth.Load(ref x, length - lanes), p), m), length - i);
+            sum1 = TWidth.Add(sum1, TWidth.Multiply(d, d));
+        }
+
+        return TWidth.Sum(TWidth.Add(TWidth.Add(sum0, sum1), TWidth.Add(sum2, sum3)));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static T SumOfSquares<T, TWidth, TVector>(ref T x, nint length)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TWidth : struct, IVectorWidth<T, TVector>
+        where TVector : struct
+    {
+        nint lanes = TWidth.Count;
+        TVector sum0 = TWidth.Zero, sum1 = TWidth.Zero, sum2 = TWidth.Zero, sum3 = TWidth.Zero;
+        nint i = 0;
+        for (; i <= length - 4 * lanes; i += 4 * lanes)
+        {
+            TVector v0 = TWidth.Load(ref x, i);
+            TVector v1 = TWidth.Load(ref x, i + lanes);
+            TVector v2 = TWidth.Load(ref x, i + 2 * lanes);
+            TVector v3 = TWidth.Load(ref x, i + 3 * lanes);
+            sum0 = TWidth.Add(sum0, TWidth.Multiply(v0, v0));
+            sum1 = TWidth.Add(sum1, TWidth.Multiply(v1, v1));
+            sum2 = TWidth.Add(sum2, TWidth.Multiply(v2, v2));
+            sum3 = TWidth.Add(sum3, TWidth.Multiply(v3, v3));
+        }
+
+        for (; i <= length - lanes; i += lanes)
+        {
+            TVector v = TWidth.Load(ref x, i);
+            sum0 = TWidth.Add(sum0, TWidth.Multiply(v, v));
+        }
+
+        if (i < length)
+        {
+            TVector v = TWidth.LastLanes(TWidth.Load(ref x, length - lanes), length - i);
+            sum1 = TWidth.Add(sum1, TWidth.Multiply(v, v));
+        }
+
+        return TWidth.Sum(TWidth.Add(TWidth.Add(sum0, sum1), TWidth.Add(sum2, sum3)));
     }
 }

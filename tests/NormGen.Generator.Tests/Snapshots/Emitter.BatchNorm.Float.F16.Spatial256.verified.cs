@@ -157,25 +157,22 @@ namespace NormGen.Generated
         {
             ref float chunk = ref MemoryMarshal.GetReference(x);
             nint rows = x.Length / (Features * Spatial);
-            float inverseCount = (float)1 / (rows * Spatial);
-            for (int c = 0; c < Features; c++)
+            mean.Clear();
+            m2.Clear();
+            // In memory order: each (sample, channel) run gets two passes while it is in cache, and its moments are merged
+            // into the channel's with the Chan-Golub-LeVeque formula, so x is read from memory once.
+            for (nint n = 0; n < rows; n++)
             {
-                float sum = 0;
-                for (nint n = 0; n < rows; n++)
+                // The new run's weight among the n + 1 merged so far, and Chan's factor Spatial * n / (n + 1) for delta^2.
+                float weight = 1 / (float)(n + 1);
+                float spreadFactor = Spatial * n * weight;
+                for (int c = 0; c < Features; c++)
                 {
-                    sum += SegmentKernels.SumOfDifferences(ref Unsafe.Add(ref chunk, n * (Features * Spatial) + c * Spatial), Spatial, pivot[c]);
+                    float runM2 = SegmentKernels.Moments(ref Unsafe.Add(ref chunk, n * (Features * Spatial) + c * Spatial), Spatial, pivot[c], out float runMean);
+                    float delta = runMean - mean[c];
+                    mean[c] += delta * weight;
+                    m2[c] += runM2 + delta * delta * spreadFactor;
                 }
-
-                float channelMean = sum * inverseCount;
-                float squares = 0;
-                // Second pass over the chunk, which is still in cache.
-                for (nint n = 0; n < rows; n++)
-                {
-                    squares += SegmentKernels.SumOfSquaredDeviations(ref Unsafe.Add(ref chunk, n * (Features * Spatial) + c * Spatial), Spatial, pivot[c], channelMean);
-                }
-
-                mean[c] = channelMean;
-                m2[c] = squares;
             }
         }
 
@@ -199,18 +196,17 @@ namespace NormGen.Generated
             ref float xStart = ref MemoryMarshal.GetReference(x);
             ref float dyStart = ref MemoryMarshal.GetReference(dy);
             nint rows = x.Length / (Features * Spatial);
-            for (int c = 0; c < Features; c++)
+            sumDy.Clear();
+            sumDyCentered.Clear();
+            // In memory order, so x and dy stream from memory; each run adds its two sums to its channel's.
+            for (nint n = 0; n < rows; n++)
             {
-                float channelSumDy = (float)0, channelSumDyCentered = (float)0;
-                for (nint n = 0; n < rows; n++)
+                for (int c = 0; c < Features; c++)
                 {
                     nint start = n * (Features * Spatial) + c * Spatial;
-                    channelSumDy += SegmentKernels.BackwardSums(ref Unsafe.Add(ref xStart, start), ref Unsafe.Add(ref dyStart, start), Spatial, pivot[c], false, (float)0, (float)0, out float centered);
-                    channelSumDyCentered += centered;
+                    sumDy[c] += SegmentKernels.BackwardSums(ref Unsafe.Add(ref xStart, start), ref Unsafe.Add(ref dyStart, start), Spatial, pivot[c], false, (float)0, (float)0, out float centered);
+                    sumDyCentered[c] += centered;
                 }
-
-                sumDy[c] = channelSumDy;
-                sumDyCentered[c] = channelSumDyCentered;
             }
         }
 

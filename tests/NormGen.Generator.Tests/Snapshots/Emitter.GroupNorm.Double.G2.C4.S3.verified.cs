@@ -120,8 +120,7 @@ namespace NormGen.Generated
                     ref double group = ref Unsafe.Add(ref xStart, start);
                     // Two passes over the group (still in cache), relative to its first value.
                     double groupPivot = group;
-                    double groupMean = SegmentKernels.SumOfDifferences(ref group, GroupLength, groupPivot) / GroupLength;
-                    double m2 = SegmentKernels.SumOfSquaredDeviations(ref group, GroupLength, groupPivot, groupMean);
+                    double m2 = SegmentKernels.Moments(ref group, GroupLength, groupPivot, out double groupMean);
                     double groupInverseStd = 1 / Math.Sqrt(m2 / GroupLength + Epsilon);
                     int i = n * Groups + g;
                     pivot[i] = groupPivot;

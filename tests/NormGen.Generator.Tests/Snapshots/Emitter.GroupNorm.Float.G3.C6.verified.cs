@@ -120,8 +120,7 @@ namespace NormGen.Generated
                     ref float group = ref Unsafe.Add(ref xStart, start);
                     // Two passes over the group (still in cache), relative to its first value.
                     float groupPivot = group;
-                    float groupMean = SegmentKernels.SumOfDifferences(ref group, GroupLength, groupPivot) / GroupLength;
-                    float m2 = SegmentKernels.SumOfSquaredDeviations(ref group, GroupLength, groupPivot, groupMean);
+                    float m2 = SegmentKernels.Moments(ref group, GroupLength, groupPivot, out float groupMean);
                     float groupInverseStd = 1 / MathF.Sqrt(m2 / GroupLength + (float)Epsilon);
                     int i = n * Groups + g;
                     pivot[i] = groupPivot;
@@ -156,7 +155,7 @@ namespace NormGen.Generated
         private void NormalizeGroup(ref float x, ref float y, int g, float pivot, float mean, float inverseStd)
         {
             int first = g * ChannelsPerGroup;
-            GroupKernels.AffineNormalize(ref x, ref y, ref Gamma[first], ref Beta[first], GroupLength, pivot, mean, inverseStd);
+            RowKernels.AffineNormalize(ref x, ref y, ref Gamma[first], ref Beta[first], GroupLength, pivot, mean, inverseStd, relu: false);
         }
 
         /// <summary>
@@ -166,13 +165,12 @@ namespace NormGen.Generated
         private void BackwardGroup(ref float x, ref float dy, ref float dx, int g, float pivot, float mean, float inverseStd, Span<float> gammaGrad, Span<float> betaGrad)
         {
             int first = g * ChannelsPerGroup;
-            float sumG = GroupKernels.AffineBackwardSums(
-                ref x, ref dy, ref Gamma[first], ref gammaGrad[first], ref betaGrad[first], GroupLength, pivot, mean, inverseStd, out float sumGCentered);
-            // sum(g * xhat) = inverseStd * (sum(g * (x - pivot)) - mean * sum(g)), with xhat = (x - pivot - mean) * inverseStd.
-            float sumGXhat = inverseStd * (sumGCentered - mean * sumG);
-            float xCoefficient = -inverseStd * inverseStd * sumGXhat / GroupLength;
-            float bias = -inverseStd * sumG / GroupLength - xCoefficient * mean;
-            GroupKernels.AffineBackwardInput(ref x, ref dy, ref dx, ref Gamma[first], GroupLength, pivot, inverseStd, xCoefficient, bias);
+            float sumG = RowKernels.AffineBackwardSums(
+                ref x, ref dy, ref Gamma[first], ref Beta[first], ref gammaGrad[first], ref betaGrad[first], GroupLength, pivot, mean, inverseStd, relu: false, out float sumGXhat);
+            // dx = invstd * (g - sum(g * xhat) / M * xhat - sum(g) / M), as in layer norm over the group's values.
+            RowKernels.AffineBackwardInput(
+                ref x, ref dy, ref dx, ref Gamma[first], ref Beta[first], GroupLength, pivot, mean, inverseStd, relu: false,
+                xhatCoefficient: -sumGXhat / GroupLength, bias: -sumG / GroupLength);
         }
     }
 }

@@ -118,8 +118,7 @@ namespace NormGen.Generated
                     ref float group = ref Unsafe.Add(ref xStart, start);
                     // Two passes over the group (still in cache), relative to its first value.
                     float groupPivot = group;
-                    float groupMean = SegmentKernels.SumOfDifferences(ref group, GroupLength, groupPivot) / GroupLength;
-                    float m2 = SegmentKernels.SumOfSquaredDeviations(ref group, GroupLength, groupPivot, groupMean);
+                    float m2 = SegmentKernels.Moments(ref group, GroupLength, groupPivot, out float groupMean);
                     float groupInverseStd = 1 / MathF.Sqrt(m2 / GroupLength + (float)Epsilon);
                     int i = n * Groups + g;
                     pivot[i] = groupPivot;

@@ -111,10 +111,9 @@ namespace NormGen.Generated
             {
                 ref double xRow = ref Unsafe.Add(ref xStart, (nint)n * Features);
                 ref double yRow = ref Unsafe.Add(ref yStart, (nint)n * Features);
-                // Two passes over x - pivot; the pivot is read before y, which may be x, is written.
+                // Two passes over x - pivot, the second from cache; the pivot is read before y, which may be x, is written.
                 double rowPivot = xRow;
-                double rowMean = SegmentKernels.SumOfDifferences(ref xRow, Features, rowPivot) / Features;
-                double m2 = SegmentKernels.SumOfSquaredDeviations(ref xRow, Features, rowPivot, rowMean);
+                double m2 = SegmentKernels.Moments(ref xRow, Features, rowPivot, out double rowMean);
                 double rowInverseStd = 1 / Math.Sqrt((double)m2 / Features + Epsilon);
                 pivot[n] = rowPivot;
                 mean[n] = rowMean;

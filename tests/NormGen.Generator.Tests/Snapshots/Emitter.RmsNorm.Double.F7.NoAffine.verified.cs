@@ -109,8 +109,7 @@ namespace NormGen.Generated
             {
                 ref double xRow = ref Unsafe.Add(ref xStart, (nint)n * Features);
                 ref double yRow = ref Unsafe.Add(ref yStart, (nint)n * Features);
-                // The squared deviations about 0 are the squares.
-                double squares = SegmentKernels.SumOfSquaredDeviations(ref xRow, Features, pivot: 0, mean: 0);
+                double squares = SegmentKernels.SumOfSquares(ref xRow, Features);
                 double inverseRms = 1 / Math.Sqrt((double)squares / Features + Epsilon);
                 inverseStd[n] = inverseRms;
                 SegmentKernels.ScaleShift(ref xRow, ref yRow, Features, center: 0, scale: inverseRms, shift: 0, relu: false);

@@ -111,8 +111,7 @@ namespace NormGen.Generated
             {
                 ref double xRow = ref Unsafe.Add(ref xStart, (nint)n * Features);
                 ref double yRow = ref Unsafe.Add(ref yStart, (nint)n * Features);
-                // The squared deviations about 0 are the squares.
-                double squares = SegmentKernels.SumOfSquaredDeviations(ref xRow, Features, pivot: 0, mean: 0);
+                double squares = SegmentKernels.SumOfSquares(ref xRow, Features);
                 double inverseRms = 1 / Math.Sqrt((double)squares / Features + Epsilon);
                 inverseStd[n] = inverseRms;
                 RowKernels.ScaleNormalize(ref xRow, ref yRow, ref gamma, Features, inverseRms);

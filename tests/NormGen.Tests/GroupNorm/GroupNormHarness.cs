@@ -27,7 +27,8 @@ internal static class GroupNormHarness
 
     /// <summary>
     /// Gradient-checks a double layer with <see cref="GradientCheck.CheckLayer"/> on inputs chosen so finite differences can
-    /// resolve the gradient, and asserts the bounds: dx below 1e-8, GammaGrad and BetaGrad below 1e-10.
+    /// resolve the gradient, and asserts dx below 3e-8 (the 1e-8 is at the noise of the differences, see the
+    /// assertion), GammaGrad and BetaGrad below 1e-10.
     /// </summary>
     /// <remarks>
     /// Finite differences need a loss that is smooth on the scale of the step, and a gradient well above their noise:
@@ -80,7 +81,9 @@ internal static class GroupNormHarness
             errors = GradientCheck.CheckLayer(layer, x, dy);
         }
 
-        Xunit.Assert.True(errors.Dx < 1e-8, $"{what}: dx relative error {errors.Dx:E3}");
+        // 3e-8: the differences of the loss carry the forward pass's rounding, which depends on the order of its sums
+        // (one per vector width); groups of about 50 values reach 1.1e-8 to 1.4e-8 under the scalar, 128- and 256-bit code.
+        Xunit.Assert.True(errors.Dx < 3e-8, $"{what}: dx relative error {errors.Dx:E3}");
         Xunit.Assert.True(errors.DGamma < 1e-10, $"{what}: dGamma relative error {errors.DGamma:E3}");
         Xunit.Assert.True(errors.DBeta < 1e-10, $"{what}: dBeta relative error {errors.DBeta:E3}");
     }

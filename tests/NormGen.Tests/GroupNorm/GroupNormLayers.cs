@@ -49,6 +49,9 @@ namespace NormGen.Tests.GroupNorm;
 [GroupNorm(Groups = 17, Channels = 17, Spatial = 16, ElementType = typeof(double))] public partial class GnC17G17S16F64 { }
 [GroupNorm(Groups = 1, Channels = 17, Spatial = 17)] public partial class GnC17G1S17F32 { }
 [GroupNorm(Groups = 1, Channels = 17, Spatial = 17, ElementType = typeof(double))] public partial class GnC17G1S17F64 { }
+// Groups of 19 values with a Gamma each: the unrolled vector loop and the overlapping last vector of RowKernels.
+[GroupNorm(Groups = 2, Channels = 38, Spatial = 1)] public partial class GnC38G2S1F32 { }
+[GroupNorm(Groups = 2, Channels = 38, Spatial = 1, ElementType = typeof(double))] public partial class GnC38G2S1F64 { }
 [GroupNorm(Groups = 1, Channels = 17, Spatial = 1, Affine = false)] public partial class GnC17G1S1NoAffineF32 { }
 [GroupNorm(Groups = 1, Channels = 17, Spatial = 1, ElementType = typeof(double), Affine = false)] public partial class GnC17G1S1NoAffineF64 { }
 
@@ -90,6 +93,7 @@ public static class GroupNormLayers
         new("C6G6S3", GnC6G6S3F32.Groups, GnC6G6S3F32.Channels, GnC6G6S3F32.Spatial, true, static () => new GnC6G6S3F32(), static () => new GnC6G6S3F64()),
         new("C6G1S16", GnC6G1S16F32.Groups, GnC6G1S16F32.Channels, GnC6G1S16F32.Spatial, true, static () => new GnC6G1S16F32(), static () => new GnC6G1S16F64()),
         new("C6G2S17NoAffine", GnC6G2S17NoAffineF32.Groups, GnC6G2S17NoAffineF32.Channels, GnC6G2S17NoAffineF32.Spatial, false, static () => new GnC6G2S17NoAffineF32(), static () => new GnC6G2S17NoAffineF64()),
+        new("C38G2S1", GnC38G2S1F32.Groups, GnC38G2S1F32.Channels, GnC38G2S1F32.Spatial, true, static () => new GnC38G2S1F32(), static () => new GnC38G2S1F64()),
         new("C17G1S1", GnC17G1S1F32.Groups, GnC17G1S1F32.Channels, GnC17G1S1F32.Spatial, true, static () => new GnC17G1S1F32(), static () => new GnC17G1S1F64()),
         new("C17G17S16", GnC17G17S16F32.Groups, GnC17G17S16F32.Channels, GnC17G17S16F32.Spatial, true, static () => new GnC17G17S16F32(), static () => new GnC17G17S16F64()),
         new("C17G1S17", GnC17G1S17F32.Groups, GnC17G1S17F32.Channels, GnC17G1S17F32.Spatial, true, static () => new GnC17G1S17F32(), static () => new GnC17G1S17F64()),

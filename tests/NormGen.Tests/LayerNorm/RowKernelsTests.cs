@@ -1,20 +1,25 @@
 using System;
 using System.Numerics;
 using NormGen.Generated;
+using NormGen.Tests.Runtime;
 using Xunit;
 
 namespace NormGen.Tests.LayerNorm;
 
 /// <summary>
-/// The runtime's RowKernels against their documented formulas in double, at every length from 1 to 40 (scalar only,
-/// full vectors, and vectors with every tail length), float and double, with and without the ReLU, in place too.
+/// The runtime's RowKernels against their documented formulas in double, at every length from 1 to 150 (scalar only,
+/// the unrolled loops and single vectors of every width, and the overlapping last vector with every number of new
+/// lanes), float and double, with and without the ReLU, in place too. Runs sit between NaN guards as in
+/// <see cref="Runtime.SegmentKernelsTests"/>: reading outside a run makes a sum NaN, writing outside changes a guard.
 /// </summary>
 public class RowKernelsTests
 {
+    private const int G = 20; // SegmentKernelsTests.Guard: where each run starts
+
     public static TheoryData<int> Lengths()
     {
         var data = new TheoryData<int>();
-        for (int length = 1; length <= 40; length++)
+        for (int length = 1; length <= 150; length++)
         {
             data.Add(length);
         }
@@ -73,33 +78,36 @@ public class RowKernelsTests
             dx[i] = inverseStd * (g + xhatCoefficient * xhat + bias);
         }
 
-        T[] xs = RowLayerKit.Convert<T>(x), dys = RowLayerKit.Convert<T>(dy), gammas = RowLayerKit.Convert<T>(gamma), betas = RowLayerKit.Convert<T>(beta);
-        T[] gammaGrads = RowLayerKit.Convert<T>(gammaGrad), betaGrads = RowLayerKit.Convert<T>(betaGrad);
+        T[] xs = Guarded<T>(x), dys = Guarded<T>(dy), gammas = Guarded<T>(gamma), betas = Guarded<T>(beta);
+        T[] gammaGrads = Guarded<T>(gammaGrad), betaGrads = Guarded<T>(betaGrad);
         T p = T.CreateChecked(pivot), m = T.CreateChecked(mean), s = T.CreateChecked(inverseStd);
 
-        var ys = new T[length];
-        RowKernels.AffineNormalize(ref xs[0], ref ys[0], ref gammas[0], ref betas[0], length, p, m, s, relu);
-        TestData.AssertClose(y, RowLayerKit.ToDouble(ys), tolerance, $"AffineNormalize {length}");
+        T[] ys = Guarded<T>(new double[length]);
+        RowKernels.AffineNormalize(ref xs[G], ref ys[G], ref gammas[G], ref betas[G], length, p, m, s, relu);
+        SegmentKernelsTests.AssertRun(y, ys, length, tolerance, "AffineNormalize");
 
         T[] inPlace = (T[])xs.Clone();
-        RowKernels.AffineNormalize(ref inPlace[0], ref inPlace[0], ref gammas[0], ref betas[0], length, p, m, s, relu);
-        Assert.Equal(ys, inPlace);
+        RowKernels.AffineNormalize(ref inPlace[G], ref inPlace[G], ref gammas[G], ref betas[G], length, p, m, s, relu);
+        SegmentKernelsTests.AssertSameRun(ys, inPlace, xs, length, "AffineNormalize in place");
 
-        T actualSumG = RowKernels.AffineBackwardSums(ref xs[0], ref dys[0], ref gammas[0], ref betas[0], ref gammaGrads[0], ref betaGrads[0], length, p, m, s, relu, out T actualSumGXhat);
+        T actualSumG = RowKernels.AffineBackwardSums(ref xs[G], ref dys[G], ref gammas[G], ref betas[G], ref gammaGrads[G], ref betaGrads[G], length, p, m, s, relu, out T actualSumGXhat);
         Assert.True(Math.Abs(double.CreateChecked(actualSumG) - sumG) <= tolerance * length * Math.Max(1, Math.Abs(sumG)), $"sum(g) at {length}");
         Assert.True(Math.Abs(double.CreateChecked(actualSumGXhat) - sumGXhat) <= tolerance * length * Math.Max(1, Math.Abs(sumGXhat)), $"sum(g * xhat) at {length}");
-        TestData.AssertClose(expectedGammaGrad, RowLayerKit.ToDouble(gammaGrads), tolerance, $"gammaGrad {length}");
-        TestData.AssertClose(expectedBetaGrad, RowLayerKit.ToDouble(betaGrads), tolerance, $"betaGrad {length}");
+        SegmentKernelsTests.AssertRun(expectedGammaGrad, gammaGrads, length, tolerance, "gammaGrad");
+        SegmentKernelsTests.AssertRun(expectedBetaGrad, betaGrads, length, tolerance, "betaGrad");
 
-        var dxs = new T[length];
+        T[] dxs = Guarded<T>(new double[length]);
         T k = T.CreateChecked(xhatCoefficient), c = T.CreateChecked(bias);
-        RowKernels.AffineBackwardInput(ref xs[0], ref dys[0], ref dxs[0], ref gammas[0], ref betas[0], length, p, m, s, relu, k, c);
-        TestData.AssertClose(dx, RowLayerKit.ToDouble(dxs), tolerance, $"AffineBackwardInput {length}");
+        RowKernels.AffineBackwardInput(ref xs[G], ref dys[G], ref dxs[G], ref gammas[G], ref betas[G], length, p, m, s, relu, k, c);
+        SegmentKernelsTests.AssertRun(dx, dxs, length, tolerance, "AffineBackwardInput");
 
         T[] dyInPlace = (T[])dys.Clone();
-        RowKernels.AffineBackwardInput(ref xs[0], ref dyInPlace[0], ref dyInPlace[0], ref gammas[0], ref betas[0], length, p, m, s, relu, k, c);
-        Assert.Equal(dxs, dyInPlace);
+        RowKernels.AffineBackwardInput(ref xs[G], ref dyInPlace[G], ref dyInPlace[G], ref gammas[G], ref betas[G], length, p, m, s, relu, k, c);
+        SegmentKernelsTests.AssertSameRun(dxs, dyInPlace, dys, length, "BackwardInput in place");
     }
+
+    private static T[] Guarded<T>(double[] values)
+        where T : unmanaged, IFloatingPointIeee754<T> => SegmentKernelsTests.Guarded<T>(values);
 
     private static void Scale<T>(int length, double tolerance)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -124,23 +132,23 @@ public class RowKernelsTests
             dx[i] = inverseRms * (dy[i] * gamma[i] + xhatCoefficient * xhat);
         }
 
-        T[] xs = RowLayerKit.Convert<T>(x), dys = RowLayerKit.Convert<T>(dy), gammas = RowLayerKit.Convert<T>(gamma), gammaGrads = RowLayerKit.Convert<T>(gammaGrad);
+        T[] xs = Guarded<T>(x), dys = Guarded<T>(dy), gammas = Guarded<T>(gamma), gammaGrads = Guarded<T>(gammaGrad);
         T r = T.CreateChecked(inverseRms), k = T.CreateChecked(xhatCoefficient);
 
-        var ys = new T[length];
-        RowKernels.ScaleNormalize(ref xs[0], ref ys[0], ref gammas[0], length, r);
-        TestData.AssertClose(y, RowLayerKit.ToDouble(ys), tolerance, $"ScaleNormalize {length}");
+        T[] ys = Guarded<T>(new double[length]);
+        RowKernels.ScaleNormalize(ref xs[G], ref ys[G], ref gammas[G], length, r);
+        SegmentKernelsTests.AssertRun(y, ys, length, tolerance, "ScaleNormalize");
 
-        T actual = RowKernels.ScaleBackwardSums(ref xs[0], ref dys[0], ref gammas[0], ref gammaGrads[0], length, r);
+        T actual = RowKernels.ScaleBackwardSums(ref xs[G], ref dys[G], ref gammas[G], ref gammaGrads[G], length, r);
         Assert.True(Math.Abs(double.CreateChecked(actual) - sumGXhat) <= tolerance * length * Math.Max(1, Math.Abs(sumGXhat)), $"sum(g * xhat) at {length}");
-        TestData.AssertClose(expectedGammaGrad, RowLayerKit.ToDouble(gammaGrads), tolerance, $"gammaGrad {length}");
+        SegmentKernelsTests.AssertRun(expectedGammaGrad, gammaGrads, length, tolerance, "gammaGrad");
 
-        var dxs = new T[length];
-        RowKernels.ScaleBackwardInput(ref xs[0], ref dys[0], ref dxs[0], ref gammas[0], length, r, k);
-        TestData.AssertClose(dx, RowLayerKit.ToDouble(dxs), tolerance, $"ScaleBackwardInput {length}");
+        T[] dxs = Guarded<T>(new double[length]);
+        RowKernels.ScaleBackwardInput(ref xs[G], ref dys[G], ref dxs[G], ref gammas[G], length, r, k);
+        SegmentKernelsTests.AssertRun(dx, dxs, length, tolerance, "ScaleBackwardInput");
 
         T[] dyInPlace = (T[])dys.Clone();
-        RowKernels.ScaleBackwardInput(ref xs[0], ref dyInPlace[0], ref dyInPlace[0], ref gammas[0], length, r, k);
-        Assert.Equal(dxs, dyInPlace);
+        RowKernels.ScaleBackwardInput(ref xs[G], ref dyInPlace[G], ref dyInPlace[G], ref gammas[G], length, r, k);
+        SegmentKernelsTests.AssertSameRun(dxs, dyInPlace, dys, length, "BackwardInput in place");
     }
 }

@@ -60,49 +60,6 @@ public class PrimitiveTests
     }
 
     [Fact]
-    public void Segment_kernels_match_plain_loops()
-    {
-        var random = new Random(2);
-        for (int length = 1; length <= 70; length++)
-        {
-            double[] x = TestData.Normal(random, length, 3, 2);
-            double[] dy = TestData.Normal(random, length);
-            double pivot = x[0], mean = 0.25, scale = 1.5, shift = -0.1, a = 0.7, k = -0.3, c = 0.05;
-            double sum = 0, squares = 0;
-            foreach (double v in x)
-            {
-                sum += v - pivot;
-                squares += (v - pivot - mean) * (v - pivot - mean);
-            }
-
-            Assert.Equal(sum, SegmentKernels.SumOfDifferences(ref x[0], length, pivot), 1e-12);
-            Assert.Equal(squares, SegmentKernels.SumOfSquaredDeviations(ref x[0], length, pivot, mean), 1e-11);
-
-            foreach (bool relu in new[] { false, true })
-            {
-                var y = new double[length];
-                var dx = new double[length];
-                SegmentKernels.ScaleShift(ref x[0], ref y[0], length, pivot, scale, shift, relu);
-                double sumDy = SegmentKernels.BackwardSums(ref x[0], ref dy[0], length, pivot, relu, scale, shift, out double sumDyCentered);
-                SegmentKernels.BackwardInput(ref x[0], ref dy[0], ref dx[0], length, pivot, relu, scale, shift, a, k, c);
-                double expectedSumDy = 0, expectedSumDyCentered = 0;
-                for (int i = 0; i < length; i++)
-                {
-                    double z = (x[i] - pivot) * scale + shift;
-                    Assert.Equal(relu ? Math.Max(0, z) : z, y[i], 1e-14);
-                    double masked = !relu || z > 0 ? dy[i] : 0;
-                    expectedSumDy += masked;
-                    expectedSumDyCentered += masked * (x[i] - pivot);
-                    Assert.Equal(a * masked + k * (x[i] - pivot) + c, dx[i], 1e-13);
-                }
-
-                Assert.Equal(expectedSumDy, sumDy, 1e-12);
-                Assert.Equal(expectedSumDyCentered, sumDyCentered, 1e-11);
-            }
-        }
-    }
-
-    [Fact]
     public void Finishing_statistics_rounds_once_from_double()
     {
         var random = new Random(3);

@@ -6,7 +6,9 @@ namespace NormGen.Generator.Emitting;
 /// <summary>
 /// The O(batch * Features * Spatial) kernels of a spatial batch-norm layer (Spatial &gt; 1, NCHW input):
 /// each (sample, channel) pair is a contiguous run of Spatial values sharing one channel's statistics,
-/// handled by the runtime's <c>SegmentKernels</c> with the constant run length Spatial.
+/// handled by the runtime's <c>SegmentKernels</c> with the constant run length Spatial. Every kernel walks x in
+/// memory order (sample by sample, channel by channel), so the hardware prefetchers stream it; the statistics take
+/// two passes over each run while it is in cache and merge runs with Chan's formula, so x is read from memory once.
 /// </summary>
 internal sealed class BatchNormSpatialKernels
 {
@@ -33,20 +35,20 @@ internal sealed class BatchNormSpatialKernels
         w.Open("protected override void ChunkMoments(" + ReadOnlySpan + " x, " + ReadOnlySpan + " pivot, " + Span + " mean, " + Span + " m2)");
         w.Line("ref " + _t + " chunk = ref MemoryMarshal.GetReference(x);");
         w.Line("nint rows = x.Length / (Features * Spatial);");
-        w.Line(_t + " inverseCount = (" + _t + ")1 / (rows * Spatial);");
+        w.Line("mean.Clear();");
+        w.Line("m2.Clear();");
+        w.Line("// In memory order: each (sample, channel) run gets two passes while it is in cache, and its moments are merged");
+        w.Line("// into the channel's with the Chan-Golub-LeVeque formula, so x is read from memory once.");
+        w.Open("for (nint n = 0; n < rows; n++)");
+        w.Line("// The new run's weight among the n + 1 merged so far, and Chan's factor Spatial * n / (n + 1) for delta^2.");
+        w.Line(_t + " weight = 1 / (" + _t + ")(n + 1);");
+        w.Line(_t + " spreadFactor = Spatial * n * weight;");
         w.Open("for (int c = 0; c < Features; c++)");
-        w.Line(_t + " sum = 0;");
-        w.Open("for (nint n = 0; n < rows; n++)");
-        w.Line("sum += SegmentKernels.SumOfDifferences(ref Unsafe.Add(ref chunk, n * (Features * Spatial) + c * Spatial), Spatial, pivot[c]);");
+        w.Line(_t + " runM2 = SegmentKernels.Moments(ref Unsafe.Add(ref chunk, n * (Features * Spatial) + c * Spatial), Spatial, pivot[c], out " + _t + " runMean);");
+        w.Line(_t + " delta = runMean - mean[c];");
+        w.Line("mean[c] += delta * weight;");
+        w.Line("m2[c] += runM2 + delta * delta * spreadFactor;");
         w.Close();
-        w.Line(_t + " channelMean = sum * inverseCount;");
-        w.Line(_t + " squares = 0;");
-        w.Line("// Second pass over the chunk, which is still in cache.");
-        w.Open("for (nint n = 0; n < rows; n++)");
-        w.Line("squares += SegmentKernels.SumOfSquaredDeviations(ref Unsafe.Add(ref chunk, n * (Features * Spatial) + c * Spatial), Spatial, pivot[c], channelMean);");
-        w.Close();
-        w.Line("mean[c] = channelMean;");
-        w.Line("m2[c] = squares;");
         w.Close();
         w.Close();
 
@@ -68,15 +70,15 @@ internal sealed class BatchNormSpatialKernels
         w.Line("ref " + _t + " xStart = ref MemoryMarshal.GetReference(x);");
         w.Line("ref " + _t + " dyStart = ref MemoryMarshal.GetReference(dy);");
         w.Line("nint rows = x.Length / (Features * Spatial);");
-        w.Open("for (int c = 0; c < Features; c++)");
-        w.Line(_t + " channelSumDy = " + zero + ", channelSumDyCentered = " + zero + ";");
+        w.Line("sumDy.Clear();");
+        w.Line("sumDyCentered.Clear();");
+        w.Line("// In memory order, so x and dy stream from memory; each run adds its two sums to its channel's.");
         w.Open("for (nint n = 0; n < rows; n++)");
+        w.Open("for (int c = 0; c < Features; c++)");
         w.Line("nint start = n * (Features * Spatial) + c * Spatial;");
-        w.Line("channelSumDy += SegmentKernels.BackwardSums(ref Unsafe.Add(ref xStart, start), ref Unsafe.Add(ref dyStart, start), Spatial, pivot[c], " + Relu + ", " + mask + ", out " + _t + " centered);");
-        w.Line("channelSumDyCentered += centered;");
+        w.Line("sumDy[c] += SegmentKernels.BackwardSums(ref Unsafe.Add(ref xStart, start), ref Unsafe.Add(ref dyStart, start), Spatial, pivot[c], " + Relu + ", " + mask + ", out " + _t + " centered);");
+        w.Line("sumDyCentered[c] += centered;");
         w.Close();
-        w.Line("sumDy[c] = channelSumDy;");
-        w.Line("sumDyCentered[c] = channelSumDyCentered;");
         w.Close();
         w.Close();
 

@@ -40,7 +40,7 @@ internal sealed class GroupNormEmitter : LayerEmitter<GroupNormSpec>
         /// <summary>No Gamma, or one channel per group: the whole group shares one scale (one kernel call per group).</summary>
         WholeGroup,
 
-        /// <summary>Spatial = 1 with several channels per group: every value has its own Gamma (runtime GroupKernels).</summary>
+        /// <summary>Spatial = 1 with several channels per group: every value has its own Gamma (runtime RowKernels, as a layer-norm row).</summary>
         ValuePerChannel,
 
         /// <summary>Several channels of Spatial values each: one SegmentKernels call per channel's run.</summary>
@@ -160,8 +160,7 @@ internal sealed class GroupNormEmitter : LayerEmitter<GroupNormSpec>
         w.Line("ref " + t + " group = ref Unsafe.Add(ref xStart, start);");
         w.Line("// Two passes over the group (still in cache), relative to its first value.");
         w.Line(t + " groupPivot = group;");
-        w.Line(t + " groupMean = SegmentKernels.SumOfDifferences(ref group, GroupLength, groupPivot) / GroupLength;");
-        w.Line(t + " m2 = SegmentKernels.SumOfSquaredDeviations(ref group, GroupLength, groupPivot, groupMean);");
+        w.Line(t + " m2 = SegmentKernels.Moments(ref group, GroupLength, groupPivot, out " + t + " groupMean);");
         w.Line(t + " groupInverseStd = 1 / " + sqrt + "(m2 / GroupLength + " + epsilon + ");");
         w.Line("int i = n * Groups + g;");
         w.Line("pivot[i] = groupPivot;");
@@ -208,7 +207,7 @@ internal sealed class GroupNormEmitter : LayerEmitter<GroupNormSpec>
                 w.Summary("y_c = (x_c - pivot - mean) * inverseStd * Gamma_c + Beta_c over the group's channels (one value each: Spatial = 1).");
                 w.Open(signature);
                 w.Line("int first = g * ChannelsPerGroup;");
-                w.Line("GroupKernels.AffineNormalize(ref x, ref y, ref Gamma[first], ref Beta[first], GroupLength, pivot, mean, inverseStd);");
+                w.Line("RowKernels.AffineNormalize(ref x, ref y, ref Gamma[first], ref Beta[first], GroupLength, pivot, mean, inverseStd, relu: false);");
                 w.Close();
                 break;
             default:
@@ -255,10 +254,12 @@ internal sealed class GroupNormEmitter : LayerEmitter<GroupNormSpec>
                 break;
             case RunLayout.ValuePerChannel:
                 w.Line("int first = g * ChannelsPerGroup;");
-                w.Line(t + " sumG = GroupKernels.AffineBackwardSums(");
-                w.Line("    ref x, ref dy, ref Gamma[first], ref gammaGrad[first], ref betaGrad[first], GroupLength, pivot, mean, inverseStd, out " + t + " sumGCentered);");
-                WriteCoefficients(w, t);
-                w.Line("GroupKernels.AffineBackwardInput(ref x, ref dy, ref dx, ref Gamma[first], GroupLength, pivot, inverseStd, xCoefficient, bias);");
+                w.Line(t + " sumG = RowKernels.AffineBackwardSums(");
+                w.Line("    ref x, ref dy, ref Gamma[first], ref Beta[first], ref gammaGrad[first], ref betaGrad[first], GroupLength, pivot, mean, inverseStd, relu: false, out " + t + " sumGXhat);");
+                w.Line("// dx = invstd * (g - sum(g * xhat) / M * xhat - sum(g) / M), as in layer norm over the group's values.");
+                w.Line("RowKernels.AffineBackwardInput(");
+                w.Line("    ref x, ref dy, ref dx, ref Gamma[first], ref Beta[first], GroupLength, pivot, mean, inverseStd, relu: false,");
+                w.Line("    xhatCoefficient: -sumGXhat / GroupLength, bias: -sumG / GroupLength);");
                 break;
             default:
                 w.Line(t + " sumG = " + zero + ", sumGCentered = " + zero + ";");

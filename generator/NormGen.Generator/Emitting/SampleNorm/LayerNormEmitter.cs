@@ -97,10 +97,9 @@ internal sealed class LayerNormEmitter : LayerEmitter<LayerNormSpec>
         w.Open("for (int n = 0; n < pivot.Length; n++)");
         w.Line(SampleNormCoreWriter.RowRef(t, "xRow", "xStart", "Features"));
         w.Line(SampleNormCoreWriter.RowRef(t, "yRow", "yStart", "Features"));
-        w.Line("// Two passes over x - pivot; the pivot is read before y, which may be x, is written.");
+        w.Line("// Two passes over x - pivot, the second from cache; the pivot is read before y, which may be x, is written.");
         w.Line(t + " rowPivot = xRow;");
-        w.Line(t + " rowMean = SegmentKernels.SumOfDifferences(ref xRow, Features, rowPivot) / Features;");
-        w.Line(t + " m2 = SegmentKernels.SumOfSquaredDeviations(ref xRow, Features, rowPivot, rowMean);");
+        w.Line(t + " m2 = SegmentKernels.Moments(ref xRow, Features, rowPivot, out " + t + " rowMean);");
         w.Line(t + " rowInverseStd = " + SampleNormCoreWriter.InverseSqrt(spec.Element, "(double)m2 / Features") + ";");
         w.Line("pivot[n] = rowPivot;");
         w.Line("mean[n] = rowMean;");

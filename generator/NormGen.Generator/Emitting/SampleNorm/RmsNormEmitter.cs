@@ -81,8 +81,7 @@ internal sealed class RmsNormEmitter : LayerEmitter<RmsNormSpec>
         w.Open("for (int n = 0; n < inverseStd.Length; n++)");
         w.Line(SampleNormCoreWriter.RowRef(t, "xRow", "xStart", "Features"));
         w.Line(SampleNormCoreWriter.RowRef(t, "yRow", "yStart", "Features"));
-        w.Line("// The squared deviations about 0 are the squares.");
-        w.Line(t + " squares = SegmentKernels.SumOfSquaredDeviations(ref xRow, Features, pivot: 0, mean: 0);");
+        w.Line(t + " squares = SegmentKernels.SumOfSquares(ref xRow, Features);");
         w.Line(t + " inverseRms = " + SampleNormCoreWriter.InverseSqrt(spec.Element, "(double)squares / Features") + ";");
         w.Line("inverseStd[n] = inverseRms;");
         if (spec.Affine)

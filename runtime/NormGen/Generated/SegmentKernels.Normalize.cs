@@ -1,0 +1,69 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace NormGen.Generated;
+
+/// <summary>The scale-and-shift of a run that shares one scale (see the class remarks in SegmentKernels.cs).</summary>
+public static partial class SegmentKernels
+{
+    /// <summary><c>y = (x - center) * scale + shift</c>, or its ReLU when <paramref name="relu"/>. y may be x itself.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void ScaleShift<T>(ref T x, ref T y, nint length, T center, T scale, T shift, bool relu)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (Vector512.IsHardwareAccelerated && length >= Vector512<T>.Count)
+        {
+            ScaleShift<T, Width512<T>, Vector512<T>>(ref x, ref y, length, center, scale, shift, relu);
+            return;
+        }
+
+        if (Vector256.IsHardwareAccelerated && length >= Vector256<T>.Count)
+        {
+            ScaleShift<T, Width256<T>, Vector256<T>>(ref x, ref y, length, center, scale, shift, relu);
+            return;
+        }
+
+        if (Vector128.IsHardwareAccelerated && length >= Vector128<T>.Count)
+        {
+            ScaleShift<T, Width128<T>, Vector128<T>>(ref x, ref y, length, center, scale, shift, relu);
+            return;
+        }
+
+        for (nint i = 0; i < length; i++)
+        {
+            T value = (Unsafe.Add(ref x, i) - center) * scale + shift;
+            Unsafe.Add(ref y, i) = relu ? T.Max(value, T.Zero) : value;
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void ScaleShift<T, TWidth, TVector>(ref T x, ref T y, nint length, T center, T scale, T shift, bool relu)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TWidth : struct, IVectorWidth<T, TVector>
+        where TVector : struct
+    {
+        nint lanes = TWidth.Count;
+        TVector c = TWidth.Create(center), s = TWidth.Create(scale), b = TWidth.Create(shift);
+        nint last = length - lanes;
+
+        // Loaded before y, which may be x, is written: the last vector may overlap the one before it.
+        TVector lastX = TWidth.Load(ref x, last);
+        for (nint i = 0; i < last; i += lanes)
+        {
+            TWidth.Store(ScaleShiftVector<T, TWidth, TVector>(TWidth.Load(ref x, i), c, s, b, relu), ref y, i);
+        }
+
+        TWidth.Store(ScaleShiftVector<T, TWidth, TVector>(lastX, c, s, b, relu), ref y, last);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TVector ScaleShiftVector<T, TWidth, TVector>(TVector x, TVector center, TVector scale, TVector shift, bool relu)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TWidth : struct, IVectorWidth<T, TVector>
+        where TVector : struct
+    {
+        TVector value = TWidth.Add(TWidth.Multiply(TWidth.Subtract(x, center), scale), shift);
+        return relu ? TWidth.Relu(value) : value;
+    }
+}
