@@ -78,20 +78,19 @@ internal sealed record ExperimentPlan(RunSpec[] Main, RunSpec[] WeightScale, Run
 internal sealed record ExperimentResults(RunResult[] Main, RunResult[] WeightScale, RunResult[] BatchSize, double Seconds)
 {
     /// <summary>Trains every run of the plan, one after the other (deterministic: no threads touch the numbers).</summary>
-    public static ExperimentResults Run(ExperimentPlan plan, Trainer trainer, ProgressReporter progress)
+    public static ExperimentResults Run(ExperimentPlan plan, Trainer trainer, IProgressReporter progress)
     {
         var clock = Stopwatch.StartNew();
-        progress.Line($"1/3 Main experiment: batch norm vs no norm ({plan.Main[0].TrainCount} images, batch 50, weight scale {Format.Scale(ExperimentPlan.DefaultWeightScale)})");
+        progress.StartPlan(plan.All.ToArray());
+        progress.Heading($"1/3 Main experiment: batch norm vs no norm ({plan.Main[0].TrainCount} images, batch 50, weight scale {Format.Scale(ExperimentPlan.DefaultWeightScale)})");
         progress.Detailed = true;
         RunResult[] main = plan.Main.Select(trainer.Run).ToArray();
         progress.Detailed = false;
 
-        progress.Line(string.Empty);
-        progress.Line($"2/3 Weight-scale experiment: {plan.WeightScale.Length / 2} scales from 1e-4 to 1, with and without batch norm ({plan.WeightScale[0].TrainCount} images)");
+        progress.Heading($"2/3 Weight-scale experiment: {plan.WeightScale.Length / 2} scales from 1e-4 to 1, with and without batch norm ({plan.WeightScale[0].TrainCount} images)");
         RunResult[] weightScale = plan.WeightScale.Select(trainer.Run).ToArray();
 
-        progress.Line(string.Empty);
-        progress.Line($"3/3 Batch-size experiment ({plan.BatchSize[0].TrainCount} images)");
+        progress.Heading($"3/3 Batch-size experiment ({plan.BatchSize[0].TrainCount} images)");
         RunResult[] batchSize = plan.BatchSize.Select(trainer.Run).ToArray();
         return new ExperimentResults(main, weightScale, batchSize, clock.Elapsed.TotalSeconds);
     }

@@ -82,6 +82,9 @@ internal sealed record Options(bool Quick, int? Epochs, int Seed, string OutputD
 /// <summary>Number formatting shared by the console, the tables and the plots.</summary>
 internal static class Format
 {
+    /// <summary>Formats a fraction as a percentage with one decimal, padded to six characters, e.g. " 85.3%".</summary>
+    public static string Percent(double fraction) => (100 * fraction).ToString("0.0", CultureInfo.InvariantCulture).PadLeft(5) + "%";
+
     /// <summary>A weight scale in short scientific form: 1e-4, 3.2e-4, 2e-2, 1.</summary>
     public static string Scale(double scale)
     {

@@ -17,7 +17,7 @@ internal static class Program
     /// <summary>Runs the sample, writing to <paramref name="output"/>; returns the exit code (0 success, 2 usage error, 1 failure).</summary>
     /// <param name="args">Command-line arguments.</param>
     /// <param name="output">Where progress and tables go.</param>
-    /// <param name="interactive">True to draw progress bars (the output is a terminal).</param>
+    /// <param name="interactive">True to draw a live progress display if the output is an interactive terminal; false for plain lines.</param>
     public static int Run(string[] args, TextWriter output, bool interactive)
     {
         Options options;
@@ -57,9 +57,8 @@ internal static class Program
         output.WriteLine();
 
         var plan = ExperimentPlan.Create(options, data.Train.Count);
-        var progress = new ProgressReporter(output, interactive);
-        var trainer = new Trainer(data, progress);
-        ExperimentResults results = ExperimentResults.Run(plan, trainer, progress);
+        ExperimentResults results = ProgressDisplay.Run(
+            output, interactive, progress => ExperimentResults.Run(plan, new Trainer(data, progress), progress));
 
         Directory.CreateDirectory(options.OutputDirectory);
         var plots = Plots.WriteAll(options.OutputDirectory, results);

@@ -1,13 +1,23 @@
 using System;
-using System.Diagnostics;
+using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
+using Spectre.Console;
 
 namespace FashionMnistBatchNorm;
 
-/// <summary>Receives training progress; one run at a time.</summary>
+/// <summary>Receives training progress: the plan, experiment headings, and one run at a time.</summary>
 internal interface IProgressReporter
 {
+    /// <summary>When true, every finished epoch gets a line (the main experiment); else only every finished run.</summary>
+    bool Detailed { get; set; }
+
+    /// <summary>Every run that will be trained, before the first one starts (for an overall estimate).</summary>
+    void StartPlan(IReadOnlyCollection<RunSpec> runs);
+
+    /// <summary>An experiment starts.</summary>
+    void Heading(string text);
+
     /// <summary>A run starts; it has <paramref name="batchesPerEpoch"/> iterations per epoch.</summary>
     void StartRun(RunSpec spec, int batchesPerEpoch);
 
@@ -19,127 +29,73 @@ internal interface IProgressReporter
 
     /// <summary>The run is done.</summary>
     void EndRun(RunResult result);
-
-    /// <summary>A plain line of text.</summary>
-    void Line(string text);
 }
 
-/// <summary>
-/// Reports progress as a one-line bar redrawn in place (a terminal) or as plain lines (redirected output):
-/// one line per epoch when <c>detailed</c>, else one per run.
-/// </summary>
-internal sealed class ProgressReporter : IProgressReporter
+/// <summary>Chooses the progress display: live on an interactive terminal, plain lines otherwise.</summary>
+internal static class ProgressDisplay
 {
-    private const int BarWidth = 24;
-    private static readonly TimeSpan RedrawInterval = TimeSpan.FromMilliseconds(100);
-
-    private readonly TextWriter _output;
-    private readonly bool _interactive;
-    private readonly Stopwatch _clock = new();
-    private RunSpec? _spec;
-    private int _batchesPerEpoch;
-    private TimeSpan _lastDraw;
-    private double _lastValidation = double.NaN;
-    private int _lastLength;
-
-    /// <summary>Creates a reporter writing to <paramref name="output"/>.</summary>
-    /// <param name="output">Where to write.</param>
-    /// <param name="interactive">True to redraw a progress bar in place (the output is a terminal).</param>
-    public ProgressReporter(TextWriter output, bool interactive)
+    /// <summary>
+    /// Runs <paramref name="work"/> with a reporter: a Spectre.Console live display when <paramref name="interactive"/>
+    /// is true and Spectre finds the console interactive and ANSI-capable (stdin, stdout and stderr not redirected, a
+    /// TERM it knows, no CI service it recognizes); else <see cref="PlainProgress"/>, whose lines read well in a log.
+    /// </summary>
+    /// <typeparam name="T">What the work returns.</typeparam>
+    /// <param name="output">Where progress goes.</param>
+    /// <param name="interactive">False forces plain lines (the caller knows the output is redirected).</param>
+    /// <param name="work">The training, reporting through the reporter it is given.</param>
+    public static T Run<T>(TextWriter output, bool interactive, Func<IProgressReporter, T> work)
     {
-        _output = output;
-        _interactive = interactive;
-    }
-
-    /// <summary>When true, redirected output gets a line per epoch; else a line per run.</summary>
-    public bool Detailed { get; set; }
-
-    /// <inheritdoc/>
-    public void StartRun(RunSpec spec, int batchesPerEpoch)
-    {
-        _spec = spec;
-        _batchesPerEpoch = batchesPerEpoch;
-        _lastValidation = double.NaN;
-        _lastDraw = -RedrawInterval; // draw at the first iteration
-        _clock.Restart();
-    }
-
-    /// <inheritdoc/>
-    public void Iteration(int epoch, int batch, double loss, double accuracy)
-    {
-        if (!_interactive || _spec is null)
+        if (interactive)
         {
-            return;
+            IAnsiConsole console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output) });
+            if (LiveProgress.IsSupported(console))
+            {
+                return LiveProgress.Run(console, work);
+            }
         }
 
-        TimeSpan now = _clock.Elapsed;
-        bool last = epoch == _spec.Epochs - 1 && batch == _batchesPerEpoch;
-        if (now - _lastDraw < RedrawInterval && !last)
-        {
-            return;
-        }
-
-        _lastDraw = now;
-        long done = ((long)epoch * _batchesPerEpoch) + batch;
-        long total = (long)_spec.Epochs * _batchesPerEpoch;
-        double fraction = (double)done / total;
-        int filled = (int)Math.Round(fraction * BarWidth);
-        double secondsLeft = now.TotalSeconds / done * (total - done);
-        string validation = double.IsNaN(_lastValidation) ? "  --  " : Percent(_lastValidation);
-        string text = string.Create(
-            CultureInfo.InvariantCulture,
-            $"{Title(_spec),-38} [{new string('#', filled)}{new string('.', BarWidth - filled)}] epoch {epoch + 1,2}/{_spec.Epochs} " +
-            $"loss {loss:0.000} train {Percent(accuracy)} val {validation} ~{secondsLeft,3:0}s left");
-        Redraw(text);
+        return work(new PlainProgress(output));
     }
+}
 
-    /// <inheritdoc/>
-    public void EndEpoch(int epoch, double loss, double validationAccuracy)
-    {
-        _lastValidation = validationAccuracy;
-        if (!_interactive && Detailed && _spec is not null)
-        {
-            _output.WriteLine(string.Create(
-                CultureInfo.InvariantCulture,
-                $"{Title(_spec)}  epoch {epoch + 1,2}/{_spec.Epochs}  loss {loss:0.000}  val {Percent(validationAccuracy)}  {_clock.Elapsed.TotalSeconds:0.0}s"));
-        }
-    }
-
-    /// <inheritdoc/>
-    public void EndRun(RunResult result)
-    {
-        string recalibrated = result.RecalibratedValidationAccuracy is double r ? $"  exact-stats val {Percent(r)}" : string.Empty;
-        string text = string.Create(
-            CultureInfo.InvariantCulture,
-            $"{Title(result.Spec),-38} best val {Percent(result.BestValidationAccuracy)}  final val {Percent(result.FinalValidationAccuracy)}{recalibrated}  ({result.Seconds:0.0}s)");
-        if (_interactive)
-        {
-            Redraw(text);
-            _output.WriteLine();
-            _lastLength = 0;
-        }
-        else
-        {
-            _output.WriteLine(text);
-        }
-    }
-
-    /// <inheritdoc/>
-    public void Line(string text) => _output.WriteLine(text);
-
-    /// <summary>Formats a fraction as a percentage with one decimal, e.g. " 85.3%".</summary>
-    public static string Percent(double fraction) => (100 * fraction).ToString("0.0", CultureInfo.InvariantCulture).PadLeft(5) + "%";
-
-    private static string Title(RunSpec spec) => string.Create(
+/// <summary>The texts both displays share, so a log and a terminal read the same.</summary>
+internal static class ProgressText
+{
+    /// <summary>A run's title, e.g. "batch norm, batch 50, scale 2e-2".</summary>
+    public static string Title(RunSpec spec) => string.Create(
         CultureInfo.InvariantCulture,
         $"{spec.Label}, batch {spec.BatchSize}, scale {Format.Scale(spec.WeightScale)}");
 
-    private void Redraw(string text)
+    /// <summary>A finished epoch, e.g. "epoch  3/10  loss 0.512  val  83.2%  4.1s" (seconds since the run started).</summary>
+    public static string Epoch(RunSpec spec, int epoch, double loss, double validationAccuracy, double seconds) => string.Create(
+        CultureInfo.InvariantCulture,
+        $"epoch {epoch + 1,2}/{spec.Epochs}  loss {loss:0.000}  val {Format.Percent(validationAccuracy)}  {seconds:0.0}s");
+
+    /// <summary>A run in progress, e.g. "epoch  3/10  loss 0.512  train  84.1%  val  83.2%" ("--" before the first validation).</summary>
+    public static string Running(RunSpec spec, int epoch, double loss, double accuracy, double lastValidation) => string.Create(
+        CultureInfo.InvariantCulture,
+        $"epoch {epoch + 1,2}/{spec.Epochs}  loss {loss:0.000}  train {Format.Percent(accuracy)}  val {(double.IsNaN(lastValidation) ? "  --  " : Format.Percent(lastValidation))}");
+
+    /// <summary>Splits <paramref name="text"/> into lines of at most <paramref name="width"/> characters, at spaces where it can.</summary>
+    public static IEnumerable<string> Wrap(string text, int width)
     {
-        // Carriage return, the new text, and spaces over whatever was longer before.
-        string padding = text.Length < _lastLength ? new string(' ', _lastLength - text.Length) : string.Empty;
-        _output.Write("\r" + text + padding);
-        _output.Flush();
-        _lastLength = text.Length;
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(width);
+        string rest = text.TrimEnd();
+        do
+        {
+            int cut = rest.Length <= width ? rest.Length : rest.LastIndexOf(' ', width) is > 0 and int space ? space : width;
+            yield return rest[..cut].TrimEnd();
+            rest = rest[cut..].TrimStart();
+        }
+        while (rest.Length > 0);
+    }
+
+    /// <summary>A finished run: best and final validation accuracy, the exact-statistics accuracy where measured, the time.</summary>
+    public static string Summary(RunResult result)
+    {
+        string recalibrated = result.RecalibratedValidationAccuracy is double r ? $"  exact-stats val {Format.Percent(r)}" : string.Empty;
+        return string.Create(
+            CultureInfo.InvariantCulture,
+            $"{Title(result.Spec),-38} best val {Format.Percent(result.BestValidationAccuracy)}  final val {Format.Percent(result.FinalValidationAccuracy)}{recalibrated}  ({result.Seconds:0.0}s)");
     }
 }

@@ -23,8 +23,8 @@ internal static class Report
             results.Main.Select(r => new[]
             {
                 r.Spec.Label,
-                ProgressReporter.Percent(r.BestValidationAccuracy),
-                ProgressReporter.Percent(r.FinalValidationAccuracy),
+                Format.Percent(r.BestValidationAccuracy),
+                Format.Percent(r.FinalValidationAccuracy),
                 Recalibrated(r),
                 r.EpochLoss[^1].ToString("0.000", CultureInfo.InvariantCulture),
                 Seconds(r.Seconds),
@@ -39,9 +39,9 @@ internal static class Report
             results.WeightScaleRows().Select(row => new[]
             {
                 Format.Scale(row.Scale),
-                ProgressReporter.Percent(row.BatchNorm),
-                ProgressReporter.Percent(row.NoNorm),
-                row.BatchNormExact is double exact ? ProgressReporter.Percent(exact) : "-",
+                Format.Percent(row.BatchNorm),
+                Format.Percent(row.NoNorm),
+                row.BatchNormExact is double exact ? Format.Percent(exact) : "-",
             }));
 
         text.AppendLine();
@@ -54,8 +54,8 @@ internal static class Report
             {
                 r.Spec.Label,
                 r.Spec.BatchSize.ToString(CultureInfo.InvariantCulture),
-                ProgressReporter.Percent(r.BestValidationAccuracy),
-                ProgressReporter.Percent(r.FinalValidationAccuracy),
+                Format.Percent(r.BestValidationAccuracy),
+                Format.Percent(r.FinalValidationAccuracy),
                 Recalibrated(r),
                 Seconds(r.Seconds),
             }));
@@ -158,7 +158,7 @@ internal static class Report
     }
 
     private static string Recalibrated(RunResult r) =>
-        r.RecalibratedValidationAccuracy is double value ? ProgressReporter.Percent(value) : "-";
+        r.RecalibratedValidationAccuracy is double value ? Format.Percent(value) : "-";
 
     private static string Seconds(double seconds) => seconds.ToString("0.0", CultureInfo.InvariantCulture) + " s";
 

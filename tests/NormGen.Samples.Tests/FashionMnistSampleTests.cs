@@ -4,6 +4,7 @@ using System.IO;
 using System.Linq;
 using System.Text.Json;
 using FashionMnistBatchNorm;
+using Spectre.Console.Testing;
 using Xunit;
 
 namespace NormGen.Samples.Tests;
@@ -132,9 +133,9 @@ public sealed class FashionMnistSampleUnitTests
         FashionMnist data = FashionMnist.Load(null);
         var spec = new RunSpec("test", NormKind.Batch, 25, 2e-2, 1, 500, 7);
 
-        RunResult first = new Trainer(data, new ProgressReporter(TextWriter.Null, false)).Run(spec);
-        RunResult second = new Trainer(data, new ProgressReporter(TextWriter.Null, false)).Run(spec);
-        RunResult otherSeed = new Trainer(data, new ProgressReporter(TextWriter.Null, false)).Run(spec with { Seed = 8 });
+        RunResult first = new Trainer(data, new PlainProgress(TextWriter.Null)).Run(spec);
+        RunResult second = new Trainer(data, new PlainProgress(TextWriter.Null)).Run(spec);
+        RunResult otherSeed = new Trainer(data, new PlainProgress(TextWriter.Null)).Run(spec with { Seed = 8 });
 
         Assert.Equal(first.IterationLoss, second.IterationLoss);
         Assert.Equal(first.EpochValidationAccuracy, second.EpochValidationAccuracy);
@@ -142,45 +143,91 @@ public sealed class FashionMnistSampleUnitTests
     }
 
     [Fact]
-    public void TerminalProgressRedrawsOneLineWithTimeLeft()
+    public void LiveProgressShowsTheRunningNumbersAndLeavesOneLinePerRun()
     {
-        var output = new StringWriter();
-        var progress = new ProgressReporter(output, interactive: true);
+        using var console = new TestConsole().Interactive().EmitAnsiSequences().Width(160);
         var spec = new RunSpec("test", NormKind.Batch, 50, 2e-2, 2, 100, 1);
+        var result = new RunResult { Spec = spec, BestValidationAccuracy = 0.4, FinalValidationAccuracy = 0.35, Seconds = 1 };
 
-        progress.StartRun(spec, batchesPerEpoch: 2);
-        progress.Iteration(0, 1, 2.3, 0.1);
-        progress.EndEpoch(0, 2.2, 0.15);
-        progress.Iteration(1, 2, 1.9, 0.3);
-        progress.EndRun(new RunResult { Spec = spec, BestValidationAccuracy = 0.4, FinalValidationAccuracy = 0.35, Seconds = 1 });
+        Assert.True(LiveProgress.IsSupported(console));
+        int returned = LiveProgress.Run(
+            console,
+            progress =>
+            {
+                progress.StartPlan([spec]);
+                progress.Heading("1/1 Test experiment");
+                progress.StartRun(spec, batchesPerEpoch: 2);
+                progress.Iteration(0, 1, 2.4, 0.05);
+                progress.Iteration(0, 2, 2.3, 0.1);
+                progress.EndEpoch(0, 2.2, 0.15);
+                progress.Iteration(1, 1, 2.0, 0.2);
+                progress.Iteration(1, 2, 1.9, 0.3);
+                progress.EndEpoch(1, 1.8, 0.35);
+                progress.EndRun(result);
+                return 42;
+            },
+            redrawInterval: TimeSpan.Zero);
 
-        string text = output.ToString();
-        Assert.StartsWith("\rbatch norm, batch 50, scale 2e-2", text, StringComparison.Ordinal);
-        Assert.Contains("epoch  1/2 loss 2.300 train  10.0% val   --", text, StringComparison.Ordinal);
-        Assert.Contains("epoch  2/2 loss 1.900 train  30.0% val  15.0%", text, StringComparison.Ordinal);
-        Assert.Contains("s left", text, StringComparison.Ordinal);
-        // The final line is padded with spaces over the longer bar it replaces, then ends the line.
-        Assert.EndsWith(Environment.NewLine, text, StringComparison.Ordinal);
-        Assert.EndsWith("best val  40.0%  final val  35.0%  (1.0s)", text.TrimEnd(), StringComparison.Ordinal);
-        Assert.Single(text.Split(Environment.NewLine), line => line.Length > 0);
+        string text = console.Output;
+        Assert.Equal(42, returned);
+        Assert.Contains("\u001b[", text, StringComparison.Ordinal); // drawn in place with escape sequences
+        Assert.Contains("1/1 Test experiment", text, StringComparison.Ordinal);
+        Assert.Contains("batch norm, batch 50, scale 2e-2", text, StringComparison.Ordinal);
+        Assert.Contains("all runs (run 1 of 1)", text, StringComparison.Ordinal);
+        Assert.Contains("epoch  1/2  loss 2.300  train  10.0%  val   --", text, StringComparison.Ordinal);
+        Assert.Contains("epoch  2/2  loss 1.900  train  30.0%  val  15.0%", text, StringComparison.Ordinal);
+        Assert.Contains(ProgressText.Summary(result), text, StringComparison.Ordinal);
+
+        // Not detailed: no epoch lines in the scrollback, only the run's summary.
+        Assert.DoesNotContain("loss 2.200", text, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void LiveProgressNeedsAnInteractiveAnsiConsole()
+    {
+        using var redirected = new TestConsole(); // ANSI-capable but not interactive
+        using var noAnsi = new TestConsole().Interactive().SupportsAnsi(false); // e.g. TERM=dumb
+        using var terminal = new TestConsole().Interactive().SupportsAnsi(true);
+
+        Assert.False(LiveProgress.IsSupported(redirected));
+        Assert.False(LiveProgress.IsSupported(noAnsi));
+        Assert.True(LiveProgress.IsSupported(terminal));
+    }
+
+    [Theory]
+    [InlineData("short line", 20, new[] { "short line" })]
+    [InlineData("abc def ghi", 7, new[] { "abc def", "ghi" })]
+    [InlineData("abc  def  ghi", 8, new[] { "abc  def", "ghi" })]
+    [InlineData("abcdefghij k", 4, new[] { "abcd", "efgh", "ij k" })]
+    [InlineData("", 5, new[] { "" })]
+    public void LiveLinesAreWrappedToTheConsoleWidth(string text, int width, string[] expected) =>
+        Assert.Equal(expected, ProgressText.Wrap(text, width));
 
     [Fact]
     public void RedirectedProgressWritesPlainLines()
     {
         var output = new StringWriter();
-        var progress = new ProgressReporter(output, interactive: false) { Detailed = true };
+        var progress = new PlainProgress(output) { Detailed = true };
         var spec = new RunSpec("test", NormKind.None, 50, 1e-3, 1, 100, 1);
 
+        progress.StartPlan([spec]);
+        progress.Heading("1/2 First");
         progress.StartRun(spec, batchesPerEpoch: 2);
         progress.Iteration(0, 1, 2.3, 0.1);
         progress.EndEpoch(0, 2.2, 0.15);
         progress.EndRun(new RunResult { Spec = spec, BestValidationAccuracy = 0.15, FinalValidationAccuracy = 0.15, Seconds = 1 });
+        progress.Heading("2/2 Second");
 
-        string[] lines = output.ToString().Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries);
-        Assert.DoesNotContain('\r', output.ToString());
-        Assert.Equal(2, lines.Length);
-        Assert.StartsWith("no norm, batch 50, scale 1e-3  epoch  1/1  loss 2.200  val  15.0%", lines[0], StringComparison.Ordinal);
+        string text = output.ToString();
+        string[] lines = text.Split(Environment.NewLine);
+        Assert.DoesNotContain('\r', text.Replace(Environment.NewLine, "\n", StringComparison.Ordinal));
+        Assert.DoesNotContain('\u001b', text);
+        Assert.Equal(6, lines.Length); // five lines and the empty rest after the last newline
+        Assert.Equal("1/2 First", lines[0]);
+        Assert.StartsWith("no norm, batch 50, scale 1e-3  epoch  1/1  loss 2.200  val  15.0%  ", lines[1], StringComparison.Ordinal);
+        Assert.Equal("no norm, batch 50, scale 1e-3          best val  15.0%  final val  15.0%  (1.0s)", lines[2]);
+        Assert.Equal(string.Empty, lines[3]);
+        Assert.Equal("2/2 Second", lines[4]);
     }
 
     [Fact]
