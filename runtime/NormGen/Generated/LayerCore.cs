@@ -87,8 +87,8 @@ public abstract class LayerCore<T>
 
     /// <summary>Checks the spans of Backward against the last training Forward before anything changes and returns the batch size.</summary>
     /// <exception cref="ArgumentException">
-    /// x is not a positive multiple of <see cref="SampleLength"/>, dy or dx differs in length, or dx overlaps dy or x
-    /// without being that span itself.
+    /// x is not a positive multiple of <see cref="SampleLength"/>, dy or dx differs in length, dx overlaps dy without
+    /// being dy itself, or dx overlaps x.
     /// </exception>
     /// <exception cref="InvalidOperationException"><paramref name="forwardBatch"/> is 0 (no training Forward to go back through) or differs.</exception>
     protected int CheckBackward(ReadOnlySpan<T> x, ReadOnlySpan<T> dy, ReadOnlySpan<T> dx, int forwardBatch)
@@ -97,7 +97,7 @@ public abstract class LayerCore<T>
         ShapeGuard.SameLength(Name, Shape, "dy", x.Length, dy.Length);
         ShapeGuard.SameLength(Name, Shape, "dx", x.Length, dx.Length);
         ShapeGuard.SameOrSeparate(Name, "dx", dx, "dy", dy);
-        ShapeGuard.SameOrSeparate(Name, "dx", dx, "x", x);
+        ShapeGuard.Separate(Name, "dx", dx, "x", x);
         ShapeGuard.BackwardMatchesForward(Name, forwardBatch, batch);
         return batch;
     }

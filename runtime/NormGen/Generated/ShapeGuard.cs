@@ -52,6 +52,18 @@ internal static class ShapeGuard
         }
     }
 
+    /// <summary>Checks that an output span does not overlap an input at all (not even as the same span).</summary>
+    /// <exception cref="ArgumentException">The spans overlap.</exception>
+    public static void Separate<T>(string layer, string outputName, ReadOnlySpan<T> output, string inputName, ReadOnlySpan<T> input)
+    {
+        if (output.Overlaps(input, out int offset))
+        {
+            throw new ArgumentException(
+                $"{layer}: {outputName} overlaps {inputName} (at an offset of {offset} elements); Backward reads {inputName} while it writes {outputName}, so give {outputName} memory of its own (it may be dy itself).",
+                outputName);
+        }
+    }
+
     /// <summary>Checks that Backward follows a training Forward on a batch of the same size.</summary>
     /// <exception cref="InvalidOperationException">No Forward was recorded, or it saw a different batch size.</exception>
     public static void BackwardMatchesForward(string layer, int forwardBatch, int backwardBatch)

@@ -61,7 +61,7 @@ public class GroupNormErrorTests
         var (layer, inputs, outputs) = Prepared();
         var x = new double[5 * Sample];
         Assert.Throws<ArgumentException>(() => layer.Forward(x, new double[4 * Sample]));
-        var error = Assert.Throws<InvalidOperationException>(() => layer.Backward(x, x, x));
+        var error = Assert.Throws<InvalidOperationException>(() => layer.Backward(x, x, new double[x.Length]));
         Assert.Contains("batch of 5", error.Message);
         Assert.Contains("batch of 3", error.Message);
         AssertUnchanged(layer, inputs, outputs);
