@@ -193,6 +193,7 @@ public abstract partial class BatchNormCore<T> : LayerCore<T>
 
         var s = new Scratch(_scratchValues, _scratchDoubles, FeatureCount);
         ComputeBatchStatistics(x, batch, in s);
+        ThrowIfNotFinite(in s);
 
         // Every check has passed: from here the call changes state.
         if (IsCollecting)
@@ -261,7 +262,7 @@ public abstract partial class BatchNormCore<T> : LayerCore<T>
 
     /// <summary>
     /// The batch's pivot (its first sample) and, relative to it, the mean and M2 of every feature, in double, into
-    /// <paramref name="s"/>; throws before anything changes when a feature's statistics are not finite.
+    /// <paramref name="s"/>.
     /// </summary>
     private void ComputeBatchStatistics(ReadOnlySpan<T> x, int batch, in Scratch s)
     {
@@ -284,13 +285,12 @@ public abstract partial class BatchNormCore<T> : LayerCore<T>
                 Moments.Merge<T>(s.Mean, s.M2, (long)start * SpatialLength, s.ChunkA, s.ChunkB, (long)rows * SpatialLength);
             }
         }
-
-        ThrowIfNotFinite(in s);
     }
 
     /// <summary>
-    /// A NaN or an infinity anywhere in a feature's values makes its mean or M2 non-finite: reject the batch before it
-    /// reaches the running statistics, which it would poison for good. Costs one pass over Features values.
+    /// A NaN or an infinity anywhere in a feature's values makes its mean or M2 non-finite: reject a training batch before
+    /// it reaches the running statistics, which it would poison for good. Costs one pass over Features values. Inference
+    /// is not checked: it propagates NaN, as every framework does.
     /// </summary>
     private void ThrowIfNotFinite(in Scratch s)
     {
