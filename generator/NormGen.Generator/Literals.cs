@@ -16,6 +16,11 @@ internal static class Literals
     /// <summary>A double literal that round-trips, e.g. <c>1E-05</c> or <c>0.9</c>.</summary>
     public static string Double(double value)
     {
+        if (double.IsNaN(value) || double.IsInfinity(value))
+        {
+            return double.IsNaN(value) ? "double.NaN" : value > 0 ? "double.PositiveInfinity" : "double.NegativeInfinity";
+        }
+
         string text = value.ToString("R", CultureInfo.InvariantCulture);
         return text.IndexOf('.') < 0 && text.IndexOf('E') < 0 ? text + ".0" : text;
     }

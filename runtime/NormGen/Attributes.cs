@@ -48,6 +48,28 @@ public sealed class BatchNormAttribute : Attribute
 
     /// <summary>Activation fused after the normalization. Default <see cref="NormGen.Activation.None"/>.</summary>
     public Activation Activation { get; set; } = Activation.None;
+
+    /// <summary>
+    /// Batch renormalization (Ioffe 2017), for small or non-i.i.d. batches: training normalizes with the batch statistics
+    /// corrected toward the running ones, <c>y = Gamma * ((x - mean_B) / sigma_B * r + d) + Beta</c>, with
+    /// <c>r = clip(sigma_B / sigma, 1/RenormMaxScale, RenormMaxScale)</c> and
+    /// <c>d = clip((mean_B - RunningMean) / sigma, -RenormMaxShift, RenormMaxShift)</c> (sigma from the running variance,
+    /// r and d constants for Backward). Inference is plain batch norm. Needs running statistics. Default false.
+    /// </summary>
+    public bool Renorm { get; set; }
+
+    /// <summary>r_max of batch renormalization: r is clipped to [1/RenormMaxScale, RenormMaxScale]. At least 1. Default 3.</summary>
+    public double RenormMaxScale { get; set; } = 3;
+
+    /// <summary>d_max of batch renormalization: d is clipped to [-RenormMaxShift, RenormMaxShift]. At least 0. Default 5.</summary>
+    public double RenormMaxShift { get; set; } = 5;
+
+    /// <summary>
+    /// Ghost (virtual) batch norm: training splits each batch into consecutive groups of this many samples, each
+    /// normalized with its own statistics; the running statistics take the mean over the groups of the group means and
+    /// of the group variances (as Keras's virtual_batch_size). Batches must be a multiple of it. 0 (default) is off.
+    /// </summary>
+    public int VirtualBatchSize { get; set; }
 }
 
 /// <summary>

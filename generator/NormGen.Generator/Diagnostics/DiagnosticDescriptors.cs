@@ -104,6 +104,21 @@ internal static class DiagnosticDescriptors
         "A layer cannot be a record",
         "'{0}' is a record, but a [{1}] layer is a mutable object with identity: a record's 'with' copy would share every array with the original and its equality would compare them by reference; declare it as a class");
 
+    public static readonly DiagnosticDescriptor RenormLimitInvalid = Error(
+        "NG0020",
+        "Batch renormalization limit out of range",
+        "{0} = {1} is not valid: {2}");
+
+    public static readonly DiagnosticDescriptor VirtualBatchSizeInvalid = Error(
+        "NG0021",
+        "VirtualBatchSize out of range",
+        "VirtualBatchSize = {0} is not valid: {1}");
+
+    public static readonly DiagnosticDescriptor UnsupportedCombination = Error(
+        "NG0022",
+        "Options that cannot be combined",
+        "{0} cannot be combined with {1}: {2}");
+
     /// <summary>
     /// Every descriptor above, for <see cref="NormGenAnalyzer.SupportedDiagnostics"/>. A descriptor missing here
     /// makes the analyzer throw when reporting it; a test compares this list with the fields by reflection.
@@ -126,7 +141,10 @@ internal static class DiagnosticDescriptors
         InheritedMemberCollision,
         EpsilonNotNormal,
         LanguageVersionTooLow,
-        RecordLayer);
+        RecordLayer,
+        RenormLimitInvalid,
+        VirtualBatchSizeInvalid,
+        UnsupportedCombination);
 
     private static DiagnosticDescriptor Error(string id, string title, string message) =>
         new(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true,

@@ -13,6 +13,10 @@ namespace NormGen.Generator.Model;
 /// <param name="UnbiasedRunningVariance">Whether running variances get the N/(N-1) factor.</param>
 /// <param name="RunningStats">How running statistics are kept.</param>
 /// <param name="Activation">The activation fused after the normalization.</param>
+/// <param name="Renorm">Whether training uses batch renormalization.</param>
+/// <param name="RenormMaxScale">r_max of batch renormalization.</param>
+/// <param name="RenormMaxShift">d_max of batch renormalization.</param>
+/// <param name="VirtualBatchSize">Samples per ghost batch, 0 for none.</param>
 internal sealed record BatchNormSpec(
     TargetType Target,
     ElementKind Element,
@@ -23,7 +27,11 @@ internal sealed record BatchNormSpec(
     double Momentum,
     bool UnbiasedRunningVariance,
     RunningStatsMode RunningStats,
-    Activation Activation)
+    Activation Activation,
+    bool Renorm = false,
+    double RenormMaxScale = 3,
+    double RenormMaxShift = 5,
+    int VirtualBatchSize = 0)
     : LayerSpec(Target, Element, Epsilon, Affine)
 {
     /// <summary>Whether the layer keeps running statistics (anything but RunningStats = None).</summary>

@@ -196,7 +196,15 @@ internal sealed class AttributeArguments
         return (TEnum)Enum.ToObject(typeof(TEnum), number);
     }
 
-    private double Double(string name, double defaultValue) =>
+    /// <summary>Whether the user wrote argument <paramref name="name"/>.</summary>
+    public bool Has(string name) => _values.ContainsKey(name);
+
+    /// <summary>An int argument, or <paramref name="defaultValue"/> when it was not written.</summary>
+    public int Int(string name, int defaultValue) =>
+        _values.TryGetValue(name, out TypedConstant value) && value.Value is int number ? number : defaultValue;
+
+    /// <summary>A double argument, or <paramref name="defaultValue"/> when it was not written.</summary>
+    public double Double(string name, double defaultValue) =>
         _values.TryGetValue(name, out TypedConstant value) && value.Value is double number ? number : defaultValue;
 
     private int CheckShape(string name, int number)

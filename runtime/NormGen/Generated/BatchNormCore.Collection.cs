@@ -102,22 +102,30 @@ public abstract partial class BatchNormCore<T>
         }
     }
 
-    /// <summary>Merges the batch statistics just computed (in <paramref name="s"/>) into the collection.</summary>
-    private void CollectBatch(int batch, in Scratch s)
+    /// <summary>Merges the statistics just computed, group by group (each group's values count once), into the collection.</summary>
+    /// <param name="statistics">Each group's statistics.</param>
+    /// <param name="count">Values per feature in one group.</param>
+    private void CollectBatch(GroupStatistics statistics, long count)
     {
-        long count = (long)batch * SpatialLength;
-        if (_collectCount == 0)
+        for (int g = 0; g < statistics.Groups; g++)
         {
-            s.Pivot.CopyTo(_collectPivot);
-            s.Mean.CopyTo(_collectMean);
-            s.M2.CopyTo(_collectM2);
-        }
-        else
-        {
-            Moments.MergeShifted<T>(_collectMean, _collectM2, _collectCount, _collectPivot, s.Mean, s.M2, count, s.Pivot);
+            ReadOnlySpan<T> pivot = OfGroup(statistics.Pivot, g);
+            ReadOnlySpan<double> mean = OfGroup(statistics.Mean, g);
+            ReadOnlySpan<double> m2 = OfGroup(statistics.M2, g);
+            if (_collectCount == 0)
+            {
+                pivot.CopyTo(_collectPivot);
+                mean.CopyTo(_collectMean);
+                m2.CopyTo(_collectM2);
+            }
+            else
+            {
+                Moments.MergeShifted<T>(_collectMean, _collectM2, _collectCount, _collectPivot, mean, m2, count, pivot);
+            }
+
+            _collectCount += count;
         }
 
-        _collectCount += count;
         _collectBatches++;
     }
 }

@@ -44,17 +44,30 @@ public abstract partial class BatchNormCore<T>
 
     /// <summary>
     /// Exponential: running = Momentum * running + (1 - Momentum) * batch. Cumulative: the equal-weight average of every
-    /// batch since the last reset. The variance is the unbiased or the biased batch variance, per UnbiasedRunningVariance.
+    /// batch since the last reset. The batch statistics are the mean over the groups (one, or the ghost batches) of each
+    /// group's mean and variance, the variance unbiased or biased per UnbiasedRunningVariance, as Keras does.
     /// </summary>
-    private void UpdateRunningStatistics(int batch, in Scratch s)
+    /// <param name="statistics">Each group's statistics.</param>
+    /// <param name="count">Values per feature in one group.</param>
+    private void UpdateRunningStatistics(GroupStatistics statistics, long count)
     {
-        long count = (long)batch * SpatialLength;
         _batchesTracked++;
         T take = RunningStats == RunningStatsMode.Exponential
             ? T.CreateTruncating(1 - Momentum)
             : T.CreateTruncating(1.0 / _batchesTracked);
         T keep = RunningStats == RunningStatsMode.Exponential ? T.CreateTruncating(Momentum) : T.One - take;
-        double varianceFactor = UnbiasedRunningVariance ? 1.0 / (count - 1) : 1.0 / count;
-        FeatureMath.UpdateRunning<T>(RunningMean, RunningVariance, s.Pivot, s.Mean, s.M2, keep, take, varianceFactor);
+        double varianceFactor = (UnbiasedRunningVariance ? 1.0 / (count - 1) : 1.0 / count) / statistics.Groups;
+        for (int f = 0; f < FeatureCount; f++)
+        {
+            double mean = 0, variance = 0;
+            for (int i = f; i < statistics.Mean.Length; i += FeatureCount)
+            {
+                mean += double.CreateTruncating(statistics.Pivot[i]) + statistics.Mean[i];
+                variance += statistics.M2[i];
+            }
+
+            RunningMean[f] = keep * RunningMean[f] + take * T.CreateTruncating(mean / statistics.Groups);
+            RunningVariance[f] = keep * RunningVariance[f] + take * T.CreateTruncating(variance * varianceFactor);
+        }
     }
 }

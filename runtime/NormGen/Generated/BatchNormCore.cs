@@ -1,5 +1,4 @@
 using System;
-using System.Buffers;
 using System.ComponentModel;
 using System.Numerics;
 
@@ -7,23 +6,25 @@ namespace NormGen.Generated;
 
 /// <summary>
 /// A batch-norm layer over row-major (batch, Features, Spatial) input, minus its kernels: the state, the running
-/// statistics, exact collection, folding, and the order of the steps of Forward and Backward. The generated
-/// <c>file</c>-local class that derives from it supplies the four O(batch * Features * Spatial) kernels, specialized for
-/// the layer's shape; everything here is O(Features) per call or per chunk of rows.
+/// statistics, exact collection, batch renormalization, ghost batches, folding, and the order of the steps of Forward
+/// and Backward. The generated <c>file</c>-local class that derives from it supplies the four O(batch * Features *
+/// Spatial) kernels, specialized for the layer's shape; everything here is O(Features) per call, group or chunk of rows.
 /// </summary>
 /// <remarks>
 /// <para>Infrastructure for generated code, not for direct use: it may change in any release.</para>
 /// <para>
-/// Statistics are kept relative to a pivot, the batch's first sample: mean = pivot + mean offset, so values with a large
-/// mean and a small spread do not cancel. The kernels reduce fixed chunks of rows in the element type (two passes over a
-/// chunk that stays in cache); the chunks are merged in double, in order (Chan-Golub-LeVeque), and the result is checked
-/// to be finite before anything changes.
+/// A training batch is normalized as one group of samples, or with VirtualBatchSize as consecutive groups of that many
+/// (ghost batch norm). Each group's statistics are kept relative to a pivot, its first sample: mean = pivot + mean
+/// offset, so values with a large mean and a small spread do not cancel. The kernels reduce fixed chunks of rows in the
+/// element type (two passes over a chunk that stays in cache); the chunks are merged in double, in order
+/// (Chan-Golub-LeVeque), and the result is checked to be finite before anything changes.
 /// </para>
 /// <para>
 /// Memory per feature, for a float layer (double: twice): Gamma, Beta, their gradients and the running statistics
-/// (24 bytes), what Backward keeps (pivot, mean, 1/std: 12 bytes), the training calls' scratch (5 floats and 2 doubles:
-/// 36 bytes), so 72 bytes, about 1.2 GB at the largest shape of 2^24 features. Collection adds 20 bytes from its first
-/// BeginCollect; inference adds a scale and a shift (8 bytes) per thread that runs it at once, from its first call.
+/// (24 bytes), what Backward keeps (pivot, mean, 1/std: 12 bytes; 8 more with Renorm), the training calls' scratch
+/// (5 floats and 4 doubles: 52 bytes), so 88 bytes, about 1.4 GB at the largest shape of 2^24 features; ghost batches
+/// multiply the per-group parts by the number of groups of the largest batch seen. Collection adds 20 bytes from its
+/// first BeginCollect. Inference rents a scale and a shift from the shared array pool per call.
 /// </para>
 /// </remarks>
 /// <typeparam name="T">float or double.</typeparam>
@@ -36,16 +37,22 @@ public abstract partial class BatchNormCore<T> : LayerCore<T>
     // Samples per statistics chunk: the chunks the kernels reduce and the statistics merge, in order.
     private readonly int _rowsPerChunk;
 
-    // What Backward needs from the last training Forward (never a copy of the batch): per feature, the pivot, the batch
-    // mean relative to it, and 1/std. Written only once a training Forward has passed every check.
-    private readonly T[] _pivot;
-    private readonly T[] _centeredMean;
-    private readonly T[] _inverseStd;
+    // What Backward needs from the last training Forward (never a copy of the batch): per group and feature, the pivot,
+    // the mean relative to it, and 1/std; with Renorm, r and d per feature. Written only once a training Forward has
+    // passed every check. Sized for the groups of the largest batch seen.
+    private T[] _pivot;
+    private T[] _centeredMean;
+    private T[] _inverseStd;
+    private readonly T[] _renormScale;
+    private readonly T[] _renormShift;
     private int _forwardBatch;
 
-    // The training calls' scratch (see Scratch); inference calls, which may run on several threads at once, rent theirs.
-    private readonly T[] _scratchValues;
-    private readonly double[] _scratchDoubles;
+    // The training calls' scratch: per group and feature the statistics in double (at least two groups' worth, reused
+    // by Backward for its sums and the parameter gradients), and per feature four arrays of the element type.
+    private T[] _groupPivot;
+    private double[] _groupMean;
+    private double[] _groupM2;
+    private readonly T[] _work;
 
     /// <summary>Creates the layer: Gamma = 1, Beta = 0, RunningMean = 0, RunningVariance = 1, Training = true.</summary>
     /// <param name="name">The layer's type name, for messages.</param>
@@ -58,6 +65,10 @@ public abstract partial class BatchNormCore<T> : LayerCore<T>
     /// <param name="runningStats">How running statistics are kept.</param>
     /// <param name="affine">Whether the layer has Gamma and Beta.</param>
     /// <param name="activation">The activation fused after the normalization.</param>
+    /// <param name="renorm">Whether training uses batch renormalization.</param>
+    /// <param name="renormMaxScale">r_max of batch renormalization.</param>
+    /// <param name="renormMaxShift">d_max of batch renormalization.</param>
+    /// <param name="virtualBatchSize">Samples per ghost batch, or 0 for none.</param>
     protected BatchNormCore(
         string name,
         int features,
@@ -68,7 +79,11 @@ public abstract partial class BatchNormCore<T> : LayerCore<T>
         bool unbiasedRunningVariance,
         RunningStatsMode runningStats,
         bool affine,
-        Activation activation)
+        Activation activation,
+        bool renorm,
+        double renormMaxScale,
+        double renormMaxShift,
+        int virtualBatchSize)
         : base(name, ShapeText(features, spatial), features * spatial, features, affine, hasShift: true)
     {
         FeatureCount = features;
@@ -78,6 +93,10 @@ public abstract partial class BatchNormCore<T> : LayerCore<T>
         UnbiasedRunningVariance = unbiasedRunningVariance;
         RunningStats = runningStats;
         Activation = activation;
+        Renorm = renorm;
+        RenormMaxScale = renormMaxScale;
+        RenormMaxShift = renormMaxShift;
+        VirtualBatchSize = virtualBatchSize;
         _rowsPerChunk = Math.Max(1, rowsPerChunk);
         _epsilon = T.CreateTruncating(epsilon);
 
@@ -87,8 +106,12 @@ public abstract partial class BatchNormCore<T> : LayerCore<T>
         _pivot = new T[features];
         _centeredMean = new T[features];
         _inverseStd = new T[features];
-        _scratchValues = new T[Scratch.ValuesPerFeature * features];
-        _scratchDoubles = new double[Scratch.DoublesPerFeature * features];
+        _renormScale = renorm ? new T[features] : [];
+        _renormShift = renorm ? new T[features] : [];
+        _groupPivot = new T[features];
+        _groupMean = new double[2 * features];
+        _groupM2 = new double[2 * features];
+        _work = new T[Work.ValuesPerFeature * features];
     }
 
     /// <summary>Features (channels) per sample.</summary>
@@ -111,6 +134,18 @@ public abstract partial class BatchNormCore<T> : LayerCore<T>
 
     /// <summary>The activation fused after the normalization.</summary>
     public Activation Activation { get; }
+
+    /// <summary>Whether training uses batch renormalization.</summary>
+    public bool Renorm { get; }
+
+    /// <summary>r_max: r is clipped to [1/RenormMaxScale, RenormMaxScale].</summary>
+    public double RenormMaxScale { get; }
+
+    /// <summary>d_max: d is clipped to [-RenormMaxShift, RenormMaxShift].</summary>
+    public double RenormMaxShift { get; }
+
+    /// <summary>Samples per ghost batch in training, or 0 when the whole batch is one group.</summary>
+    public int VirtualBatchSize { get; }
 
     /// <summary>Running mean per feature, used at inference; empty when RunningStats = None.</summary>
     public T[] RunningMean { get; }
@@ -150,7 +185,8 @@ public abstract partial class BatchNormCore<T> : LayerCore<T>
 
     /// <summary>
     /// Back-propagates dy through the last training Forward on the same x: dx, GammaGrad and BetaGrad by the closed form
-    /// dx = Gamma * invstd / N * (N * dy - sum(dy) - xhat * sum(dy * xhat)). dx may be dy itself.
+    /// dx = Gamma * invstd / N * (N * dy - sum(dy) - xhat * sum(dy * xhat)) per group (times r with Renorm). dx may be dy
+    /// itself.
     /// </summary>
     public sealed override void Backward(ReadOnlySpan<T> x, ReadOnlySpan<T> dy, Span<T> dx)
     {
@@ -158,24 +194,7 @@ public abstract partial class BatchNormCore<T> : LayerCore<T>
         try
         {
             int batch = CheckBackward(x, dy, dx, _forwardBatch);
-            var s = new Scratch(_scratchValues, _scratchDoubles, FeatureCount);
-            FeatureMath.TrainingScaleShift<T>(Gamma, Beta, _inverseStd, _centeredMean, s.Scale, s.Shift);
-
-            // Per-chunk sums of dy and dy * (x - pivot), added up in double.
-            s.Mean.Clear();
-            s.M2.Clear();
-            for (int start = 0; start < batch; start += _rowsPerChunk)
-            {
-                int rows = Math.Min(_rowsPerChunk, batch - start);
-                BackwardSums(Rows(x, start, rows), Rows(dy, start, rows), _pivot, s.Scale, s.Shift, s.ChunkA, s.ChunkB);
-                Moments.Add<T>(s.Mean, s.ChunkA);
-                Moments.Add<T>(s.M2, s.ChunkB);
-            }
-
-            // The dy coefficient is Forward's scale, Gamma * invstd.
-            FeatureMath.BackwardCoefficients<T>(
-                s.Mean, s.M2, (double)batch * SpatialLength, _inverseStd, _centeredMean, s.Scale, GammaGrad, BetaGrad, s.ChunkA, s.ChunkB);
-            BackwardInput(x, dy, dx, _pivot, s.Scale, s.Shift, s.Scale, s.ChunkA, s.ChunkB);
+            BackwardGroups(x, dy, dx, batch);
         }
         finally
         {
@@ -183,130 +202,32 @@ public abstract partial class BatchNormCore<T> : LayerCore<T>
         }
     }
 
-    private void TrainingForward(ReadOnlySpan<T> x, Span<T> y, int batch)
-    {
-        // Collection allows batches of one sample: only the merged statistics need two values.
-        if (!IsCollecting)
-        {
-            ShapeGuard.MoreThanOneValuePerFeature(Name, Shape, batch, SpatialLength, KeepsRunningStatistics);
-        }
-
-        var s = new Scratch(_scratchValues, _scratchDoubles, FeatureCount);
-        ComputeBatchStatistics(x, batch, in s);
-        ThrowIfNotFinite(in s);
-
-        // Every check has passed: from here the call changes state.
-        if (IsCollecting)
-        {
-            CollectBatch(batch, in s);
-        }
-        else if (KeepsRunningStatistics)
-        {
-            UpdateRunningStatistics(batch, in s);
-        }
-
-        s.Pivot.CopyTo(_pivot);
-        FeatureMath.FinishStatistics<T>(s.Mean, s.M2, (double)batch * SpatialLength, Epsilon, _centeredMean, _inverseStd);
-        FeatureMath.TrainingScaleShift<T>(Gamma, Beta, _inverseStd, _centeredMean, s.Scale, s.Shift);
-        Normalize(x, y, _pivot, s.Scale, s.Shift);
-        _forwardBatch = batch;
-    }
-
     /// <summary>
-    /// Inference: nothing of the layer's changes but the Backward link, so concurrent calls are safe. Its scratch comes
-    /// from the shared array pool, which keeps arrays per thread and per core: no allocation in steady state.
+    /// The number of groups a batch is normalized in: 1, or batch / VirtualBatchSize.
     /// </summary>
-    private void InferenceForward(ReadOnlySpan<T> x, Span<T> y, int batch)
+    /// <exception cref="ArgumentException">The batch is not a multiple of VirtualBatchSize.</exception>
+    private int GroupsOf(int batch)
     {
-        int features = FeatureCount;
-        if (KeepsRunningStatistics)
+        if (VirtualBatchSize == 0)
         {
-            T[] scaleShift = ArrayPool<T>.Shared.Rent(2 * features);
-            try
-            {
-                Span<T> scale = scaleShift.AsSpan(0, features);
-                Span<T> shift = scaleShift.AsSpan(features, features);
-                FeatureMath.InferenceScaleShift<T>(Gamma, Beta, RunningVariance, _epsilon, scale, shift);
-                Normalize(x, y, RunningMean, scale, shift);
-            }
-            finally
-            {
-                ArrayPool<T>.Shared.Return(scaleShift);
-            }
-        }
-        else
-        {
-            // RunningStats = None normalizes with the batch's own statistics at inference too.
-            ShapeGuard.MoreThanOneValuePerFeature(Name, Shape, batch, SpatialLength, keepsRunningStatistics: false);
-            T[] values = ArrayPool<T>.Shared.Rent(Scratch.ValuesPerFeature * features);
-            double[] doubles = ArrayPool<double>.Shared.Rent(Scratch.DoublesPerFeature * features);
-            try
-            {
-                var s = new Scratch(values, doubles, features);
-                ComputeBatchStatistics(x, batch, in s);
-                FeatureMath.FinishStatistics<T>(s.Mean, s.M2, (double)batch * SpatialLength, Epsilon, s.ChunkA, s.ChunkB);
-                FeatureMath.TrainingScaleShift<T>(Gamma, Beta, s.ChunkB, s.ChunkA, s.Scale, s.Shift);
-                Normalize(x, y, s.Pivot, s.Scale, s.Shift);
-            }
-            finally
-            {
-                ArrayPool<T>.Shared.Return(values);
-                ArrayPool<double>.Shared.Return(doubles);
-            }
+            return 1;
         }
 
-        // Backward after an inference Forward would use another x's statistics: refuse it. The same value from every
-        // thread, so concurrent inference calls agree.
-        _forwardBatch = 0;
-    }
-
-    /// <summary>
-    /// The batch's pivot (its first sample) and, relative to it, the mean and M2 of every feature, in double, into
-    /// <paramref name="s"/>.
-    /// </summary>
-    private void ComputeBatchStatistics(ReadOnlySpan<T> x, int batch, in Scratch s)
-    {
-        // The pivot is the first sample: its value of every feature (at the first position of each channel's run).
-        for (int f = 0; f < FeatureCount; f++)
+        if (batch % VirtualBatchSize != 0)
         {
-            s.Pivot[f] = x[f * SpatialLength];
+            throw new ArgumentException(
+                $"{Name}: with VirtualBatchSize = {VirtualBatchSize}, a training batch must be a multiple of {VirtualBatchSize} samples; got x of shape {Shape} with batch = {batch}.",
+                "x");
         }
 
-        for (int start = 0; start < batch; start += _rowsPerChunk)
-        {
-            int rows = Math.Min(_rowsPerChunk, batch - start);
-            ChunkMoments(Rows(x, start, rows), s.Pivot, s.ChunkA, s.ChunkB);
-            if (start == 0)
-            {
-                Moments.Start<T>(s.Mean, s.M2, s.ChunkA, s.ChunkB);
-            }
-            else
-            {
-                Moments.Merge<T>(s.Mean, s.M2, (long)start * SpatialLength, s.ChunkA, s.ChunkB, (long)rows * SpatialLength);
-            }
-        }
-    }
-
-    /// <summary>
-    /// A NaN or an infinity anywhere in a feature's values makes its mean or M2 non-finite: reject a training batch before
-    /// it reaches the running statistics, which it would poison for good. Costs one pass over Features values. Inference
-    /// is not checked: it propagates NaN, as every framework does.
-    /// </summary>
-    private void ThrowIfNotFinite(in Scratch s)
-    {
-        for (int f = 0; f < FeatureCount; f++)
-        {
-            if (!double.IsFinite(s.Mean[f]) || !double.IsFinite(s.M2[f]))
-            {
-                throw new ArgumentException(
-                    $"{Name}: the training batch's statistics are not finite for feature {f} (mean {double.CreateTruncating(s.Pivot[f]) + s.Mean[f]}, M2 {s.M2[f]}): x holds NaN or infinity there, or values whose squares overflow. Nothing was changed; check the layer's input.",
-                    "x");
-            }
-        }
+        return batch / VirtualBatchSize;
     }
 
     /// <summary>Rows [start, start + rows) of a (batch, SampleLength) span.</summary>
     private ReadOnlySpan<T> Rows(ReadOnlySpan<T> values, int start, int rows) => values.Slice(start * SampleLength, rows * SampleLength);
+
+    /// <summary>Group g's per-feature values in an array holding every group's, group after group.</summary>
+    private Span<TValue> OfGroup<TValue>(Span<TValue> values, int g) => values.Slice(g * FeatureCount, FeatureCount);
 
     /// <summary>
     /// Per feature, the mean of x - pivot over the samples of x (one chunk) into <paramref name="mean"/>, and the sum of
@@ -343,28 +264,20 @@ public abstract partial class BatchNormCore<T> : LayerCore<T>
         ReadOnlySpan<T> bias);
 
     /// <summary>
-    /// The per-feature spans of one statistics pass or one Backward, over one array of the element type and one of
-    /// doubles: the pivot, two spans for a chunk's moments or sums (then the dx coefficients), the scale and shift, and
-    /// the batch's statistics or sums in double.
+    /// Four per-feature arrays of the element type in one: a chunk's moments or sums (then the dx coefficients), and a
+    /// group's scale and shift.
     /// </summary>
-    private readonly ref struct Scratch
+    private readonly ref struct Work
     {
-        public const int ValuesPerFeature = 5;
+        public const int ValuesPerFeature = 4;
 
-        public const int DoublesPerFeature = 2;
-
-        public Scratch(Span<T> values, Span<double> doubles, int features)
+        public Work(Span<T> values, int features)
         {
-            Pivot = values.Slice(0, features);
-            ChunkA = values.Slice(features, features);
-            ChunkB = values.Slice(2 * features, features);
-            Scale = values.Slice(3 * features, features);
-            Shift = values.Slice(4 * features, features);
-            Mean = doubles.Slice(0, features);
-            M2 = doubles.Slice(features, features);
+            ChunkA = values.Slice(0, features);
+            ChunkB = values.Slice(features, features);
+            Scale = values.Slice(2 * features, features);
+            Shift = values.Slice(3 * features, features);
         }
-
-        public Span<T> Pivot { get; }
 
         public Span<T> ChunkA { get; }
 
@@ -373,6 +286,22 @@ public abstract partial class BatchNormCore<T> : LayerCore<T>
         public Span<T> Scale { get; }
 
         public Span<T> Shift { get; }
+    }
+
+    /// <summary>Every group's statistics: per group and feature the pivot, and the mean relative to it and M2 in double.</summary>
+    private readonly ref struct GroupStatistics
+    {
+        public GroupStatistics(Span<T> pivot, Span<double> mean, Span<double> m2, int groups, int features)
+        {
+            Groups = groups;
+            Pivot = pivot.Slice(0, groups * features);
+            Mean = mean.Slice(0, groups * features);
+            M2 = m2.Slice(0, groups * features);
+        }
+
+        public int Groups { get; }
+
+        public Span<T> Pivot { get; }
 
         public Span<double> Mean { get; }
 

@@ -30,37 +30,35 @@ internal static class FeatureMath
     }
 
     /// <summary>
-    /// <c>runningMean = keep * runningMean + take * mean</c> and <c>runningVariance = keep * runningVariance + take * variance</c>,
-    /// with the batch <c>mean = pivot + meanOffset</c> and <c>variance = m2 * varianceFactor</c> (varianceFactor 1/(N-1)
-    /// unbiased or 1/N biased) rounded to the element type first, then blended in the element type as PyTorch does.
-    /// Exponential: keep = Momentum; cumulative: keep = k/(k+1).
-    /// </summary>
-    public static void UpdateRunning<T>(
-        Span<T> runningMean, Span<T> runningVariance, ReadOnlySpan<T> pivot, ReadOnlySpan<double> meanOffset, ReadOnlySpan<double> m2, T keep, T take, double varianceFactor)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        for (int i = 0; i < runningMean.Length; i++)
-        {
-            T mean = T.CreateTruncating(double.CreateTruncating(pivot[i]) + meanOffset[i]);
-            T variance = T.CreateTruncating(m2[i] * varianceFactor);
-            runningMean[i] = keep * runningMean[i] + take * mean;
-            runningVariance[i] = keep * runningVariance[i] + take * variance;
-        }
-    }
-
-    /// <summary>
     /// Training normalization as one multiply-add per element, <c>y = (x - pivot) * scale + shift</c>:
-    /// <c>scale = gamma * inverseStd</c>, <c>shift = beta - centeredMean * scale</c>. Empty gamma/beta mean 1 and 0.
+    /// <c>scale = gamma * inverseStd * r</c>, <c>shift = beta + gamma * d - centeredMean * scale</c>, where r and d are
+    /// batch renormalization's correction. Empty gamma/beta mean 1 and 0; empty r/d mean 1 and 0 (plain batch norm, the
+    /// same bits as without them).
     /// </summary>
     public static void TrainingScaleShift<T>(
-        ReadOnlySpan<T> gamma, ReadOnlySpan<T> beta, ReadOnlySpan<T> inverseStd, ReadOnlySpan<T> centeredMean, Span<T> scale, Span<T> shift)
+        ReadOnlySpan<T> gamma,
+        ReadOnlySpan<T> beta,
+        ReadOnlySpan<T> inverseStd,
+        ReadOnlySpan<T> centeredMean,
+        ReadOnlySpan<T> renormScale,
+        ReadOnlySpan<T> renormShift,
+        Span<T> scale,
+        Span<T> shift)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         for (int i = 0; i < scale.Length; i++)
         {
-            T s = gamma.IsEmpty ? inverseStd[i] : gamma[i] * inverseStd[i];
+            T g = gamma.IsEmpty ? T.One : gamma[i];
+            T s = gamma.IsEmpty ? inverseStd[i] : g * inverseStd[i];
+            T b = beta.IsEmpty ? T.Zero : beta[i];
+            if (!renormScale.IsEmpty)
+            {
+                s *= renormScale[i];
+                b += g * renormShift[i];
+            }
+
             scale[i] = s;
-            shift[i] = (beta.IsEmpty ? T.Zero : beta[i]) - centeredMean[i] * s;
+            shift[i] = b - centeredMean[i] * s;
         }
     }
 
@@ -81,18 +79,21 @@ internal static class FeatureMath
     }
 
     /// <summary>
-    /// Turns the backward sums (in double) into parameter gradients and the coefficients of
-    /// <c>dx = dyCoefficient * dy + xCoefficient * (x - pivot) + bias</c>, the closed form
-    /// <c>dx = gamma * inverseStd / N * (N * dy - sum(dy) - xhat * sum(dy * xhat))</c>.
+    /// Turns one group's backward sums (in double) into its parameter gradients, added to double accumulators, and the
+    /// coefficients of <c>dx = dyCoefficient * dy + xCoefficient * (x - pivot) + bias</c>, the closed form
+    /// <c>dx = gamma * inverseStd / N * (N * dy - sum(dy) - xhat * sum(dy * xhat))</c> (times r with batch
+    /// renormalization, whose <c>dyCoefficient</c> already holds it; GammaGrad then gets <c>r * sum(dy * xhat) + d * sum(dy)</c>).
     /// </summary>
     /// <param name="sumDy">Per feature, sum of dy (the masked dy under a fused ReLU).</param>
     /// <param name="sumDyCentered">Per feature, sum of dy * (x - pivot).</param>
     /// <param name="count">N: values per feature in the batch.</param>
     /// <param name="inverseStd">1 / sqrt(var + eps) from the training Forward.</param>
     /// <param name="centeredMean">Batch mean minus pivot.</param>
-    /// <param name="dyCoefficient">gamma * inverseStd (inverseStd without Gamma): the training scale of Forward.</param>
-    /// <param name="gammaGrad">Receives sum(dy * xhat), or empty to skip.</param>
-    /// <param name="betaGrad">Receives sum(dy), or empty to skip.</param>
+    /// <param name="dyCoefficient">The training scale of Forward: gamma * inverseStd (times r with batch renormalization).</param>
+    /// <param name="renormScale">Batch renormalization's r, or empty.</param>
+    /// <param name="renormShift">Batch renormalization's d, or empty.</param>
+    /// <param name="gammaGrad">Gets sum(dy * xhat) (or its renormalized form) added.</param>
+    /// <param name="betaGrad">Gets sum(dy) added.</param>
     /// <param name="xCoefficient">Receives -gamma * inverseStd^2 * mean(dy * xhat).</param>
     /// <param name="bias">Receives the constant term.</param>
     public static void BackwardCoefficients<T>(
@@ -102,8 +103,10 @@ internal static class FeatureMath
         ReadOnlySpan<T> inverseStd,
         ReadOnlySpan<T> centeredMean,
         ReadOnlySpan<T> dyCoefficient,
-        Span<T> gammaGrad,
-        Span<T> betaGrad,
+        ReadOnlySpan<T> renormScale,
+        ReadOnlySpan<T> renormShift,
+        Span<double> gammaGrad,
+        Span<double> betaGrad,
         Span<T> xCoefficient,
         Span<T> bias)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -114,15 +117,10 @@ internal static class FeatureMath
             double invstd = double.CreateTruncating(inverseStd[i]);
             double mean = double.CreateTruncating(centeredMean[i]);
             double sumDyXhat = invstd * (sumDyCentered[i] - mean * sumDy[i]);
-            if (!gammaGrad.IsEmpty)
-            {
-                gammaGrad[i] = T.CreateTruncating(sumDyXhat);
-            }
-
-            if (!betaGrad.IsEmpty)
-            {
-                betaGrad[i] = T.CreateTruncating(sumDy[i]);
-            }
+            gammaGrad[i] += renormScale.IsEmpty
+                ? sumDyXhat
+                : double.CreateTruncating(renormScale[i]) * sumDyXhat + double.CreateTruncating(renormShift[i]) * sumDy[i];
+            betaGrad[i] += sumDy[i];
 
             double a = double.CreateTruncating(dyCoefficient[i]);
             double b = -a * invstd * sumDyXhat * inverseCount;

@@ -222,6 +222,22 @@ public class DiagnosticMarkupTests
         internal partial class Hidden { }
         """);
 
+    [Theory]
+    [InlineData("Renorm = true, {|NG0020:RenormMaxScale = 0.99|}")]
+    [InlineData("Renorm = true, {|NG0020:RenormMaxShift = -1|}")]
+    [InlineData("{|NG0021:VirtualBatchSize = 16777217|}")]
+    [InlineData("Spatial = 2, VirtualBatchSize = 1")]
+    [InlineData("{|NG0022:Renorm = true|}, RunningStats = RunningStatsMode.None")]
+    [InlineData("Renorm = true, {|NG0022:VirtualBatchSize = 8|}")]
+    [InlineData("{|NG0022:RenormMaxScale = 2|}")]
+    [InlineData("Renorm = true, RenormMaxScale = double.PositiveInfinity, RenormMaxShift = 0")]
+    public Task SmallBatchOptions(string arguments) => NormGenVerifier.VerifyAsync($$"""
+        using NormGen;
+
+        [BatchNorm(Features = 3, {{arguments}})]
+        internal partial class Hidden { }
+        """);
+
     /// <summary>1e-40 is a normal double: fine for a double layer, NG0017 only for a float one.</summary>
     [Fact]
     public Task TinyEpsilonIsFineInDouble() => NormGenVerifier.VerifyAsync("""

@@ -37,6 +37,8 @@ public class EmitterSnapshotTests
         ["Emitter.BatchNorm.Float.F5.NoAffine"] = BatchNorm(5, affine: false),
         ["Emitter.BatchNorm.Float.F5.RunningStatsNone"] = BatchNorm(5, runningStats: Shared.RunningStatsMode.None),
         ["Emitter.BatchNorm.Float.F5.RunningStatsCumulative"] = BatchNorm(5, runningStats: Shared.RunningStatsMode.Cumulative),
+        ["Emitter.BatchNorm.Float.F5.Renorm"] = BatchNorm(5) with { Renorm = true, RenormMaxScale = 2, RenormMaxShift = 0.5 },
+        ["Emitter.BatchNorm.Double.F6.Spatial3.Virtual4"] = BatchNorm(6, ElementKind.Double, spatial: 3) with { VirtualBatchSize = 4 },
     };
 
     public static IEnumerable<object[]> Names() => Cases.Keys.Select(name => new object[] { name });

@@ -21,6 +21,8 @@ internal static class LayerDeclarations
             "BatchNorm(Features = 16, RunningStats = RunningStatsMode.None)",
             "BatchNorm(Features = 33, RunningStats = RunningStatsMode.Cumulative, UnbiasedRunningVariance = false)",
             "BatchNorm(Features = 4, Spatial = 5, Activation = Activation.Relu, Affine = false, ElementType = typeof(double))",
+            "BatchNorm(Features = 6, Renorm = true, RenormMaxScale = 2, RenormMaxShift = 0.5)",
+            "BatchNorm(Features = 6, Spatial = 3, VirtualBatchSize = 4, ElementType = typeof(double))",
         },
         ["LayerNorm"] = new[] { "LayerNorm(Features = 5)", "LayerNorm(Features = 64, ElementType = typeof(double), Activation = Activation.Relu)", "LayerNorm(Features = 3, Affine = false)" },
         ["RmsNorm"] = new[] { "RmsNorm(Features = 5)", "RmsNorm(Features = 64, ElementType = typeof(double))", "RmsNorm(Features = 3, Affine = false)" },

@@ -312,6 +312,44 @@ internal sealed record Declaration(
         {
             errors.Add("NG0012");
         }
+
+        AddSmallBatchErrors(errors, Shape: Value<int>("Spatial") ?? 1);
+    }
+
+    /// <summary>Batch renormalization and ghost batches: NG0020 and NG0021 per value, then NG0022 per unsupported pair.</summary>
+    private void AddSmallBatchErrors(List<string> errors, int Shape)
+    {
+        bool renorm = Value<bool>("Renorm") ?? false;
+        if (Value<double>("RenormMaxScale") is double scale && !(scale >= 1))
+        {
+            errors.Add("NG0020");
+        }
+
+        if (Value<double>("RenormMaxShift") is double shift && !(shift >= 0))
+        {
+            errors.Add("NG0020");
+        }
+
+        int virtualBatch = Value<int>("VirtualBatchSize") ?? 0;
+        if (virtualBatch < 0 || virtualBatch > MaxShape || (virtualBatch > 0 && (long)virtualBatch * Shape < 2))
+        {
+            errors.Add("NG0021");
+        }
+
+        if (renorm && Value<int>("RunningStats") == 2)
+        {
+            errors.Add("NG0022");
+        }
+
+        if (renorm && virtualBatch > 0)
+        {
+            errors.Add("NG0022");
+        }
+
+        if (!renorm)
+        {
+            errors.AddRange(new[] { "RenormMaxScale", "RenormMaxShift" }.Where(name => Argument(name) is not null).Select(_ => "NG0022"));
+        }
     }
 
     /// <summary>For an NG diagnostic on an argument, the argument's name (its location must start with it).</summary>
@@ -321,6 +359,7 @@ internal sealed record Declaration(
         "NG0007" or "NG0017" => "Epsilon",
         "NG0008" => "ElementType",
         "NG0011" => "Groups",
+        "NG0020" or "NG0021" => message.Substring(0, message.IndexOf(' ')),
         "NG0013" => "Spatial",
         "NG0004" or "NG0012" => message.Substring(0, message.IndexOf(' ')),
         _ => null,

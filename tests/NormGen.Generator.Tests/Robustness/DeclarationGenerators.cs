@@ -69,6 +69,17 @@ internal static class DeclarationGenerators
         (4, Gen.Int[0, defined.Length - 1].Select(i => (Argument?)new Argument(name, enumName + "." + defined[i], null, i))),
         (1, Gen.OneOf(undefined.Select(v => (Argument?)new Argument(name, "(" + enumName + ")(" + Literal.Int(v) + ")", null, v)).ToArray())));
 
+    /// <summary>r_max or d_max: mostly valid, sometimes below the minimum or NaN.</summary>
+    private static Gen<Argument?> RenormLimit(string name, double minimum) => Gen.Frequency(
+        (6, Missing),
+        (2, Gen.Double[minimum, minimum + 5].Select(v => Double(name, v))),
+        (1, Gen.OneOf(minimum - 0.5, double.NaN, double.PositiveInfinity, minimum).Select(v => Double(name, v))));
+
+    private static Gen<Argument?> VirtualBatchSize => Gen.Frequency(
+        (6, Missing),
+        (2, Gen.Int[2, 64].Select(v => Int("VirtualBatchSize", v))),
+        (1, Gen.OneOf(0, 1, -1, 16777217).Select(v => Int("VirtualBatchSize", v))));
+
     private static Gen<Argument?> Flag(string name) => Gen.Frequency(
         (2, Missing),
         (1, Gen.Bool.Select(b => (Argument?)new Argument(name, b ? "true" : "false", null, b))));
@@ -106,10 +117,16 @@ internal static class DeclarationGenerators
             "GroupNorm" => (Groups, Channels, Shape("Spatial", false), none, none, none),
             _ => (Channels, Shape("Spatial", false), none, none, none, none),
         };
+        bool batchNorm = layer == "BatchNorm";
         return Gen.Select(
             Gen.Select(a, b, c, d, e, f),
             Gen.Select(Epsilon, ElementType, Flag("Affine")),
-            (x, y) => new[] { x.Item1, x.Item2, x.Item3, x.Item4, x.Item5, x.Item6, y.Item1, y.Item2, y.Item3 }
+            Gen.Select(
+                batchNorm ? Flag("Renorm") : none,
+                batchNorm ? RenormLimit("RenormMaxScale", 1) : none,
+                batchNorm ? RenormLimit("RenormMaxShift", 0) : none,
+                batchNorm ? VirtualBatchSize : none),
+            (x, y, z) => new[] { x.Item1, x.Item2, x.Item3, x.Item4, x.Item5, x.Item6, y.Item1, y.Item2, y.Item3, z.Item1, z.Item2, z.Item3, z.Item4 }
                 .Where(argument => argument is not null).Select(argument => argument!).ToArray());
     }
 

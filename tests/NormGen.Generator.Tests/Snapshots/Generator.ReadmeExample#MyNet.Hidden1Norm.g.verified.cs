@@ -82,7 +82,7 @@ namespace MyNet
         /// Normalizes x of shape (batch, 128) into y of the same shape. Training: batch statistics, running statistics updated.
         /// Inference (Training = false): running statistics. y may be x itself.
         /// </summary>
-        /// <exception cref="global::System.ArgumentException">x is not a positive multiple of 128 elements, y differs in length, or a training batch has one value per feature.</exception>
+        /// <exception cref="global::System.ArgumentException">x is not a positive multiple of 128 elements, y differs in length or overlaps x without being x, a training batch has one value per feature, or a training batch holds NaN or infinity; nothing changes.</exception>
         public void Forward(global::System.ReadOnlySpan<float> x, global::System.Span<float> y) => __normGenCore.Forward(x, y);
 
         /// <summary>
@@ -149,7 +149,11 @@ namespace NormGen.Generated
                 unbiasedRunningVariance: true,
                 runningStats: RunningStatsMode.Exponential,
                 affine: true,
-                activation: Activation.None)
+                activation: Activation.None,
+                renorm: false,
+                renormMaxScale: 3.0,
+                renormMaxShift: 5.0,
+                virtualBatchSize: 0)
         {
         }
 

@@ -20,6 +20,27 @@ internal sealed class BatchNormEmitter : LayerEmitter<BatchNormSpec>
         new PublicMember<BatchNormSpec>("Momentum", (w, s) => w.Constant(
             "Weight of the old running value: running = Momentum * running + (1 - Momentum) * batch.", "double", "Momentum", Literals.Double(s.Momentum))),
         new PublicMember<BatchNormSpec>("Epsilon", (w, s) => w.Constant("Added to the variance before the square root.", "double", "Epsilon", Literals.Double(s.Epsilon))),
+        new PublicMember<BatchNormSpec>("RenormMaxScale", (w, s) =>
+        {
+            if (s.Renorm)
+            {
+                w.Constant("Batch renormalization's r_max: r is clipped to [1/RenormMaxScale, RenormMaxScale].", "double", "RenormMaxScale", Literals.Double(s.RenormMaxScale));
+            }
+        }),
+        new PublicMember<BatchNormSpec>("RenormMaxShift", (w, s) =>
+        {
+            if (s.Renorm)
+            {
+                w.Constant("Batch renormalization's d_max: d is clipped to [-RenormMaxShift, RenormMaxShift].", "double", "RenormMaxShift", Literals.Double(s.RenormMaxShift));
+            }
+        }),
+        new PublicMember<BatchNormSpec>("VirtualBatchSize", (w, s) =>
+        {
+            if (s.VirtualBatchSize > 0)
+            {
+                w.Constant("Samples per ghost batch: training normalizes each group of this many samples with its own statistics.", "int", "VirtualBatchSize", Literals.Int(s.VirtualBatchSize));
+            }
+        }),
     };
 
     protected override IReadOnlyList<PublicMember<BatchNormSpec>> Properties { get; } = new[]
@@ -125,7 +146,8 @@ internal sealed class BatchNormEmitter : LayerEmitter<BatchNormSpec>
                 "Normalizes x of shape " + shape + " into y of the same shape. Training: batch statistics" + (spec.KeepsRunningStatistics ? ", running statistics updated." : "."),
                 (spec.KeepsRunningStatistics ? "Inference (Training = false): running statistics." : "Inference: batch statistics as well (RunningStats = None).") + " y may be x itself.",
             },
-            "x is not a positive multiple of " + sampleLength + " elements, y differs in length, or a training batch has one value per feature.",
+            "x is not a positive multiple of " + sampleLength + " elements, y differs in length or overlaps x without being x, a training batch has one value per feature" +
+                (spec.VirtualBatchSize > 0 ? " or is not a multiple of VirtualBatchSize" : "") + ", or a training batch holds NaN or infinity; nothing changes.",
             new[]
             {
                 "Back-propagates dy through the last training Forward on the same x: writes dx" + (spec.Affine ? " and overwrites GammaGrad and BetaGrad." : "."),
@@ -149,8 +171,29 @@ internal sealed class BatchNormEmitter : LayerEmitter<BatchNormSpec>
         yield return "Batch normalization of " + Literals.TypeKeyword(spec.Element) + " x with shape " + ShapeText(spec) + ", row-major" +
             (spec.Spatial == 1 ? "." : " (NCHW with H*W = " + Literals.Int(spec.Spatial) + ").");
         yield return "";
+        if (spec.VirtualBatchSize > 0)
+        {
+            n = spec.Spatial == 1 ? "N = " + Literals.Int(spec.VirtualBatchSize) : "N = " + Literals.Int(spec.VirtualBatchSize) + " * " + Literals.Int(spec.Spatial);
+            yield return "Training, per ghost batch of " + Literals.Int(spec.VirtualBatchSize) + " consecutive samples (the batch must be a multiple of it):";
+        }
+
         yield return "Training:  mean_f = (1/N) sum_" + over + " " + x + ",  var_f = (1/N) sum_" + over + " (" + x + " - mean_f)^2   (" + n + ", biased)";
-        yield return "           y = " + open + gamma + "(x - mean_f) / sqrt(var_f + " + eps + ")" + beta + close;
+        if (spec.Renorm)
+        {
+            yield return "           sigma_B = sqrt(var_f + " + eps + "),  sigma = sqrt(RunningVariance_f + " + eps + ")   (running statistics before this batch)";
+            yield return "           r = clip(sigma_B / sigma, 1/" + Literals.Readable(spec.RenormMaxScale) + ", " + Literals.Readable(spec.RenormMaxScale) + "),  d = clip((mean_f - RunningMean_f) / sigma, -" +
+                Literals.Readable(spec.RenormMaxShift) + ", " + Literals.Readable(spec.RenormMaxShift) + ")   (batch renormalization; constants for Backward)";
+            yield return "           y = " + open + gamma + "((x - mean_f) / sigma_B * r + d)" + beta + close;
+        }
+        else
+        {
+            yield return "           y = " + open + gamma + "(x - mean_f) / sqrt(var_f + " + eps + ")" + beta + close;
+        }
+
+        if (spec.VirtualBatchSize > 0)
+        {
+            yield return "           The running statistics take, once per call, the mean over the ghost batches of mean_f and of var_f" + (spec.UnbiasedRunningVariance ? " * N/(N-1)" : "") + ".";
+        }
         string unbiased = spec.UnbiasedRunningVariance ? " * N/(N-1)" : "";
         switch (spec.RunningStats)
         {
@@ -166,9 +209,12 @@ internal sealed class BatchNormEmitter : LayerEmitter<BatchNormSpec>
         yield return spec.KeepsRunningStatistics
             ? "Inference: y = " + open + gamma + "(x - RunningMean_f) / sqrt(RunningVariance_f + " + eps + ")" + beta + close
             : "Inference: the same as training (no running statistics are kept; PyTorch track_running_stats=False)";
-        yield return "Backward:  dx = " + (spec.Affine ? "Gamma * " : "") + "invstd / N * (N * dy - sum(dy) - xhat * sum(dy * xhat))" +
-            (spec.Affine ? ",  GammaGrad = sum(dy * xhat),  BetaGrad = sum(dy)" : "") +
-            (relu ? "   (dy masked where y = 0)" : "");
+        string perGroup = spec.VirtualBatchSize > 0 ? " per ghost batch (gradients summed over them)" : "";
+        yield return spec.Renorm
+            ? "Backward:  dx = r * " + (spec.Affine ? "Gamma * " : "") + "invstd / N * (N * dy - sum(dy) - xhat * sum(dy * xhat))" +
+                (spec.Affine ? ",  GammaGrad = sum(dy * (xhat * r + d)),  BetaGrad = sum(dy)" : "") + (relu ? "   (dy masked where y = 0)" : "")
+            : "Backward:  dx = " + (spec.Affine ? "Gamma * " : "") + "invstd / N * (N * dy - sum(dy) - xhat * sum(dy * xhat))" +
+                (spec.Affine ? ",  GammaGrad = sum(dy * xhat),  BetaGrad = sum(dy)" : "") + (relu ? "   (dy masked where y = 0)" : "") + perGroup;
         yield return "";
         yield return "Statistics are taken of x - pivot (the batch's first sample), two passes per cache-sized chunk, chunks merged";
         yield return "with the Chan-Golub-LeVeque formula: x is read once from memory for statistics, and nothing cancels.";
@@ -194,7 +240,11 @@ internal sealed class BatchNormEmitter : LayerEmitter<BatchNormSpec>
         w.Line("        unbiasedRunningVariance: " + Literals.Bool(spec.UnbiasedRunningVariance) + ",");
         w.Line("        runningStats: RunningStatsMode." + spec.RunningStats + ",");
         w.Line("        affine: " + Literals.Bool(spec.Affine) + ",");
-        w.Line("        activation: Activation." + spec.Activation + ")");
+        w.Line("        activation: Activation." + spec.Activation + ",");
+        w.Line("        renorm: " + Literals.Bool(spec.Renorm) + ",");
+        w.Line("        renormMaxScale: " + Literals.Double(spec.RenormMaxScale) + ",");
+        w.Line("        renormMaxShift: " + Literals.Double(spec.RenormMaxShift) + ",");
+        w.Line("        virtualBatchSize: " + Literals.Int(spec.VirtualBatchSize) + ")");
         w.Line("{");
         w.Line("}");
         if (spec.Spatial == 1)
