@@ -70,7 +70,8 @@ public sealed class FeatureMoments<T>
     {
         if (typeof(T) != typeof(float) && typeof(T) != typeof(double))
         {
-            throw new NotSupportedException($"FeatureMoments: T must be float or double; got {typeof(T).Name}.");
+            // No typeof(T).Name in the message: the runtime stays free of reflection (NoReflectionTests).
+            throw new NotSupportedException("FeatureMoments: T must be float or double.");
         }
 
         if (features < 1)

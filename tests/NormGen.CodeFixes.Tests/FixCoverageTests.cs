@@ -35,6 +35,9 @@ public sealed class FixCoverageTests
         ["NG0015"] = "the base type or the inherited member must change, outside the layer's declaration",
         ["NG0017"] = "the smallest normal value is a bound, not a good epsilon; the right one is a modelling choice",
         ["NG0018"] = "a project setting (LangVersion), not source: set it to 11 or later, or remove it",
+        ["NG0020"] = "an out-of-range renorm limit may be a typo or a misread r_max/d_max; no value to pick",
+        ["NG0021"] = "the virtual batch size is a modelling choice (a divisor of the batch); no value to pick",
+        ["NG0022"] = "two options that do not combine: which one to drop is the user's choice",
     };
 
     private static readonly Type[] Fixes = typeof(MakeLayerPartialCodeFix).Assembly.GetTypes()
