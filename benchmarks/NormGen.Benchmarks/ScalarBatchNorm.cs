@@ -52,6 +52,7 @@ public sealed class ScalarBatchNorm : INormalizationLayer<float>
 
     /// <summary>True: batch statistics and running-statistics update. False: running statistics.</summary>
     public bool Training { get; set; } = true;
+    public int MaxDegreeOfParallelism { get; set; } = 1;
 
     /// <summary>Per-feature scale.</summary>
     public float[] Gamma { get; }

@@ -64,6 +64,7 @@ public sealed class TensorPrimitivesBatchNorm : INormalizationLayer<float>
 
     /// <summary>True: batch statistics and running-statistics update. False: running statistics.</summary>
     public bool Training { get; set; } = true;
+    public int MaxDegreeOfParallelism { get; set; } = 1;
 
     /// <summary>Per-feature scale.</summary>
     public float[] Gamma { get; }

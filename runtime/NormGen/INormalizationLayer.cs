@@ -20,6 +20,13 @@ public interface INormalizationLayer<T>
     /// <summary>True: Forward uses batch statistics (and updates running statistics where kept). False: inference.</summary>
     bool Training { get; set; }
 
+    /// <summary>
+    /// The most threads one Forward or Backward may use: 1 (the default, right for a service that runs many requests at
+    /// once) keeps every call on its own thread; 0 or less means <see cref="Environment.ProcessorCount"/>. Large inputs are
+    /// split into fixed blocks of rows; results are bit-identical whatever the value, and nothing is allocated per call.
+    /// </summary>
+    int MaxDegreeOfParallelism { get; set; }
+
     /// <summary>Learnable scale, one per feature or channel; empty when the layer is not affine.</summary>
     T[] Gamma { get; }
 

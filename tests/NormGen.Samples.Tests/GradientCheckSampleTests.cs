@@ -43,6 +43,8 @@ public sealed class GradientCheckSampleTests
 
         public bool Training { get; set; } = true;
 
+        public int MaxDegreeOfParallelism { get; set; } = 1;
+
         public double[] Gamma { get; } = [1, 1, 1];
 
         public double[] Beta { get; } = new double[3];

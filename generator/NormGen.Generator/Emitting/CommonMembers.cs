@@ -14,6 +14,10 @@ internal static class CommonMembers
         new PublicMember<LayerSurface>("Name", (w, _) => w.Forwarded("The layer's name in error messages.", "string", "Name")),
         new PublicMember<LayerSurface>("SampleLength", (w, s) => w.Forwarded("Elements per sample: " + s.SampleLength + ".", "int", "SampleLength")),
         new PublicMember<LayerSurface>("Training", (w, s) => w.ForwardedSettable(s.Training, "bool", "Training")),
+        new PublicMember<LayerSurface>("MaxDegreeOfParallelism", (w, _) => w.ForwardedSettable(
+            "The most threads one call may use: 1 (default) runs on the calling thread, 0 or less every processor; results are bit-identical whatever the value.",
+            "int",
+            "MaxDegreeOfParallelism")),
         new PublicMember<LayerSurface>("Gamma", (w, s) => w.Forwarded(
             s.Affine ? "Learnable scale per " + s.ParameterNoun + ", initialized to 1." : NotAffine, w.T + "[]", "Gamma")),
         new PublicMember<LayerSurface>("Beta", (w, s) => w.Forwarded(

@@ -16,10 +16,13 @@ public abstract partial class BatchNormCore<T>
             ShapeGuard.MoreThanOneValuePerFeature(Name, Shape, batch / groups, SpatialLength, KeepsRunningStatistics);
         }
 
+        BlockPlan plan = PlanOf(batch, groups);
         EnsureGroupCapacity(groups);
+        EnsureScratch(plan);
         var statistics = new GroupStatistics(_groupPivot, _groupMean, _groupM2, groups, FeatureCount);
-        var work = new Work(_work, FeatureCount);
-        ComputeGroupStatistics(x, batch, statistics, work);
+        TakePivots(x, plan, statistics.Pivot);
+        RunBlocks(Phase.Statistics, plan, x, default, default);
+        MergeBlocks(plan, _blockSums, statistics);
         ThrowIfNotFinite(statistics);
 
         // Every check has passed: from here the call changes state. Renorm's r and d come from the running statistics
@@ -31,24 +34,26 @@ public abstract partial class BatchNormCore<T>
 
         if (IsCollecting)
         {
-            CollectBatch(statistics, (long)(batch / groups) * SpatialLength);
+            CollectBatch(statistics, (long)plan.RowsPerGroup * SpatialLength);
         }
         else if (KeepsRunningStatistics)
         {
-            UpdateRunningStatistics(statistics, (long)(batch / groups) * SpatialLength);
+            UpdateRunningStatistics(statistics, (long)plan.RowsPerGroup * SpatialLength);
         }
 
         int length = groups * FeatureCount;
         statistics.Pivot.CopyTo(_pivot);
         FeatureMath.FinishStatistics<T>(
-            statistics.Mean, statistics.M2, (double)(batch / groups) * SpatialLength, Epsilon, _centeredMean.AsSpan(0, length), _inverseStd.AsSpan(0, length));
-        NormalizeGroups(x, y, batch, groups, _pivot, _centeredMean, _inverseStd, work);
+            statistics.Mean, statistics.M2, (double)plan.RowsPerGroup * SpatialLength, Epsilon, _centeredMean.AsSpan(0, length), _inverseStd.AsSpan(0, length));
+        GroupScaleShift(groups, _centeredMean, _inverseStd, _groupScale, _groupShift);
+        RunBlocks(Phase.Normalize, plan, x, default, y);
         _forwardBatch = batch;
     }
 
     /// <summary>
     /// Inference: nothing of the layer's changes but the Backward link, so concurrent calls are safe. Its scratch comes
-    /// from the shared array pool, which keeps arrays per thread and per core: no allocation in steady state.
+    /// from the shared array pool, which keeps arrays per thread and per core: no allocation in steady state. Inference
+    /// runs on the calling thread.
     /// </summary>
     private void InferenceForward(ReadOnlySpan<T> x, Span<T> y, int batch)
     {
@@ -77,23 +82,43 @@ public abstract partial class BatchNormCore<T>
         _forwardBatch = 0;
     }
 
-    /// <summary>RunningStats = None: inference normalizes with the batch's own statistics, as training does, keeping nothing.</summary>
+    /// <summary>
+    /// RunningStats = None: inference normalizes with the batch's own statistics, as training does (the same blocks,
+    /// merged in the same order, so the same bits), keeping nothing.
+    /// </summary>
     private void BatchStatisticsInference(ReadOnlySpan<T> x, Span<T> y, int batch)
     {
         int groups = GroupsOf(batch);
         ShapeGuard.MoreThanOneValuePerFeature(Name, Shape, batch / groups, SpatialLength, keepsRunningStatistics: false);
+        BlockPlan plan = PlanOf(batch, groups);
         int length = groups * FeatureCount;
-        T[] values = ArrayPool<T>.Shared.Rent(3 * length + Work.ValuesPerFeature * FeatureCount);
-        double[] doubles = ArrayPool<double>.Shared.Rent(2 * length);
+        int blockLength = 2 * FeatureCount * plan.Blocks;
+        T[] values = ArrayPool<T>.Shared.Rent(5 * length + 2 * FeatureCount);
+        double[] doubles = ArrayPool<double>.Shared.Rent(2 * length + blockLength);
         try
         {
             var statistics = new GroupStatistics(values.AsSpan(0, length), doubles.AsSpan(0, length), doubles.AsSpan(length, length), groups, FeatureCount);
             Span<T> centeredMean = values.AsSpan(length, length);
             Span<T> inverseStd = values.AsSpan(2 * length, length);
-            var work = new Work(values.AsSpan(3 * length, Work.ValuesPerFeature * FeatureCount), FeatureCount);
-            ComputeGroupStatistics(x, batch, statistics, work);
-            FeatureMath.FinishStatistics<T>(statistics.Mean, statistics.M2, (double)(batch / groups) * SpatialLength, Epsilon, centeredMean, inverseStd);
-            NormalizeGroups(x, y, batch, groups, statistics.Pivot, centeredMean, inverseStd, work);
+            Span<T> scale = values.AsSpan(3 * length, length);
+            Span<T> shift = values.AsSpan(4 * length, length);
+            Span<T> chunk = values.AsSpan(5 * length, 2 * FeatureCount);
+            Span<double> blockSums = doubles.AsSpan(2 * length, blockLength);
+            TakePivots(x, plan, statistics.Pivot);
+            for (int block = 0; block < plan.Blocks; block++)
+            {
+                (int start, int rows) = plan.RowsOf(block);
+                BlockMoments(Rows(x, start, rows), rows, OfGroup(statistics.Pivot, plan.GroupOf(block)), blockSums.Slice(block * 2 * FeatureCount, 2 * FeatureCount), chunk);
+            }
+
+            MergeBlocks(plan, blockSums, statistics);
+            FeatureMath.FinishStatistics<T>(statistics.Mean, statistics.M2, (double)plan.RowsPerGroup * SpatialLength, Epsilon, centeredMean, inverseStd);
+            GroupScaleShift(groups, centeredMean, inverseStd, scale, shift);
+            for (int g = 0; g < groups; g++)
+            {
+                int first = g * plan.RowsPerGroup;
+                Normalize(Rows(x, first, plan.RowsPerGroup), y.Slice(first * SampleLength, plan.RowsPerGroup * SampleLength), OfGroup(statistics.Pivot, g), OfGroup(scale, g), OfGroup(shift, g));
+            }
         }
         finally
         {
@@ -121,39 +146,39 @@ public abstract partial class BatchNormCore<T>
         }
     }
 
-    /// <summary>
-    /// Each group's pivot (its first sample) and, relative to it, the mean and M2 of every feature, in double: the kernel
-    /// reduces chunks of rows, merged in order.
-    /// </summary>
-    private void ComputeGroupStatistics(ReadOnlySpan<T> x, int batch, GroupStatistics statistics, Work work)
+    /// <summary>Each group's pivot: its first sample's value of every feature (at the first position of each channel's run).</summary>
+    private void TakePivots(ReadOnlySpan<T> x, BlockPlan plan, Span<T> pivots)
     {
-        int rowsPerGroup = batch / statistics.Groups;
-        for (int g = 0; g < statistics.Groups; g++)
+        for (int g = 0; g < plan.Groups; g++)
         {
-            int first = g * rowsPerGroup;
-            Span<T> pivot = OfGroup(statistics.Pivot, g);
-            Span<double> mean = OfGroup(statistics.Mean, g);
-            Span<double> m2 = OfGroup(statistics.M2, g);
-
-            // The pivot is the group's first sample: its value of every feature (at the first position of each channel's run).
-            ReadOnlySpan<T> firstSample = Rows(x, first, 1);
+            ReadOnlySpan<T> firstSample = Rows(x, g * plan.RowsPerGroup, 1);
+            Span<T> pivot = OfGroup(pivots, g);
             for (int f = 0; f < FeatureCount; f++)
             {
                 pivot[f] = firstSample[f * SpatialLength];
             }
+        }
+    }
 
-            for (int start = 0; start < rowsPerGroup; start += _rowsPerChunk)
+    /// <summary>Each group's statistics: its blocks' (mean relative to the group's pivot, M2), merged in block order.</summary>
+    private void MergeBlocks(BlockPlan plan, ReadOnlySpan<double> blockSums, GroupStatistics statistics)
+    {
+        for (int block = 0; block < plan.Blocks; block++)
+        {
+            int g = plan.GroupOf(block);
+            ReadOnlySpan<double> sums = blockSums.Slice(block * 2 * FeatureCount, 2 * FeatureCount);
+            Span<double> mean = OfGroup(statistics.Mean, g);
+            Span<double> m2 = OfGroup(statistics.M2, g);
+            int before = plan.StartInGroup(block);
+            if (before == 0)
             {
-                int rows = Math.Min(_rowsPerChunk, rowsPerGroup - start);
-                ChunkMoments(Rows(x, first + start, rows), pivot, work.ChunkA, work.ChunkB);
-                if (start == 0)
-                {
-                    Moments.Start<T>(mean, m2, work.ChunkA, work.ChunkB);
-                }
-                else
-                {
-                    Moments.Merge<T>(mean, m2, (long)start * SpatialLength, work.ChunkA, work.ChunkB, (long)rows * SpatialLength);
-                }
+                sums.Slice(0, FeatureCount).CopyTo(mean);
+                sums.Slice(FeatureCount, FeatureCount).CopyTo(m2);
+            }
+            else
+            {
+                int rows = plan.RowsOf(block).Rows;
+                Moments.Merge(mean, m2, (long)before * SpatialLength, sums.Slice(0, FeatureCount), sums.Slice(FeatureCount, FeatureCount), (long)rows * SpatialLength);
             }
         }
     }
@@ -177,17 +202,15 @@ public abstract partial class BatchNormCore<T>
         }
     }
 
-    /// <summary>y for each group: <c>(x - pivot) * scale + shift</c> with the group's scale and shift (and r, d with Renorm).</summary>
-    private void NormalizeGroups(
-        ReadOnlySpan<T> x, Span<T> y, int batch, int groups, ReadOnlySpan<T> pivot, ReadOnlySpan<T> centeredMean, ReadOnlySpan<T> inverseStd, Work work)
+    /// <summary>Each group's scale and shift: <c>y = (x - pivot) * scale + shift</c> (with r and d under Renorm).</summary>
+    private void GroupScaleShift(int groups, ReadOnlySpan<T> centeredMean, ReadOnlySpan<T> inverseStd, Span<T> scale, Span<T> shift)
     {
-        int rowsPerGroup = batch / groups;
         for (int g = 0; g < groups; g++)
         {
             int offset = g * FeatureCount;
             FeatureMath.TrainingScaleShift<T>(
-                Gamma, Beta, inverseStd.Slice(offset, FeatureCount), centeredMean.Slice(offset, FeatureCount), _renormScale, _renormShift, work.Scale, work.Shift);
-            Normalize(Rows(x, g * rowsPerGroup, rowsPerGroup), y.Slice(g * rowsPerGroup * SampleLength, rowsPerGroup * SampleLength), pivot.Slice(offset, FeatureCount), work.Scale, work.Shift);
+                Gamma, Beta, inverseStd.Slice(offset, FeatureCount), centeredMean.Slice(offset, FeatureCount), _renormScale, _renormShift,
+                scale.Slice(offset, FeatureCount), shift.Slice(offset, FeatureCount));
         }
     }
 

@@ -22,9 +22,11 @@ namespace NormGen.Generated;
 /// <para>
 /// Memory per feature, for a float layer (double: twice): Gamma, Beta, their gradients and the running statistics
 /// (24 bytes), what Backward keeps (pivot, mean, 1/std: 12 bytes; 8 more with Renorm), the training calls' scratch
-/// (5 floats and 4 doubles: 52 bytes), so 88 bytes, about 1.4 GB at the largest shape of 2^24 features; ghost batches
-/// multiply the per-group parts by the number of groups of the largest batch seen. Collection adds 20 bytes from its
-/// first BeginCollect. Inference rents a scale and a shift from the shared array pool per call.
+/// per group (pivot, scale, shift, two dx coefficients, mean and M2 in double: 36 bytes, 52 for the first group) and
+/// per block of about 64 Ki elements (two sums in double, two chunk values: 24 bytes); so about 112 bytes for a batch of
+/// one block, 1.9 GB at the largest shape of 2^24 features. Ghost batches and larger batches multiply the per-group
+/// and per-block parts. Collection adds 20 bytes from its first BeginCollect. Inference rents a scale and a shift from
+/// the shared array pool per call.
 /// </para>
 /// </remarks>
 /// <typeparam name="T">float or double.</typeparam>
@@ -47,12 +49,11 @@ public abstract partial class BatchNormCore<T> : LayerCore<T>
     private readonly T[] _renormShift;
     private int _forwardBatch;
 
-    // The training calls' scratch: per group and feature the statistics in double (at least two groups' worth, reused
-    // by Backward for its sums and the parameter gradients), and per feature four arrays of the element type.
+    // The training calls' scratch: per group and feature the pivot, and the statistics in double (at least two groups'
+    // worth, reused by Backward for a group's sums and the parameter gradients). More per block: see Blocks.
     private T[] _groupPivot;
     private double[] _groupMean;
     private double[] _groupM2;
-    private readonly T[] _work;
 
     /// <summary>Creates the layer: Gamma = 1, Beta = 0, RunningMean = 0, RunningVariance = 1, Training = true.</summary>
     /// <param name="name">The layer's type name, for messages.</param>
@@ -111,7 +112,6 @@ public abstract partial class BatchNormCore<T> : LayerCore<T>
         _groupPivot = new T[features];
         _groupMean = new double[2 * features];
         _groupM2 = new double[2 * features];
-        _work = new T[Work.ValuesPerFeature * features];
     }
 
     /// <summary>Features (channels) per sample.</summary>
@@ -262,31 +262,6 @@ public abstract partial class BatchNormCore<T> : LayerCore<T>
         ReadOnlySpan<T> dyCoefficient,
         ReadOnlySpan<T> xCoefficient,
         ReadOnlySpan<T> bias);
-
-    /// <summary>
-    /// Four per-feature arrays of the element type in one: a chunk's moments or sums (then the dx coefficients), and a
-    /// group's scale and shift.
-    /// </summary>
-    private readonly ref struct Work
-    {
-        public const int ValuesPerFeature = 4;
-
-        public Work(Span<T> values, int features)
-        {
-            ChunkA = values.Slice(0, features);
-            ChunkB = values.Slice(features, features);
-            Scale = values.Slice(2 * features, features);
-            Shift = values.Slice(3 * features, features);
-        }
-
-        public Span<T> ChunkA { get; }
-
-        public Span<T> ChunkB { get; }
-
-        public Span<T> Scale { get; }
-
-        public Span<T> Shift { get; }
-    }
 
     /// <summary>Every group's statistics: per group and feature the pivot, and the mean relative to it and M2 in double.</summary>
     private readonly ref struct GroupStatistics

@@ -55,6 +55,15 @@ public abstract class LayerCore<T>
     /// <summary>True after construction: training mode.</summary>
     public bool Training { get; set; } = true;
 
+    /// <summary>
+    /// The most threads one call may use: 1 (the default) runs on the calling thread; 0 or less means every processor.
+    /// Results are bit-identical whatever the value: the work is split into fixed blocks of rows, combined in order.
+    /// </summary>
+    public int MaxDegreeOfParallelism { get; set; } = 1;
+
+    /// <summary>The threads a call may use now: <see cref="MaxDegreeOfParallelism"/>, with 0 or less meaning every processor.</summary>
+    protected int Degree => MaxDegreeOfParallelism > 0 ? MaxDegreeOfParallelism : Environment.ProcessorCount;
+
     /// <summary>Learnable scale; empty when the layer is not affine.</summary>
     public T[] Gamma { get; }
 

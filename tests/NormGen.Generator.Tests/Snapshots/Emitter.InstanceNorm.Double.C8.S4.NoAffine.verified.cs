@@ -43,6 +43,13 @@ namespace Snapshots
             set => __normGenCore.Training = value;
         }
 
+        /// <summary>The most threads one call may use: 1 (default) runs on the calling thread, 0 or less every processor; results are bit-identical whatever the value.</summary>
+        public int MaxDegreeOfParallelism
+        {
+            get => __normGenCore.MaxDegreeOfParallelism;
+            set => __normGenCore.MaxDegreeOfParallelism = value;
+        }
+
         /// <summary>Empty: the layer is not affine (Affine = false), so it has no learnable scale or shift.</summary>
         public double[] Gamma => __normGenCore.Gamma;
 

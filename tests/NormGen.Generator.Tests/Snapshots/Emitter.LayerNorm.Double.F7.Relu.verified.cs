@@ -48,6 +48,13 @@ namespace Snapshots
             set => __normGenCore.Training = value;
         }
 
+        /// <summary>The most threads one call may use: 1 (default) runs on the calling thread, 0 or less every processor; results are bit-identical whatever the value.</summary>
+        public int MaxDegreeOfParallelism
+        {
+            get => __normGenCore.MaxDegreeOfParallelism;
+            set => __normGenCore.MaxDegreeOfParallelism = value;
+        }
+
         /// <summary>Learnable scale per feature, initialized to 1.</summary>
         public double[] Gamma => __normGenCore.Gamma;
 

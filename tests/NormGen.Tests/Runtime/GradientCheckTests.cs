@@ -91,6 +91,8 @@ public class GradientCheckTests
 
         public bool Training { get; set; } = true;
 
+        public int MaxDegreeOfParallelism { get; set; } = 1;
+
         public double[] Gamma { get; } = Array.Empty<double>();
 
         public double[] Beta { get; } = Array.Empty<double>();
