@@ -9,7 +9,7 @@
 #
 # Usage: build/bench.sh [options]        (from any directory; options go to the driver)
 #   --rounds N (default 3)   --quick (one shape per kind, 1 round, short timings)   --kinds K,...   --shapes S,...
-#   --peers P,...   --peer-threads N|default   --normgen-threads N (only 1 yet)   --verify-only   --keep-data
+#   --peers P,...   --peer-threads N|default   --normgen-threads N (0: all; adds a 1-thread NormGen peer)   --verify-only   --keep-data
 # A full run (no --quick/--kinds/--shapes/--peers/--verify-only) regenerates benchmarks/RESULTS.md; any other run
 # writes artifacts/bench/RESULTS.md. Environment: NORMGEN_BENCH_OUT=dir (default artifacts/bench),
 # NORMGEN_BENCH_RESULTS=file (where the markdown goes).

@@ -139,7 +139,12 @@ public sealed class BenchDriver(BenchOptions options, TextWriter console)
 
     private List<Implementation> CreateImplementations(string outDirectory, string dataDirectory, List<BenchCase> cases)
     {
-        var list = new List<Implementation> { LayerImplementation.NormGen() };
+        var list = new List<Implementation> { LayerImplementation.NormGen(options.NormGenThreads) };
+        if (options.NormGenThreads != 1)
+        {
+            list.Add(LayerImplementation.NormGenOneThread());
+        }
+
         if (options.Peers.Contains("scalar"))
         {
             list.Add(LayerImplementation.Scalar());

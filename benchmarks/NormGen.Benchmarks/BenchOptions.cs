@@ -21,7 +21,8 @@ public sealed class BenchOptions
           --shapes S,...           e.g. 32x128,1000x1000,32x64x784 (any catalogued shape)
           --peers P,...            subset of scalar,tensorprimitives,onnxruntime,pytorch,onednn (default: all)
           --peer-threads N|default threads of PyTorch, oneDNN and ONNX Runtime (default 1)
-          --normgen-threads N      threads of the NormGen layers: only 1 is supported yet
+          --normgen-threads N      MaxDegreeOfParallelism of the NormGen layers (default 1; 0: every processor);
+                                   other than 1 adds "NormGen 1 thread" as a peer, so the speedup is a ratio of one run
           --verify-only            check every implementation against the reference, time nothing
           --settle SECONDS         before the first round, wait up to this long for the 1-min load average to fall
                                    to 1.0 (default 120; --quick: 0), so the build's own load does not flag round 1
@@ -143,8 +144,12 @@ public sealed class BenchOptions
                     }
 
                 case "--normgen-threads":
-                    options.NormGenThreads = PositiveInt(arg, Value());
-                    break;
+                    {
+                        string value = Value();
+                        options.NormGenThreads = value == "0" ? 0 : PositiveInt(arg, value);
+                        break;
+                    }
+
                 case "--settle":
                     {
                         string value = Value();

@@ -30,9 +30,26 @@ public sealed class LayerImplementation : Implementation
     /// <inheritdoc/>
     public override string Label { get; }
 
-    /// <summary>The generated layers (every kind).</summary>
-    public static LayerImplementation NormGen() => new(
-        "normgen", "NormGen", "generated layers, called through INormalizationLayer<float>", _ => true, GeneratedLayers.Create);
+    /// <summary>The generated layers (every kind), each call on up to <paramref name="threads"/> threads (0: every processor).</summary>
+    public static LayerImplementation NormGen(int threads) => new(
+        "normgen",
+        threads == 1 ? "NormGen" : $"NormGen ({ThreadsText(threads)})",
+        $"generated layers, called through INormalizationLayer<float>, MaxDegreeOfParallelism = {threads}",
+        _ => true,
+        c => WithThreads(GeneratedLayers.Create(c), threads));
+
+    /// <summary>The generated layers on one thread, the baseline of a multi-threaded run's speedup.</summary>
+    public static LayerImplementation NormGenOneThread() => new(
+        "normgen-1thread", "NormGen 1 thread", "generated layers, MaxDegreeOfParallelism = 1", _ => true,
+        c => WithThreads(GeneratedLayers.Create(c), 1));
+
+    private static string ThreadsText(int threads) => threads <= 0 ? "all processors" : $"{threads} threads";
+
+    private static INormalizationLayer<float> WithThreads(INormalizationLayer<float> layer, int threads)
+    {
+        layer.MaxDegreeOfParallelism = threads;
+        return layer;
+    }
 
     /// <summary>The plain scalar C# batch norm (runtime shapes; 1d batch norm only).</summary>
     public static LayerImplementation Scalar() => new(

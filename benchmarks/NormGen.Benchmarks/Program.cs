@@ -24,13 +24,6 @@ public static class Program
             return 2;
         }
 
-        if (options.NormGenThreads != 1)
-        {
-            // Placeholder until the generated layers get a MaxDegreeOfParallelism property.
-            Console.Error.WriteLine($"--normgen-threads {options.NormGenThreads}: not supported yet (the NormGen layers run on one thread).");
-            return 2;
-        }
-
         return new BenchDriver(options, Console.Out).Run();
     }
 }

@@ -20,14 +20,32 @@ namespace NormGen.Generated;
 /// inference Forward (Training = false) computes the same outputs into scratch of its own and keeps nothing, so several
 /// threads may run it at once; Backward needs a training Forward.
 /// </para>
+/// <para>
+/// A call splits the batch into blocks of whole samples, about 64 Ki elements each, fixed by the batch and never by the
+/// thread count, and may run them on up to MaxDegreeOfParallelism threads. Samples are independent, and Backward adds
+/// the blocks' parameter gradients in block order, so results are bit-identical whatever the degree.
+/// </para>
 /// </remarks>
 /// <typeparam name="T">float or double.</typeparam>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public abstract class SampleNormCore<T> : LayerCore<T>
     where T : unmanaged, IFloatingPointIeee754<T>
 {
+    /// <summary>Elements a block aims at: enough work (about 256 KB of float) to be worth a thread.</summary>
+    private const int BlockElements = 1 << 16;
+
+    // The training calls' work; an inference call takes its own thread's (see InferenceCall), so concurrent inference
+    // shares nothing.
+    private readonly SampleBlocks _trainingCall;
     private readonly UnitStatistics _kept = new();
     private int _forwardBatch;
+
+    // Parameter gradients of blocks 1, 2, ... (block 0 adds into GammaGrad and BetaGrad), summed in block order.
+    private T[] _blockGammaGrad = [];
+    private T[] _blockBetaGrad = [];
+
+    [ThreadStatic]
+    private static SampleBlocks? t_inferenceCall;
 
     /// <summary>Creates the layer: Gamma = 1 and Beta = 0 when affine, Training = true.</summary>
     /// <param name="name">The layer's type name, for messages.</param>
@@ -41,10 +59,14 @@ public abstract class SampleNormCore<T> : LayerCore<T>
         : base(name, shape, sampleLength, parameterLength, affine, hasShift)
     {
         UnitsPerSample = unitsPerSample;
+        _trainingCall = new SampleBlocks();
     }
 
     /// <summary>Statistics units per sample: 1 for layer and RMS norm, the number of groups for group and instance norm.</summary>
     public int UnitsPerSample { get; }
+
+    /// <summary>Samples per block: whole samples, about <see cref="BlockElements"/> elements.</summary>
+    private int SamplesPerBlock => Math.Max(1, BlockElements / SampleLength);
 
     /// <summary>Normalizes every sample of x into y with its own statistics. y may be x itself.</summary>
     public sealed override void Forward(ReadOnlySpan<T> x, Span<T> y)
@@ -57,7 +79,8 @@ public abstract class SampleNormCore<T> : LayerCore<T>
             T[] scratch = ArrayPool<T>.Shared.Rent(3 * units);
             try
             {
-                ForwardSamples(x, y, scratch.AsSpan(0, units), scratch.AsSpan(units, units), scratch.AsSpan(2 * units, units));
+                Span<T> statistics = scratch.AsSpan(0, 3 * units);
+                RunBlocks(t_inferenceCall ??= new SampleBlocks(), SampleBlocks.Step.Forward, batch, x, y, default, statistics);
             }
             finally
             {
@@ -73,7 +96,7 @@ public abstract class SampleNormCore<T> : LayerCore<T>
         try
         {
             _kept.EnsureCapacity(units);
-            ForwardSamples(x, y, _kept.Pivot.AsSpan(0, units), _kept.Mean.AsSpan(0, units), _kept.InverseStd.AsSpan(0, units));
+            RunBlocks(_trainingCall, SampleBlocks.Step.Forward, batch, x, y, default, _kept.Statistics.AsSpan(0, 3 * units));
             _forwardBatch = batch;
         }
         finally
@@ -93,9 +116,21 @@ public abstract class SampleNormCore<T> : LayerCore<T>
         {
             int batch = CheckBackward(x, dy, dx, _forwardBatch);
             int units = batch * UnitsPerSample;
+            int blocks = (batch + SamplesPerBlock - 1) / SamplesPerBlock;
+            if (_blockGammaGrad.Length < (blocks - 1) * GammaGrad.Length)
+            {
+                _blockGammaGrad = new T[(blocks - 1) * GammaGrad.Length];
+                _blockBetaGrad = new T[(blocks - 1) * BetaGrad.Length];
+            }
+
             Array.Clear(GammaGrad);
             Array.Clear(BetaGrad);
-            BackwardSamples(x, dy, dx, _kept.Pivot.AsSpan(0, units), _kept.Mean.AsSpan(0, units), _kept.InverseStd.AsSpan(0, units), GammaGrad, BetaGrad);
+            RunBlocks(_trainingCall, SampleBlocks.Step.Backward, batch, x, dx, dy, _kept.Statistics.AsSpan(0, 3 * units));
+            for (int block = 1; block < blocks; block++)
+            {
+                AddBlock(GammaGrad, _blockGammaGrad, block);
+                AddBlock(BetaGrad, _blockBetaGrad, block);
+            }
         }
         finally
         {
@@ -123,22 +158,130 @@ public abstract class SampleNormCore<T> : LayerCore<T>
         Span<T> gammaGrad,
         Span<T> betaGrad);
 
-    /// <summary>Per statistics unit: pivot, mean relative to it, 1/std; grown to the largest batch seen.</summary>
+    /// <summary>Adds block <paramref name="block"/>'s gradients (kept from block 1 on) to <paramref name="total"/>.</summary>
+    private static void AddBlock(T[] total, T[] blocks, int block)
+    {
+        ReadOnlySpan<T> part = blocks.AsSpan((block - 1) * total.Length, total.Length);
+        for (int i = 0; i < total.Length; i++)
+        {
+            total[i] += part[i];
+        }
+    }
+
+    /// <summary>
+    /// Runs one call over its blocks: on the calling thread, or on up to MaxDegreeOfParallelism threads when the batch
+    /// is large enough to pay for them. <paramref name="statistics"/> holds the pivots, means and 1/std of every unit.
+    /// </summary>
+    private unsafe void RunBlocks(SampleBlocks call, SampleBlocks.Step step, int batch, ReadOnlySpan<T> x, Span<T> output, ReadOnlySpan<T> dy, Span<T> statistics)
+    {
+        int blocks = (batch + SamplesPerBlock - 1) / SamplesPerBlock;
+        fixed (T* xPointer = x, outputPointer = output, dyPointer = dy, statisticsPointer = statistics)
+        {
+            call.Begin(this, step, batch, xPointer, outputPointer, dyPointer, statisticsPointer);
+            try
+            {
+                bool worthThreads = blocks > 1 && (long)batch * SampleLength >= 2 * BlockElements;
+                ParallelBlocks.Run(call, blocks, worthThreads ? Degree : 1);
+            }
+            finally
+            {
+                call.End();
+            }
+        }
+    }
+
+    /// <summary>Runs one block of a call: its samples' Forward, or their Backward with the block's gradients apart.</summary>
+    private unsafe void RunBlock(SampleBlocks call, int block)
+    {
+        int first = block * SamplesPerBlock;
+        int samples = Math.Min(SamplesPerBlock, call.Batch - first);
+        int length = samples * SampleLength;
+        int batchUnits = call.Batch * UnitsPerSample;
+        int firstUnit = first * UnitsPerSample;
+        int units = samples * UnitsPerSample;
+        var x = new ReadOnlySpan<T>(call.X + (long)first * SampleLength, length);
+        var output = new Span<T>(call.Output + (long)first * SampleLength, length);
+        var pivot = new Span<T>(call.Statistics + firstUnit, units);
+        var mean = new Span<T>(call.Statistics + batchUnits + firstUnit, units);
+        var inverseStd = new Span<T>(call.Statistics + (2 * batchUnits) + firstUnit, units);
+        if (call.CurrentStep == SampleBlocks.Step.Forward)
+        {
+            ForwardSamples(x, output, pivot, mean, inverseStd);
+            return;
+        }
+
+        Span<T> gammaGrad = GammaGrad;
+        Span<T> betaGrad = BetaGrad;
+        if (block > 0)
+        {
+            gammaGrad = _blockGammaGrad.AsSpan((block - 1) * GammaGrad.Length, GammaGrad.Length);
+            betaGrad = _blockBetaGrad.AsSpan((block - 1) * BetaGrad.Length, BetaGrad.Length);
+            gammaGrad.Clear();
+            betaGrad.Clear();
+        }
+
+        var dy = new ReadOnlySpan<T>(call.Dy + (long)first * SampleLength, length);
+        BackwardSamples(x, dy, output, pivot, mean, inverseStd, gammaGrad, betaGrad);
+    }
+
+    /// <summary>
+    /// One call in progress, for the threads that run its blocks: the layer, the step, and the caller's memory, pinned by
+    /// the caller for the call. The layer keeps one for its training calls; every thread has one for inference.
+    /// </summary>
+    private sealed unsafe class SampleBlocks : IBlockWork
+    {
+        public enum Step
+        {
+            Forward,
+            Backward,
+        }
+
+        private SampleNormCore<T>? _layer;
+
+        public Step CurrentStep { get; private set; }
+
+        public int Batch { get; private set; }
+
+        public T* X { get; private set; }
+
+        /// <summary>y for Forward, dx for Backward.</summary>
+        public T* Output { get; private set; }
+
+        public T* Dy { get; private set; }
+
+        /// <summary>Every unit's pivot, then every unit's mean, then every unit's 1/std.</summary>
+        public T* Statistics { get; private set; }
+
+        public void Begin(SampleNormCore<T> layer, Step step, int batch, T* x, T* output, T* dy, T* statistics)
+        {
+            _layer = layer;
+            CurrentStep = step;
+            Batch = batch;
+            X = x;
+            Output = output;
+            Dy = dy;
+            Statistics = statistics;
+        }
+
+        public void End()
+        {
+            _layer = null;
+            X = Output = Dy = Statistics = null;
+        }
+
+        public void RunBlock(int block) => _layer!.RunBlock(this, block);
+    }
+
+    /// <summary>Per statistics unit: pivots, means relative to them, then 1/std; grown to the largest batch seen.</summary>
     private sealed class UnitStatistics
     {
-        public T[] Pivot { get; private set; } = [];
-
-        public T[] Mean { get; private set; } = [];
-
-        public T[] InverseStd { get; private set; } = [];
+        public T[] Statistics { get; private set; } = [];
 
         public void EnsureCapacity(int units)
         {
-            if (InverseStd.Length < units)
+            if (Statistics.Length < 3 * units)
             {
-                Pivot = new T[units];
-                Mean = new T[units];
-                InverseStd = new T[units];
+                Statistics = new T[3 * units];
             }
         }
     }
