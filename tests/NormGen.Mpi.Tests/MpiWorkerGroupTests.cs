@@ -17,7 +17,7 @@ public class MpiWorkerGroupTests
 {
     private static readonly TimeSpan JobLimit = TimeSpan.FromMinutes(3);
 
-    [Theory]
+    [MpiTheory]
     [InlineData(2)]
     [InlineData(3)]
     public void Every_rank_passes_every_check(int ranks)
@@ -40,7 +40,7 @@ public class MpiWorkerGroupTests
         Assert.DoesNotContain("FAILED", job.Output, StringComparison.Ordinal);
     }
 
-    [Fact]
+    [MpiFact]
     public void A_rank_that_hangs_makes_the_others_time_out_naming_it()
     {
         JobResult job = MpiLauncher.Run(2, "hang", JobLimit);
@@ -54,7 +54,7 @@ public class MpiWorkerGroupTests
         Assert.DoesNotContain("FAILED", job.Output, StringComparison.Ordinal);
     }
 
-    [Fact]
+    [MpiFact]
     public void A_rank_that_dies_ends_the_job_with_a_nonzero_exit_code()
     {
         JobResult job = MpiLauncher.Run(2, "die", JobLimit);
@@ -65,7 +65,7 @@ public class MpiWorkerGroupTests
         Assert.DoesNotContain("FAILED", job.Output, StringComparison.Ordinal);
     }
 
-    [Fact]
+    [MpiFact]
     public void One_process_without_mpiexec_is_a_group_of_one()
     {
         JobResult job = MpiLauncher.RunSingleton("check", new Dictionary<string, string>(), JobLimit);
@@ -74,7 +74,7 @@ public class MpiWorkerGroupTests
         Assert.True(job.Output.Contains("rank 0 of 1: all checks passed", StringComparison.Ordinal), job.ToString());
     }
 
-    [Theory]
+    [MpiTheory]
     [InlineData("no-register", "MpiWorkerGroup: MPI.NET could not load msmpi.dll. Call MpiNativeLibrary.Register() before MPI.NET's first call")]
     [InlineData("no-init", "MpiWorkerGroup: MPI is not running. Call MpiNativeLibrary.Register(), then create an MPI.Environment")]
     public void A_group_without_mpi_started_is_refused_with_what_to_call(string mode, string message)
@@ -85,7 +85,7 @@ public class MpiWorkerGroupTests
         Assert.True(job.Output.Contains($"{mode}: refused: {message}", StringComparison.Ordinal), job.ToString());
     }
 
-    [Fact]
+    [MpiFact]
     public void A_library_that_is_not_mpi_is_refused_with_the_install_hint()
     {
         string zlib = "libz.so.1"; // present wherever the .NET runtime runs on Linux
@@ -97,7 +97,7 @@ public class MpiWorkerGroupTests
             StringComparison.Ordinal), job.ToString());
     }
 
-    [Fact]
+    [MpiFact]
     public void Open_mpi_is_refused_before_mpi_net_calls_it()
     {
         // A stand-in with Open MPI's telltale export: Open MPI itself is not installed here.

@@ -58,7 +58,7 @@ public sealed class ConsumerTests(PackageFixture fixture, ITestOutputHelper log)
         ConsumerCase.AssertOutput(run.Output, fixture.LayerNorm, "net8.0 consumer");
     }
 
-    [Fact]
+    [NativeAotFact]
     public void NativeAotPublishHasNoTrimOrAotWarningsAndTheBinaryPrintsTheExpectedValues()
     {
         _ = fixture.AppBuild;
