@@ -142,8 +142,8 @@ namespace NormGen.Generated
         private const int Features = 1;
         private const int Spatial = 1;
 
-        // Samples per statistics chunk: about 64 KiB of x, so the second pass over a chunk hits the cache.
-        private const int RowsPerChunk = 16384;
+        // Samples per statistics chunk: up to 128 KiB of x (and at most 256 rows), so the second pass over a chunk hits L2.
+        private const int RowsPerChunk = 256;
 
         public LayerCore()
             : base(
@@ -211,16 +211,16 @@ namespace NormGen.Generated
         }
 
         /// <summary><see cref="ChunkMoments"/> one feature at a time.</summary>
-        private static void ChunkMomentsScalar(ref float chunk, nint rows, ref float pivot, ref float mean, ref float squares)
+        private static void ChunkMomentsScalar(ref float x, nint rows, ref float pivot, ref float mean, ref float squares)
         {
             MemoryMarshal.CreateSpan(ref mean, Features).Clear();
             MemoryMarshal.CreateSpan(ref squares, Features).Clear();
             for (nint r = 0; r < rows; r++)
             {
-                ref float row = ref Unsafe.Add(ref chunk, r * Features);
+                ref float xRow0 = ref Unsafe.Add(ref x, r * Features);
                 for (int f = 0; f < Features; f++)
                 {
-                    Unsafe.Add(ref mean, f) += Unsafe.Add(ref row, f) - Unsafe.Add(ref pivot, f);
+                    Unsafe.Add(ref mean, f) += Unsafe.Add(ref xRow0, f) - Unsafe.Add(ref pivot, f);
                 }
             }
 
@@ -231,10 +231,10 @@ namespace NormGen.Generated
 
             for (nint r = 0; r < rows; r++)
             {
-                ref float row = ref Unsafe.Add(ref chunk, r * Features);
+                ref float xRow0 = ref Unsafe.Add(ref x, r * Features);
                 for (int f = 0; f < Features; f++)
                 {
-                    float deviation = Unsafe.Add(ref row, f) - Unsafe.Add(ref pivot, f) - Unsafe.Add(ref mean, f);
+                    float deviation = Unsafe.Add(ref xRow0, f) - Unsafe.Add(ref pivot, f) - Unsafe.Add(ref mean, f);
                     Unsafe.Add(ref squares, f) += deviation * deviation;
                 }
             }
@@ -245,11 +245,11 @@ namespace NormGen.Generated
         {
             for (nint r = 0; r < rows; r++)
             {
-                ref float xRow = ref Unsafe.Add(ref x, r * Features);
-                ref float yRow = ref Unsafe.Add(ref y, r * Features);
+                ref float xRow0 = ref Unsafe.Add(ref x, r * Features);
+                ref float yRow0 = ref Unsafe.Add(ref y, r * Features);
                 for (int f = 0; f < Features; f++)
                 {
-                    Unsafe.Add(ref yRow, f) = (Unsafe.Add(ref xRow, f) - Unsafe.Add(ref c, f)) * Unsafe.Add(ref s, f) + Unsafe.Add(ref b, f);
+                    Unsafe.Add(ref yRow0, f) = (Unsafe.Add(ref xRow0, f) - Unsafe.Add(ref c, f)) * Unsafe.Add(ref s, f) + Unsafe.Add(ref b, f);
                 }
             }
         }
@@ -261,12 +261,12 @@ namespace NormGen.Generated
             MemoryMarshal.CreateSpan(ref sumDyCentered, Features).Clear();
             for (nint r = 0; r < rows; r++)
             {
-                ref float xRow = ref Unsafe.Add(ref x, r * Features);
-                ref float dyRow = ref Unsafe.Add(ref dy, r * Features);
+                ref float xRow0 = ref Unsafe.Add(ref x, r * Features);
+                ref float dyRow0 = ref Unsafe.Add(ref dy, r * Features);
                 for (int f = 0; f < Features; f++)
                 {
-                    float centered = Unsafe.Add(ref xRow, f) - Unsafe.Add(ref pivot, f);
-                    float dyValue = Unsafe.Add(ref dyRow, f);
+                    float centered = Unsafe.Add(ref xRow0, f) - Unsafe.Add(ref pivot, f);
+                    float dyValue = Unsafe.Add(ref dyRow0, f);
                     Unsafe.Add(ref sumDy, f) += dyValue;
                     Unsafe.Add(ref sumDyCentered, f) += dyValue * centered;
                 }
@@ -278,14 +278,14 @@ namespace NormGen.Generated
         {
             for (nint r = 0; r < rows; r++)
             {
-                ref float xRow = ref Unsafe.Add(ref x, r * Features);
-                ref float dyRow = ref Unsafe.Add(ref dy, r * Features);
-                ref float dxRow = ref Unsafe.Add(ref dx, r * Features);
+                ref float xRow0 = ref Unsafe.Add(ref x, r * Features);
+                ref float dyRow0 = ref Unsafe.Add(ref dy, r * Features);
+                ref float dxRow0 = ref Unsafe.Add(ref dx, r * Features);
                 for (int f = 0; f < Features; f++)
                 {
-                    float centered = Unsafe.Add(ref xRow, f) - Unsafe.Add(ref pivot, f);
-                    float dyValue = Unsafe.Add(ref dyRow, f);
-                    Unsafe.Add(ref dxRow, f) = Unsafe.Add(ref a, f) * dyValue + Unsafe.Add(ref k, f) * centered + Unsafe.Add(ref c, f);
+                    float centered = Unsafe.Add(ref xRow0, f) - Unsafe.Add(ref pivot, f);
+                    float dyValue = Unsafe.Add(ref dyRow0, f);
+                    Unsafe.Add(ref dxRow0, f) = Unsafe.Add(ref a, f) * dyValue + Unsafe.Add(ref k, f) * centered + Unsafe.Add(ref c, f);
                 }
             }
         }

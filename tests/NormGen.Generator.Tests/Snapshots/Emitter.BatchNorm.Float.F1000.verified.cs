@@ -142,8 +142,8 @@ namespace NormGen.Generated
         private const int Features = 1000;
         private const int Spatial = 1;
 
-        // Samples per statistics chunk: about 64 KiB of x, so the second pass over a chunk hits the cache.
-        private const int RowsPerChunk = 16;
+        // Samples per statistics chunk: up to 128 KiB of x (and at most 256 rows), so the second pass over a chunk hits L2.
+        private const int RowsPerChunk = 32;
 
         public LayerCore()
             : base(
@@ -270,135 +270,205 @@ namespace NormGen.Generated
             }
         }
 
-        /// <summary><see cref="ChunkMoments"/> with 16 features per Vector512, accumulators in registers.</summary>
-        private static void ChunkMoments512(ref float chunk, nint rows, ref float pivot, ref float mean, ref float squares)
+        /// <summary><see cref="ChunkMoments"/> with 16 features per Vector512, the running sums in mean and squares (in L1).</summary>
+        private static void ChunkMoments512(ref float x, nint rows, ref float pivot, ref float mean, ref float squares)
         {
             var inverseRows = Vector512.Create((float)1 / rows);
+            nint blockedRows = rows - rows % 4;
 
-            // 2 vectors at a time walk down the chunk (which stays in cache), their sums in registers.
-            for (nuint f = 0; f < 992; f += 32)
-            {
-                // Pass 1: sums of x - pivot.
-                var sum0 = Vector512<float>.Zero;
-                var sum1 = Vector512<float>.Zero;
-                for (nint r = 0; r < rows; r++)
-                {
-                    ref float row = ref Unsafe.Add(ref chunk, r * Features);
-                    sum0 += Vector512.LoadUnsafe(ref row, f) - Vector512.LoadUnsafe(ref pivot, f);
-                    sum1 += Vector512.LoadUnsafe(ref row, f + 16) - Vector512.LoadUnsafe(ref pivot, f + 16);
-                }
-
-                // Pass 2: squared deviations from the chunk mean; the chunk is still in cache.
-                var mean0 = sum0 * inverseRows;
-                var squares0 = Vector512<float>.Zero;
-                var mean1 = sum1 * inverseRows;
-                var squares1 = Vector512<float>.Zero;
-                for (nint r = 0; r < rows; r++)
-                {
-                    ref float row = ref Unsafe.Add(ref chunk, r * Features);
-                    var deviation0 = Vector512.LoadUnsafe(ref row, f) - Vector512.LoadUnsafe(ref pivot, f) - mean0;
-                    squares0 += deviation0 * deviation0;
-                    var deviation1 = Vector512.LoadUnsafe(ref row, f + 16) - Vector512.LoadUnsafe(ref pivot, f + 16) - mean1;
-                    squares1 += deviation1 * deviation1;
-                }
-
-                mean0.StoreUnsafe(ref mean, f);
-                squares0.StoreUnsafe(ref squares, f);
-                mean1.StoreUnsafe(ref mean, f + 16);
-                squares1.StoreUnsafe(ref squares, f + 16);
-            }
-
-            // The overlapping last vector, stored after the groups: shared lanes get the same values again.
-            // Pass 1: sums of x - pivot.
+            // Pass 1: sums of x - pivot. The overlapping last vector sums in a register, stored after the others: shared lanes get the same sums.
+            MemoryMarshal.CreateSpan(ref mean, Features).Clear();
+            var pivotTail = Vector512.LoadUnsafe(ref pivot, 984);
             var sumTail = Vector512<float>.Zero;
-            for (nint r = 0; r < rows; r++)
+            for (nint r = 0; r < blockedRows; r += 4)
             {
-                ref float row = ref Unsafe.Add(ref chunk, r * Features);
-                sumTail += Vector512.LoadUnsafe(ref row, 984) - Vector512.LoadUnsafe(ref pivot, 984);
+                ref float xRow0 = ref Unsafe.Add(ref x, r * Features);
+                ref float xRow1 = ref Unsafe.Add(ref xRow0, Features);
+                ref float xRow2 = ref Unsafe.Add(ref xRow1, Features);
+                ref float xRow3 = ref Unsafe.Add(ref xRow2, Features);
+                for (nuint f = 0; f < 992; f += 16)
+                {
+                    var p = Vector512.LoadUnsafe(ref pivot, f);
+                    (Vector512.LoadUnsafe(ref mean, f) + (((Vector512.LoadUnsafe(ref xRow0, f) - p) + (Vector512.LoadUnsafe(ref xRow1, f) - p)) + ((Vector512.LoadUnsafe(ref xRow2, f) - p) + (Vector512.LoadUnsafe(ref xRow3, f) - p)))).StoreUnsafe(ref mean, f);
+                }
+
+                sumTail += (((Vector512.LoadUnsafe(ref xRow0, 984) - pivotTail) + (Vector512.LoadUnsafe(ref xRow1, 984) - pivotTail)) + ((Vector512.LoadUnsafe(ref xRow2, 984) - pivotTail) + (Vector512.LoadUnsafe(ref xRow3, 984) - pivotTail)));
             }
+
+            for (nint r = blockedRows; r < rows; r++)
+            {
+                ref float xRow0 = ref Unsafe.Add(ref x, r * Features);
+                for (nuint f = 0; f < 992; f += 16)
+                {
+                    var p = Vector512.LoadUnsafe(ref pivot, f);
+                    (Vector512.LoadUnsafe(ref mean, f) + (Vector512.LoadUnsafe(ref xRow0, f) - p)).StoreUnsafe(ref mean, f);
+                }
+
+                sumTail += (Vector512.LoadUnsafe(ref xRow0, 984) - pivotTail);
+            }
+
+            for (nuint f = 0; f < 992; f += 16)
+            {
+                (Vector512.LoadUnsafe(ref mean, f) * inverseRows).StoreUnsafe(ref mean, f);
+            }
+
+            var meanTail = sumTail * inverseRows;
+            meanTail.StoreUnsafe(ref mean, 984);
 
             // Pass 2: squared deviations from the chunk mean; the chunk is still in cache.
-            var meanTail = sumTail * inverseRows;
+            MemoryMarshal.CreateSpan(ref squares, Features).Clear();
             var squaresTail = Vector512<float>.Zero;
-            for (nint r = 0; r < rows; r++)
+            for (nint r = 0; r < blockedRows; r += 4)
             {
-                ref float row = ref Unsafe.Add(ref chunk, r * Features);
-                var deviationTail = Vector512.LoadUnsafe(ref row, 984) - Vector512.LoadUnsafe(ref pivot, 984) - meanTail;
-                squaresTail += deviationTail * deviationTail;
+                ref float xRow0 = ref Unsafe.Add(ref x, r * Features);
+                ref float xRow1 = ref Unsafe.Add(ref xRow0, Features);
+                ref float xRow2 = ref Unsafe.Add(ref xRow1, Features);
+                ref float xRow3 = ref Unsafe.Add(ref xRow2, Features);
+                for (nuint f = 0; f < 992; f += 16)
+                {
+                    var p = Vector512.LoadUnsafe(ref pivot, f);
+                    var m = Vector512.LoadUnsafe(ref mean, f);
+                    var deviationRow0 = Vector512.LoadUnsafe(ref xRow0, f) - p - m;
+                    var deviationRow1 = Vector512.LoadUnsafe(ref xRow1, f) - p - m;
+                    var deviationRow2 = Vector512.LoadUnsafe(ref xRow2, f) - p - m;
+                    var deviationRow3 = Vector512.LoadUnsafe(ref xRow3, f) - p - m;
+                    (Vector512.LoadUnsafe(ref squares, f) + (((deviationRow0 * deviationRow0) + (deviationRow1 * deviationRow1)) + ((deviationRow2 * deviationRow2) + (deviationRow3 * deviationRow3)))).StoreUnsafe(ref squares, f);
+                }
+
+                var deviationTailRow0 = Vector512.LoadUnsafe(ref xRow0, 984) - pivotTail - meanTail;
+                var deviationTailRow1 = Vector512.LoadUnsafe(ref xRow1, 984) - pivotTail - meanTail;
+                var deviationTailRow2 = Vector512.LoadUnsafe(ref xRow2, 984) - pivotTail - meanTail;
+                var deviationTailRow3 = Vector512.LoadUnsafe(ref xRow3, 984) - pivotTail - meanTail;
+                squaresTail += (((deviationTailRow0 * deviationTailRow0) + (deviationTailRow1 * deviationTailRow1)) + ((deviationTailRow2 * deviationTailRow2) + (deviationTailRow3 * deviationTailRow3)));
             }
 
-            meanTail.StoreUnsafe(ref mean, 984);
+            for (nint r = blockedRows; r < rows; r++)
+            {
+                ref float xRow0 = ref Unsafe.Add(ref x, r * Features);
+                for (nuint f = 0; f < 992; f += 16)
+                {
+                    var p = Vector512.LoadUnsafe(ref pivot, f);
+                    var m = Vector512.LoadUnsafe(ref mean, f);
+                    var deviationRow0 = Vector512.LoadUnsafe(ref xRow0, f) - p - m;
+                    (Vector512.LoadUnsafe(ref squares, f) + (deviationRow0 * deviationRow0)).StoreUnsafe(ref squares, f);
+                }
+
+                var deviationTailRow0 = Vector512.LoadUnsafe(ref xRow0, 984) - pivotTail - meanTail;
+                squaresTail += (deviationTailRow0 * deviationTailRow0);
+            }
+
             squaresTail.StoreUnsafe(ref squares, 984);
         }
 
         /// <summary><see cref="Normalize"/> with 16 features per Vector512.</summary>
         private static void Normalize512(ref float x, nint rows, ref float y, ref float c, ref float s, ref float b)
         {
-            for (nint r = 0; r < rows; r++)
+            nint blockedRows = rows - rows % 2;
+            for (nint r = 0; r < blockedRows; r += 2)
             {
-                ref float xRow = ref Unsafe.Add(ref x, r * Features);
-                ref float yRow = ref Unsafe.Add(ref y, r * Features);
-                // The overlapping last vector is read before any store, so y may be x itself.
-                var yTail = (Vector512.LoadUnsafe(ref xRow, 984) - Vector512.LoadUnsafe(ref c, 984)) * Vector512.LoadUnsafe(ref s, 984) + Vector512.LoadUnsafe(ref b, 984);
+                ref float xRow0 = ref Unsafe.Add(ref x, r * Features);
+                ref float xRow1 = ref Unsafe.Add(ref xRow0, Features);
+                ref float yRow0 = ref Unsafe.Add(ref y, r * Features);
+                ref float yRow1 = ref Unsafe.Add(ref yRow0, Features);
+                // The overlapping last vectors are read before any store, so y may be x itself.
+                var yTailRow0 = (Vector512.LoadUnsafe(ref xRow0, 984) - Vector512.LoadUnsafe(ref c, 984)) * Vector512.LoadUnsafe(ref s, 984) + Vector512.LoadUnsafe(ref b, 984);
+                var yTailRow1 = (Vector512.LoadUnsafe(ref xRow1, 984) - Vector512.LoadUnsafe(ref c, 984)) * Vector512.LoadUnsafe(ref s, 984) + Vector512.LoadUnsafe(ref b, 984);
                 for (nuint f = 0; f < 992; f += 16)
                 {
-                    ((Vector512.LoadUnsafe(ref xRow, f) - Vector512.LoadUnsafe(ref c, f)) * Vector512.LoadUnsafe(ref s, f) + Vector512.LoadUnsafe(ref b, f)).StoreUnsafe(ref yRow, f);
+                    var center = Vector512.LoadUnsafe(ref c, f);
+                    var scale = Vector512.LoadUnsafe(ref s, f);
+                    var shift = Vector512.LoadUnsafe(ref b, f);
+                    ((Vector512.LoadUnsafe(ref xRow0, f) - center) * scale + shift).StoreUnsafe(ref yRow0, f);
+                    ((Vector512.LoadUnsafe(ref xRow1, f) - center) * scale + shift).StoreUnsafe(ref yRow1, f);
                 }
 
-                yTail.StoreUnsafe(ref yRow, 984);
+                yTailRow0.StoreUnsafe(ref yRow0, 984);
+                yTailRow1.StoreUnsafe(ref yRow1, 984);
+            }
+
+            for (nint r = blockedRows; r < rows; r++)
+            {
+                ref float xRow0 = ref Unsafe.Add(ref x, r * Features);
+                ref float yRow0 = ref Unsafe.Add(ref y, r * Features);
+                // The overlapping last vectors are read before any store, so y may be x itself.
+                var yTailRow0 = (Vector512.LoadUnsafe(ref xRow0, 984) - Vector512.LoadUnsafe(ref c, 984)) * Vector512.LoadUnsafe(ref s, 984) + Vector512.LoadUnsafe(ref b, 984);
+                for (nuint f = 0; f < 992; f += 16)
+                {
+                    var center = Vector512.LoadUnsafe(ref c, f);
+                    var scale = Vector512.LoadUnsafe(ref s, f);
+                    var shift = Vector512.LoadUnsafe(ref b, f);
+                    ((Vector512.LoadUnsafe(ref xRow0, f) - center) * scale + shift).StoreUnsafe(ref yRow0, f);
+                }
+
+                yTailRow0.StoreUnsafe(ref yRow0, 984);
             }
         }
 
-        /// <summary><see cref="BackwardSums"/> with 16 features per Vector512, accumulators in registers.</summary>
+        /// <summary><see cref="BackwardSums"/> with 16 features per Vector512, the running sums in sumDy and sumDyCentered (in L1).</summary>
         private static void BackwardSums512(ref float x, nint rows, ref float dy, ref float pivot, ref float sumDy, ref float sumDyCentered)
         {
+            nint blockedRows = rows - rows % 4;
             MemoryMarshal.CreateSpan(ref sumDy, Features).Clear();
             MemoryMarshal.CreateSpan(ref sumDyCentered, Features).Clear();
+
+            // The overlapping last vector sums in registers, stored after the others: shared lanes get the same sums.
+            var pivotTail = Vector512.LoadUnsafe(ref pivot, 984);
             var sumDyTail = Vector512<float>.Zero;
             var sumDyCenteredTail = Vector512<float>.Zero;
-
-            // Chunks of rows stay in cache while 2 vectors at a time walk down them, their sums in registers.
-            for (nint start = 0; start < rows; start += RowsPerChunk)
+            for (nint r = 0; r < blockedRows; r += 4)
             {
-                nint count = Math.Min(RowsPerChunk, rows - start);
-                ref float xChunk = ref Unsafe.Add(ref x, start * Features);
-                ref float dyChunk = ref Unsafe.Add(ref dy, start * Features);
-                for (nuint f = 0; f < 992; f += 32)
+                ref float xRow0 = ref Unsafe.Add(ref x, r * Features);
+                ref float xRow1 = ref Unsafe.Add(ref xRow0, Features);
+                ref float xRow2 = ref Unsafe.Add(ref xRow1, Features);
+                ref float xRow3 = ref Unsafe.Add(ref xRow2, Features);
+                ref float dyRow0 = ref Unsafe.Add(ref dy, r * Features);
+                ref float dyRow1 = ref Unsafe.Add(ref dyRow0, Features);
+                ref float dyRow2 = ref Unsafe.Add(ref dyRow1, Features);
+                ref float dyRow3 = ref Unsafe.Add(ref dyRow2, Features);
+                for (nuint f = 0; f < 992; f += 16)
                 {
-                    var sumDy0 = Vector512.LoadUnsafe(ref sumDy, f);
-                    var sumDyCentered0 = Vector512.LoadUnsafe(ref sumDyCentered, f);
-                    var sumDy1 = Vector512.LoadUnsafe(ref sumDy, f + 16);
-                    var sumDyCentered1 = Vector512.LoadUnsafe(ref sumDyCentered, f + 16);
-                    for (nint r = 0; r < count; r++)
-                    {
-                        ref float xRow = ref Unsafe.Add(ref xChunk, r * Features);
-                        ref float dyRow = ref Unsafe.Add(ref dyChunk, r * Features);
-                        var centered0 = Vector512.LoadUnsafe(ref xRow, f) - Vector512.LoadUnsafe(ref pivot, f);
-                        var dy0 = Vector512.LoadUnsafe(ref dyRow, f);
-                        sumDy0 += dy0;
-                        sumDyCentered0 += dy0 * centered0;
-                        var centered1 = Vector512.LoadUnsafe(ref xRow, f + 16) - Vector512.LoadUnsafe(ref pivot, f + 16);
-                        var dy1 = Vector512.LoadUnsafe(ref dyRow, f + 16);
-                        sumDy1 += dy1;
-                        sumDyCentered1 += dy1 * centered1;
-                    }
-
-                    sumDy0.StoreUnsafe(ref sumDy, f);
-                    sumDyCentered0.StoreUnsafe(ref sumDyCentered, f);
-                    sumDy1.StoreUnsafe(ref sumDy, f + 16);
-                    sumDyCentered1.StoreUnsafe(ref sumDyCentered, f + 16);
+                    var p = Vector512.LoadUnsafe(ref pivot, f);
+                    var centeredRow0 = Vector512.LoadUnsafe(ref xRow0, f) - p;
+                    var gradientRow0 = Vector512.LoadUnsafe(ref dyRow0, f);
+                    var centeredRow1 = Vector512.LoadUnsafe(ref xRow1, f) - p;
+                    var gradientRow1 = Vector512.LoadUnsafe(ref dyRow1, f);
+                    var centeredRow2 = Vector512.LoadUnsafe(ref xRow2, f) - p;
+                    var gradientRow2 = Vector512.LoadUnsafe(ref dyRow2, f);
+                    var centeredRow3 = Vector512.LoadUnsafe(ref xRow3, f) - p;
+                    var gradientRow3 = Vector512.LoadUnsafe(ref dyRow3, f);
+                    (Vector512.LoadUnsafe(ref sumDy, f) + (((gradientRow0) + (gradientRow1)) + ((gradientRow2) + (gradientRow3)))).StoreUnsafe(ref sumDy, f);
+                    (Vector512.LoadUnsafe(ref sumDyCentered, f) + (((gradientRow0 * centeredRow0) + (gradientRow1 * centeredRow1)) + ((gradientRow2 * centeredRow2) + (gradientRow3 * centeredRow3)))).StoreUnsafe(ref sumDyCentered, f);
                 }
 
-                // The overlapping last vector keeps its own sums in registers across chunks; stored last.
-                for (nint r = 0; r < count; r++)
+                var centeredTailRow0 = Vector512.LoadUnsafe(ref xRow0, 984) - pivotTail;
+                var gradientTailRow0 = Vector512.LoadUnsafe(ref dyRow0, 984);
+                var centeredTailRow1 = Vector512.LoadUnsafe(ref xRow1, 984) - pivotTail;
+                var gradientTailRow1 = Vector512.LoadUnsafe(ref dyRow1, 984);
+                var centeredTailRow2 = Vector512.LoadUnsafe(ref xRow2, 984) - pivotTail;
+                var gradientTailRow2 = Vector512.LoadUnsafe(ref dyRow2, 984);
+                var centeredTailRow3 = Vector512.LoadUnsafe(ref xRow3, 984) - pivotTail;
+                var gradientTailRow3 = Vector512.LoadUnsafe(ref dyRow3, 984);
+                sumDyTail += (((gradientTailRow0) + (gradientTailRow1)) + ((gradientTailRow2) + (gradientTailRow3)));
+                sumDyCenteredTail += (((gradientTailRow0 * centeredTailRow0) + (gradientTailRow1 * centeredTailRow1)) + ((gradientTailRow2 * centeredTailRow2) + (gradientTailRow3 * centeredTailRow3)));
+            }
+
+            for (nint r = blockedRows; r < rows; r++)
+            {
+                ref float xRow0 = ref Unsafe.Add(ref x, r * Features);
+                ref float dyRow0 = ref Unsafe.Add(ref dy, r * Features);
+                for (nuint f = 0; f < 992; f += 16)
                 {
-                    ref float xRow = ref Unsafe.Add(ref xChunk, r * Features);
-                    ref float dyRow = ref Unsafe.Add(ref dyChunk, r * Features);
-                    var centeredTail = Vector512.LoadUnsafe(ref xRow, 984) - Vector512.LoadUnsafe(ref pivot, 984);
-                    var dyTail = Vector512.LoadUnsafe(ref dyRow, 984);
-                    sumDyTail += dyTail;
-                    sumDyCenteredTail += dyTail * centeredTail;
+                    var p = Vector512.LoadUnsafe(ref pivot, f);
+                    var centeredRow0 = Vector512.LoadUnsafe(ref xRow0, f) - p;
+                    var gradientRow0 = Vector512.LoadUnsafe(ref dyRow0, f);
+                    (Vector512.LoadUnsafe(ref sumDy, f) + (gradientRow0)).StoreUnsafe(ref sumDy, f);
+                    (Vector512.LoadUnsafe(ref sumDyCentered, f) + (gradientRow0 * centeredRow0)).StoreUnsafe(ref sumDyCentered, f);
                 }
+
+                var centeredTailRow0 = Vector512.LoadUnsafe(ref xRow0, 984) - pivotTail;
+                var gradientTailRow0 = Vector512.LoadUnsafe(ref dyRow0, 984);
+                sumDyTail += (gradientTailRow0);
+                sumDyCenteredTail += (gradientTailRow0 * centeredTailRow0);
             }
 
             sumDyTail.StoreUnsafe(ref sumDy, 984);
@@ -408,99 +478,210 @@ namespace NormGen.Generated
         /// <summary><see cref="BackwardInput"/> with 16 features per Vector512.</summary>
         private static void BackwardInput512(ref float x, nint rows, ref float dy, ref float dx, ref float pivot, ref float a, ref float k, ref float c)
         {
-            for (nint r = 0; r < rows; r++)
+            nint blockedRows = rows - rows % 2;
+            for (nint r = 0; r < blockedRows; r += 2)
             {
-                ref float xRow = ref Unsafe.Add(ref x, r * Features);
-                ref float dyRow = ref Unsafe.Add(ref dy, r * Features);
-                ref float dxRow = ref Unsafe.Add(ref dx, r * Features);
-                // The overlapping last vector is read before any store, so dx may be dy itself.
-                var centeredTail = Vector512.LoadUnsafe(ref xRow, 984) - Vector512.LoadUnsafe(ref pivot, 984);
-                var dyTail = Vector512.LoadUnsafe(ref dyRow, 984);
-                var dxTail = Vector512.LoadUnsafe(ref a, 984) * dyTail + Vector512.LoadUnsafe(ref k, 984) * centeredTail + Vector512.LoadUnsafe(ref c, 984);
+                ref float xRow0 = ref Unsafe.Add(ref x, r * Features);
+                ref float xRow1 = ref Unsafe.Add(ref xRow0, Features);
+                ref float dyRow0 = ref Unsafe.Add(ref dy, r * Features);
+                ref float dyRow1 = ref Unsafe.Add(ref dyRow0, Features);
+                ref float dxRow0 = ref Unsafe.Add(ref dx, r * Features);
+                ref float dxRow1 = ref Unsafe.Add(ref dxRow0, Features);
+                // The overlapping last vectors are read before any store, so dx may be dy itself.
+                var centeredTailRow0 = Vector512.LoadUnsafe(ref xRow0, 984) - Vector512.LoadUnsafe(ref pivot, 984);
+                var gradientTailRow0 = Vector512.LoadUnsafe(ref dyRow0, 984);
+                var dxTailRow0 = Vector512.LoadUnsafe(ref a, 984) * gradientTailRow0 + Vector512.LoadUnsafe(ref k, 984) * centeredTailRow0 + Vector512.LoadUnsafe(ref c, 984);
+                var centeredTailRow1 = Vector512.LoadUnsafe(ref xRow1, 984) - Vector512.LoadUnsafe(ref pivot, 984);
+                var gradientTailRow1 = Vector512.LoadUnsafe(ref dyRow1, 984);
+                var dxTailRow1 = Vector512.LoadUnsafe(ref a, 984) * gradientTailRow1 + Vector512.LoadUnsafe(ref k, 984) * centeredTailRow1 + Vector512.LoadUnsafe(ref c, 984);
                 for (nuint f = 0; f < 992; f += 16)
                 {
-                    var centeredBlock = Vector512.LoadUnsafe(ref xRow, f) - Vector512.LoadUnsafe(ref pivot, f);
-                    var dyBlock = Vector512.LoadUnsafe(ref dyRow, f);
-                    (Vector512.LoadUnsafe(ref a, f) * dyBlock + Vector512.LoadUnsafe(ref k, f) * centeredBlock + Vector512.LoadUnsafe(ref c, f)).StoreUnsafe(ref dxRow, f);
+                    var p = Vector512.LoadUnsafe(ref pivot, f);
+                    var dyCoefficient = Vector512.LoadUnsafe(ref a, f);
+                    var xCoefficient = Vector512.LoadUnsafe(ref k, f);
+                    var bias = Vector512.LoadUnsafe(ref c, f);
+                    var centeredRow0 = Vector512.LoadUnsafe(ref xRow0, f) - p;
+                    var gradientRow0 = Vector512.LoadUnsafe(ref dyRow0, f);
+                    (dyCoefficient * gradientRow0 + xCoefficient * centeredRow0 + bias).StoreUnsafe(ref dxRow0, f);
+                    var centeredRow1 = Vector512.LoadUnsafe(ref xRow1, f) - p;
+                    var gradientRow1 = Vector512.LoadUnsafe(ref dyRow1, f);
+                    (dyCoefficient * gradientRow1 + xCoefficient * centeredRow1 + bias).StoreUnsafe(ref dxRow1, f);
                 }
 
-                dxTail.StoreUnsafe(ref dxRow, 984);
+                dxTailRow0.StoreUnsafe(ref dxRow0, 984);
+                dxTailRow1.StoreUnsafe(ref dxRow1, 984);
+            }
+
+            for (nint r = blockedRows; r < rows; r++)
+            {
+                ref float xRow0 = ref Unsafe.Add(ref x, r * Features);
+                ref float dyRow0 = ref Unsafe.Add(ref dy, r * Features);
+                ref float dxRow0 = ref Unsafe.Add(ref dx, r * Features);
+                // The overlapping last vectors are read before any store, so dx may be dy itself.
+                var centeredTailRow0 = Vector512.LoadUnsafe(ref xRow0, 984) - Vector512.LoadUnsafe(ref pivot, 984);
+                var gradientTailRow0 = Vector512.LoadUnsafe(ref dyRow0, 984);
+                var dxTailRow0 = Vector512.LoadUnsafe(ref a, 984) * gradientTailRow0 + Vector512.LoadUnsafe(ref k, 984) * centeredTailRow0 + Vector512.LoadUnsafe(ref c, 984);
+                for (nuint f = 0; f < 992; f += 16)
+                {
+                    var p = Vector512.LoadUnsafe(ref pivot, f);
+                    var dyCoefficient = Vector512.LoadUnsafe(ref a, f);
+                    var xCoefficient = Vector512.LoadUnsafe(ref k, f);
+                    var bias = Vector512.LoadUnsafe(ref c, f);
+                    var centeredRow0 = Vector512.LoadUnsafe(ref xRow0, f) - p;
+                    var gradientRow0 = Vector512.LoadUnsafe(ref dyRow0, f);
+                    (dyCoefficient * gradientRow0 + xCoefficient * centeredRow0 + bias).StoreUnsafe(ref dxRow0, f);
+                }
+
+                dxTailRow0.StoreUnsafe(ref dxRow0, 984);
             }
         }
 
-        /// <summary><see cref="ChunkMoments"/> with 8 features per Vector256, accumulators in registers.</summary>
-        private static void ChunkMoments256(ref float chunk, nint rows, ref float pivot, ref float mean, ref float squares)
+        /// <summary><see cref="ChunkMoments"/> with 8 features per Vector256, the running sums in mean and squares (in L1).</summary>
+        private static void ChunkMoments256(ref float x, nint rows, ref float pivot, ref float mean, ref float squares)
         {
             var inverseRows = Vector256.Create((float)1 / rows);
+            nint blockedRows = rows - rows % 4;
 
-            // 1 vectors at a time walk down the chunk (which stays in cache), their sums in registers.
+            // Pass 1: sums of x - pivot.
+            MemoryMarshal.CreateSpan(ref mean, Features).Clear();
+            for (nint r = 0; r < blockedRows; r += 4)
+            {
+                ref float xRow0 = ref Unsafe.Add(ref x, r * Features);
+                ref float xRow1 = ref Unsafe.Add(ref xRow0, Features);
+                ref float xRow2 = ref Unsafe.Add(ref xRow1, Features);
+                ref float xRow3 = ref Unsafe.Add(ref xRow2, Features);
+                for (nuint f = 0; f < 1000; f += 8)
+                {
+                    var p = Vector256.LoadUnsafe(ref pivot, f);
+                    (Vector256.LoadUnsafe(ref mean, f) + (((Vector256.LoadUnsafe(ref xRow0, f) - p) + (Vector256.LoadUnsafe(ref xRow1, f) - p)) + ((Vector256.LoadUnsafe(ref xRow2, f) - p) + (Vector256.LoadUnsafe(ref xRow3, f) - p)))).StoreUnsafe(ref mean, f);
+                }
+            }
+
+            for (nint r = blockedRows; r < rows; r++)
+            {
+                ref float xRow0 = ref Unsafe.Add(ref x, r * Features);
+                for (nuint f = 0; f < 1000; f += 8)
+                {
+                    var p = Vector256.LoadUnsafe(ref pivot, f);
+                    (Vector256.LoadUnsafe(ref mean, f) + (Vector256.LoadUnsafe(ref xRow0, f) - p)).StoreUnsafe(ref mean, f);
+                }
+            }
+
             for (nuint f = 0; f < 1000; f += 8)
             {
-                // Pass 1: sums of x - pivot.
-                var sum0 = Vector256<float>.Zero;
-                for (nint r = 0; r < rows; r++)
-                {
-                    ref float row = ref Unsafe.Add(ref chunk, r * Features);
-                    sum0 += Vector256.LoadUnsafe(ref row, f) - Vector256.LoadUnsafe(ref pivot, f);
-                }
+                (Vector256.LoadUnsafe(ref mean, f) * inverseRows).StoreUnsafe(ref mean, f);
+            }
 
-                // Pass 2: squared deviations from the chunk mean; the chunk is still in cache.
-                var mean0 = sum0 * inverseRows;
-                var squares0 = Vector256<float>.Zero;
-                for (nint r = 0; r < rows; r++)
+            // Pass 2: squared deviations from the chunk mean; the chunk is still in cache.
+            MemoryMarshal.CreateSpan(ref squares, Features).Clear();
+            for (nint r = 0; r < blockedRows; r += 4)
+            {
+                ref float xRow0 = ref Unsafe.Add(ref x, r * Features);
+                ref float xRow1 = ref Unsafe.Add(ref xRow0, Features);
+                ref float xRow2 = ref Unsafe.Add(ref xRow1, Features);
+                ref float xRow3 = ref Unsafe.Add(ref xRow2, Features);
+                for (nuint f = 0; f < 1000; f += 8)
                 {
-                    ref float row = ref Unsafe.Add(ref chunk, r * Features);
-                    var deviation0 = Vector256.LoadUnsafe(ref row, f) - Vector256.LoadUnsafe(ref pivot, f) - mean0;
-                    squares0 += deviation0 * deviation0;
+                    var p = Vector256.LoadUnsafe(ref pivot, f);
+                    var m = Vector256.LoadUnsafe(ref mean, f);
+                    var deviationRow0 = Vector256.LoadUnsafe(ref xRow0, f) - p - m;
+                    var deviationRow1 = Vector256.LoadUnsafe(ref xRow1, f) - p - m;
+                    var deviationRow2 = Vector256.LoadUnsafe(ref xRow2, f) - p - m;
+                    var deviationRow3 = Vector256.LoadUnsafe(ref xRow3, f) - p - m;
+                    (Vector256.LoadUnsafe(ref squares, f) + (((deviationRow0 * deviationRow0) + (deviationRow1 * deviationRow1)) + ((deviationRow2 * deviationRow2) + (deviationRow3 * deviationRow3)))).StoreUnsafe(ref squares, f);
                 }
+            }
 
-                mean0.StoreUnsafe(ref mean, f);
-                squares0.StoreUnsafe(ref squares, f);
+            for (nint r = blockedRows; r < rows; r++)
+            {
+                ref float xRow0 = ref Unsafe.Add(ref x, r * Features);
+                for (nuint f = 0; f < 1000; f += 8)
+                {
+                    var p = Vector256.LoadUnsafe(ref pivot, f);
+                    var m = Vector256.LoadUnsafe(ref mean, f);
+                    var deviationRow0 = Vector256.LoadUnsafe(ref xRow0, f) - p - m;
+                    (Vector256.LoadUnsafe(ref squares, f) + (deviationRow0 * deviationRow0)).StoreUnsafe(ref squares, f);
+                }
             }
         }
 
         /// <summary><see cref="Normalize"/> with 8 features per Vector256.</summary>
         private static void Normalize256(ref float x, nint rows, ref float y, ref float c, ref float s, ref float b)
         {
-            for (nint r = 0; r < rows; r++)
+            nint blockedRows = rows - rows % 2;
+            for (nint r = 0; r < blockedRows; r += 2)
             {
-                ref float xRow = ref Unsafe.Add(ref x, r * Features);
-                ref float yRow = ref Unsafe.Add(ref y, r * Features);
+                ref float xRow0 = ref Unsafe.Add(ref x, r * Features);
+                ref float xRow1 = ref Unsafe.Add(ref xRow0, Features);
+                ref float yRow0 = ref Unsafe.Add(ref y, r * Features);
+                ref float yRow1 = ref Unsafe.Add(ref yRow0, Features);
                 for (nuint f = 0; f < 1000; f += 8)
                 {
-                    ((Vector256.LoadUnsafe(ref xRow, f) - Vector256.LoadUnsafe(ref c, f)) * Vector256.LoadUnsafe(ref s, f) + Vector256.LoadUnsafe(ref b, f)).StoreUnsafe(ref yRow, f);
+                    var center = Vector256.LoadUnsafe(ref c, f);
+                    var scale = Vector256.LoadUnsafe(ref s, f);
+                    var shift = Vector256.LoadUnsafe(ref b, f);
+                    ((Vector256.LoadUnsafe(ref xRow0, f) - center) * scale + shift).StoreUnsafe(ref yRow0, f);
+                    ((Vector256.LoadUnsafe(ref xRow1, f) - center) * scale + shift).StoreUnsafe(ref yRow1, f);
+                }
+            }
+
+            for (nint r = blockedRows; r < rows; r++)
+            {
+                ref float xRow0 = ref Unsafe.Add(ref x, r * Features);
+                ref float yRow0 = ref Unsafe.Add(ref y, r * Features);
+                for (nuint f = 0; f < 1000; f += 8)
+                {
+                    var center = Vector256.LoadUnsafe(ref c, f);
+                    var scale = Vector256.LoadUnsafe(ref s, f);
+                    var shift = Vector256.LoadUnsafe(ref b, f);
+                    ((Vector256.LoadUnsafe(ref xRow0, f) - center) * scale + shift).StoreUnsafe(ref yRow0, f);
                 }
             }
         }
 
-        /// <summary><see cref="BackwardSums"/> with 8 features per Vector256, accumulators in registers.</summary>
+        /// <summary><see cref="BackwardSums"/> with 8 features per Vector256, the running sums in sumDy and sumDyCentered (in L1).</summary>
         private static void BackwardSums256(ref float x, nint rows, ref float dy, ref float pivot, ref float sumDy, ref float sumDyCentered)
         {
+            nint blockedRows = rows - rows % 4;
             MemoryMarshal.CreateSpan(ref sumDy, Features).Clear();
             MemoryMarshal.CreateSpan(ref sumDyCentered, Features).Clear();
-
-            // Chunks of rows stay in cache while 1 vectors at a time walk down them, their sums in registers.
-            for (nint start = 0; start < rows; start += RowsPerChunk)
+            for (nint r = 0; r < blockedRows; r += 4)
             {
-                nint count = Math.Min(RowsPerChunk, rows - start);
-                ref float xChunk = ref Unsafe.Add(ref x, start * Features);
-                ref float dyChunk = ref Unsafe.Add(ref dy, start * Features);
+                ref float xRow0 = ref Unsafe.Add(ref x, r * Features);
+                ref float xRow1 = ref Unsafe.Add(ref xRow0, Features);
+                ref float xRow2 = ref Unsafe.Add(ref xRow1, Features);
+                ref float xRow3 = ref Unsafe.Add(ref xRow2, Features);
+                ref float dyRow0 = ref Unsafe.Add(ref dy, r * Features);
+                ref float dyRow1 = ref Unsafe.Add(ref dyRow0, Features);
+                ref float dyRow2 = ref Unsafe.Add(ref dyRow1, Features);
+                ref float dyRow3 = ref Unsafe.Add(ref dyRow2, Features);
                 for (nuint f = 0; f < 1000; f += 8)
                 {
-                    var sumDy0 = Vector256.LoadUnsafe(ref sumDy, f);
-                    var sumDyCentered0 = Vector256.LoadUnsafe(ref sumDyCentered, f);
-                    for (nint r = 0; r < count; r++)
-                    {
-                        ref float xRow = ref Unsafe.Add(ref xChunk, r * Features);
-                        ref float dyRow = ref Unsafe.Add(ref dyChunk, r * Features);
-                        var centered0 = Vector256.LoadUnsafe(ref xRow, f) - Vector256.LoadUnsafe(ref pivot, f);
-                        var dy0 = Vector256.LoadUnsafe(ref dyRow, f);
-                        sumDy0 += dy0;
-                        sumDyCentered0 += dy0 * centered0;
-                    }
+                    var p = Vector256.LoadUnsafe(ref pivot, f);
+                    var centeredRow0 = Vector256.LoadUnsafe(ref xRow0, f) - p;
+                    var gradientRow0 = Vector256.LoadUnsafe(ref dyRow0, f);
+                    var centeredRow1 = Vector256.LoadUnsafe(ref xRow1, f) - p;
+                    var gradientRow1 = Vector256.LoadUnsafe(ref dyRow1, f);
+                    var centeredRow2 = Vector256.LoadUnsafe(ref xRow2, f) - p;
+                    var gradientRow2 = Vector256.LoadUnsafe(ref dyRow2, f);
+                    var centeredRow3 = Vector256.LoadUnsafe(ref xRow3, f) - p;
+                    var gradientRow3 = Vector256.LoadUnsafe(ref dyRow3, f);
+                    (Vector256.LoadUnsafe(ref sumDy, f) + (((gradientRow0) + (gradientRow1)) + ((gradientRow2) + (gradientRow3)))).StoreUnsafe(ref sumDy, f);
+                    (Vector256.LoadUnsafe(ref sumDyCentered, f) + (((gradientRow0 * centeredRow0) + (gradientRow1 * centeredRow1)) + ((gradientRow2 * centeredRow2) + (gradientRow3 * centeredRow3)))).StoreUnsafe(ref sumDyCentered, f);
+                }
+            }
 
-                    sumDy0.StoreUnsafe(ref sumDy, f);
-                    sumDyCentered0.StoreUnsafe(ref sumDyCentered, f);
+            for (nint r = blockedRows; r < rows; r++)
+            {
+                ref float xRow0 = ref Unsafe.Add(ref x, r * Features);
+                ref float dyRow0 = ref Unsafe.Add(ref dy, r * Features);
+                for (nuint f = 0; f < 1000; f += 8)
+                {
+                    var p = Vector256.LoadUnsafe(ref pivot, f);
+                    var centeredRow0 = Vector256.LoadUnsafe(ref xRow0, f) - p;
+                    var gradientRow0 = Vector256.LoadUnsafe(ref dyRow0, f);
+                    (Vector256.LoadUnsafe(ref sumDy, f) + (gradientRow0)).StoreUnsafe(ref sumDy, f);
+                    (Vector256.LoadUnsafe(ref sumDyCentered, f) + (gradientRow0 * centeredRow0)).StoreUnsafe(ref sumDyCentered, f);
                 }
             }
         }
@@ -508,109 +689,194 @@ namespace NormGen.Generated
         /// <summary><see cref="BackwardInput"/> with 8 features per Vector256.</summary>
         private static void BackwardInput256(ref float x, nint rows, ref float dy, ref float dx, ref float pivot, ref float a, ref float k, ref float c)
         {
-            for (nint r = 0; r < rows; r++)
+            nint blockedRows = rows - rows % 2;
+            for (nint r = 0; r < blockedRows; r += 2)
             {
-                ref float xRow = ref Unsafe.Add(ref x, r * Features);
-                ref float dyRow = ref Unsafe.Add(ref dy, r * Features);
-                ref float dxRow = ref Unsafe.Add(ref dx, r * Features);
+                ref float xRow0 = ref Unsafe.Add(ref x, r * Features);
+                ref float xRow1 = ref Unsafe.Add(ref xRow0, Features);
+                ref float dyRow0 = ref Unsafe.Add(ref dy, r * Features);
+                ref float dyRow1 = ref Unsafe.Add(ref dyRow0, Features);
+                ref float dxRow0 = ref Unsafe.Add(ref dx, r * Features);
+                ref float dxRow1 = ref Unsafe.Add(ref dxRow0, Features);
                 for (nuint f = 0; f < 1000; f += 8)
                 {
-                    var centeredBlock = Vector256.LoadUnsafe(ref xRow, f) - Vector256.LoadUnsafe(ref pivot, f);
-                    var dyBlock = Vector256.LoadUnsafe(ref dyRow, f);
-                    (Vector256.LoadUnsafe(ref a, f) * dyBlock + Vector256.LoadUnsafe(ref k, f) * centeredBlock + Vector256.LoadUnsafe(ref c, f)).StoreUnsafe(ref dxRow, f);
+                    var p = Vector256.LoadUnsafe(ref pivot, f);
+                    var dyCoefficient = Vector256.LoadUnsafe(ref a, f);
+                    var xCoefficient = Vector256.LoadUnsafe(ref k, f);
+                    var bias = Vector256.LoadUnsafe(ref c, f);
+                    var centeredRow0 = Vector256.LoadUnsafe(ref xRow0, f) - p;
+                    var gradientRow0 = Vector256.LoadUnsafe(ref dyRow0, f);
+                    (dyCoefficient * gradientRow0 + xCoefficient * centeredRow0 + bias).StoreUnsafe(ref dxRow0, f);
+                    var centeredRow1 = Vector256.LoadUnsafe(ref xRow1, f) - p;
+                    var gradientRow1 = Vector256.LoadUnsafe(ref dyRow1, f);
+                    (dyCoefficient * gradientRow1 + xCoefficient * centeredRow1 + bias).StoreUnsafe(ref dxRow1, f);
+                }
+            }
+
+            for (nint r = blockedRows; r < rows; r++)
+            {
+                ref float xRow0 = ref Unsafe.Add(ref x, r * Features);
+                ref float dyRow0 = ref Unsafe.Add(ref dy, r * Features);
+                ref float dxRow0 = ref Unsafe.Add(ref dx, r * Features);
+                for (nuint f = 0; f < 1000; f += 8)
+                {
+                    var p = Vector256.LoadUnsafe(ref pivot, f);
+                    var dyCoefficient = Vector256.LoadUnsafe(ref a, f);
+                    var xCoefficient = Vector256.LoadUnsafe(ref k, f);
+                    var bias = Vector256.LoadUnsafe(ref c, f);
+                    var centeredRow0 = Vector256.LoadUnsafe(ref xRow0, f) - p;
+                    var gradientRow0 = Vector256.LoadUnsafe(ref dyRow0, f);
+                    (dyCoefficient * gradientRow0 + xCoefficient * centeredRow0 + bias).StoreUnsafe(ref dxRow0, f);
                 }
             }
         }
 
-        /// <summary><see cref="ChunkMoments"/> with 4 features per Vector128, accumulators in registers.</summary>
-        private static void ChunkMoments128(ref float chunk, nint rows, ref float pivot, ref float mean, ref float squares)
+        /// <summary><see cref="ChunkMoments"/> with 4 features per Vector128, the running sums in mean and squares (in L1).</summary>
+        private static void ChunkMoments128(ref float x, nint rows, ref float pivot, ref float mean, ref float squares)
         {
             var inverseRows = Vector128.Create((float)1 / rows);
+            nint blockedRows = rows - rows % 4;
 
-            // 2 vectors at a time walk down the chunk (which stays in cache), their sums in registers.
-            for (nuint f = 0; f < 1000; f += 8)
+            // Pass 1: sums of x - pivot.
+            MemoryMarshal.CreateSpan(ref mean, Features).Clear();
+            for (nint r = 0; r < blockedRows; r += 4)
             {
-                // Pass 1: sums of x - pivot.
-                var sum0 = Vector128<float>.Zero;
-                var sum1 = Vector128<float>.Zero;
-                for (nint r = 0; r < rows; r++)
+                ref float xRow0 = ref Unsafe.Add(ref x, r * Features);
+                ref float xRow1 = ref Unsafe.Add(ref xRow0, Features);
+                ref float xRow2 = ref Unsafe.Add(ref xRow1, Features);
+                ref float xRow3 = ref Unsafe.Add(ref xRow2, Features);
+                for (nuint f = 0; f < 1000; f += 4)
                 {
-                    ref float row = ref Unsafe.Add(ref chunk, r * Features);
-                    sum0 += Vector128.LoadUnsafe(ref row, f) - Vector128.LoadUnsafe(ref pivot, f);
-                    sum1 += Vector128.LoadUnsafe(ref row, f + 4) - Vector128.LoadUnsafe(ref pivot, f + 4);
+                    var p = Vector128.LoadUnsafe(ref pivot, f);
+                    (Vector128.LoadUnsafe(ref mean, f) + (((Vector128.LoadUnsafe(ref xRow0, f) - p) + (Vector128.LoadUnsafe(ref xRow1, f) - p)) + ((Vector128.LoadUnsafe(ref xRow2, f) - p) + (Vector128.LoadUnsafe(ref xRow3, f) - p)))).StoreUnsafe(ref mean, f);
                 }
+            }
 
-                // Pass 2: squared deviations from the chunk mean; the chunk is still in cache.
-                var mean0 = sum0 * inverseRows;
-                var squares0 = Vector128<float>.Zero;
-                var mean1 = sum1 * inverseRows;
-                var squares1 = Vector128<float>.Zero;
-                for (nint r = 0; r < rows; r++)
+            for (nint r = blockedRows; r < rows; r++)
+            {
+                ref float xRow0 = ref Unsafe.Add(ref x, r * Features);
+                for (nuint f = 0; f < 1000; f += 4)
                 {
-                    ref float row = ref Unsafe.Add(ref chunk, r * Features);
-                    var deviation0 = Vector128.LoadUnsafe(ref row, f) - Vector128.LoadUnsafe(ref pivot, f) - mean0;
-                    squares0 += deviation0 * deviation0;
-                    var deviation1 = Vector128.LoadUnsafe(ref row, f + 4) - Vector128.LoadUnsafe(ref pivot, f + 4) - mean1;
-                    squares1 += deviation1 * deviation1;
+                    var p = Vector128.LoadUnsafe(ref pivot, f);
+                    (Vector128.LoadUnsafe(ref mean, f) + (Vector128.LoadUnsafe(ref xRow0, f) - p)).StoreUnsafe(ref mean, f);
                 }
+            }
 
-                mean0.StoreUnsafe(ref mean, f);
-                squares0.StoreUnsafe(ref squares, f);
-                mean1.StoreUnsafe(ref mean, f + 4);
-                squares1.StoreUnsafe(ref squares, f + 4);
+            for (nuint f = 0; f < 1000; f += 4)
+            {
+                (Vector128.LoadUnsafe(ref mean, f) * inverseRows).StoreUnsafe(ref mean, f);
+            }
+
+            // Pass 2: squared deviations from the chunk mean; the chunk is still in cache.
+            MemoryMarshal.CreateSpan(ref squares, Features).Clear();
+            for (nint r = 0; r < blockedRows; r += 4)
+            {
+                ref float xRow0 = ref Unsafe.Add(ref x, r * Features);
+                ref float xRow1 = ref Unsafe.Add(ref xRow0, Features);
+                ref float xRow2 = ref Unsafe.Add(ref xRow1, Features);
+                ref float xRow3 = ref Unsafe.Add(ref xRow2, Features);
+                for (nuint f = 0; f < 1000; f += 4)
+                {
+                    var p = Vector128.LoadUnsafe(ref pivot, f);
+                    var m = Vector128.LoadUnsafe(ref mean, f);
+                    var deviationRow0 = Vector128.LoadUnsafe(ref xRow0, f) - p - m;
+                    var deviationRow1 = Vector128.LoadUnsafe(ref xRow1, f) - p - m;
+                    var deviationRow2 = Vector128.LoadUnsafe(ref xRow2, f) - p - m;
+                    var deviationRow3 = Vector128.LoadUnsafe(ref xRow3, f) - p - m;
+                    (Vector128.LoadUnsafe(ref squares, f) + (((deviationRow0 * deviationRow0) + (deviationRow1 * deviationRow1)) + ((deviationRow2 * deviationRow2) + (deviationRow3 * deviationRow3)))).StoreUnsafe(ref squares, f);
+                }
+            }
+
+            for (nint r = blockedRows; r < rows; r++)
+            {
+                ref float xRow0 = ref Unsafe.Add(ref x, r * Features);
+                for (nuint f = 0; f < 1000; f += 4)
+                {
+                    var p = Vector128.LoadUnsafe(ref pivot, f);
+                    var m = Vector128.LoadUnsafe(ref mean, f);
+                    var deviationRow0 = Vector128.LoadUnsafe(ref xRow0, f) - p - m;
+                    (Vector128.LoadUnsafe(ref squares, f) + (deviationRow0 * deviationRow0)).StoreUnsafe(ref squares, f);
+                }
             }
         }
 
         /// <summary><see cref="Normalize"/> with 4 features per Vector128.</summary>
         private static void Normalize128(ref float x, nint rows, ref float y, ref float c, ref float s, ref float b)
         {
-            for (nint r = 0; r < rows; r++)
+            nint blockedRows = rows - rows % 2;
+            for (nint r = 0; r < blockedRows; r += 2)
             {
-                ref float xRow = ref Unsafe.Add(ref x, r * Features);
-                ref float yRow = ref Unsafe.Add(ref y, r * Features);
+                ref float xRow0 = ref Unsafe.Add(ref x, r * Features);
+                ref float xRow1 = ref Unsafe.Add(ref xRow0, Features);
+                ref float yRow0 = ref Unsafe.Add(ref y, r * Features);
+                ref float yRow1 = ref Unsafe.Add(ref yRow0, Features);
                 for (nuint f = 0; f < 1000; f += 4)
                 {
-                    ((Vector128.LoadUnsafe(ref xRow, f) - Vector128.LoadUnsafe(ref c, f)) * Vector128.LoadUnsafe(ref s, f) + Vector128.LoadUnsafe(ref b, f)).StoreUnsafe(ref yRow, f);
+                    var center = Vector128.LoadUnsafe(ref c, f);
+                    var scale = Vector128.LoadUnsafe(ref s, f);
+                    var shift = Vector128.LoadUnsafe(ref b, f);
+                    ((Vector128.LoadUnsafe(ref xRow0, f) - center) * scale + shift).StoreUnsafe(ref yRow0, f);
+                    ((Vector128.LoadUnsafe(ref xRow1, f) - center) * scale + shift).StoreUnsafe(ref yRow1, f);
+                }
+            }
+
+            for (nint r = blockedRows; r < rows; r++)
+            {
+                ref float xRow0 = ref Unsafe.Add(ref x, r * Features);
+                ref float yRow0 = ref Unsafe.Add(ref y, r * Features);
+                for (nuint f = 0; f < 1000; f += 4)
+                {
+                    var center = Vector128.LoadUnsafe(ref c, f);
+                    var scale = Vector128.LoadUnsafe(ref s, f);
+                    var shift = Vector128.LoadUnsafe(ref b, f);
+                    ((Vector128.LoadUnsafe(ref xRow0, f) - center) * scale + shift).StoreUnsafe(ref yRow0, f);
                 }
             }
         }
 
-        /// <summary><see cref="BackwardSums"/> with 4 features per Vector128, accumulators in registers.</summary>
+        /// <summary><see cref="BackwardSums"/> with 4 features per Vector128, the running sums in sumDy and sumDyCentered (in L1).</summary>
         private static void BackwardSums128(ref float x, nint rows, ref float dy, ref float pivot, ref float sumDy, ref float sumDyCentered)
         {
+            nint blockedRows = rows - rows % 4;
             MemoryMarshal.CreateSpan(ref sumDy, Features).Clear();
             MemoryMarshal.CreateSpan(ref sumDyCentered, Features).Clear();
-
-            // Chunks of rows stay in cache while 2 vectors at a time walk down them, their sums in registers.
-            for (nint start = 0; start < rows; start += RowsPerChunk)
+            for (nint r = 0; r < blockedRows; r += 4)
             {
-                nint count = Math.Min(RowsPerChunk, rows - start);
-                ref float xChunk = ref Unsafe.Add(ref x, start * Features);
-                ref float dyChunk = ref Unsafe.Add(ref dy, start * Features);
-                for (nuint f = 0; f < 1000; f += 8)
+                ref float xRow0 = ref Unsafe.Add(ref x, r * Features);
+                ref float xRow1 = ref Unsafe.Add(ref xRow0, Features);
+                ref float xRow2 = ref Unsafe.Add(ref xRow1, Features);
+                ref float xRow3 = ref Unsafe.Add(ref xRow2, Features);
+                ref float dyRow0 = ref Unsafe.Add(ref dy, r * Features);
+                ref float dyRow1 = ref Unsafe.Add(ref dyRow0, Features);
+                ref float dyRow2 = ref Unsafe.Add(ref dyRow1, Features);
+                ref float dyRow3 = ref Unsafe.Add(ref dyRow2, Features);
+                for (nuint f = 0; f < 1000; f += 4)
                 {
-                    var sumDy0 = Vector128.LoadUnsafe(ref sumDy, f);
-                    var sumDyCentered0 = Vector128.LoadUnsafe(ref sumDyCentered, f);
-                    var sumDy1 = Vector128.LoadUnsafe(ref sumDy, f + 4);
-                    var sumDyCentered1 = Vector128.LoadUnsafe(ref sumDyCentered, f + 4);
-                    for (nint r = 0; r < count; r++)
-                    {
-                        ref float xRow = ref Unsafe.Add(ref xChunk, r * Features);
-                        ref float dyRow = ref Unsafe.Add(ref dyChunk, r * Features);
-                        var centered0 = Vector128.LoadUnsafe(ref xRow, f) - Vector128.LoadUnsafe(ref pivot, f);
-                        var dy0 = Vector128.LoadUnsafe(ref dyRow, f);
-                        sumDy0 += dy0;
-                        sumDyCentered0 += dy0 * centered0;
-                        var centered1 = Vector128.LoadUnsafe(ref xRow, f + 4) - Vector128.LoadUnsafe(ref pivot, f + 4);
-                        var dy1 = Vector128.LoadUnsafe(ref dyRow, f + 4);
-                        sumDy1 += dy1;
-                        sumDyCentered1 += dy1 * centered1;
-                    }
+                    var p = Vector128.LoadUnsafe(ref pivot, f);
+                    var centeredRow0 = Vector128.LoadUnsafe(ref xRow0, f) - p;
+                    var gradientRow0 = Vector128.LoadUnsafe(ref dyRow0, f);
+                    var centeredRow1 = Vector128.LoadUnsafe(ref xRow1, f) - p;
+                    var gradientRow1 = Vector128.LoadUnsafe(ref dyRow1, f);
+                    var centeredRow2 = Vector128.LoadUnsafe(ref xRow2, f) - p;
+                    var gradientRow2 = Vector128.LoadUnsafe(ref dyRow2, f);
+                    var centeredRow3 = Vector128.LoadUnsafe(ref xRow3, f) - p;
+                    var gradientRow3 = Vector128.LoadUnsafe(ref dyRow3, f);
+                    (Vector128.LoadUnsafe(ref sumDy, f) + (((gradientRow0) + (gradientRow1)) + ((gradientRow2) + (gradientRow3)))).StoreUnsafe(ref sumDy, f);
+                    (Vector128.LoadUnsafe(ref sumDyCentered, f) + (((gradientRow0 * centeredRow0) + (gradientRow1 * centeredRow1)) + ((gradientRow2 * centeredRow2) + (gradientRow3 * centeredRow3)))).StoreUnsafe(ref sumDyCentered, f);
+                }
+            }
 
-                    sumDy0.StoreUnsafe(ref sumDy, f);
-                    sumDyCentered0.StoreUnsafe(ref sumDyCentered, f);
-                    sumDy1.StoreUnsafe(ref sumDy, f + 4);
-                    sumDyCentered1.StoreUnsafe(ref sumDyCentered, f + 4);
+            for (nint r = blockedRows; r < rows; r++)
+            {
+                ref float xRow0 = ref Unsafe.Add(ref x, r * Features);
+                ref float dyRow0 = ref Unsafe.Add(ref dy, r * Features);
+                for (nuint f = 0; f < 1000; f += 4)
+                {
+                    var p = Vector128.LoadUnsafe(ref pivot, f);
+                    var centeredRow0 = Vector128.LoadUnsafe(ref xRow0, f) - p;
+                    var gradientRow0 = Vector128.LoadUnsafe(ref dyRow0, f);
+                    (Vector128.LoadUnsafe(ref sumDy, f) + (gradientRow0)).StoreUnsafe(ref sumDy, f);
+                    (Vector128.LoadUnsafe(ref sumDyCentered, f) + (gradientRow0 * centeredRow0)).StoreUnsafe(ref sumDyCentered, f);
                 }
             }
         }
@@ -618,31 +884,59 @@ namespace NormGen.Generated
         /// <summary><see cref="BackwardInput"/> with 4 features per Vector128.</summary>
         private static void BackwardInput128(ref float x, nint rows, ref float dy, ref float dx, ref float pivot, ref float a, ref float k, ref float c)
         {
-            for (nint r = 0; r < rows; r++)
+            nint blockedRows = rows - rows % 2;
+            for (nint r = 0; r < blockedRows; r += 2)
             {
-                ref float xRow = ref Unsafe.Add(ref x, r * Features);
-                ref float dyRow = ref Unsafe.Add(ref dy, r * Features);
-                ref float dxRow = ref Unsafe.Add(ref dx, r * Features);
+                ref float xRow0 = ref Unsafe.Add(ref x, r * Features);
+                ref float xRow1 = ref Unsafe.Add(ref xRow0, Features);
+                ref float dyRow0 = ref Unsafe.Add(ref dy, r * Features);
+                ref float dyRow1 = ref Unsafe.Add(ref dyRow0, Features);
+                ref float dxRow0 = ref Unsafe.Add(ref dx, r * Features);
+                ref float dxRow1 = ref Unsafe.Add(ref dxRow0, Features);
                 for (nuint f = 0; f < 1000; f += 4)
                 {
-                    var centeredBlock = Vector128.LoadUnsafe(ref xRow, f) - Vector128.LoadUnsafe(ref pivot, f);
-                    var dyBlock = Vector128.LoadUnsafe(ref dyRow, f);
-                    (Vector128.LoadUnsafe(ref a, f) * dyBlock + Vector128.LoadUnsafe(ref k, f) * centeredBlock + Vector128.LoadUnsafe(ref c, f)).StoreUnsafe(ref dxRow, f);
+                    var p = Vector128.LoadUnsafe(ref pivot, f);
+                    var dyCoefficient = Vector128.LoadUnsafe(ref a, f);
+                    var xCoefficient = Vector128.LoadUnsafe(ref k, f);
+                    var bias = Vector128.LoadUnsafe(ref c, f);
+                    var centeredRow0 = Vector128.LoadUnsafe(ref xRow0, f) - p;
+                    var gradientRow0 = Vector128.LoadUnsafe(ref dyRow0, f);
+                    (dyCoefficient * gradientRow0 + xCoefficient * centeredRow0 + bias).StoreUnsafe(ref dxRow0, f);
+                    var centeredRow1 = Vector128.LoadUnsafe(ref xRow1, f) - p;
+                    var gradientRow1 = Vector128.LoadUnsafe(ref dyRow1, f);
+                    (dyCoefficient * gradientRow1 + xCoefficient * centeredRow1 + bias).StoreUnsafe(ref dxRow1, f);
+                }
+            }
+
+            for (nint r = blockedRows; r < rows; r++)
+            {
+                ref float xRow0 = ref Unsafe.Add(ref x, r * Features);
+                ref float dyRow0 = ref Unsafe.Add(ref dy, r * Features);
+                ref float dxRow0 = ref Unsafe.Add(ref dx, r * Features);
+                for (nuint f = 0; f < 1000; f += 4)
+                {
+                    var p = Vector128.LoadUnsafe(ref pivot, f);
+                    var dyCoefficient = Vector128.LoadUnsafe(ref a, f);
+                    var xCoefficient = Vector128.LoadUnsafe(ref k, f);
+                    var bias = Vector128.LoadUnsafe(ref c, f);
+                    var centeredRow0 = Vector128.LoadUnsafe(ref xRow0, f) - p;
+                    var gradientRow0 = Vector128.LoadUnsafe(ref dyRow0, f);
+                    (dyCoefficient * gradientRow0 + xCoefficient * centeredRow0 + bias).StoreUnsafe(ref dxRow0, f);
                 }
             }
         }
 
         /// <summary><see cref="ChunkMoments"/> one feature at a time.</summary>
-        private static void ChunkMomentsScalar(ref float chunk, nint rows, ref float pivot, ref float mean, ref float squares)
+        private static void ChunkMomentsScalar(ref float x, nint rows, ref float pivot, ref float mean, ref float squares)
         {
             MemoryMarshal.CreateSpan(ref mean, Features).Clear();
             MemoryMarshal.CreateSpan(ref squares, Features).Clear();
             for (nint r = 0; r < rows; r++)
             {
-                ref float row = ref Unsafe.Add(ref chunk, r * Features);
+                ref float xRow0 = ref Unsafe.Add(ref x, r * Features);
                 for (int f = 0; f < Features; f++)
                 {
-                    Unsafe.Add(ref mean, f) += Unsafe.Add(ref row, f) - Unsafe.Add(ref pivot, f);
+                    Unsafe.Add(ref mean, f) += Unsafe.Add(ref xRow0, f) - Unsafe.Add(ref pivot, f);
                 }
             }
 
@@ -653,10 +947,10 @@ namespace NormGen.Generated
 
             for (nint r = 0; r < rows; r++)
             {
-                ref float row = ref Unsafe.Add(ref chunk, r * Features);
+                ref float xRow0 = ref Unsafe.Add(ref x, r * Features);
                 for (int f = 0; f < Features; f++)
                 {
-                    float deviation = Unsafe.Add(ref row, f) - Unsafe.Add(ref pivot, f) - Unsafe.Add(ref mean, f);
+                    float deviation = Unsafe.Add(ref xRow0, f) - Unsafe.Add(ref pivot, f) - Unsafe.Add(ref mean, f);
                     Unsafe.Add(ref squares, f) += deviation * deviation;
                 }
             }
@@ -667,11 +961,11 @@ namespace NormGen.Generated
         {
             for (nint r = 0; r < rows; r++)
             {
-                ref float xRow = ref Unsafe.Add(ref x, r * Features);
-                ref float yRow = ref Unsafe.Add(ref y, r * Features);
+                ref float xRow0 = ref Unsafe.Add(ref x, r * Features);
+                ref float yRow0 = ref Unsafe.Add(ref y, r * Features);
                 for (int f = 0; f < Features; f++)
                 {
-                    Unsafe.Add(ref yRow, f) = (Unsafe.Add(ref xRow, f) - Unsafe.Add(ref c, f)) * Unsafe.Add(ref s, f) + Unsafe.Add(ref b, f);
+                    Unsafe.Add(ref yRow0, f) = (Unsafe.Add(ref xRow0, f) - Unsafe.Add(ref c, f)) * Unsafe.Add(ref s, f) + Unsafe.Add(ref b, f);
                 }
             }
         }
@@ -683,12 +977,12 @@ namespace NormGen.Generated
             MemoryMarshal.CreateSpan(ref sumDyCentered, Features).Clear();
             for (nint r = 0; r < rows; r++)
             {
-                ref float xRow = ref Unsafe.Add(ref x, r * Features);
-                ref float dyRow = ref Unsafe.Add(ref dy, r * Features);
+                ref float xRow0 = ref Unsafe.Add(ref x, r * Features);
+                ref float dyRow0 = ref Unsafe.Add(ref dy, r * Features);
                 for (int f = 0; f < Features; f++)
                 {
-                    float centered = Unsafe.Add(ref xRow, f) - Unsafe.Add(ref pivot, f);
-                    float dyValue = Unsafe.Add(ref dyRow, f);
+                    float centered = Unsafe.Add(ref xRow0, f) - Unsafe.Add(ref pivot, f);
+                    float dyValue = Unsafe.Add(ref dyRow0, f);
                     Unsafe.Add(ref sumDy, f) += dyValue;
                     Unsafe.Add(ref sumDyCentered, f) += dyValue * centered;
                 }
@@ -700,14 +994,14 @@ namespace NormGen.Generated
         {
             for (nint r = 0; r < rows; r++)
             {
-                ref float xRow = ref Unsafe.Add(ref x, r * Features);
-                ref float dyRow = ref Unsafe.Add(ref dy, r * Features);
-                ref float dxRow = ref Unsafe.Add(ref dx, r * Features);
+                ref float xRow0 = ref Unsafe.Add(ref x, r * Features);
+                ref float dyRow0 = ref Unsafe.Add(ref dy, r * Features);
+                ref float dxRow0 = ref Unsafe.Add(ref dx, r * Features);
                 for (int f = 0; f < Features; f++)
                 {
-                    float centered = Unsafe.Add(ref xRow, f) - Unsafe.Add(ref pivot, f);
-                    float dyValue = Unsafe.Add(ref dyRow, f);
-                    Unsafe.Add(ref dxRow, f) = Unsafe.Add(ref a, f) * dyValue + Unsafe.Add(ref k, f) * centered + Unsafe.Add(ref c, f);
+                    float centered = Unsafe.Add(ref xRow0, f) - Unsafe.Add(ref pivot, f);
+                    float dyValue = Unsafe.Add(ref dyRow0, f);
+                    Unsafe.Add(ref dxRow0, f) = Unsafe.Add(ref a, f) * dyValue + Unsafe.Add(ref k, f) * centered + Unsafe.Add(ref c, f);
                 }
             }
         }

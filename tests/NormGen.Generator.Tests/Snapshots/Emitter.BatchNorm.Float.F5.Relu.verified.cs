@@ -143,8 +143,8 @@ namespace NormGen.Generated
         private const int Features = 5;
         private const int Spatial = 1;
 
-        // Samples per statistics chunk: about 64 KiB of x, so the second pass over a chunk hits the cache.
-        private const int RowsPerChunk = 3276;
+        // Samples per statistics chunk: up to 128 KiB of x (and at most 256 rows), so the second pass over a chunk hits L2.
+        private const int RowsPerChunk = 256;
 
         public LayerCore()
             : base(
@@ -243,18 +243,32 @@ namespace NormGen.Generated
             }
         }
 
-        /// <summary><see cref="ChunkMoments"/> with 4 features per Vector128, accumulators in registers.</summary>
-        private static void ChunkMoments128(ref float chunk, nint rows, ref float pivot, ref float mean, ref float squares)
+        /// <summary><see cref="ChunkMoments"/> with 4 features per Vector128, the sums in registers.</summary>
+        private static void ChunkMoments128(ref float x, nint rows, ref float pivot, ref float mean, ref float squares)
         {
             var inverseRows = Vector128.Create((float)1 / rows);
+            nint blockedRows = rows - rows % 4;
+
             // Pass 1: sums of x - pivot.
+            var pivot0 = Vector128.LoadUnsafe(ref pivot, 0);
             var sum0 = Vector128<float>.Zero;
+            var pivotTail = Vector128.LoadUnsafe(ref pivot, 1);
             var sumTail = Vector128<float>.Zero;
-            for (nint r = 0; r < rows; r++)
+            for (nint r = 0; r < blockedRows; r += 4)
             {
-                ref float row = ref Unsafe.Add(ref chunk, r * Features);
-                sum0 += Vector128.LoadUnsafe(ref row, 0) - Vector128.LoadUnsafe(ref pivot, 0);
-                sumTail += Vector128.LoadUnsafe(ref row, 1) - Vector128.LoadUnsafe(ref pivot, 1);
+                ref float xRow0 = ref Unsafe.Add(ref x, r * Features);
+                ref float xRow1 = ref Unsafe.Add(ref xRow0, Features);
+                ref float xRow2 = ref Unsafe.Add(ref xRow1, Features);
+                ref float xRow3 = ref Unsafe.Add(ref xRow2, Features);
+                sum0 += (((Vector128.LoadUnsafe(ref xRow0, 0) - pivot0) + (Vector128.LoadUnsafe(ref xRow1, 0) - pivot0)) + ((Vector128.LoadUnsafe(ref xRow2, 0) - pivot0) + (Vector128.LoadUnsafe(ref xRow3, 0) - pivot0)));
+                sumTail += (((Vector128.LoadUnsafe(ref xRow0, 1) - pivotTail) + (Vector128.LoadUnsafe(ref xRow1, 1) - pivotTail)) + ((Vector128.LoadUnsafe(ref xRow2, 1) - pivotTail) + (Vector128.LoadUnsafe(ref xRow3, 1) - pivotTail)));
+            }
+
+            for (nint r = blockedRows; r < rows; r++)
+            {
+                ref float xRow0 = ref Unsafe.Add(ref x, r * Features);
+                sum0 += (Vector128.LoadUnsafe(ref xRow0, 0) - pivot0);
+                sumTail += (Vector128.LoadUnsafe(ref xRow0, 1) - pivotTail);
             }
 
             // Pass 2: squared deviations from the chunk mean; the chunk is still in cache.
@@ -262,13 +276,31 @@ namespace NormGen.Generated
             var squares0 = Vector128<float>.Zero;
             var meanTail = sumTail * inverseRows;
             var squaresTail = Vector128<float>.Zero;
-            for (nint r = 0; r < rows; r++)
+            for (nint r = 0; r < blockedRows; r += 4)
             {
-                ref float row = ref Unsafe.Add(ref chunk, r * Features);
-                var deviation0 = Vector128.LoadUnsafe(ref row, 0) - Vector128.LoadUnsafe(ref pivot, 0) - mean0;
-                squares0 += deviation0 * deviation0;
-                var deviationTail = Vector128.LoadUnsafe(ref row, 1) - Vector128.LoadUnsafe(ref pivot, 1) - meanTail;
-                squaresTail += deviationTail * deviationTail;
+                ref float xRow0 = ref Unsafe.Add(ref x, r * Features);
+                ref float xRow1 = ref Unsafe.Add(ref xRow0, Features);
+                ref float xRow2 = ref Unsafe.Add(ref xRow1, Features);
+                ref float xRow3 = ref Unsafe.Add(ref xRow2, Features);
+                var deviation0Row0 = Vector128.LoadUnsafe(ref xRow0, 0) - pivot0 - mean0;
+                var deviation0Row1 = Vector128.LoadUnsafe(ref xRow1, 0) - pivot0 - mean0;
+                var deviation0Row2 = Vector128.LoadUnsafe(ref xRow2, 0) - pivot0 - mean0;
+                var deviation0Row3 = Vector128.LoadUnsafe(ref xRow3, 0) - pivot0 - mean0;
+                squares0 += (((deviation0Row0 * deviation0Row0) + (deviation0Row1 * deviation0Row1)) + ((deviation0Row2 * deviation0Row2) + (deviation0Row3 * deviation0Row3)));
+                var deviationTailRow0 = Vector128.LoadUnsafe(ref xRow0, 1) - pivotTail - meanTail;
+                var deviationTailRow1 = Vector128.LoadUnsafe(ref xRow1, 1) - pivotTail - meanTail;
+                var deviationTailRow2 = Vector128.LoadUnsafe(ref xRow2, 1) - pivotTail - meanTail;
+                var deviationTailRow3 = Vector128.LoadUnsafe(ref xRow3, 1) - pivotTail - meanTail;
+                squaresTail += (((deviationTailRow0 * deviationTailRow0) + (deviationTailRow1 * deviationTailRow1)) + ((deviationTailRow2 * deviationTailRow2) + (deviationTailRow3 * deviationTailRow3)));
+            }
+
+            for (nint r = blockedRows; r < rows; r++)
+            {
+                ref float xRow0 = ref Unsafe.Add(ref x, r * Features);
+                var deviation0Row0 = Vector128.LoadUnsafe(ref xRow0, 0) - pivot0 - mean0;
+                squares0 += (deviation0Row0 * deviation0Row0);
+                var deviationTailRow0 = Vector128.LoadUnsafe(ref xRow0, 1) - pivotTail - meanTail;
+                squaresTail += (deviationTailRow0 * deviationTailRow0);
             }
 
             mean0.StoreUnsafe(ref mean, 0);
@@ -280,36 +312,81 @@ namespace NormGen.Generated
         /// <summary><see cref="Normalize"/> with 4 features per Vector128.</summary>
         private static void Normalize128(ref float x, nint rows, ref float y, ref float c, ref float s, ref float b)
         {
+            var c0 = Vector128.LoadUnsafe(ref c, 0);
+            var s0 = Vector128.LoadUnsafe(ref s, 0);
+            var b0 = Vector128.LoadUnsafe(ref b, 0);
+            var cTail = Vector128.LoadUnsafe(ref c, 1);
+            var sTail = Vector128.LoadUnsafe(ref s, 1);
+            var bTail = Vector128.LoadUnsafe(ref b, 1);
             for (nint r = 0; r < rows; r++)
             {
-                ref float xRow = ref Unsafe.Add(ref x, r * Features);
-                ref float yRow = ref Unsafe.Add(ref y, r * Features);
+                ref float xRow0 = ref Unsafe.Add(ref x, r * Features);
+                ref float yRow0 = ref Unsafe.Add(ref y, r * Features);
                 // The overlapping last vector is read before any store, so y may be x itself.
-                var yTail = Vector128.Max((Vector128.LoadUnsafe(ref xRow, 1) - Vector128.LoadUnsafe(ref c, 1)) * Vector128.LoadUnsafe(ref s, 1) + Vector128.LoadUnsafe(ref b, 1), Vector128<float>.Zero);
-                (Vector128.Max((Vector128.LoadUnsafe(ref xRow, 0) - Vector128.LoadUnsafe(ref c, 0)) * Vector128.LoadUnsafe(ref s, 0) + Vector128.LoadUnsafe(ref b, 0), Vector128<float>.Zero)).StoreUnsafe(ref yRow, 0);
-                yTail.StoreUnsafe(ref yRow, 1);
+                var yTail = Vector128.Max((Vector128.LoadUnsafe(ref xRow0, 1) - cTail) * sTail + bTail, Vector128<float>.Zero);
+                (Vector128.Max((Vector128.LoadUnsafe(ref xRow0, 0) - c0) * s0 + b0, Vector128<float>.Zero)).StoreUnsafe(ref yRow0, 0);
+                yTail.StoreUnsafe(ref yRow0, 1);
             }
         }
 
-        /// <summary><see cref="BackwardSums"/> with 4 features per Vector128, accumulators in registers.</summary>
+        /// <summary><see cref="BackwardSums"/> with 4 features per Vector128, the sums in registers.</summary>
         private static void BackwardSums128(ref float x, nint rows, ref float dy, ref float pivot, ref float s, ref float b, ref float sumDy, ref float sumDyCentered)
         {
+            nint blockedRows = rows - rows % 4;
+            var pivot0 = Vector128.LoadUnsafe(ref pivot, 0);
+            var s0 = Vector128.LoadUnsafe(ref s, 0);
+            var b0 = Vector128.LoadUnsafe(ref b, 0);
             var sumDy0 = Vector128<float>.Zero;
             var sumDyCentered0 = Vector128<float>.Zero;
+            var pivotTail = Vector128.LoadUnsafe(ref pivot, 1);
+            var sTail = Vector128.LoadUnsafe(ref s, 1);
+            var bTail = Vector128.LoadUnsafe(ref b, 1);
             var sumDyTail = Vector128<float>.Zero;
             var sumDyCenteredTail = Vector128<float>.Zero;
-            for (nint r = 0; r < rows; r++)
+            for (nint r = 0; r < blockedRows; r += 4)
             {
-                ref float xRow = ref Unsafe.Add(ref x, r * Features);
-                ref float dyRow = ref Unsafe.Add(ref dy, r * Features);
-                var centered0 = Vector128.LoadUnsafe(ref xRow, 0) - Vector128.LoadUnsafe(ref pivot, 0);
-                var dy0 = Vector128.LoadUnsafe(ref dyRow, 0) & Vector128.GreaterThan(centered0 * Vector128.LoadUnsafe(ref s, 0) + Vector128.LoadUnsafe(ref b, 0), Vector128<float>.Zero);
-                sumDy0 += dy0;
-                sumDyCentered0 += dy0 * centered0;
-                var centeredTail = Vector128.LoadUnsafe(ref xRow, 1) - Vector128.LoadUnsafe(ref pivot, 1);
-                var dyTail = Vector128.LoadUnsafe(ref dyRow, 1) & Vector128.GreaterThan(centeredTail * Vector128.LoadUnsafe(ref s, 1) + Vector128.LoadUnsafe(ref b, 1), Vector128<float>.Zero);
-                sumDyTail += dyTail;
-                sumDyCenteredTail += dyTail * centeredTail;
+                ref float xRow0 = ref Unsafe.Add(ref x, r * Features);
+                ref float xRow1 = ref Unsafe.Add(ref xRow0, Features);
+                ref float xRow2 = ref Unsafe.Add(ref xRow1, Features);
+                ref float xRow3 = ref Unsafe.Add(ref xRow2, Features);
+                ref float dyRow0 = ref Unsafe.Add(ref dy, r * Features);
+                ref float dyRow1 = ref Unsafe.Add(ref dyRow0, Features);
+                ref float dyRow2 = ref Unsafe.Add(ref dyRow1, Features);
+                ref float dyRow3 = ref Unsafe.Add(ref dyRow2, Features);
+                var centered0Row0 = Vector128.LoadUnsafe(ref xRow0, 0) - pivot0;
+                var gradient0Row0 = Vector128.LoadUnsafe(ref dyRow0, 0) & Vector128.GreaterThan(centered0Row0 * s0 + b0, Vector128<float>.Zero);
+                var centered0Row1 = Vector128.LoadUnsafe(ref xRow1, 0) - pivot0;
+                var gradient0Row1 = Vector128.LoadUnsafe(ref dyRow1, 0) & Vector128.GreaterThan(centered0Row1 * s0 + b0, Vector128<float>.Zero);
+                var centered0Row2 = Vector128.LoadUnsafe(ref xRow2, 0) - pivot0;
+                var gradient0Row2 = Vector128.LoadUnsafe(ref dyRow2, 0) & Vector128.GreaterThan(centered0Row2 * s0 + b0, Vector128<float>.Zero);
+                var centered0Row3 = Vector128.LoadUnsafe(ref xRow3, 0) - pivot0;
+                var gradient0Row3 = Vector128.LoadUnsafe(ref dyRow3, 0) & Vector128.GreaterThan(centered0Row3 * s0 + b0, Vector128<float>.Zero);
+                sumDy0 += (((gradient0Row0) + (gradient0Row1)) + ((gradient0Row2) + (gradient0Row3)));
+                sumDyCentered0 += (((gradient0Row0 * centered0Row0) + (gradient0Row1 * centered0Row1)) + ((gradient0Row2 * centered0Row2) + (gradient0Row3 * centered0Row3)));
+                var centeredTailRow0 = Vector128.LoadUnsafe(ref xRow0, 1) - pivotTail;
+                var gradientTailRow0 = Vector128.LoadUnsafe(ref dyRow0, 1) & Vector128.GreaterThan(centeredTailRow0 * sTail + bTail, Vector128<float>.Zero);
+                var centeredTailRow1 = Vector128.LoadUnsafe(ref xRow1, 1) - pivotTail;
+                var gradientTailRow1 = Vector128.LoadUnsafe(ref dyRow1, 1) & Vector128.GreaterThan(centeredTailRow1 * sTail + bTail, Vector128<float>.Zero);
+                var centeredTailRow2 = Vector128.LoadUnsafe(ref xRow2, 1) - pivotTail;
+                var gradientTailRow2 = Vector128.LoadUnsafe(ref dyRow2, 1) & Vector128.GreaterThan(centeredTailRow2 * sTail + bTail, Vector128<float>.Zero);
+                var centeredTailRow3 = Vector128.LoadUnsafe(ref xRow3, 1) - pivotTail;
+                var gradientTailRow3 = Vector128.LoadUnsafe(ref dyRow3, 1) & Vector128.GreaterThan(centeredTailRow3 * sTail + bTail, Vector128<float>.Zero);
+                sumDyTail += (((gradientTailRow0) + (gradientTailRow1)) + ((gradientTailRow2) + (gradientTailRow3)));
+                sumDyCenteredTail += (((gradientTailRow0 * centeredTailRow0) + (gradientTailRow1 * centeredTailRow1)) + ((gradientTailRow2 * centeredTailRow2) + (gradientTailRow3 * centeredTailRow3)));
+            }
+
+            for (nint r = blockedRows; r < rows; r++)
+            {
+                ref float xRow0 = ref Unsafe.Add(ref x, r * Features);
+                ref float dyRow0 = ref Unsafe.Add(ref dy, r * Features);
+                var centered0Row0 = Vector128.LoadUnsafe(ref xRow0, 0) - pivot0;
+                var gradient0Row0 = Vector128.LoadUnsafe(ref dyRow0, 0) & Vector128.GreaterThan(centered0Row0 * s0 + b0, Vector128<float>.Zero);
+                sumDy0 += (gradient0Row0);
+                sumDyCentered0 += (gradient0Row0 * centered0Row0);
+                var centeredTailRow0 = Vector128.LoadUnsafe(ref xRow0, 1) - pivotTail;
+                var gradientTailRow0 = Vector128.LoadUnsafe(ref dyRow0, 1) & Vector128.GreaterThan(centeredTailRow0 * sTail + bTail, Vector128<float>.Zero);
+                sumDyTail += (gradientTailRow0);
+                sumDyCenteredTail += (gradientTailRow0 * centeredTailRow0);
             }
 
             sumDy0.StoreUnsafe(ref sumDy, 0);
@@ -321,33 +398,45 @@ namespace NormGen.Generated
         /// <summary><see cref="BackwardInput"/> with 4 features per Vector128.</summary>
         private static void BackwardInput128(ref float x, nint rows, ref float dy, ref float dx, ref float pivot, ref float s, ref float b, ref float a, ref float k, ref float c)
         {
+            var pivot0 = Vector128.LoadUnsafe(ref pivot, 0);
+            var s0 = Vector128.LoadUnsafe(ref s, 0);
+            var b0 = Vector128.LoadUnsafe(ref b, 0);
+            var a0 = Vector128.LoadUnsafe(ref a, 0);
+            var k0 = Vector128.LoadUnsafe(ref k, 0);
+            var c0 = Vector128.LoadUnsafe(ref c, 0);
+            var pivotTail = Vector128.LoadUnsafe(ref pivot, 1);
+            var sTail = Vector128.LoadUnsafe(ref s, 1);
+            var bTail = Vector128.LoadUnsafe(ref b, 1);
+            var aTail = Vector128.LoadUnsafe(ref a, 1);
+            var kTail = Vector128.LoadUnsafe(ref k, 1);
+            var cTail = Vector128.LoadUnsafe(ref c, 1);
             for (nint r = 0; r < rows; r++)
             {
-                ref float xRow = ref Unsafe.Add(ref x, r * Features);
-                ref float dyRow = ref Unsafe.Add(ref dy, r * Features);
-                ref float dxRow = ref Unsafe.Add(ref dx, r * Features);
+                ref float xRow0 = ref Unsafe.Add(ref x, r * Features);
+                ref float dyRow0 = ref Unsafe.Add(ref dy, r * Features);
+                ref float dxRow0 = ref Unsafe.Add(ref dx, r * Features);
                 // The overlapping last vector is read before any store, so dx may be dy itself.
-                var centeredTail = Vector128.LoadUnsafe(ref xRow, 1) - Vector128.LoadUnsafe(ref pivot, 1);
-                var dyTail = Vector128.LoadUnsafe(ref dyRow, 1) & Vector128.GreaterThan(centeredTail * Vector128.LoadUnsafe(ref s, 1) + Vector128.LoadUnsafe(ref b, 1), Vector128<float>.Zero);
-                var dxTail = Vector128.LoadUnsafe(ref a, 1) * dyTail + Vector128.LoadUnsafe(ref k, 1) * centeredTail + Vector128.LoadUnsafe(ref c, 1);
-                var centered0 = Vector128.LoadUnsafe(ref xRow, 0) - Vector128.LoadUnsafe(ref pivot, 0);
-                var dy0 = Vector128.LoadUnsafe(ref dyRow, 0) & Vector128.GreaterThan(centered0 * Vector128.LoadUnsafe(ref s, 0) + Vector128.LoadUnsafe(ref b, 0), Vector128<float>.Zero);
-                (Vector128.LoadUnsafe(ref a, 0) * dy0 + Vector128.LoadUnsafe(ref k, 0) * centered0 + Vector128.LoadUnsafe(ref c, 0)).StoreUnsafe(ref dxRow, 0);
-                dxTail.StoreUnsafe(ref dxRow, 1);
+                var centeredTailRow0 = Vector128.LoadUnsafe(ref xRow0, 1) - pivotTail;
+                var gradientTailRow0 = Vector128.LoadUnsafe(ref dyRow0, 1) & Vector128.GreaterThan(centeredTailRow0 * sTail + bTail, Vector128<float>.Zero);
+                var dxTail = aTail * gradientTailRow0 + kTail * centeredTailRow0 + cTail;
+                var centered0Row0 = Vector128.LoadUnsafe(ref xRow0, 0) - pivot0;
+                var gradient0Row0 = Vector128.LoadUnsafe(ref dyRow0, 0) & Vector128.GreaterThan(centered0Row0 * s0 + b0, Vector128<float>.Zero);
+                (a0 * gradient0Row0 + k0 * centered0Row0 + c0).StoreUnsafe(ref dxRow0, 0);
+                dxTail.StoreUnsafe(ref dxRow0, 1);
             }
         }
 
         /// <summary><see cref="ChunkMoments"/> one feature at a time.</summary>
-        private static void ChunkMomentsScalar(ref float chunk, nint rows, ref float pivot, ref float mean, ref float squares)
+        private static void ChunkMomentsScalar(ref float x, nint rows, ref float pivot, ref float mean, ref float squares)
         {
             MemoryMarshal.CreateSpan(ref mean, Features).Clear();
             MemoryMarshal.CreateSpan(ref squares, Features).Clear();
             for (nint r = 0; r < rows; r++)
             {
-                ref float row = ref Unsafe.Add(ref chunk, r * Features);
+                ref float xRow0 = ref Unsafe.Add(ref x, r * Features);
                 for (int f = 0; f < Features; f++)
                 {
-                    Unsafe.Add(ref mean, f) += Unsafe.Add(ref row, f) - Unsafe.Add(ref pivot, f);
+                    Unsafe.Add(ref mean, f) += Unsafe.Add(ref xRow0, f) - Unsafe.Add(ref pivot, f);
                 }
             }
 
@@ -358,10 +447,10 @@ namespace NormGen.Generated
 
             for (nint r = 0; r < rows; r++)
             {
-                ref float row = ref Unsafe.Add(ref chunk, r * Features);
+                ref float xRow0 = ref Unsafe.Add(ref x, r * Features);
                 for (int f = 0; f < Features; f++)
                 {
-                    float deviation = Unsafe.Add(ref row, f) - Unsafe.Add(ref pivot, f) - Unsafe.Add(ref mean, f);
+                    float deviation = Unsafe.Add(ref xRow0, f) - Unsafe.Add(ref pivot, f) - Unsafe.Add(ref mean, f);
                     Unsafe.Add(ref squares, f) += deviation * deviation;
                 }
             }
@@ -372,11 +461,11 @@ namespace NormGen.Generated
         {
             for (nint r = 0; r < rows; r++)
             {
-                ref float xRow = ref Unsafe.Add(ref x, r * Features);
-                ref float yRow = ref Unsafe.Add(ref y, r * Features);
+                ref float xRow0 = ref Unsafe.Add(ref x, r * Features);
+                ref float yRow0 = ref Unsafe.Add(ref y, r * Features);
                 for (int f = 0; f < Features; f++)
                 {
-                    Unsafe.Add(ref yRow, f) = Math.Max((Unsafe.Add(ref xRow, f) - Unsafe.Add(ref c, f)) * Unsafe.Add(ref s, f) + Unsafe.Add(ref b, f), (float)0);
+                    Unsafe.Add(ref yRow0, f) = Math.Max((Unsafe.Add(ref xRow0, f) - Unsafe.Add(ref c, f)) * Unsafe.Add(ref s, f) + Unsafe.Add(ref b, f), (float)0);
                 }
             }
         }
@@ -388,12 +477,12 @@ namespace NormGen.Generated
             MemoryMarshal.CreateSpan(ref sumDyCentered, Features).Clear();
             for (nint r = 0; r < rows; r++)
             {
-                ref float xRow = ref Unsafe.Add(ref x, r * Features);
-                ref float dyRow = ref Unsafe.Add(ref dy, r * Features);
+                ref float xRow0 = ref Unsafe.Add(ref x, r * Features);
+                ref float dyRow0 = ref Unsafe.Add(ref dy, r * Features);
                 for (int f = 0; f < Features; f++)
                 {
-                    float centered = Unsafe.Add(ref xRow, f) - Unsafe.Add(ref pivot, f);
-                    float dyValue = centered * Unsafe.Add(ref s, f) + Unsafe.Add(ref b, f) > 0 ? Unsafe.Add(ref dyRow, f) : (float)0;
+                    float centered = Unsafe.Add(ref xRow0, f) - Unsafe.Add(ref pivot, f);
+                    float dyValue = centered * Unsafe.Add(ref s, f) + Unsafe.Add(ref b, f) > 0 ? Unsafe.Add(ref dyRow0, f) : (float)0;
                     Unsafe.Add(ref sumDy, f) += dyValue;
                     Unsafe.Add(ref sumDyCentered, f) += dyValue * centered;
                 }
@@ -405,14 +494,14 @@ namespace NormGen.Generated
         {
             for (nint r = 0; r < rows; r++)
             {
-                ref float xRow = ref Unsafe.Add(ref x, r * Features);
-                ref float dyRow = ref Unsafe.Add(ref dy, r * Features);
-                ref float dxRow = ref Unsafe.Add(ref dx, r * Features);
+                ref float xRow0 = ref Unsafe.Add(ref x, r * Features);
+                ref float dyRow0 = ref Unsafe.Add(ref dy, r * Features);
+                ref float dxRow0 = ref Unsafe.Add(ref dx, r * Features);
                 for (int f = 0; f < Features; f++)
                 {
-                    float centered = Unsafe.Add(ref xRow, f) - Unsafe.Add(ref pivot, f);
-                    float dyValue = centered * Unsafe.Add(ref s, f) + Unsafe.Add(ref b, f) > 0 ? Unsafe.Add(ref dyRow, f) : (float)0;
-                    Unsafe.Add(ref dxRow, f) = Unsafe.Add(ref a, f) * dyValue + Unsafe.Add(ref k, f) * centered + Unsafe.Add(ref c, f);
+                    float centered = Unsafe.Add(ref xRow0, f) - Unsafe.Add(ref pivot, f);
+                    float dyValue = centered * Unsafe.Add(ref s, f) + Unsafe.Add(ref b, f) > 0 ? Unsafe.Add(ref dyRow0, f) : (float)0;
+                    Unsafe.Add(ref dxRow0, f) = Unsafe.Add(ref a, f) * dyValue + Unsafe.Add(ref k, f) * centered + Unsafe.Add(ref c, f);
                 }
             }
         }
