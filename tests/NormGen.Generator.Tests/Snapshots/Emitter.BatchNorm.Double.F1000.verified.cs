@@ -142,7 +142,7 @@ namespace NormGen.Generated
         private const int Features = 1000;
         private const int Spatial = 1;
 
-        // Samples per statistics chunk: up to 128 KiB of x (and at most 256 rows), so the second pass over a chunk hits L2.
+        // Samples per statistics chunk: up to 128 KiB of x and 256 rows, so the second pass over a chunk hits L2.
         private const int RowsPerChunk = 16;
 
         public LayerCore()
@@ -271,33 +271,21 @@ namespace NormGen.Generated
         }
 
         /// <summary><see cref="ChunkMoments"/> with 8 features per Vector512, the running sums in mean and squares (in L1).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void ChunkMoments512(ref double x, nint rows, ref double pivot, ref double mean, ref double squares)
         {
             var inverseRows = Vector512.Create((double)1 / rows);
             nint blockedRows = rows - rows % 4;
 
-            // Pass 1: sums of x - pivot.
+            // Pass 1: sums of x - pivot, row after row.
             MemoryMarshal.CreateSpan(ref mean, Features).Clear();
-            for (nint r = 0; r < blockedRows; r += 4)
+            for (nint r = 0; r < rows; r++)
             {
-                ref double xRow0 = ref Unsafe.Add(ref x, r * Features);
-                ref double xRow1 = ref Unsafe.Add(ref xRow0, Features);
-                ref double xRow2 = ref Unsafe.Add(ref xRow1, Features);
-                ref double xRow3 = ref Unsafe.Add(ref xRow2, Features);
+                ref double xRow = ref Unsafe.Add(ref x, r * Features);
                 for (nuint f = 0; f < 1000; f += 8)
                 {
                     var p = Vector512.LoadUnsafe(ref pivot, f);
-                    (Vector512.LoadUnsafe(ref mean, f) + (((Vector512.LoadUnsafe(ref xRow0, f) - p) + (Vector512.LoadUnsafe(ref xRow1, f) - p)) + ((Vector512.LoadUnsafe(ref xRow2, f) - p) + (Vector512.LoadUnsafe(ref xRow3, f) - p)))).StoreUnsafe(ref mean, f);
-                }
-            }
-
-            for (nint r = blockedRows; r < rows; r++)
-            {
-                ref double xRow0 = ref Unsafe.Add(ref x, r * Features);
-                for (nuint f = 0; f < 1000; f += 8)
-                {
-                    var p = Vector512.LoadUnsafe(ref pivot, f);
-                    (Vector512.LoadUnsafe(ref mean, f) + (Vector512.LoadUnsafe(ref xRow0, f) - p)).StoreUnsafe(ref mean, f);
+                    (Vector512.LoadUnsafe(ref mean, f) + (Vector512.LoadUnsafe(ref xRow, f) - p)).StoreUnsafe(ref mean, f);
                 }
             }
 
@@ -306,7 +294,7 @@ namespace NormGen.Generated
                 (Vector512.LoadUnsafe(ref mean, f) * inverseRows).StoreUnsafe(ref mean, f);
             }
 
-            // Pass 2: squared deviations from the chunk mean; the chunk is still in cache.
+            // Pass 2: squared deviations from the chunk mean, 4 rows at a time; the chunk is still in cache.
             MemoryMarshal.CreateSpan(ref squares, Features).Clear();
             for (nint r = 0; r < blockedRows; r += 4)
             {
@@ -328,171 +316,228 @@ namespace NormGen.Generated
 
             for (nint r = blockedRows; r < rows; r++)
             {
-                ref double xRow0 = ref Unsafe.Add(ref x, r * Features);
+                ref double xRow = ref Unsafe.Add(ref x, r * Features);
                 for (nuint f = 0; f < 1000; f += 8)
                 {
                     var p = Vector512.LoadUnsafe(ref pivot, f);
                     var m = Vector512.LoadUnsafe(ref mean, f);
-                    var deviationRow0 = Vector512.LoadUnsafe(ref xRow0, f) - p - m;
-                    (Vector512.LoadUnsafe(ref squares, f) + (deviationRow0 * deviationRow0)).StoreUnsafe(ref squares, f);
+                    var deviation = Vector512.LoadUnsafe(ref xRow, f) - p - m;
+                    (Vector512.LoadUnsafe(ref squares, f) + (deviation * deviation)).StoreUnsafe(ref squares, f);
                 }
             }
         }
 
         /// <summary><see cref="Normalize"/> with 8 features per Vector512.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void Normalize512(ref double x, nint rows, ref double y, ref double c, ref double s, ref double b)
         {
-            nint blockedRows = rows - rows % 2;
-            for (nint r = 0; r < blockedRows; r += 2)
+            if (rows * Features * sizeof(double) >= Streaming.ThresholdBytes)
             {
-                ref double xRow0 = ref Unsafe.Add(ref x, r * Features);
-                ref double xRow1 = ref Unsafe.Add(ref xRow0, Features);
-                ref double yRow0 = ref Unsafe.Add(ref y, r * Features);
-                ref double yRow1 = ref Unsafe.Add(ref yRow0, Features);
-                for (nuint f = 0; f < 1000; f += 8)
-                {
-                    var center = Vector512.LoadUnsafe(ref c, f);
-                    var scale = Vector512.LoadUnsafe(ref s, f);
-                    var shift = Vector512.LoadUnsafe(ref b, f);
-                    ((Vector512.LoadUnsafe(ref xRow0, f) - center) * scale + shift).StoreUnsafe(ref yRow0, f);
-                    ((Vector512.LoadUnsafe(ref xRow1, f) - center) * scale + shift).StoreUnsafe(ref yRow1, f);
-                }
+                NormalizeStreaming512(ref x, rows, ref y, ref c, ref s, ref b);
+                return;
             }
 
-            for (nint r = blockedRows; r < rows; r++)
+            for (nint r = 0; r < rows; r++)
             {
-                ref double xRow0 = ref Unsafe.Add(ref x, r * Features);
-                ref double yRow0 = ref Unsafe.Add(ref y, r * Features);
+                ref double xRow = ref Unsafe.Add(ref x, r * Features);
+                ref double yRow = ref Unsafe.Add(ref y, r * Features);
                 for (nuint f = 0; f < 1000; f += 8)
                 {
-                    var center = Vector512.LoadUnsafe(ref c, f);
-                    var scale = Vector512.LoadUnsafe(ref s, f);
-                    var shift = Vector512.LoadUnsafe(ref b, f);
-                    ((Vector512.LoadUnsafe(ref xRow0, f) - center) * scale + shift).StoreUnsafe(ref yRow0, f);
+                    ((Vector512.LoadUnsafe(ref xRow, f) - Vector512.LoadUnsafe(ref c, f)) * Vector512.LoadUnsafe(ref s, f) + Vector512.LoadUnsafe(ref b, f)).StoreUnsafe(ref yRow, f);
                 }
             }
         }
 
         /// <summary><see cref="BackwardSums"/> with 8 features per Vector512, the running sums in sumDy and sumDyCentered (in L1).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void BackwardSums512(ref double x, nint rows, ref double dy, ref double pivot, ref double sumDy, ref double sumDyCentered)
         {
-            nint blockedRows = rows - rows % 4;
             MemoryMarshal.CreateSpan(ref sumDy, Features).Clear();
             MemoryMarshal.CreateSpan(ref sumDyCentered, Features).Clear();
-            for (nint r = 0; r < blockedRows; r += 4)
+            for (nint r = 0; r < rows; r++)
             {
-                ref double xRow0 = ref Unsafe.Add(ref x, r * Features);
-                ref double xRow1 = ref Unsafe.Add(ref xRow0, Features);
-                ref double xRow2 = ref Unsafe.Add(ref xRow1, Features);
-                ref double xRow3 = ref Unsafe.Add(ref xRow2, Features);
-                ref double dyRow0 = ref Unsafe.Add(ref dy, r * Features);
-                ref double dyRow1 = ref Unsafe.Add(ref dyRow0, Features);
-                ref double dyRow2 = ref Unsafe.Add(ref dyRow1, Features);
-                ref double dyRow3 = ref Unsafe.Add(ref dyRow2, Features);
+                ref double xRow = ref Unsafe.Add(ref x, r * Features);
+                ref double dyRow = ref Unsafe.Add(ref dy, r * Features);
                 for (nuint f = 0; f < 1000; f += 8)
                 {
                     var p = Vector512.LoadUnsafe(ref pivot, f);
-                    var centeredRow0 = Vector512.LoadUnsafe(ref xRow0, f) - p;
-                    var gradientRow0 = Vector512.LoadUnsafe(ref dyRow0, f);
-                    var centeredRow1 = Vector512.LoadUnsafe(ref xRow1, f) - p;
-                    var gradientRow1 = Vector512.LoadUnsafe(ref dyRow1, f);
-                    var centeredRow2 = Vector512.LoadUnsafe(ref xRow2, f) - p;
-                    var gradientRow2 = Vector512.LoadUnsafe(ref dyRow2, f);
-                    var centeredRow3 = Vector512.LoadUnsafe(ref xRow3, f) - p;
-                    var gradientRow3 = Vector512.LoadUnsafe(ref dyRow3, f);
-                    (Vector512.LoadUnsafe(ref sumDy, f) + (((gradientRow0) + (gradientRow1)) + ((gradientRow2) + (gradientRow3)))).StoreUnsafe(ref sumDy, f);
-                    (Vector512.LoadUnsafe(ref sumDyCentered, f) + (((gradientRow0 * centeredRow0) + (gradientRow1 * centeredRow1)) + ((gradientRow2 * centeredRow2) + (gradientRow3 * centeredRow3)))).StoreUnsafe(ref sumDyCentered, f);
-                }
-            }
-
-            for (nint r = blockedRows; r < rows; r++)
-            {
-                ref double xRow0 = ref Unsafe.Add(ref x, r * Features);
-                ref double dyRow0 = ref Unsafe.Add(ref dy, r * Features);
-                for (nuint f = 0; f < 1000; f += 8)
-                {
-                    var p = Vector512.LoadUnsafe(ref pivot, f);
-                    var centeredRow0 = Vector512.LoadUnsafe(ref xRow0, f) - p;
-                    var gradientRow0 = Vector512.LoadUnsafe(ref dyRow0, f);
-                    (Vector512.LoadUnsafe(ref sumDy, f) + (gradientRow0)).StoreUnsafe(ref sumDy, f);
-                    (Vector512.LoadUnsafe(ref sumDyCentered, f) + (gradientRow0 * centeredRow0)).StoreUnsafe(ref sumDyCentered, f);
+                    var centered = Vector512.LoadUnsafe(ref xRow, f) - p;
+                    var gradient = Vector512.LoadUnsafe(ref dyRow, f);
+                    (Vector512.LoadUnsafe(ref sumDy, f) + (gradient)).StoreUnsafe(ref sumDy, f);
+                    (Vector512.LoadUnsafe(ref sumDyCentered, f) + (gradient * centered)).StoreUnsafe(ref sumDyCentered, f);
                 }
             }
         }
 
         /// <summary><see cref="BackwardInput"/> with 8 features per Vector512.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void BackwardInput512(ref double x, nint rows, ref double dy, ref double dx, ref double pivot, ref double a, ref double k, ref double c)
         {
-            nint blockedRows = rows - rows % 2;
-            for (nint r = 0; r < blockedRows; r += 2)
+            if (rows * Features * sizeof(double) >= Streaming.ThresholdBytes)
             {
-                ref double xRow0 = ref Unsafe.Add(ref x, r * Features);
-                ref double xRow1 = ref Unsafe.Add(ref xRow0, Features);
-                ref double dyRow0 = ref Unsafe.Add(ref dy, r * Features);
-                ref double dyRow1 = ref Unsafe.Add(ref dyRow0, Features);
-                ref double dxRow0 = ref Unsafe.Add(ref dx, r * Features);
-                ref double dxRow1 = ref Unsafe.Add(ref dxRow0, Features);
-                for (nuint f = 0; f < 1000; f += 8)
-                {
-                    var p = Vector512.LoadUnsafe(ref pivot, f);
-                    var dyCoefficient = Vector512.LoadUnsafe(ref a, f);
-                    var xCoefficient = Vector512.LoadUnsafe(ref k, f);
-                    var bias = Vector512.LoadUnsafe(ref c, f);
-                    var centeredRow0 = Vector512.LoadUnsafe(ref xRow0, f) - p;
-                    var gradientRow0 = Vector512.LoadUnsafe(ref dyRow0, f);
-                    (dyCoefficient * gradientRow0 + xCoefficient * centeredRow0 + bias).StoreUnsafe(ref dxRow0, f);
-                    var centeredRow1 = Vector512.LoadUnsafe(ref xRow1, f) - p;
-                    var gradientRow1 = Vector512.LoadUnsafe(ref dyRow1, f);
-                    (dyCoefficient * gradientRow1 + xCoefficient * centeredRow1 + bias).StoreUnsafe(ref dxRow1, f);
-                }
+                BackwardInputStreaming512(ref x, rows, ref dy, ref dx, ref pivot, ref a, ref k, ref c);
+                return;
             }
 
-            for (nint r = blockedRows; r < rows; r++)
+            for (nint r = 0; r < rows; r++)
             {
-                ref double xRow0 = ref Unsafe.Add(ref x, r * Features);
-                ref double dyRow0 = ref Unsafe.Add(ref dy, r * Features);
-                ref double dxRow0 = ref Unsafe.Add(ref dx, r * Features);
+                ref double xRow = ref Unsafe.Add(ref x, r * Features);
+                ref double dyRow = ref Unsafe.Add(ref dy, r * Features);
+                ref double dxRow = ref Unsafe.Add(ref dx, r * Features);
                 for (nuint f = 0; f < 1000; f += 8)
                 {
-                    var p = Vector512.LoadUnsafe(ref pivot, f);
-                    var dyCoefficient = Vector512.LoadUnsafe(ref a, f);
-                    var xCoefficient = Vector512.LoadUnsafe(ref k, f);
-                    var bias = Vector512.LoadUnsafe(ref c, f);
-                    var centeredRow0 = Vector512.LoadUnsafe(ref xRow0, f) - p;
-                    var gradientRow0 = Vector512.LoadUnsafe(ref dyRow0, f);
-                    (dyCoefficient * gradientRow0 + xCoefficient * centeredRow0 + bias).StoreUnsafe(ref dxRow0, f);
+                    var centered = Vector512.LoadUnsafe(ref xRow, f) - Vector512.LoadUnsafe(ref pivot, f);
+                    var gradient = Vector512.LoadUnsafe(ref dyRow, f);
+                    (Vector512.LoadUnsafe(ref a, f) * gradient + Vector512.LoadUnsafe(ref k, f) * centered + Vector512.LoadUnsafe(ref c, f)).StoreUnsafe(ref dxRow, f);
                 }
             }
         }
 
+        /// <summary>
+        /// <see cref="Normalize"/> for an output of 8 MiB or more (<see cref="Streaming.ThresholdBytes"/>), written with
+        /// non-temporal stores, which skip the read of each line a normal store makes first. Those need aligned addresses,
+        /// so y is walked as one flat array from its first 64-byte boundary, <c>head</c> elements in,
+        /// with the coefficients rotated to match: element t of every flat row belongs to feature (head + t) mod Features.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static void NormalizeStreaming512(ref double x, nint rows, ref double y, ref double c, ref double s, ref double b)
+        {
+            int head = Streaming.ElementsToAlignment(ref y, 64);
+            Span<double> rotated = stackalloc double[3 * Features];
+            Streaming.Rotate(MemoryMarshal.CreateReadOnlySpan(ref c, Features), head, rotated);
+            Streaming.Rotate(MemoryMarshal.CreateReadOnlySpan(ref s, Features), head, rotated.Slice(Features));
+            Streaming.Rotate(MemoryMarshal.CreateReadOnlySpan(ref b, Features), head, rotated.Slice(2 * Features));
+            ref double center = ref MemoryMarshal.GetReference(rotated);
+            ref double scale = ref Unsafe.Add(ref center, Features);
+            ref double shift = ref Unsafe.Add(ref center, 2 * Features);
+
+            for (nint r = 0; r < rows; r++)
+            {
+                ref double xRow = ref Unsafe.Add(ref x, head + r * Features);
+                ref double yRow = ref Unsafe.Add(ref y, head + r * Features);
+                // The last flat row stops a vector short when head > 0: the output ends head elements into that vector.
+                nuint end = (nuint)(r == rows - 1 && head != 0 ? Features - 8 : Features);
+                nuint f = 0;
+                for (; f + 32 <= end; f += 32)
+                {
+                    var value0 = (Vector512.LoadUnsafe(ref xRow, f) - Vector512.LoadUnsafe(ref center, f)) * Vector512.LoadUnsafe(ref scale, f) + Vector512.LoadUnsafe(ref shift, f);
+                    var value1 = (Vector512.LoadUnsafe(ref xRow, f + 8) - Vector512.LoadUnsafe(ref center, f + 8)) * Vector512.LoadUnsafe(ref scale, f + 8) + Vector512.LoadUnsafe(ref shift, f + 8);
+                    var value2 = (Vector512.LoadUnsafe(ref xRow, f + 16) - Vector512.LoadUnsafe(ref center, f + 16)) * Vector512.LoadUnsafe(ref scale, f + 16) + Vector512.LoadUnsafe(ref shift, f + 16);
+                    var value3 = (Vector512.LoadUnsafe(ref xRow, f + 24) - Vector512.LoadUnsafe(ref center, f + 24)) * Vector512.LoadUnsafe(ref scale, f + 24) + Vector512.LoadUnsafe(ref shift, f + 24);
+                    Streaming.Store(value0, value1, value2, value3, ref Unsafe.Add(ref yRow, f));
+                }
+
+                for (; f < end; f += 8)
+                {
+                    var value = (Vector512.LoadUnsafe(ref xRow, f) - Vector512.LoadUnsafe(ref center, f)) * Vector512.LoadUnsafe(ref scale, f) + Vector512.LoadUnsafe(ref shift, f);
+                    Streaming.Store(value, ref Unsafe.Add(ref yRow, f));
+                }
+            }
+
+            // The elements before the first boundary and after the last whole vector, one at a time.
+            for (int f = 0; f < head; f++)
+            {
+                Unsafe.Add(ref y, f) = (Unsafe.Add(ref x, f) - Unsafe.Add(ref c, f)) * Unsafe.Add(ref s, f) + Unsafe.Add(ref b, f);
+            }
+
+            nint lastRow = (rows - 1) * Features;
+            for (int f = head == 0 ? Features : Features - 8 + head; f < Features; f++)
+            {
+                Unsafe.Add(ref y, lastRow + f) = (Unsafe.Add(ref x, lastRow + f) - Unsafe.Add(ref c, f)) * Unsafe.Add(ref s, f) + Unsafe.Add(ref b, f);
+            }
+
+            Streaming.Fence();
+        }
+
+        /// <summary>
+        /// <see cref="BackwardInput"/> for an output of 8 MiB or more (<see cref="Streaming.ThresholdBytes"/>), written with
+        /// non-temporal stores, which skip the read of each line a normal store makes first. Those need aligned addresses,
+        /// so dx is walked as one flat array from its first 64-byte boundary, <c>head</c> elements in,
+        /// with the coefficients rotated to match: element t of every flat row belongs to feature (head + t) mod Features.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static void BackwardInputStreaming512(ref double x, nint rows, ref double dy, ref double dx, ref double pivot, ref double a, ref double k, ref double c)
+        {
+            int head = Streaming.ElementsToAlignment(ref dx, 64);
+            Span<double> rotated = stackalloc double[4 * Features];
+            Streaming.Rotate(MemoryMarshal.CreateReadOnlySpan(ref pivot, Features), head, rotated);
+            Streaming.Rotate(MemoryMarshal.CreateReadOnlySpan(ref a, Features), head, rotated.Slice(Features));
+            Streaming.Rotate(MemoryMarshal.CreateReadOnlySpan(ref k, Features), head, rotated.Slice(2 * Features));
+            Streaming.Rotate(MemoryMarshal.CreateReadOnlySpan(ref c, Features), head, rotated.Slice(3 * Features));
+            ref double p = ref MemoryMarshal.GetReference(rotated);
+            ref double dyCoefficient = ref Unsafe.Add(ref p, Features);
+            ref double xCoefficient = ref Unsafe.Add(ref p, 2 * Features);
+            ref double bias = ref Unsafe.Add(ref p, 3 * Features);
+
+            for (nint r = 0; r < rows; r++)
+            {
+                ref double xRow = ref Unsafe.Add(ref x, head + r * Features);
+                ref double dyRow = ref Unsafe.Add(ref dy, head + r * Features);
+                ref double dxRow = ref Unsafe.Add(ref dx, head + r * Features);
+                // The last flat row stops a vector short when head > 0: the output ends head elements into that vector.
+                nuint end = (nuint)(r == rows - 1 && head != 0 ? Features - 8 : Features);
+                nuint f = 0;
+                for (; f + 32 <= end; f += 32)
+                {
+                    var centered0 = Vector512.LoadUnsafe(ref xRow, f) - Vector512.LoadUnsafe(ref p, f);
+                    var gradient0 = Vector512.LoadUnsafe(ref dyRow, f);
+                    var value0 = Vector512.LoadUnsafe(ref dyCoefficient, f) * gradient0 + Vector512.LoadUnsafe(ref xCoefficient, f) * centered0 + Vector512.LoadUnsafe(ref bias, f);
+                    var centered1 = Vector512.LoadUnsafe(ref xRow, f + 8) - Vector512.LoadUnsafe(ref p, f + 8);
+                    var gradient1 = Vector512.LoadUnsafe(ref dyRow, f + 8);
+                    var value1 = Vector512.LoadUnsafe(ref dyCoefficient, f + 8) * gradient1 + Vector512.LoadUnsafe(ref xCoefficient, f + 8) * centered1 + Vector512.LoadUnsafe(ref bias, f + 8);
+                    var centered2 = Vector512.LoadUnsafe(ref xRow, f + 16) - Vector512.LoadUnsafe(ref p, f + 16);
+                    var gradient2 = Vector512.LoadUnsafe(ref dyRow, f + 16);
+                    var value2 = Vector512.LoadUnsafe(ref dyCoefficient, f + 16) * gradient2 + Vector512.LoadUnsafe(ref xCoefficient, f + 16) * centered2 + Vector512.LoadUnsafe(ref bias, f + 16);
+                    var centered3 = Vector512.LoadUnsafe(ref xRow, f + 24) - Vector512.LoadUnsafe(ref p, f + 24);
+                    var gradient3 = Vector512.LoadUnsafe(ref dyRow, f + 24);
+                    var value3 = Vector512.LoadUnsafe(ref dyCoefficient, f + 24) * gradient3 + Vector512.LoadUnsafe(ref xCoefficient, f + 24) * centered3 + Vector512.LoadUnsafe(ref bias, f + 24);
+                    Streaming.Store(value0, value1, value2, value3, ref Unsafe.Add(ref dxRow, f));
+                }
+
+                for (; f < end; f += 8)
+                {
+                    var centered = Vector512.LoadUnsafe(ref xRow, f) - Vector512.LoadUnsafe(ref p, f);
+                    var gradient = Vector512.LoadUnsafe(ref dyRow, f);
+                    var value = Vector512.LoadUnsafe(ref dyCoefficient, f) * gradient + Vector512.LoadUnsafe(ref xCoefficient, f) * centered + Vector512.LoadUnsafe(ref bias, f);
+                    Streaming.Store(value, ref Unsafe.Add(ref dxRow, f));
+                }
+            }
+
+            // The elements before the first boundary and after the last whole vector, one at a time.
+            for (int f = 0; f < head; f++)
+            {
+                double centered = Unsafe.Add(ref x, f) - Unsafe.Add(ref pivot, f);
+                double gradient = Unsafe.Add(ref dy, f);
+                Unsafe.Add(ref dx, f) = Unsafe.Add(ref a, f) * gradient + Unsafe.Add(ref k, f) * centered + Unsafe.Add(ref c, f);
+            }
+
+            nint lastRow = (rows - 1) * Features;
+            for (int f = head == 0 ? Features : Features - 8 + head; f < Features; f++)
+            {
+                double centered = Unsafe.Add(ref x, lastRow + f) - Unsafe.Add(ref pivot, f);
+                double gradient = Unsafe.Add(ref dy, lastRow + f);
+                Unsafe.Add(ref dx, lastRow + f) = Unsafe.Add(ref a, f) * gradient + Unsafe.Add(ref k, f) * centered + Unsafe.Add(ref c, f);
+            }
+
+            Streaming.Fence();
+        }
+
         /// <summary><see cref="ChunkMoments"/> with 4 features per Vector256, the running sums in mean and squares (in L1).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void ChunkMoments256(ref double x, nint rows, ref double pivot, ref double mean, ref double squares)
         {
             var inverseRows = Vector256.Create((double)1 / rows);
             nint blockedRows = rows - rows % 4;
 
-            // Pass 1: sums of x - pivot.
+            // Pass 1: sums of x - pivot, row after row.
             MemoryMarshal.CreateSpan(ref mean, Features).Clear();
-            for (nint r = 0; r < blockedRows; r += 4)
+            for (nint r = 0; r < rows; r++)
             {
-                ref double xRow0 = ref Unsafe.Add(ref x, r * Features);
-                ref double xRow1 = ref Unsafe.Add(ref xRow0, Features);
-                ref double xRow2 = ref Unsafe.Add(ref xRow1, Features);
-                ref double xRow3 = ref Unsafe.Add(ref xRow2, Features);
+                ref double xRow = ref Unsafe.Add(ref x, r * Features);
                 for (nuint f = 0; f < 1000; f += 4)
                 {
                     var p = Vector256.LoadUnsafe(ref pivot, f);
-                    (Vector256.LoadUnsafe(ref mean, f) + (((Vector256.LoadUnsafe(ref xRow0, f) - p) + (Vector256.LoadUnsafe(ref xRow1, f) - p)) + ((Vector256.LoadUnsafe(ref xRow2, f) - p) + (Vector256.LoadUnsafe(ref xRow3, f) - p)))).StoreUnsafe(ref mean, f);
-                }
-            }
-
-            for (nint r = blockedRows; r < rows; r++)
-            {
-                ref double xRow0 = ref Unsafe.Add(ref x, r * Features);
-                for (nuint f = 0; f < 1000; f += 4)
-                {
-                    var p = Vector256.LoadUnsafe(ref pivot, f);
-                    (Vector256.LoadUnsafe(ref mean, f) + (Vector256.LoadUnsafe(ref xRow0, f) - p)).StoreUnsafe(ref mean, f);
+                    (Vector256.LoadUnsafe(ref mean, f) + (Vector256.LoadUnsafe(ref xRow, f) - p)).StoreUnsafe(ref mean, f);
                 }
             }
 
@@ -501,7 +546,7 @@ namespace NormGen.Generated
                 (Vector256.LoadUnsafe(ref mean, f) * inverseRows).StoreUnsafe(ref mean, f);
             }
 
-            // Pass 2: squared deviations from the chunk mean; the chunk is still in cache.
+            // Pass 2: squared deviations from the chunk mean, 4 rows at a time; the chunk is still in cache.
             MemoryMarshal.CreateSpan(ref squares, Features).Clear();
             for (nint r = 0; r < blockedRows; r += 4)
             {
@@ -523,171 +568,228 @@ namespace NormGen.Generated
 
             for (nint r = blockedRows; r < rows; r++)
             {
-                ref double xRow0 = ref Unsafe.Add(ref x, r * Features);
+                ref double xRow = ref Unsafe.Add(ref x, r * Features);
                 for (nuint f = 0; f < 1000; f += 4)
                 {
                     var p = Vector256.LoadUnsafe(ref pivot, f);
                     var m = Vector256.LoadUnsafe(ref mean, f);
-                    var deviationRow0 = Vector256.LoadUnsafe(ref xRow0, f) - p - m;
-                    (Vector256.LoadUnsafe(ref squares, f) + (deviationRow0 * deviationRow0)).StoreUnsafe(ref squares, f);
+                    var deviation = Vector256.LoadUnsafe(ref xRow, f) - p - m;
+                    (Vector256.LoadUnsafe(ref squares, f) + (deviation * deviation)).StoreUnsafe(ref squares, f);
                 }
             }
         }
 
         /// <summary><see cref="Normalize"/> with 4 features per Vector256.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void Normalize256(ref double x, nint rows, ref double y, ref double c, ref double s, ref double b)
         {
-            nint blockedRows = rows - rows % 2;
-            for (nint r = 0; r < blockedRows; r += 2)
+            if (rows * Features * sizeof(double) >= Streaming.ThresholdBytes)
             {
-                ref double xRow0 = ref Unsafe.Add(ref x, r * Features);
-                ref double xRow1 = ref Unsafe.Add(ref xRow0, Features);
-                ref double yRow0 = ref Unsafe.Add(ref y, r * Features);
-                ref double yRow1 = ref Unsafe.Add(ref yRow0, Features);
-                for (nuint f = 0; f < 1000; f += 4)
-                {
-                    var center = Vector256.LoadUnsafe(ref c, f);
-                    var scale = Vector256.LoadUnsafe(ref s, f);
-                    var shift = Vector256.LoadUnsafe(ref b, f);
-                    ((Vector256.LoadUnsafe(ref xRow0, f) - center) * scale + shift).StoreUnsafe(ref yRow0, f);
-                    ((Vector256.LoadUnsafe(ref xRow1, f) - center) * scale + shift).StoreUnsafe(ref yRow1, f);
-                }
+                NormalizeStreaming256(ref x, rows, ref y, ref c, ref s, ref b);
+                return;
             }
 
-            for (nint r = blockedRows; r < rows; r++)
+            for (nint r = 0; r < rows; r++)
             {
-                ref double xRow0 = ref Unsafe.Add(ref x, r * Features);
-                ref double yRow0 = ref Unsafe.Add(ref y, r * Features);
+                ref double xRow = ref Unsafe.Add(ref x, r * Features);
+                ref double yRow = ref Unsafe.Add(ref y, r * Features);
                 for (nuint f = 0; f < 1000; f += 4)
                 {
-                    var center = Vector256.LoadUnsafe(ref c, f);
-                    var scale = Vector256.LoadUnsafe(ref s, f);
-                    var shift = Vector256.LoadUnsafe(ref b, f);
-                    ((Vector256.LoadUnsafe(ref xRow0, f) - center) * scale + shift).StoreUnsafe(ref yRow0, f);
+                    ((Vector256.LoadUnsafe(ref xRow, f) - Vector256.LoadUnsafe(ref c, f)) * Vector256.LoadUnsafe(ref s, f) + Vector256.LoadUnsafe(ref b, f)).StoreUnsafe(ref yRow, f);
                 }
             }
         }
 
         /// <summary><see cref="BackwardSums"/> with 4 features per Vector256, the running sums in sumDy and sumDyCentered (in L1).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void BackwardSums256(ref double x, nint rows, ref double dy, ref double pivot, ref double sumDy, ref double sumDyCentered)
         {
-            nint blockedRows = rows - rows % 4;
             MemoryMarshal.CreateSpan(ref sumDy, Features).Clear();
             MemoryMarshal.CreateSpan(ref sumDyCentered, Features).Clear();
-            for (nint r = 0; r < blockedRows; r += 4)
+            for (nint r = 0; r < rows; r++)
             {
-                ref double xRow0 = ref Unsafe.Add(ref x, r * Features);
-                ref double xRow1 = ref Unsafe.Add(ref xRow0, Features);
-                ref double xRow2 = ref Unsafe.Add(ref xRow1, Features);
-                ref double xRow3 = ref Unsafe.Add(ref xRow2, Features);
-                ref double dyRow0 = ref Unsafe.Add(ref dy, r * Features);
-                ref double dyRow1 = ref Unsafe.Add(ref dyRow0, Features);
-                ref double dyRow2 = ref Unsafe.Add(ref dyRow1, Features);
-                ref double dyRow3 = ref Unsafe.Add(ref dyRow2, Features);
+                ref double xRow = ref Unsafe.Add(ref x, r * Features);
+                ref double dyRow = ref Unsafe.Add(ref dy, r * Features);
                 for (nuint f = 0; f < 1000; f += 4)
                 {
                     var p = Vector256.LoadUnsafe(ref pivot, f);
-                    var centeredRow0 = Vector256.LoadUnsafe(ref xRow0, f) - p;
-                    var gradientRow0 = Vector256.LoadUnsafe(ref dyRow0, f);
-                    var centeredRow1 = Vector256.LoadUnsafe(ref xRow1, f) - p;
-                    var gradientRow1 = Vector256.LoadUnsafe(ref dyRow1, f);
-                    var centeredRow2 = Vector256.LoadUnsafe(ref xRow2, f) - p;
-                    var gradientRow2 = Vector256.LoadUnsafe(ref dyRow2, f);
-                    var centeredRow3 = Vector256.LoadUnsafe(ref xRow3, f) - p;
-                    var gradientRow3 = Vector256.LoadUnsafe(ref dyRow3, f);
-                    (Vector256.LoadUnsafe(ref sumDy, f) + (((gradientRow0) + (gradientRow1)) + ((gradientRow2) + (gradientRow3)))).StoreUnsafe(ref sumDy, f);
-                    (Vector256.LoadUnsafe(ref sumDyCentered, f) + (((gradientRow0 * centeredRow0) + (gradientRow1 * centeredRow1)) + ((gradientRow2 * centeredRow2) + (gradientRow3 * centeredRow3)))).StoreUnsafe(ref sumDyCentered, f);
-                }
-            }
-
-            for (nint r = blockedRows; r < rows; r++)
-            {
-                ref double xRow0 = ref Unsafe.Add(ref x, r * Features);
-                ref double dyRow0 = ref Unsafe.Add(ref dy, r * Features);
-                for (nuint f = 0; f < 1000; f += 4)
-                {
-                    var p = Vector256.LoadUnsafe(ref pivot, f);
-                    var centeredRow0 = Vector256.LoadUnsafe(ref xRow0, f) - p;
-                    var gradientRow0 = Vector256.LoadUnsafe(ref dyRow0, f);
-                    (Vector256.LoadUnsafe(ref sumDy, f) + (gradientRow0)).StoreUnsafe(ref sumDy, f);
-                    (Vector256.LoadUnsafe(ref sumDyCentered, f) + (gradientRow0 * centeredRow0)).StoreUnsafe(ref sumDyCentered, f);
+                    var centered = Vector256.LoadUnsafe(ref xRow, f) - p;
+                    var gradient = Vector256.LoadUnsafe(ref dyRow, f);
+                    (Vector256.LoadUnsafe(ref sumDy, f) + (gradient)).StoreUnsafe(ref sumDy, f);
+                    (Vector256.LoadUnsafe(ref sumDyCentered, f) + (gradient * centered)).StoreUnsafe(ref sumDyCentered, f);
                 }
             }
         }
 
         /// <summary><see cref="BackwardInput"/> with 4 features per Vector256.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void BackwardInput256(ref double x, nint rows, ref double dy, ref double dx, ref double pivot, ref double a, ref double k, ref double c)
         {
-            nint blockedRows = rows - rows % 2;
-            for (nint r = 0; r < blockedRows; r += 2)
+            if (rows * Features * sizeof(double) >= Streaming.ThresholdBytes)
             {
-                ref double xRow0 = ref Unsafe.Add(ref x, r * Features);
-                ref double xRow1 = ref Unsafe.Add(ref xRow0, Features);
-                ref double dyRow0 = ref Unsafe.Add(ref dy, r * Features);
-                ref double dyRow1 = ref Unsafe.Add(ref dyRow0, Features);
-                ref double dxRow0 = ref Unsafe.Add(ref dx, r * Features);
-                ref double dxRow1 = ref Unsafe.Add(ref dxRow0, Features);
-                for (nuint f = 0; f < 1000; f += 4)
-                {
-                    var p = Vector256.LoadUnsafe(ref pivot, f);
-                    var dyCoefficient = Vector256.LoadUnsafe(ref a, f);
-                    var xCoefficient = Vector256.LoadUnsafe(ref k, f);
-                    var bias = Vector256.LoadUnsafe(ref c, f);
-                    var centeredRow0 = Vector256.LoadUnsafe(ref xRow0, f) - p;
-                    var gradientRow0 = Vector256.LoadUnsafe(ref dyRow0, f);
-                    (dyCoefficient * gradientRow0 + xCoefficient * centeredRow0 + bias).StoreUnsafe(ref dxRow0, f);
-                    var centeredRow1 = Vector256.LoadUnsafe(ref xRow1, f) - p;
-                    var gradientRow1 = Vector256.LoadUnsafe(ref dyRow1, f);
-                    (dyCoefficient * gradientRow1 + xCoefficient * centeredRow1 + bias).StoreUnsafe(ref dxRow1, f);
-                }
+                BackwardInputStreaming256(ref x, rows, ref dy, ref dx, ref pivot, ref a, ref k, ref c);
+                return;
             }
 
-            for (nint r = blockedRows; r < rows; r++)
+            for (nint r = 0; r < rows; r++)
             {
-                ref double xRow0 = ref Unsafe.Add(ref x, r * Features);
-                ref double dyRow0 = ref Unsafe.Add(ref dy, r * Features);
-                ref double dxRow0 = ref Unsafe.Add(ref dx, r * Features);
+                ref double xRow = ref Unsafe.Add(ref x, r * Features);
+                ref double dyRow = ref Unsafe.Add(ref dy, r * Features);
+                ref double dxRow = ref Unsafe.Add(ref dx, r * Features);
                 for (nuint f = 0; f < 1000; f += 4)
                 {
-                    var p = Vector256.LoadUnsafe(ref pivot, f);
-                    var dyCoefficient = Vector256.LoadUnsafe(ref a, f);
-                    var xCoefficient = Vector256.LoadUnsafe(ref k, f);
-                    var bias = Vector256.LoadUnsafe(ref c, f);
-                    var centeredRow0 = Vector256.LoadUnsafe(ref xRow0, f) - p;
-                    var gradientRow0 = Vector256.LoadUnsafe(ref dyRow0, f);
-                    (dyCoefficient * gradientRow0 + xCoefficient * centeredRow0 + bias).StoreUnsafe(ref dxRow0, f);
+                    var centered = Vector256.LoadUnsafe(ref xRow, f) - Vector256.LoadUnsafe(ref pivot, f);
+                    var gradient = Vector256.LoadUnsafe(ref dyRow, f);
+                    (Vector256.LoadUnsafe(ref a, f) * gradient + Vector256.LoadUnsafe(ref k, f) * centered + Vector256.LoadUnsafe(ref c, f)).StoreUnsafe(ref dxRow, f);
                 }
             }
         }
 
+        /// <summary>
+        /// <see cref="Normalize"/> for an output of 8 MiB or more (<see cref="Streaming.ThresholdBytes"/>), written with
+        /// non-temporal stores, which skip the read of each line a normal store makes first. Those need aligned addresses,
+        /// so y is walked as one flat array from its first 32-byte boundary, <c>head</c> elements in,
+        /// with the coefficients rotated to match: element t of every flat row belongs to feature (head + t) mod Features.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static void NormalizeStreaming256(ref double x, nint rows, ref double y, ref double c, ref double s, ref double b)
+        {
+            int head = Streaming.ElementsToAlignment(ref y, 32);
+            Span<double> rotated = stackalloc double[3 * Features];
+            Streaming.Rotate(MemoryMarshal.CreateReadOnlySpan(ref c, Features), head, rotated);
+            Streaming.Rotate(MemoryMarshal.CreateReadOnlySpan(ref s, Features), head, rotated.Slice(Features));
+            Streaming.Rotate(MemoryMarshal.CreateReadOnlySpan(ref b, Features), head, rotated.Slice(2 * Features));
+            ref double center = ref MemoryMarshal.GetReference(rotated);
+            ref double scale = ref Unsafe.Add(ref center, Features);
+            ref double shift = ref Unsafe.Add(ref center, 2 * Features);
+
+            for (nint r = 0; r < rows; r++)
+            {
+                ref double xRow = ref Unsafe.Add(ref x, head + r * Features);
+                ref double yRow = ref Unsafe.Add(ref y, head + r * Features);
+                // The last flat row stops a vector short when head > 0: the output ends head elements into that vector.
+                nuint end = (nuint)(r == rows - 1 && head != 0 ? Features - 4 : Features);
+                nuint f = 0;
+                for (; f + 16 <= end; f += 16)
+                {
+                    var value0 = (Vector256.LoadUnsafe(ref xRow, f) - Vector256.LoadUnsafe(ref center, f)) * Vector256.LoadUnsafe(ref scale, f) + Vector256.LoadUnsafe(ref shift, f);
+                    var value1 = (Vector256.LoadUnsafe(ref xRow, f + 4) - Vector256.LoadUnsafe(ref center, f + 4)) * Vector256.LoadUnsafe(ref scale, f + 4) + Vector256.LoadUnsafe(ref shift, f + 4);
+                    var value2 = (Vector256.LoadUnsafe(ref xRow, f + 8) - Vector256.LoadUnsafe(ref center, f + 8)) * Vector256.LoadUnsafe(ref scale, f + 8) + Vector256.LoadUnsafe(ref shift, f + 8);
+                    var value3 = (Vector256.LoadUnsafe(ref xRow, f + 12) - Vector256.LoadUnsafe(ref center, f + 12)) * Vector256.LoadUnsafe(ref scale, f + 12) + Vector256.LoadUnsafe(ref shift, f + 12);
+                    Streaming.Store(value0, value1, value2, value3, ref Unsafe.Add(ref yRow, f));
+                }
+
+                for (; f < end; f += 4)
+                {
+                    var value = (Vector256.LoadUnsafe(ref xRow, f) - Vector256.LoadUnsafe(ref center, f)) * Vector256.LoadUnsafe(ref scale, f) + Vector256.LoadUnsafe(ref shift, f);
+                    Streaming.Store(value, ref Unsafe.Add(ref yRow, f));
+                }
+            }
+
+            // The elements before the first boundary and after the last whole vector, one at a time.
+            for (int f = 0; f < head; f++)
+            {
+                Unsafe.Add(ref y, f) = (Unsafe.Add(ref x, f) - Unsafe.Add(ref c, f)) * Unsafe.Add(ref s, f) + Unsafe.Add(ref b, f);
+            }
+
+            nint lastRow = (rows - 1) * Features;
+            for (int f = head == 0 ? Features : Features - 4 + head; f < Features; f++)
+            {
+                Unsafe.Add(ref y, lastRow + f) = (Unsafe.Add(ref x, lastRow + f) - Unsafe.Add(ref c, f)) * Unsafe.Add(ref s, f) + Unsafe.Add(ref b, f);
+            }
+
+            Streaming.Fence();
+        }
+
+        /// <summary>
+        /// <see cref="BackwardInput"/> for an output of 8 MiB or more (<see cref="Streaming.ThresholdBytes"/>), written with
+        /// non-temporal stores, which skip the read of each line a normal store makes first. Those need aligned addresses,
+        /// so dx is walked as one flat array from its first 32-byte boundary, <c>head</c> elements in,
+        /// with the coefficients rotated to match: element t of every flat row belongs to feature (head + t) mod Features.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static void BackwardInputStreaming256(ref double x, nint rows, ref double dy, ref double dx, ref double pivot, ref double a, ref double k, ref double c)
+        {
+            int head = Streaming.ElementsToAlignment(ref dx, 32);
+            Span<double> rotated = stackalloc double[4 * Features];
+            Streaming.Rotate(MemoryMarshal.CreateReadOnlySpan(ref pivot, Features), head, rotated);
+            Streaming.Rotate(MemoryMarshal.CreateReadOnlySpan(ref a, Features), head, rotated.Slice(Features));
+            Streaming.Rotate(MemoryMarshal.CreateReadOnlySpan(ref k, Features), head, rotated.Slice(2 * Features));
+            Streaming.Rotate(MemoryMarshal.CreateReadOnlySpan(ref c, Features), head, rotated.Slice(3 * Features));
+            ref double p = ref MemoryMarshal.GetReference(rotated);
+            ref double dyCoefficient = ref Unsafe.Add(ref p, Features);
+            ref double xCoefficient = ref Unsafe.Add(ref p, 2 * Features);
+            ref double bias = ref Unsafe.Add(ref p, 3 * Features);
+
+            for (nint r = 0; r < rows; r++)
+            {
+                ref double xRow = ref Unsafe.Add(ref x, head + r * Features);
+                ref double dyRow = ref Unsafe.Add(ref dy, head + r * Features);
+                ref double dxRow = ref Unsafe.Add(ref dx, head + r * Features);
+                // The last flat row stops a vector short when head > 0: the output ends head elements into that vector.
+                nuint end = (nuint)(r == rows - 1 && head != 0 ? Features - 4 : Features);
+                nuint f = 0;
+                for (; f + 16 <= end; f += 16)
+                {
+                    var centered0 = Vector256.LoadUnsafe(ref xRow, f) - Vector256.LoadUnsafe(ref p, f);
+                    var gradient0 = Vector256.LoadUnsafe(ref dyRow, f);
+                    var value0 = Vector256.LoadUnsafe(ref dyCoefficient, f) * gradient0 + Vector256.LoadUnsafe(ref xCoefficient, f) * centered0 + Vector256.LoadUnsafe(ref bias, f);
+                    var centered1 = Vector256.LoadUnsafe(ref xRow, f + 4) - Vector256.LoadUnsafe(ref p, f + 4);
+                    var gradient1 = Vector256.LoadUnsafe(ref dyRow, f + 4);
+                    var value1 = Vector256.LoadUnsafe(ref dyCoefficient, f + 4) * gradient1 + Vector256.LoadUnsafe(ref xCoefficient, f + 4) * centered1 + Vector256.LoadUnsafe(ref bias, f + 4);
+                    var centered2 = Vector256.LoadUnsafe(ref xRow, f + 8) - Vector256.LoadUnsafe(ref p, f + 8);
+                    var gradient2 = Vector256.LoadUnsafe(ref dyRow, f + 8);
+                    var value2 = Vector256.LoadUnsafe(ref dyCoefficient, f + 8) * gradient2 + Vector256.LoadUnsafe(ref xCoefficient, f + 8) * centered2 + Vector256.LoadUnsafe(ref bias, f + 8);
+                    var centered3 = Vector256.LoadUnsafe(ref xRow, f + 12) - Vector256.LoadUnsafe(ref p, f + 12);
+                    var gradient3 = Vector256.LoadUnsafe(ref dyRow, f + 12);
+                    var value3 = Vector256.LoadUnsafe(ref dyCoefficient, f + 12) * gradient3 + Vector256.LoadUnsafe(ref xCoefficient, f + 12) * centered3 + Vector256.LoadUnsafe(ref bias, f + 12);
+                    Streaming.Store(value0, value1, value2, value3, ref Unsafe.Add(ref dxRow, f));
+                }
+
+                for (; f < end; f += 4)
+                {
+                    var centered = Vector256.LoadUnsafe(ref xRow, f) - Vector256.LoadUnsafe(ref p, f);
+                    var gradient = Vector256.LoadUnsafe(ref dyRow, f);
+                    var value = Vector256.LoadUnsafe(ref dyCoefficient, f) * gradient + Vector256.LoadUnsafe(ref xCoefficient, f) * centered + Vector256.LoadUnsafe(ref bias, f);
+                    Streaming.Store(value, ref Unsafe.Add(ref dxRow, f));
+                }
+            }
+
+            // The elements before the first boundary and after the last whole vector, one at a time.
+            for (int f = 0; f < head; f++)
+            {
+                double centered = Unsafe.Add(ref x, f) - Unsafe.Add(ref pivot, f);
+                double gradient = Unsafe.Add(ref dy, f);
+                Unsafe.Add(ref dx, f) = Unsafe.Add(ref a, f) * gradient + Unsafe.Add(ref k, f) * centered + Unsafe.Add(ref c, f);
+            }
+
+            nint lastRow = (rows - 1) * Features;
+            for (int f = head == 0 ? Features : Features - 4 + head; f < Features; f++)
+            {
+                double centered = Unsafe.Add(ref x, lastRow + f) - Unsafe.Add(ref pivot, f);
+                double gradient = Unsafe.Add(ref dy, lastRow + f);
+                Unsafe.Add(ref dx, lastRow + f) = Unsafe.Add(ref a, f) * gradient + Unsafe.Add(ref k, f) * centered + Unsafe.Add(ref c, f);
+            }
+
+            Streaming.Fence();
+        }
+
         /// <summary><see cref="ChunkMoments"/> with 2 features per Vector128, the running sums in mean and squares (in L1).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void ChunkMoments128(ref double x, nint rows, ref double pivot, ref double mean, ref double squares)
         {
             var inverseRows = Vector128.Create((double)1 / rows);
             nint blockedRows = rows - rows % 4;
 
-            // Pass 1: sums of x - pivot.
+            // Pass 1: sums of x - pivot, row after row.
             MemoryMarshal.CreateSpan(ref mean, Features).Clear();
-            for (nint r = 0; r < blockedRows; r += 4)
+            for (nint r = 0; r < rows; r++)
             {
-                ref double xRow0 = ref Unsafe.Add(ref x, r * Features);
-                ref double xRow1 = ref Unsafe.Add(ref xRow0, Features);
-                ref double xRow2 = ref Unsafe.Add(ref xRow1, Features);
-                ref double xRow3 = ref Unsafe.Add(ref xRow2, Features);
+                ref double xRow = ref Unsafe.Add(ref x, r * Features);
                 for (nuint f = 0; f < 1000; f += 2)
                 {
                     var p = Vector128.LoadUnsafe(ref pivot, f);
-                    (Vector128.LoadUnsafe(ref mean, f) + (((Vector128.LoadUnsafe(ref xRow0, f) - p) + (Vector128.LoadUnsafe(ref xRow1, f) - p)) + ((Vector128.LoadUnsafe(ref xRow2, f) - p) + (Vector128.LoadUnsafe(ref xRow3, f) - p)))).StoreUnsafe(ref mean, f);
-                }
-            }
-
-            for (nint r = blockedRows; r < rows; r++)
-            {
-                ref double xRow0 = ref Unsafe.Add(ref x, r * Features);
-                for (nuint f = 0; f < 1000; f += 2)
-                {
-                    var p = Vector128.LoadUnsafe(ref pivot, f);
-                    (Vector128.LoadUnsafe(ref mean, f) + (Vector128.LoadUnsafe(ref xRow0, f) - p)).StoreUnsafe(ref mean, f);
+                    (Vector128.LoadUnsafe(ref mean, f) + (Vector128.LoadUnsafe(ref xRow, f) - p)).StoreUnsafe(ref mean, f);
                 }
             }
 
@@ -696,7 +798,7 @@ namespace NormGen.Generated
                 (Vector128.LoadUnsafe(ref mean, f) * inverseRows).StoreUnsafe(ref mean, f);
             }
 
-            // Pass 2: squared deviations from the chunk mean; the chunk is still in cache.
+            // Pass 2: squared deviations from the chunk mean, 4 rows at a time; the chunk is still in cache.
             MemoryMarshal.CreateSpan(ref squares, Features).Clear();
             for (nint r = 0; r < blockedRows; r += 4)
             {
@@ -718,154 +820,224 @@ namespace NormGen.Generated
 
             for (nint r = blockedRows; r < rows; r++)
             {
-                ref double xRow0 = ref Unsafe.Add(ref x, r * Features);
+                ref double xRow = ref Unsafe.Add(ref x, r * Features);
                 for (nuint f = 0; f < 1000; f += 2)
                 {
                     var p = Vector128.LoadUnsafe(ref pivot, f);
                     var m = Vector128.LoadUnsafe(ref mean, f);
-                    var deviationRow0 = Vector128.LoadUnsafe(ref xRow0, f) - p - m;
-                    (Vector128.LoadUnsafe(ref squares, f) + (deviationRow0 * deviationRow0)).StoreUnsafe(ref squares, f);
+                    var deviation = Vector128.LoadUnsafe(ref xRow, f) - p - m;
+                    (Vector128.LoadUnsafe(ref squares, f) + (deviation * deviation)).StoreUnsafe(ref squares, f);
                 }
             }
         }
 
         /// <summary><see cref="Normalize"/> with 2 features per Vector128.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void Normalize128(ref double x, nint rows, ref double y, ref double c, ref double s, ref double b)
         {
-            nint blockedRows = rows - rows % 2;
-            for (nint r = 0; r < blockedRows; r += 2)
+            if (rows * Features * sizeof(double) >= Streaming.ThresholdBytes)
             {
-                ref double xRow0 = ref Unsafe.Add(ref x, r * Features);
-                ref double xRow1 = ref Unsafe.Add(ref xRow0, Features);
-                ref double yRow0 = ref Unsafe.Add(ref y, r * Features);
-                ref double yRow1 = ref Unsafe.Add(ref yRow0, Features);
-                for (nuint f = 0; f < 1000; f += 2)
-                {
-                    var center = Vector128.LoadUnsafe(ref c, f);
-                    var scale = Vector128.LoadUnsafe(ref s, f);
-                    var shift = Vector128.LoadUnsafe(ref b, f);
-                    ((Vector128.LoadUnsafe(ref xRow0, f) - center) * scale + shift).StoreUnsafe(ref yRow0, f);
-                    ((Vector128.LoadUnsafe(ref xRow1, f) - center) * scale + shift).StoreUnsafe(ref yRow1, f);
-                }
+                NormalizeStreaming128(ref x, rows, ref y, ref c, ref s, ref b);
+                return;
             }
 
-            for (nint r = blockedRows; r < rows; r++)
+            for (nint r = 0; r < rows; r++)
             {
-                ref double xRow0 = ref Unsafe.Add(ref x, r * Features);
-                ref double yRow0 = ref Unsafe.Add(ref y, r * Features);
+                ref double xRow = ref Unsafe.Add(ref x, r * Features);
+                ref double yRow = ref Unsafe.Add(ref y, r * Features);
                 for (nuint f = 0; f < 1000; f += 2)
                 {
-                    var center = Vector128.LoadUnsafe(ref c, f);
-                    var scale = Vector128.LoadUnsafe(ref s, f);
-                    var shift = Vector128.LoadUnsafe(ref b, f);
-                    ((Vector128.LoadUnsafe(ref xRow0, f) - center) * scale + shift).StoreUnsafe(ref yRow0, f);
+                    ((Vector128.LoadUnsafe(ref xRow, f) - Vector128.LoadUnsafe(ref c, f)) * Vector128.LoadUnsafe(ref s, f) + Vector128.LoadUnsafe(ref b, f)).StoreUnsafe(ref yRow, f);
                 }
             }
         }
 
         /// <summary><see cref="BackwardSums"/> with 2 features per Vector128, the running sums in sumDy and sumDyCentered (in L1).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void BackwardSums128(ref double x, nint rows, ref double dy, ref double pivot, ref double sumDy, ref double sumDyCentered)
         {
-            nint blockedRows = rows - rows % 4;
             MemoryMarshal.CreateSpan(ref sumDy, Features).Clear();
             MemoryMarshal.CreateSpan(ref sumDyCentered, Features).Clear();
-            for (nint r = 0; r < blockedRows; r += 4)
+            for (nint r = 0; r < rows; r++)
             {
-                ref double xRow0 = ref Unsafe.Add(ref x, r * Features);
-                ref double xRow1 = ref Unsafe.Add(ref xRow0, Features);
-                ref double xRow2 = ref Unsafe.Add(ref xRow1, Features);
-                ref double xRow3 = ref Unsafe.Add(ref xRow2, Features);
-                ref double dyRow0 = ref Unsafe.Add(ref dy, r * Features);
-                ref double dyRow1 = ref Unsafe.Add(ref dyRow0, Features);
-                ref double dyRow2 = ref Unsafe.Add(ref dyRow1, Features);
-                ref double dyRow3 = ref Unsafe.Add(ref dyRow2, Features);
+                ref double xRow = ref Unsafe.Add(ref x, r * Features);
+                ref double dyRow = ref Unsafe.Add(ref dy, r * Features);
                 for (nuint f = 0; f < 1000; f += 2)
                 {
                     var p = Vector128.LoadUnsafe(ref pivot, f);
-                    var centeredRow0 = Vector128.LoadUnsafe(ref xRow0, f) - p;
-                    var gradientRow0 = Vector128.LoadUnsafe(ref dyRow0, f);
-                    var centeredRow1 = Vector128.LoadUnsafe(ref xRow1, f) - p;
-                    var gradientRow1 = Vector128.LoadUnsafe(ref dyRow1, f);
-                    var centeredRow2 = Vector128.LoadUnsafe(ref xRow2, f) - p;
-                    var gradientRow2 = Vector128.LoadUnsafe(ref dyRow2, f);
-                    var centeredRow3 = Vector128.LoadUnsafe(ref xRow3, f) - p;
-                    var gradientRow3 = Vector128.LoadUnsafe(ref dyRow3, f);
-                    (Vector128.LoadUnsafe(ref sumDy, f) + (((gradientRow0) + (gradientRow1)) + ((gradientRow2) + (gradientRow3)))).StoreUnsafe(ref sumDy, f);
-                    (Vector128.LoadUnsafe(ref sumDyCentered, f) + (((gradientRow0 * centeredRow0) + (gradientRow1 * centeredRow1)) + ((gradientRow2 * centeredRow2) + (gradientRow3 * centeredRow3)))).StoreUnsafe(ref sumDyCentered, f);
-                }
-            }
-
-            for (nint r = blockedRows; r < rows; r++)
-            {
-                ref double xRow0 = ref Unsafe.Add(ref x, r * Features);
-                ref double dyRow0 = ref Unsafe.Add(ref dy, r * Features);
-                for (nuint f = 0; f < 1000; f += 2)
-                {
-                    var p = Vector128.LoadUnsafe(ref pivot, f);
-                    var centeredRow0 = Vector128.LoadUnsafe(ref xRow0, f) - p;
-                    var gradientRow0 = Vector128.LoadUnsafe(ref dyRow0, f);
-                    (Vector128.LoadUnsafe(ref sumDy, f) + (gradientRow0)).StoreUnsafe(ref sumDy, f);
-                    (Vector128.LoadUnsafe(ref sumDyCentered, f) + (gradientRow0 * centeredRow0)).StoreUnsafe(ref sumDyCentered, f);
+                    var centered = Vector128.LoadUnsafe(ref xRow, f) - p;
+                    var gradient = Vector128.LoadUnsafe(ref dyRow, f);
+                    (Vector128.LoadUnsafe(ref sumDy, f) + (gradient)).StoreUnsafe(ref sumDy, f);
+                    (Vector128.LoadUnsafe(ref sumDyCentered, f) + (gradient * centered)).StoreUnsafe(ref sumDyCentered, f);
                 }
             }
         }
 
         /// <summary><see cref="BackwardInput"/> with 2 features per Vector128.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void BackwardInput128(ref double x, nint rows, ref double dy, ref double dx, ref double pivot, ref double a, ref double k, ref double c)
         {
-            nint blockedRows = rows - rows % 2;
-            for (nint r = 0; r < blockedRows; r += 2)
+            if (rows * Features * sizeof(double) >= Streaming.ThresholdBytes)
             {
-                ref double xRow0 = ref Unsafe.Add(ref x, r * Features);
-                ref double xRow1 = ref Unsafe.Add(ref xRow0, Features);
-                ref double dyRow0 = ref Unsafe.Add(ref dy, r * Features);
-                ref double dyRow1 = ref Unsafe.Add(ref dyRow0, Features);
-                ref double dxRow0 = ref Unsafe.Add(ref dx, r * Features);
-                ref double dxRow1 = ref Unsafe.Add(ref dxRow0, Features);
-                for (nuint f = 0; f < 1000; f += 2)
-                {
-                    var p = Vector128.LoadUnsafe(ref pivot, f);
-                    var dyCoefficient = Vector128.LoadUnsafe(ref a, f);
-                    var xCoefficient = Vector128.LoadUnsafe(ref k, f);
-                    var bias = Vector128.LoadUnsafe(ref c, f);
-                    var centeredRow0 = Vector128.LoadUnsafe(ref xRow0, f) - p;
-                    var gradientRow0 = Vector128.LoadUnsafe(ref dyRow0, f);
-                    (dyCoefficient * gradientRow0 + xCoefficient * centeredRow0 + bias).StoreUnsafe(ref dxRow0, f);
-                    var centeredRow1 = Vector128.LoadUnsafe(ref xRow1, f) - p;
-                    var gradientRow1 = Vector128.LoadUnsafe(ref dyRow1, f);
-                    (dyCoefficient * gradientRow1 + xCoefficient * centeredRow1 + bias).StoreUnsafe(ref dxRow1, f);
-                }
+                BackwardInputStreaming128(ref x, rows, ref dy, ref dx, ref pivot, ref a, ref k, ref c);
+                return;
             }
 
-            for (nint r = blockedRows; r < rows; r++)
+            for (nint r = 0; r < rows; r++)
             {
-                ref double xRow0 = ref Unsafe.Add(ref x, r * Features);
-                ref double dyRow0 = ref Unsafe.Add(ref dy, r * Features);
-                ref double dxRow0 = ref Unsafe.Add(ref dx, r * Features);
+                ref double xRow = ref Unsafe.Add(ref x, r * Features);
+                ref double dyRow = ref Unsafe.Add(ref dy, r * Features);
+                ref double dxRow = ref Unsafe.Add(ref dx, r * Features);
                 for (nuint f = 0; f < 1000; f += 2)
                 {
-                    var p = Vector128.LoadUnsafe(ref pivot, f);
-                    var dyCoefficient = Vector128.LoadUnsafe(ref a, f);
-                    var xCoefficient = Vector128.LoadUnsafe(ref k, f);
-                    var bias = Vector128.LoadUnsafe(ref c, f);
-                    var centeredRow0 = Vector128.LoadUnsafe(ref xRow0, f) - p;
-                    var gradientRow0 = Vector128.LoadUnsafe(ref dyRow0, f);
-                    (dyCoefficient * gradientRow0 + xCoefficient * centeredRow0 + bias).StoreUnsafe(ref dxRow0, f);
+                    var centered = Vector128.LoadUnsafe(ref xRow, f) - Vector128.LoadUnsafe(ref pivot, f);
+                    var gradient = Vector128.LoadUnsafe(ref dyRow, f);
+                    (Vector128.LoadUnsafe(ref a, f) * gradient + Vector128.LoadUnsafe(ref k, f) * centered + Vector128.LoadUnsafe(ref c, f)).StoreUnsafe(ref dxRow, f);
                 }
             }
         }
 
+        /// <summary>
+        /// <see cref="Normalize"/> for an output of 8 MiB or more (<see cref="Streaming.ThresholdBytes"/>), written with
+        /// non-temporal stores, which skip the read of each line a normal store makes first. Those need aligned addresses,
+        /// so y is walked as one flat array from its first 16-byte boundary, <c>head</c> elements in,
+        /// with the coefficients rotated to match: element t of every flat row belongs to feature (head + t) mod Features.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static void NormalizeStreaming128(ref double x, nint rows, ref double y, ref double c, ref double s, ref double b)
+        {
+            int head = Streaming.ElementsToAlignment(ref y, 16);
+            Span<double> rotated = stackalloc double[3 * Features];
+            Streaming.Rotate(MemoryMarshal.CreateReadOnlySpan(ref c, Features), head, rotated);
+            Streaming.Rotate(MemoryMarshal.CreateReadOnlySpan(ref s, Features), head, rotated.Slice(Features));
+            Streaming.Rotate(MemoryMarshal.CreateReadOnlySpan(ref b, Features), head, rotated.Slice(2 * Features));
+            ref double center = ref MemoryMarshal.GetReference(rotated);
+            ref double scale = ref Unsafe.Add(ref center, Features);
+            ref double shift = ref Unsafe.Add(ref center, 2 * Features);
+
+            for (nint r = 0; r < rows; r++)
+            {
+                ref double xRow = ref Unsafe.Add(ref x, head + r * Features);
+                ref double yRow = ref Unsafe.Add(ref y, head + r * Features);
+                // The last flat row stops a vector short when head > 0: the output ends head elements into that vector.
+                nuint end = (nuint)(r == rows - 1 && head != 0 ? Features - 2 : Features);
+                nuint f = 0;
+                for (; f + 8 <= end; f += 8)
+                {
+                    var value0 = (Vector128.LoadUnsafe(ref xRow, f) - Vector128.LoadUnsafe(ref center, f)) * Vector128.LoadUnsafe(ref scale, f) + Vector128.LoadUnsafe(ref shift, f);
+                    var value1 = (Vector128.LoadUnsafe(ref xRow, f + 2) - Vector128.LoadUnsafe(ref center, f + 2)) * Vector128.LoadUnsafe(ref scale, f + 2) + Vector128.LoadUnsafe(ref shift, f + 2);
+                    var value2 = (Vector128.LoadUnsafe(ref xRow, f + 4) - Vector128.LoadUnsafe(ref center, f + 4)) * Vector128.LoadUnsafe(ref scale, f + 4) + Vector128.LoadUnsafe(ref shift, f + 4);
+                    var value3 = (Vector128.LoadUnsafe(ref xRow, f + 6) - Vector128.LoadUnsafe(ref center, f + 6)) * Vector128.LoadUnsafe(ref scale, f + 6) + Vector128.LoadUnsafe(ref shift, f + 6);
+                    Streaming.Store(value0, value1, value2, value3, ref Unsafe.Add(ref yRow, f));
+                }
+
+                for (; f < end; f += 2)
+                {
+                    var value = (Vector128.LoadUnsafe(ref xRow, f) - Vector128.LoadUnsafe(ref center, f)) * Vector128.LoadUnsafe(ref scale, f) + Vector128.LoadUnsafe(ref shift, f);
+                    Streaming.Store(value, ref Unsafe.Add(ref yRow, f));
+                }
+            }
+
+            // The elements before the first boundary and after the last whole vector, one at a time.
+            for (int f = 0; f < head; f++)
+            {
+                Unsafe.Add(ref y, f) = (Unsafe.Add(ref x, f) - Unsafe.Add(ref c, f)) * Unsafe.Add(ref s, f) + Unsafe.Add(ref b, f);
+            }
+
+            nint lastRow = (rows - 1) * Features;
+            for (int f = head == 0 ? Features : Features - 2 + head; f < Features; f++)
+            {
+                Unsafe.Add(ref y, lastRow + f) = (Unsafe.Add(ref x, lastRow + f) - Unsafe.Add(ref c, f)) * Unsafe.Add(ref s, f) + Unsafe.Add(ref b, f);
+            }
+
+            Streaming.Fence();
+        }
+
+        /// <summary>
+        /// <see cref="BackwardInput"/> for an output of 8 MiB or more (<see cref="Streaming.ThresholdBytes"/>), written with
+        /// non-temporal stores, which skip the read of each line a normal store makes first. Those need aligned addresses,
+        /// so dx is walked as one flat array from its first 16-byte boundary, <c>head</c> elements in,
+        /// with the coefficients rotated to match: element t of every flat row belongs to feature (head + t) mod Features.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static void BackwardInputStreaming128(ref double x, nint rows, ref double dy, ref double dx, ref double pivot, ref double a, ref double k, ref double c)
+        {
+            int head = Streaming.ElementsToAlignment(ref dx, 16);
+            Span<double> rotated = stackalloc double[4 * Features];
+            Streaming.Rotate(MemoryMarshal.CreateReadOnlySpan(ref pivot, Features), head, rotated);
+            Streaming.Rotate(MemoryMarshal.CreateReadOnlySpan(ref a, Features), head, rotated.Slice(Features));
+            Streaming.Rotate(MemoryMarshal.CreateReadOnlySpan(ref k, Features), head, rotated.Slice(2 * Features));
+            Streaming.Rotate(MemoryMarshal.CreateReadOnlySpan(ref c, Features), head, rotated.Slice(3 * Features));
+            ref double p = ref MemoryMarshal.GetReference(rotated);
+            ref double dyCoefficient = ref Unsafe.Add(ref p, Features);
+            ref double xCoefficient = ref Unsafe.Add(ref p, 2 * Features);
+            ref double bias = ref Unsafe.Add(ref p, 3 * Features);
+
+            for (nint r = 0; r < rows; r++)
+            {
+                ref double xRow = ref Unsafe.Add(ref x, head + r * Features);
+                ref double dyRow = ref Unsafe.Add(ref dy, head + r * Features);
+                ref double dxRow = ref Unsafe.Add(ref dx, head + r * Features);
+                // The last flat row stops a vector short when head > 0: the output ends head elements into that vector.
+                nuint end = (nuint)(r == rows - 1 && head != 0 ? Features - 2 : Features);
+                nuint f = 0;
+                for (; f + 8 <= end; f += 8)
+                {
+                    var centered0 = Vector128.LoadUnsafe(ref xRow, f) - Vector128.LoadUnsafe(ref p, f);
+                    var gradient0 = Vector128.LoadUnsafe(ref dyRow, f);
+                    var value0 = Vector128.LoadUnsafe(ref dyCoefficient, f) * gradient0 + Vector128.LoadUnsafe(ref xCoefficient, f) * centered0 + Vector128.LoadUnsafe(ref bias, f);
+                    var centered1 = Vector128.LoadUnsafe(ref xRow, f + 2) - Vector128.LoadUnsafe(ref p, f + 2);
+                    var gradient1 = Vector128.LoadUnsafe(ref dyRow, f + 2);
+                    var value1 = Vector128.LoadUnsafe(ref dyCoefficient, f + 2) * gradient1 + Vector128.LoadUnsafe(ref xCoefficient, f + 2) * centered1 + Vector128.LoadUnsafe(ref bias, f + 2);
+                    var centered2 = Vector128.LoadUnsafe(ref xRow, f + 4) - Vector128.LoadUnsafe(ref p, f + 4);
+                    var gradient2 = Vector128.LoadUnsafe(ref dyRow, f + 4);
+                    var value2 = Vector128.LoadUnsafe(ref dyCoefficient, f + 4) * gradient2 + Vector128.LoadUnsafe(ref xCoefficient, f + 4) * centered2 + Vector128.LoadUnsafe(ref bias, f + 4);
+                    var centered3 = Vector128.LoadUnsafe(ref xRow, f + 6) - Vector128.LoadUnsafe(ref p, f + 6);
+                    var gradient3 = Vector128.LoadUnsafe(ref dyRow, f + 6);
+                    var value3 = Vector128.LoadUnsafe(ref dyCoefficient, f + 6) * gradient3 + Vector128.LoadUnsafe(ref xCoefficient, f + 6) * centered3 + Vector128.LoadUnsafe(ref bias, f + 6);
+                    Streaming.Store(value0, value1, value2, value3, ref Unsafe.Add(ref dxRow, f));
+                }
+
+                for (; f < end; f += 2)
+                {
+                    var centered = Vector128.LoadUnsafe(ref xRow, f) - Vector128.LoadUnsafe(ref p, f);
+                    var gradient = Vector128.LoadUnsafe(ref dyRow, f);
+                    var value = Vector128.LoadUnsafe(ref dyCoefficient, f) * gradient + Vector128.LoadUnsafe(ref xCoefficient, f) * centered + Vector128.LoadUnsafe(ref bias, f);
+                    Streaming.Store(value, ref Unsafe.Add(ref dxRow, f));
+                }
+            }
+
+            // The elements before the first boundary and after the last whole vector, one at a time.
+            for (int f = 0; f < head; f++)
+            {
+                double centered = Unsafe.Add(ref x, f) - Unsafe.Add(ref pivot, f);
+                double gradient = Unsafe.Add(ref dy, f);
+                Unsafe.Add(ref dx, f) = Unsafe.Add(ref a, f) * gradient + Unsafe.Add(ref k, f) * centered + Unsafe.Add(ref c, f);
+            }
+
+            nint lastRow = (rows - 1) * Features;
+            for (int f = head == 0 ? Features : Features - 2 + head; f < Features; f++)
+            {
+                double centered = Unsafe.Add(ref x, lastRow + f) - Unsafe.Add(ref pivot, f);
+                double gradient = Unsafe.Add(ref dy, lastRow + f);
+                Unsafe.Add(ref dx, lastRow + f) = Unsafe.Add(ref a, f) * gradient + Unsafe.Add(ref k, f) * centered + Unsafe.Add(ref c, f);
+            }
+
+            Streaming.Fence();
+        }
+
         /// <summary><see cref="ChunkMoments"/> one feature at a time.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void ChunkMomentsScalar(ref double x, nint rows, ref double pivot, ref double mean, ref double squares)
         {
             MemoryMarshal.CreateSpan(ref mean, Features).Clear();
             MemoryMarshal.CreateSpan(ref squares, Features).Clear();
             for (nint r = 0; r < rows; r++)
             {
-                ref double xRow0 = ref Unsafe.Add(ref x, r * Features);
+                ref double xRow = ref Unsafe.Add(ref x, r * Features);
                 for (int f = 0; f < Features; f++)
                 {
-                    Unsafe.Add(ref mean, f) += Unsafe.Add(ref xRow0, f) - Unsafe.Add(ref pivot, f);
+                    Unsafe.Add(ref mean, f) += Unsafe.Add(ref xRow, f) - Unsafe.Add(ref pivot, f);
                 }
             }
 
@@ -876,61 +1048,64 @@ namespace NormGen.Generated
 
             for (nint r = 0; r < rows; r++)
             {
-                ref double xRow0 = ref Unsafe.Add(ref x, r * Features);
+                ref double xRow = ref Unsafe.Add(ref x, r * Features);
                 for (int f = 0; f < Features; f++)
                 {
-                    double deviation = Unsafe.Add(ref xRow0, f) - Unsafe.Add(ref pivot, f) - Unsafe.Add(ref mean, f);
+                    double deviation = Unsafe.Add(ref xRow, f) - Unsafe.Add(ref pivot, f) - Unsafe.Add(ref mean, f);
                     Unsafe.Add(ref squares, f) += deviation * deviation;
                 }
             }
         }
 
         /// <summary><see cref="Normalize"/> one feature at a time.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void NormalizeScalar(ref double x, nint rows, ref double y, ref double c, ref double s, ref double b)
         {
             for (nint r = 0; r < rows; r++)
             {
-                ref double xRow0 = ref Unsafe.Add(ref x, r * Features);
-                ref double yRow0 = ref Unsafe.Add(ref y, r * Features);
+                ref double xRow = ref Unsafe.Add(ref x, r * Features);
+                ref double yRow = ref Unsafe.Add(ref y, r * Features);
                 for (int f = 0; f < Features; f++)
                 {
-                    Unsafe.Add(ref yRow0, f) = (Unsafe.Add(ref xRow0, f) - Unsafe.Add(ref c, f)) * Unsafe.Add(ref s, f) + Unsafe.Add(ref b, f);
+                    Unsafe.Add(ref yRow, f) = (Unsafe.Add(ref xRow, f) - Unsafe.Add(ref c, f)) * Unsafe.Add(ref s, f) + Unsafe.Add(ref b, f);
                 }
             }
         }
 
         /// <summary><see cref="BackwardSums"/> one feature at a time.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void BackwardSumsScalar(ref double x, nint rows, ref double dy, ref double pivot, ref double sumDy, ref double sumDyCentered)
         {
             MemoryMarshal.CreateSpan(ref sumDy, Features).Clear();
             MemoryMarshal.CreateSpan(ref sumDyCentered, Features).Clear();
             for (nint r = 0; r < rows; r++)
             {
-                ref double xRow0 = ref Unsafe.Add(ref x, r * Features);
-                ref double dyRow0 = ref Unsafe.Add(ref dy, r * Features);
+                ref double xRow = ref Unsafe.Add(ref x, r * Features);
+                ref double dyRow = ref Unsafe.Add(ref dy, r * Features);
                 for (int f = 0; f < Features; f++)
                 {
-                    double centered = Unsafe.Add(ref xRow0, f) - Unsafe.Add(ref pivot, f);
-                    double dyValue = Unsafe.Add(ref dyRow0, f);
-                    Unsafe.Add(ref sumDy, f) += dyValue;
-                    Unsafe.Add(ref sumDyCentered, f) += dyValue * centered;
+                    double centered = Unsafe.Add(ref xRow, f) - Unsafe.Add(ref pivot, f);
+                    double gradient = Unsafe.Add(ref dyRow, f);
+                    Unsafe.Add(ref sumDy, f) += gradient;
+                    Unsafe.Add(ref sumDyCentered, f) += gradient * centered;
                 }
             }
         }
 
         /// <summary><see cref="BackwardInput"/> one feature at a time.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void BackwardInputScalar(ref double x, nint rows, ref double dy, ref double dx, ref double pivot, ref double a, ref double k, ref double c)
         {
             for (nint r = 0; r < rows; r++)
             {
-                ref double xRow0 = ref Unsafe.Add(ref x, r * Features);
-                ref double dyRow0 = ref Unsafe.Add(ref dy, r * Features);
-                ref double dxRow0 = ref Unsafe.Add(ref dx, r * Features);
+                ref double xRow = ref Unsafe.Add(ref x, r * Features);
+                ref double dyRow = ref Unsafe.Add(ref dy, r * Features);
+                ref double dxRow = ref Unsafe.Add(ref dx, r * Features);
                 for (int f = 0; f < Features; f++)
                 {
-                    double centered = Unsafe.Add(ref xRow0, f) - Unsafe.Add(ref pivot, f);
-                    double dyValue = Unsafe.Add(ref dyRow0, f);
-                    Unsafe.Add(ref dxRow0, f) = Unsafe.Add(ref a, f) * dyValue + Unsafe.Add(ref k, f) * centered + Unsafe.Add(ref c, f);
+                    double centered = Unsafe.Add(ref xRow, f) - Unsafe.Add(ref pivot, f);
+                    double gradient = Unsafe.Add(ref dyRow, f);
+                    Unsafe.Add(ref dxRow, f) = Unsafe.Add(ref a, f) * gradient + Unsafe.Add(ref k, f) * centered + Unsafe.Add(ref c, f);
                 }
             }
         }

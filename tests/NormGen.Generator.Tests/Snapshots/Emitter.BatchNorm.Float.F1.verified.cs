@@ -142,7 +142,7 @@ namespace NormGen.Generated
         private const int Features = 1;
         private const int Spatial = 1;
 
-        // Samples per statistics chunk: up to 128 KiB of x (and at most 256 rows), so the second pass over a chunk hits L2.
+        // Samples per statistics chunk: up to 128 KiB of x and 256 rows, so the second pass over a chunk hits L2.
         private const int RowsPerChunk = 256;
 
         public LayerCore()
@@ -211,16 +211,17 @@ namespace NormGen.Generated
         }
 
         /// <summary><see cref="ChunkMoments"/> one feature at a time.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void ChunkMomentsScalar(ref float x, nint rows, ref float pivot, ref float mean, ref float squares)
         {
             MemoryMarshal.CreateSpan(ref mean, Features).Clear();
             MemoryMarshal.CreateSpan(ref squares, Features).Clear();
             for (nint r = 0; r < rows; r++)
             {
-                ref float xRow0 = ref Unsafe.Add(ref x, r * Features);
+                ref float xRow = ref Unsafe.Add(ref x, r * Features);
                 for (int f = 0; f < Features; f++)
                 {
-                    Unsafe.Add(ref mean, f) += Unsafe.Add(ref xRow0, f) - Unsafe.Add(ref pivot, f);
+                    Unsafe.Add(ref mean, f) += Unsafe.Add(ref xRow, f) - Unsafe.Add(ref pivot, f);
                 }
             }
 
@@ -231,61 +232,64 @@ namespace NormGen.Generated
 
             for (nint r = 0; r < rows; r++)
             {
-                ref float xRow0 = ref Unsafe.Add(ref x, r * Features);
+                ref float xRow = ref Unsafe.Add(ref x, r * Features);
                 for (int f = 0; f < Features; f++)
                 {
-                    float deviation = Unsafe.Add(ref xRow0, f) - Unsafe.Add(ref pivot, f) - Unsafe.Add(ref mean, f);
+                    float deviation = Unsafe.Add(ref xRow, f) - Unsafe.Add(ref pivot, f) - Unsafe.Add(ref mean, f);
                     Unsafe.Add(ref squares, f) += deviation * deviation;
                 }
             }
         }
 
         /// <summary><see cref="Normalize"/> one feature at a time.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void NormalizeScalar(ref float x, nint rows, ref float y, ref float c, ref float s, ref float b)
         {
             for (nint r = 0; r < rows; r++)
             {
-                ref float xRow0 = ref Unsafe.Add(ref x, r * Features);
-                ref float yRow0 = ref Unsafe.Add(ref y, r * Features);
+                ref float xRow = ref Unsafe.Add(ref x, r * Features);
+                ref float yRow = ref Unsafe.Add(ref y, r * Features);
                 for (int f = 0; f < Features; f++)
                 {
-                    Unsafe.Add(ref yRow0, f) = (Unsafe.Add(ref xRow0, f) - Unsafe.Add(ref c, f)) * Unsafe.Add(ref s, f) + Unsafe.Add(ref b, f);
+                    Unsafe.Add(ref yRow, f) = (Unsafe.Add(ref xRow, f) - Unsafe.Add(ref c, f)) * Unsafe.Add(ref s, f) + Unsafe.Add(ref b, f);
                 }
             }
         }
 
         /// <summary><see cref="BackwardSums"/> one feature at a time.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void BackwardSumsScalar(ref float x, nint rows, ref float dy, ref float pivot, ref float sumDy, ref float sumDyCentered)
         {
             MemoryMarshal.CreateSpan(ref sumDy, Features).Clear();
             MemoryMarshal.CreateSpan(ref sumDyCentered, Features).Clear();
             for (nint r = 0; r < rows; r++)
             {
-                ref float xRow0 = ref Unsafe.Add(ref x, r * Features);
-                ref float dyRow0 = ref Unsafe.Add(ref dy, r * Features);
+                ref float xRow = ref Unsafe.Add(ref x, r * Features);
+                ref float dyRow = ref Unsafe.Add(ref dy, r * Features);
                 for (int f = 0; f < Features; f++)
                 {
-                    float centered = Unsafe.Add(ref xRow0, f) - Unsafe.Add(ref pivot, f);
-                    float dyValue = Unsafe.Add(ref dyRow0, f);
-                    Unsafe.Add(ref sumDy, f) += dyValue;
-                    Unsafe.Add(ref sumDyCentered, f) += dyValue * centered;
+                    float centered = Unsafe.Add(ref xRow, f) - Unsafe.Add(ref pivot, f);
+                    float gradient = Unsafe.Add(ref dyRow, f);
+                    Unsafe.Add(ref sumDy, f) += gradient;
+                    Unsafe.Add(ref sumDyCentered, f) += gradient * centered;
                 }
             }
         }
 
         /// <summary><see cref="BackwardInput"/> one feature at a time.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void BackwardInputScalar(ref float x, nint rows, ref float dy, ref float dx, ref float pivot, ref float a, ref float k, ref float c)
         {
             for (nint r = 0; r < rows; r++)
             {
-                ref float xRow0 = ref Unsafe.Add(ref x, r * Features);
-                ref float dyRow0 = ref Unsafe.Add(ref dy, r * Features);
-                ref float dxRow0 = ref Unsafe.Add(ref dx, r * Features);
+                ref float xRow = ref Unsafe.Add(ref x, r * Features);
+                ref float dyRow = ref Unsafe.Add(ref dy, r * Features);
+                ref float dxRow = ref Unsafe.Add(ref dx, r * Features);
                 for (int f = 0; f < Features; f++)
                 {
-                    float centered = Unsafe.Add(ref xRow0, f) - Unsafe.Add(ref pivot, f);
-                    float dyValue = Unsafe.Add(ref dyRow0, f);
-                    Unsafe.Add(ref dxRow0, f) = Unsafe.Add(ref a, f) * dyValue + Unsafe.Add(ref k, f) * centered + Unsafe.Add(ref c, f);
+                    float centered = Unsafe.Add(ref xRow, f) - Unsafe.Add(ref pivot, f);
+                    float gradient = Unsafe.Add(ref dyRow, f);
+                    Unsafe.Add(ref dxRow, f) = Unsafe.Add(ref a, f) * gradient + Unsafe.Add(ref k, f) * centered + Unsafe.Add(ref c, f);
                 }
             }
         }

@@ -143,7 +143,7 @@ namespace NormGen.Generated
         private const int Features = 5;
         private const int Spatial = 1;
 
-        // Samples per statistics chunk: up to 128 KiB of x (and at most 256 rows), so the second pass over a chunk hits L2.
+        // Samples per statistics chunk: up to 128 KiB of x and 256 rows, so the second pass over a chunk hits L2.
         private const int RowsPerChunk = 256;
 
         public LayerCore()
@@ -244,6 +244,7 @@ namespace NormGen.Generated
         }
 
         /// <summary><see cref="ChunkMoments"/> with 4 features per Vector128, the sums in registers.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void ChunkMoments128(ref float x, nint rows, ref float pivot, ref float mean, ref float squares)
         {
             var inverseRows = Vector128.Create((float)1 / rows);
@@ -266,9 +267,9 @@ namespace NormGen.Generated
 
             for (nint r = blockedRows; r < rows; r++)
             {
-                ref float xRow0 = ref Unsafe.Add(ref x, r * Features);
-                sum0 += (Vector128.LoadUnsafe(ref xRow0, 0) - pivot0);
-                sumTail += (Vector128.LoadUnsafe(ref xRow0, 1) - pivotTail);
+                ref float xRow = ref Unsafe.Add(ref x, r * Features);
+                sum0 += (Vector128.LoadUnsafe(ref xRow, 0) - pivot0);
+                sumTail += (Vector128.LoadUnsafe(ref xRow, 1) - pivotTail);
             }
 
             // Pass 2: squared deviations from the chunk mean; the chunk is still in cache.
@@ -296,11 +297,11 @@ namespace NormGen.Generated
 
             for (nint r = blockedRows; r < rows; r++)
             {
-                ref float xRow0 = ref Unsafe.Add(ref x, r * Features);
-                var deviation0Row0 = Vector128.LoadUnsafe(ref xRow0, 0) - pivot0 - mean0;
-                squares0 += (deviation0Row0 * deviation0Row0);
-                var deviationTailRow0 = Vector128.LoadUnsafe(ref xRow0, 1) - pivotTail - meanTail;
-                squaresTail += (deviationTailRow0 * deviationTailRow0);
+                ref float xRow = ref Unsafe.Add(ref x, r * Features);
+                var deviation0 = Vector128.LoadUnsafe(ref xRow, 0) - pivot0 - mean0;
+                squares0 += (deviation0 * deviation0);
+                var deviationTail = Vector128.LoadUnsafe(ref xRow, 1) - pivotTail - meanTail;
+                squaresTail += (deviationTail * deviationTail);
             }
 
             mean0.StoreUnsafe(ref mean, 0);
@@ -310,8 +311,10 @@ namespace NormGen.Generated
         }
 
         /// <summary><see cref="Normalize"/> with 4 features per Vector128.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void Normalize128(ref float x, nint rows, ref float y, ref float c, ref float s, ref float b)
         {
+            // The whole row's coefficients in registers.
             var c0 = Vector128.LoadUnsafe(ref c, 0);
             var s0 = Vector128.LoadUnsafe(ref s, 0);
             var b0 = Vector128.LoadUnsafe(ref b, 0);
@@ -320,16 +323,17 @@ namespace NormGen.Generated
             var bTail = Vector128.LoadUnsafe(ref b, 1);
             for (nint r = 0; r < rows; r++)
             {
-                ref float xRow0 = ref Unsafe.Add(ref x, r * Features);
-                ref float yRow0 = ref Unsafe.Add(ref y, r * Features);
+                ref float xRow = ref Unsafe.Add(ref x, r * Features);
+                ref float yRow = ref Unsafe.Add(ref y, r * Features);
                 // The overlapping last vector is read before any store, so y may be x itself.
-                var yTail = Vector128.Max((Vector128.LoadUnsafe(ref xRow0, 1) - cTail) * sTail + bTail, Vector128<float>.Zero);
-                (Vector128.Max((Vector128.LoadUnsafe(ref xRow0, 0) - c0) * s0 + b0, Vector128<float>.Zero)).StoreUnsafe(ref yRow0, 0);
-                yTail.StoreUnsafe(ref yRow0, 1);
+                var yTail = Vector128.Max((Vector128.LoadUnsafe(ref xRow, 1) - cTail) * sTail + bTail, Vector128<float>.Zero);
+                (Vector128.Max((Vector128.LoadUnsafe(ref xRow, 0) - c0) * s0 + b0, Vector128<float>.Zero)).StoreUnsafe(ref yRow, 0);
+                yTail.StoreUnsafe(ref yRow, 1);
             }
         }
 
         /// <summary><see cref="BackwardSums"/> with 4 features per Vector128, the sums in registers.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void BackwardSums128(ref float x, nint rows, ref float dy, ref float pivot, ref float s, ref float b, ref float sumDy, ref float sumDyCentered)
         {
             nint blockedRows = rows - rows % 4;
@@ -377,16 +381,16 @@ namespace NormGen.Generated
 
             for (nint r = blockedRows; r < rows; r++)
             {
-                ref float xRow0 = ref Unsafe.Add(ref x, r * Features);
-                ref float dyRow0 = ref Unsafe.Add(ref dy, r * Features);
-                var centered0Row0 = Vector128.LoadUnsafe(ref xRow0, 0) - pivot0;
-                var gradient0Row0 = Vector128.LoadUnsafe(ref dyRow0, 0) & Vector128.GreaterThan(centered0Row0 * s0 + b0, Vector128<float>.Zero);
-                sumDy0 += (gradient0Row0);
-                sumDyCentered0 += (gradient0Row0 * centered0Row0);
-                var centeredTailRow0 = Vector128.LoadUnsafe(ref xRow0, 1) - pivotTail;
-                var gradientTailRow0 = Vector128.LoadUnsafe(ref dyRow0, 1) & Vector128.GreaterThan(centeredTailRow0 * sTail + bTail, Vector128<float>.Zero);
-                sumDyTail += (gradientTailRow0);
-                sumDyCenteredTail += (gradientTailRow0 * centeredTailRow0);
+                ref float xRow = ref Unsafe.Add(ref x, r * Features);
+                ref float dyRow = ref Unsafe.Add(ref dy, r * Features);
+                var centered0 = Vector128.LoadUnsafe(ref xRow, 0) - pivot0;
+                var gradient0 = Vector128.LoadUnsafe(ref dyRow, 0) & Vector128.GreaterThan(centered0 * s0 + b0, Vector128<float>.Zero);
+                sumDy0 += (gradient0);
+                sumDyCentered0 += (gradient0 * centered0);
+                var centeredTail = Vector128.LoadUnsafe(ref xRow, 1) - pivotTail;
+                var gradientTail = Vector128.LoadUnsafe(ref dyRow, 1) & Vector128.GreaterThan(centeredTail * sTail + bTail, Vector128<float>.Zero);
+                sumDyTail += (gradientTail);
+                sumDyCenteredTail += (gradientTail * centeredTail);
             }
 
             sumDy0.StoreUnsafe(ref sumDy, 0);
@@ -396,8 +400,10 @@ namespace NormGen.Generated
         }
 
         /// <summary><see cref="BackwardInput"/> with 4 features per Vector128.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void BackwardInput128(ref float x, nint rows, ref float dy, ref float dx, ref float pivot, ref float s, ref float b, ref float a, ref float k, ref float c)
         {
+            // The whole row's coefficients in registers.
             var pivot0 = Vector128.LoadUnsafe(ref pivot, 0);
             var s0 = Vector128.LoadUnsafe(ref s, 0);
             var b0 = Vector128.LoadUnsafe(ref b, 0);
@@ -412,31 +418,32 @@ namespace NormGen.Generated
             var cTail = Vector128.LoadUnsafe(ref c, 1);
             for (nint r = 0; r < rows; r++)
             {
-                ref float xRow0 = ref Unsafe.Add(ref x, r * Features);
-                ref float dyRow0 = ref Unsafe.Add(ref dy, r * Features);
-                ref float dxRow0 = ref Unsafe.Add(ref dx, r * Features);
+                ref float xRow = ref Unsafe.Add(ref x, r * Features);
+                ref float dyRow = ref Unsafe.Add(ref dy, r * Features);
+                ref float dxRow = ref Unsafe.Add(ref dx, r * Features);
                 // The overlapping last vector is read before any store, so dx may be dy itself.
-                var centeredTailRow0 = Vector128.LoadUnsafe(ref xRow0, 1) - pivotTail;
-                var gradientTailRow0 = Vector128.LoadUnsafe(ref dyRow0, 1) & Vector128.GreaterThan(centeredTailRow0 * sTail + bTail, Vector128<float>.Zero);
-                var dxTail = aTail * gradientTailRow0 + kTail * centeredTailRow0 + cTail;
-                var centered0Row0 = Vector128.LoadUnsafe(ref xRow0, 0) - pivot0;
-                var gradient0Row0 = Vector128.LoadUnsafe(ref dyRow0, 0) & Vector128.GreaterThan(centered0Row0 * s0 + b0, Vector128<float>.Zero);
-                (a0 * gradient0Row0 + k0 * centered0Row0 + c0).StoreUnsafe(ref dxRow0, 0);
-                dxTail.StoreUnsafe(ref dxRow0, 1);
+                var centeredTail = Vector128.LoadUnsafe(ref xRow, 1) - pivotTail;
+                var gradientTail = Vector128.LoadUnsafe(ref dyRow, 1) & Vector128.GreaterThan(centeredTail * sTail + bTail, Vector128<float>.Zero);
+                var dxTail = aTail * gradientTail + kTail * centeredTail + cTail;
+                var centered0 = Vector128.LoadUnsafe(ref xRow, 0) - pivot0;
+                var gradient0 = Vector128.LoadUnsafe(ref dyRow, 0) & Vector128.GreaterThan(centered0 * s0 + b0, Vector128<float>.Zero);
+                (a0 * gradient0 + k0 * centered0 + c0).StoreUnsafe(ref dxRow, 0);
+                dxTail.StoreUnsafe(ref dxRow, 1);
             }
         }
 
         /// <summary><see cref="ChunkMoments"/> one feature at a time.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void ChunkMomentsScalar(ref float x, nint rows, ref float pivot, ref float mean, ref float squares)
         {
             MemoryMarshal.CreateSpan(ref mean, Features).Clear();
             MemoryMarshal.CreateSpan(ref squares, Features).Clear();
             for (nint r = 0; r < rows; r++)
             {
-                ref float xRow0 = ref Unsafe.Add(ref x, r * Features);
+                ref float xRow = ref Unsafe.Add(ref x, r * Features);
                 for (int f = 0; f < Features; f++)
                 {
-                    Unsafe.Add(ref mean, f) += Unsafe.Add(ref xRow0, f) - Unsafe.Add(ref pivot, f);
+                    Unsafe.Add(ref mean, f) += Unsafe.Add(ref xRow, f) - Unsafe.Add(ref pivot, f);
                 }
             }
 
@@ -447,61 +454,64 @@ namespace NormGen.Generated
 
             for (nint r = 0; r < rows; r++)
             {
-                ref float xRow0 = ref Unsafe.Add(ref x, r * Features);
+                ref float xRow = ref Unsafe.Add(ref x, r * Features);
                 for (int f = 0; f < Features; f++)
                 {
-                    float deviation = Unsafe.Add(ref xRow0, f) - Unsafe.Add(ref pivot, f) - Unsafe.Add(ref mean, f);
+                    float deviation = Unsafe.Add(ref xRow, f) - Unsafe.Add(ref pivot, f) - Unsafe.Add(ref mean, f);
                     Unsafe.Add(ref squares, f) += deviation * deviation;
                 }
             }
         }
 
         /// <summary><see cref="Normalize"/> one feature at a time.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void NormalizeScalar(ref float x, nint rows, ref float y, ref float c, ref float s, ref float b)
         {
             for (nint r = 0; r < rows; r++)
             {
-                ref float xRow0 = ref Unsafe.Add(ref x, r * Features);
-                ref float yRow0 = ref Unsafe.Add(ref y, r * Features);
+                ref float xRow = ref Unsafe.Add(ref x, r * Features);
+                ref float yRow = ref Unsafe.Add(ref y, r * Features);
                 for (int f = 0; f < Features; f++)
                 {
-                    Unsafe.Add(ref yRow0, f) = Math.Max((Unsafe.Add(ref xRow0, f) - Unsafe.Add(ref c, f)) * Unsafe.Add(ref s, f) + Unsafe.Add(ref b, f), (float)0);
+                    Unsafe.Add(ref yRow, f) = Math.Max((Unsafe.Add(ref xRow, f) - Unsafe.Add(ref c, f)) * Unsafe.Add(ref s, f) + Unsafe.Add(ref b, f), (float)0);
                 }
             }
         }
 
         /// <summary><see cref="BackwardSums"/> one feature at a time.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void BackwardSumsScalar(ref float x, nint rows, ref float dy, ref float pivot, ref float s, ref float b, ref float sumDy, ref float sumDyCentered)
         {
             MemoryMarshal.CreateSpan(ref sumDy, Features).Clear();
             MemoryMarshal.CreateSpan(ref sumDyCentered, Features).Clear();
             for (nint r = 0; r < rows; r++)
             {
-                ref float xRow0 = ref Unsafe.Add(ref x, r * Features);
-                ref float dyRow0 = ref Unsafe.Add(ref dy, r * Features);
+                ref float xRow = ref Unsafe.Add(ref x, r * Features);
+                ref float dyRow = ref Unsafe.Add(ref dy, r * Features);
                 for (int f = 0; f < Features; f++)
                 {
-                    float centered = Unsafe.Add(ref xRow0, f) - Unsafe.Add(ref pivot, f);
-                    float dyValue = centered * Unsafe.Add(ref s, f) + Unsafe.Add(ref b, f) > 0 ? Unsafe.Add(ref dyRow0, f) : (float)0;
-                    Unsafe.Add(ref sumDy, f) += dyValue;
-                    Unsafe.Add(ref sumDyCentered, f) += dyValue * centered;
+                    float centered = Unsafe.Add(ref xRow, f) - Unsafe.Add(ref pivot, f);
+                    float gradient = centered * Unsafe.Add(ref s, f) + Unsafe.Add(ref b, f) > 0 ? Unsafe.Add(ref dyRow, f) : (float)0;
+                    Unsafe.Add(ref sumDy, f) += gradient;
+                    Unsafe.Add(ref sumDyCentered, f) += gradient * centered;
                 }
             }
         }
 
         /// <summary><see cref="BackwardInput"/> one feature at a time.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void BackwardInputScalar(ref float x, nint rows, ref float dy, ref float dx, ref float pivot, ref float s, ref float b, ref float a, ref float k, ref float c)
         {
             for (nint r = 0; r < rows; r++)
             {
-                ref float xRow0 = ref Unsafe.Add(ref x, r * Features);
-                ref float dyRow0 = ref Unsafe.Add(ref dy, r * Features);
-                ref float dxRow0 = ref Unsafe.Add(ref dx, r * Features);
+                ref float xRow = ref Unsafe.Add(ref x, r * Features);
+                ref float dyRow = ref Unsafe.Add(ref dy, r * Features);
+                ref float dxRow = ref Unsafe.Add(ref dx, r * Features);
                 for (int f = 0; f < Features; f++)
                 {
-                    float centered = Unsafe.Add(ref xRow0, f) - Unsafe.Add(ref pivot, f);
-                    float dyValue = centered * Unsafe.Add(ref s, f) + Unsafe.Add(ref b, f) > 0 ? Unsafe.Add(ref dyRow0, f) : (float)0;
-                    Unsafe.Add(ref dxRow0, f) = Unsafe.Add(ref a, f) * dyValue + Unsafe.Add(ref k, f) * centered + Unsafe.Add(ref c, f);
+                    float centered = Unsafe.Add(ref xRow, f) - Unsafe.Add(ref pivot, f);
+                    float gradient = centered * Unsafe.Add(ref s, f) + Unsafe.Add(ref b, f) > 0 ? Unsafe.Add(ref dyRow, f) : (float)0;
+                    Unsafe.Add(ref dxRow, f) = Unsafe.Add(ref a, f) * gradient + Unsafe.Add(ref k, f) * centered + Unsafe.Add(ref c, f);
                 }
             }
         }

@@ -142,7 +142,7 @@ namespace NormGen.Generated
         private const int Features = 5;
         private const int Spatial = 1;
 
-        // Samples per statistics chunk: up to 128 KiB of x (and at most 256 rows), so the second pass over a chunk hits L2.
+        // Samples per statistics chunk: up to 128 KiB of x and 256 rows, so the second pass over a chunk hits L2.
         private const int RowsPerChunk = 256;
 
         public CheckNormCore()
@@ -255,6 +255,7 @@ namespace NormGen.Generated
         }
 
         /// <summary><see cref="ChunkMoments"/> with 4 features per Vector256, the sums in registers.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void ChunkMoments256(ref double x, nint rows, ref double pivot, ref double mean, ref double squares)
         {
             var inverseRows = Vector256.Create((double)1 / rows);
@@ -277,9 +278,9 @@ namespace NormGen.Generated
 
             for (nint r = blockedRows; r < rows; r++)
             {
-                ref double xRow0 = ref Unsafe.Add(ref x, r * Features);
-                sum0 += (Vector256.LoadUnsafe(ref xRow0, 0) - pivot0);
-                sumTail += (Vector256.LoadUnsafe(ref xRow0, 1) - pivotTail);
+                ref double xRow = ref Unsafe.Add(ref x, r * Features);
+                sum0 += (Vector256.LoadUnsafe(ref xRow, 0) - pivot0);
+                sumTail += (Vector256.LoadUnsafe(ref xRow, 1) - pivotTail);
             }
 
             // Pass 2: squared deviations from the chunk mean; the chunk is still in cache.
@@ -307,11 +308,11 @@ namespace NormGen.Generated
 
             for (nint r = blockedRows; r < rows; r++)
             {
-                ref double xRow0 = ref Unsafe.Add(ref x, r * Features);
-                var deviation0Row0 = Vector256.LoadUnsafe(ref xRow0, 0) - pivot0 - mean0;
-                squares0 += (deviation0Row0 * deviation0Row0);
-                var deviationTailRow0 = Vector256.LoadUnsafe(ref xRow0, 1) - pivotTail - meanTail;
-                squaresTail += (deviationTailRow0 * deviationTailRow0);
+                ref double xRow = ref Unsafe.Add(ref x, r * Features);
+                var deviation0 = Vector256.LoadUnsafe(ref xRow, 0) - pivot0 - mean0;
+                squares0 += (deviation0 * deviation0);
+                var deviationTail = Vector256.LoadUnsafe(ref xRow, 1) - pivotTail - meanTail;
+                squaresTail += (deviationTail * deviationTail);
             }
 
             mean0.StoreUnsafe(ref mean, 0);
@@ -321,8 +322,10 @@ namespace NormGen.Generated
         }
 
         /// <summary><see cref="Normalize"/> with 4 features per Vector256.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void Normalize256(ref double x, nint rows, ref double y, ref double c, ref double s, ref double b)
         {
+            // The whole row's coefficients in registers.
             var c0 = Vector256.LoadUnsafe(ref c, 0);
             var s0 = Vector256.LoadUnsafe(ref s, 0);
             var b0 = Vector256.LoadUnsafe(ref b, 0);
@@ -331,16 +334,17 @@ namespace NormGen.Generated
             var bTail = Vector256.LoadUnsafe(ref b, 1);
             for (nint r = 0; r < rows; r++)
             {
-                ref double xRow0 = ref Unsafe.Add(ref x, r * Features);
-                ref double yRow0 = ref Unsafe.Add(ref y, r * Features);
+                ref double xRow = ref Unsafe.Add(ref x, r * Features);
+                ref double yRow = ref Unsafe.Add(ref y, r * Features);
                 // The overlapping last vector is read before any store, so y may be x itself.
-                var yTail = (Vector256.LoadUnsafe(ref xRow0, 1) - cTail) * sTail + bTail;
-                ((Vector256.LoadUnsafe(ref xRow0, 0) - c0) * s0 + b0).StoreUnsafe(ref yRow0, 0);
-                yTail.StoreUnsafe(ref yRow0, 1);
+                var yTail = (Vector256.LoadUnsafe(ref xRow, 1) - cTail) * sTail + bTail;
+                ((Vector256.LoadUnsafe(ref xRow, 0) - c0) * s0 + b0).StoreUnsafe(ref yRow, 0);
+                yTail.StoreUnsafe(ref yRow, 1);
             }
         }
 
         /// <summary><see cref="BackwardSums"/> with 4 features per Vector256, the sums in registers.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void BackwardSums256(ref double x, nint rows, ref double dy, ref double pivot, ref double sumDy, ref double sumDyCentered)
         {
             nint blockedRows = rows - rows % 4;
@@ -384,16 +388,16 @@ namespace NormGen.Generated
 
             for (nint r = blockedRows; r < rows; r++)
             {
-                ref double xRow0 = ref Unsafe.Add(ref x, r * Features);
-                ref double dyRow0 = ref Unsafe.Add(ref dy, r * Features);
-                var centered0Row0 = Vector256.LoadUnsafe(ref xRow0, 0) - pivot0;
-                var gradient0Row0 = Vector256.LoadUnsafe(ref dyRow0, 0);
-                sumDy0 += (gradient0Row0);
-                sumDyCentered0 += (gradient0Row0 * centered0Row0);
-                var centeredTailRow0 = Vector256.LoadUnsafe(ref xRow0, 1) - pivotTail;
-                var gradientTailRow0 = Vector256.LoadUnsafe(ref dyRow0, 1);
-                sumDyTail += (gradientTailRow0);
-                sumDyCenteredTail += (gradientTailRow0 * centeredTailRow0);
+                ref double xRow = ref Unsafe.Add(ref x, r * Features);
+                ref double dyRow = ref Unsafe.Add(ref dy, r * Features);
+                var centered0 = Vector256.LoadUnsafe(ref xRow, 0) - pivot0;
+                var gradient0 = Vector256.LoadUnsafe(ref dyRow, 0);
+                sumDy0 += (gradient0);
+                sumDyCentered0 += (gradient0 * centered0);
+                var centeredTail = Vector256.LoadUnsafe(ref xRow, 1) - pivotTail;
+                var gradientTail = Vector256.LoadUnsafe(ref dyRow, 1);
+                sumDyTail += (gradientTail);
+                sumDyCenteredTail += (gradientTail * centeredTail);
             }
 
             sumDy0.StoreUnsafe(ref sumDy, 0);
@@ -403,8 +407,10 @@ namespace NormGen.Generated
         }
 
         /// <summary><see cref="BackwardInput"/> with 4 features per Vector256.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void BackwardInput256(ref double x, nint rows, ref double dy, ref double dx, ref double pivot, ref double a, ref double k, ref double c)
         {
+            // The whole row's coefficients in registers.
             var pivot0 = Vector256.LoadUnsafe(ref pivot, 0);
             var a0 = Vector256.LoadUnsafe(ref a, 0);
             var k0 = Vector256.LoadUnsafe(ref k, 0);
@@ -415,21 +421,22 @@ namespace NormGen.Generated
             var cTail = Vector256.LoadUnsafe(ref c, 1);
             for (nint r = 0; r < rows; r++)
             {
-                ref double xRow0 = ref Unsafe.Add(ref x, r * Features);
-                ref double dyRow0 = ref Unsafe.Add(ref dy, r * Features);
-                ref double dxRow0 = ref Unsafe.Add(ref dx, r * Features);
+                ref double xRow = ref Unsafe.Add(ref x, r * Features);
+                ref double dyRow = ref Unsafe.Add(ref dy, r * Features);
+                ref double dxRow = ref Unsafe.Add(ref dx, r * Features);
                 // The overlapping last vector is read before any store, so dx may be dy itself.
-                var centeredTailRow0 = Vector256.LoadUnsafe(ref xRow0, 1) - pivotTail;
-                var gradientTailRow0 = Vector256.LoadUnsafe(ref dyRow0, 1);
-                var dxTail = aTail * gradientTailRow0 + kTail * centeredTailRow0 + cTail;
-                var centered0Row0 = Vector256.LoadUnsafe(ref xRow0, 0) - pivot0;
-                var gradient0Row0 = Vector256.LoadUnsafe(ref dyRow0, 0);
-                (a0 * gradient0Row0 + k0 * centered0Row0 + c0).StoreUnsafe(ref dxRow0, 0);
-                dxTail.StoreUnsafe(ref dxRow0, 1);
+                var centeredTail = Vector256.LoadUnsafe(ref xRow, 1) - pivotTail;
+                var gradientTail = Vector256.LoadUnsafe(ref dyRow, 1);
+                var dxTail = aTail * gradientTail + kTail * centeredTail + cTail;
+                var centered0 = Vector256.LoadUnsafe(ref xRow, 0) - pivot0;
+                var gradient0 = Vector256.LoadUnsafe(ref dyRow, 0);
+                (a0 * gradient0 + k0 * centered0 + c0).StoreUnsafe(ref dxRow, 0);
+                dxTail.StoreUnsafe(ref dxRow, 1);
             }
         }
 
         /// <summary><see cref="ChunkMoments"/> with 2 features per Vector128, the sums in registers.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void ChunkMoments128(ref double x, nint rows, ref double pivot, ref double mean, ref double squares)
         {
             var inverseRows = Vector128.Create((double)1 / rows);
@@ -455,10 +462,10 @@ namespace NormGen.Generated
 
             for (nint r = blockedRows; r < rows; r++)
             {
-                ref double xRow0 = ref Unsafe.Add(ref x, r * Features);
-                sum0 += (Vector128.LoadUnsafe(ref xRow0, 0) - pivot0);
-                sum1 += (Vector128.LoadUnsafe(ref xRow0, 2) - pivot1);
-                sumTail += (Vector128.LoadUnsafe(ref xRow0, 3) - pivotTail);
+                ref double xRow = ref Unsafe.Add(ref x, r * Features);
+                sum0 += (Vector128.LoadUnsafe(ref xRow, 0) - pivot0);
+                sum1 += (Vector128.LoadUnsafe(ref xRow, 2) - pivot1);
+                sumTail += (Vector128.LoadUnsafe(ref xRow, 3) - pivotTail);
             }
 
             // Pass 2: squared deviations from the chunk mean; the chunk is still in cache.
@@ -493,13 +500,13 @@ namespace NormGen.Generated
 
             for (nint r = blockedRows; r < rows; r++)
             {
-                ref double xRow0 = ref Unsafe.Add(ref x, r * Features);
-                var deviation0Row0 = Vector128.LoadUnsafe(ref xRow0, 0) - pivot0 - mean0;
-                squares0 += (deviation0Row0 * deviation0Row0);
-                var deviation1Row0 = Vector128.LoadUnsafe(ref xRow0, 2) - pivot1 - mean1;
-                squares1 += (deviation1Row0 * deviation1Row0);
-                var deviationTailRow0 = Vector128.LoadUnsafe(ref xRow0, 3) - pivotTail - meanTail;
-                squaresTail += (deviationTailRow0 * deviationTailRow0);
+                ref double xRow = ref Unsafe.Add(ref x, r * Features);
+                var deviation0 = Vector128.LoadUnsafe(ref xRow, 0) - pivot0 - mean0;
+                squares0 += (deviation0 * deviation0);
+                var deviation1 = Vector128.LoadUnsafe(ref xRow, 2) - pivot1 - mean1;
+                squares1 += (deviation1 * deviation1);
+                var deviationTail = Vector128.LoadUnsafe(ref xRow, 3) - pivotTail - meanTail;
+                squaresTail += (deviationTail * deviationTail);
             }
 
             mean0.StoreUnsafe(ref mean, 0);
@@ -511,8 +518,10 @@ namespace NormGen.Generated
         }
 
         /// <summary><see cref="Normalize"/> with 2 features per Vector128.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void Normalize128(ref double x, nint rows, ref double y, ref double c, ref double s, ref double b)
         {
+            // The whole row's coefficients in registers.
             var c0 = Vector128.LoadUnsafe(ref c, 0);
             var s0 = Vector128.LoadUnsafe(ref s, 0);
             var b0 = Vector128.LoadUnsafe(ref b, 0);
@@ -524,17 +533,18 @@ namespace NormGen.Generated
             var bTail = Vector128.LoadUnsafe(ref b, 3);
             for (nint r = 0; r < rows; r++)
             {
-                ref double xRow0 = ref Unsafe.Add(ref x, r * Features);
-                ref double yRow0 = ref Unsafe.Add(ref y, r * Features);
+                ref double xRow = ref Unsafe.Add(ref x, r * Features);
+                ref double yRow = ref Unsafe.Add(ref y, r * Features);
                 // The overlapping last vector is read before any store, so y may be x itself.
-                var yTail = (Vector128.LoadUnsafe(ref xRow0, 3) - cTail) * sTail + bTail;
-                ((Vector128.LoadUnsafe(ref xRow0, 0) - c0) * s0 + b0).StoreUnsafe(ref yRow0, 0);
-                ((Vector128.LoadUnsafe(ref xRow0, 2) - c1) * s1 + b1).StoreUnsafe(ref yRow0, 2);
-                yTail.StoreUnsafe(ref yRow0, 3);
+                var yTail = (Vector128.LoadUnsafe(ref xRow, 3) - cTail) * sTail + bTail;
+                ((Vector128.LoadUnsafe(ref xRow, 0) - c0) * s0 + b0).StoreUnsafe(ref yRow, 0);
+                ((Vector128.LoadUnsafe(ref xRow, 2) - c1) * s1 + b1).StoreUnsafe(ref yRow, 2);
+                yTail.StoreUnsafe(ref yRow, 3);
             }
         }
 
         /// <summary><see cref="BackwardSums"/> with 2 features per Vector128, the sums in registers.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void BackwardSums128(ref double x, nint rows, ref double dy, ref double pivot, ref double sumDy, ref double sumDyCentered)
         {
             nint blockedRows = rows - rows % 4;
@@ -591,20 +601,20 @@ namespace NormGen.Generated
 
             for (nint r = blockedRows; r < rows; r++)
             {
-                ref double xRow0 = ref Unsafe.Add(ref x, r * Features);
-                ref double dyRow0 = ref Unsafe.Add(ref dy, r * Features);
-                var centered0Row0 = Vector128.LoadUnsafe(ref xRow0, 0) - pivot0;
-                var gradient0Row0 = Vector128.LoadUnsafe(ref dyRow0, 0);
-                sumDy0 += (gradient0Row0);
-                sumDyCentered0 += (gradient0Row0 * centered0Row0);
-                var centered1Row0 = Vector128.LoadUnsafe(ref xRow0, 2) - pivot1;
-                var gradient1Row0 = Vector128.LoadUnsafe(ref dyRow0, 2);
-                sumDy1 += (gradient1Row0);
-                sumDyCentered1 += (gradient1Row0 * centered1Row0);
-                var centeredTailRow0 = Vector128.LoadUnsafe(ref xRow0, 3) - pivotTail;
-                var gradientTailRow0 = Vector128.LoadUnsafe(ref dyRow0, 3);
-                sumDyTail += (gradientTailRow0);
-                sumDyCenteredTail += (gradientTailRow0 * centeredTailRow0);
+                ref double xRow = ref Unsafe.Add(ref x, r * Features);
+                ref double dyRow = ref Unsafe.Add(ref dy, r * Features);
+                var centered0 = Vector128.LoadUnsafe(ref xRow, 0) - pivot0;
+                var gradient0 = Vector128.LoadUnsafe(ref dyRow, 0);
+                sumDy0 += (gradient0);
+                sumDyCentered0 += (gradient0 * centered0);
+                var centered1 = Vector128.LoadUnsafe(ref xRow, 2) - pivot1;
+                var gradient1 = Vector128.LoadUnsafe(ref dyRow, 2);
+                sumDy1 += (gradient1);
+                sumDyCentered1 += (gradient1 * centered1);
+                var centeredTail = Vector128.LoadUnsafe(ref xRow, 3) - pivotTail;
+                var gradientTail = Vector128.LoadUnsafe(ref dyRow, 3);
+                sumDyTail += (gradientTail);
+                sumDyCenteredTail += (gradientTail * centeredTail);
             }
 
             sumDy0.StoreUnsafe(ref sumDy, 0);
@@ -616,8 +626,10 @@ namespace NormGen.Generated
         }
 
         /// <summary><see cref="BackwardInput"/> with 2 features per Vector128.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void BackwardInput128(ref double x, nint rows, ref double dy, ref double dx, ref double pivot, ref double a, ref double k, ref double c)
         {
+            // The whole row's coefficients in registers.
             var pivot0 = Vector128.LoadUnsafe(ref pivot, 0);
             var a0 = Vector128.LoadUnsafe(ref a, 0);
             var k0 = Vector128.LoadUnsafe(ref k, 0);
@@ -632,34 +644,35 @@ namespace NormGen.Generated
             var cTail = Vector128.LoadUnsafe(ref c, 3);
             for (nint r = 0; r < rows; r++)
             {
-                ref double xRow0 = ref Unsafe.Add(ref x, r * Features);
-                ref double dyRow0 = ref Unsafe.Add(ref dy, r * Features);
-                ref double dxRow0 = ref Unsafe.Add(ref dx, r * Features);
+                ref double xRow = ref Unsafe.Add(ref x, r * Features);
+                ref double dyRow = ref Unsafe.Add(ref dy, r * Features);
+                ref double dxRow = ref Unsafe.Add(ref dx, r * Features);
                 // The overlapping last vector is read before any store, so dx may be dy itself.
-                var centeredTailRow0 = Vector128.LoadUnsafe(ref xRow0, 3) - pivotTail;
-                var gradientTailRow0 = Vector128.LoadUnsafe(ref dyRow0, 3);
-                var dxTail = aTail * gradientTailRow0 + kTail * centeredTailRow0 + cTail;
-                var centered0Row0 = Vector128.LoadUnsafe(ref xRow0, 0) - pivot0;
-                var gradient0Row0 = Vector128.LoadUnsafe(ref dyRow0, 0);
-                (a0 * gradient0Row0 + k0 * centered0Row0 + c0).StoreUnsafe(ref dxRow0, 0);
-                var centered1Row0 = Vector128.LoadUnsafe(ref xRow0, 2) - pivot1;
-                var gradient1Row0 = Vector128.LoadUnsafe(ref dyRow0, 2);
-                (a1 * gradient1Row0 + k1 * centered1Row0 + c1).StoreUnsafe(ref dxRow0, 2);
-                dxTail.StoreUnsafe(ref dxRow0, 3);
+                var centeredTail = Vector128.LoadUnsafe(ref xRow, 3) - pivotTail;
+                var gradientTail = Vector128.LoadUnsafe(ref dyRow, 3);
+                var dxTail = aTail * gradientTail + kTail * centeredTail + cTail;
+                var centered0 = Vector128.LoadUnsafe(ref xRow, 0) - pivot0;
+                var gradient0 = Vector128.LoadUnsafe(ref dyRow, 0);
+                (a0 * gradient0 + k0 * centered0 + c0).StoreUnsafe(ref dxRow, 0);
+                var centered1 = Vector128.LoadUnsafe(ref xRow, 2) - pivot1;
+                var gradient1 = Vector128.LoadUnsafe(ref dyRow, 2);
+                (a1 * gradient1 + k1 * centered1 + c1).StoreUnsafe(ref dxRow, 2);
+                dxTail.StoreUnsafe(ref dxRow, 3);
             }
         }
 
         /// <summary><see cref="ChunkMoments"/> one feature at a time.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void ChunkMomentsScalar(ref double x, nint rows, ref double pivot, ref double mean, ref double squares)
         {
             MemoryMarshal.CreateSpan(ref mean, Features).Clear();
             MemoryMarshal.CreateSpan(ref squares, Features).Clear();
             for (nint r = 0; r < rows; r++)
             {
-                ref double xRow0 = ref Unsafe.Add(ref x, r * Features);
+                ref double xRow = ref Unsafe.Add(ref x, r * Features);
                 for (int f = 0; f < Features; f++)
                 {
-                    Unsafe.Add(ref mean, f) += Unsafe.Add(ref xRow0, f) - Unsafe.Add(ref pivot, f);
+                    Unsafe.Add(ref mean, f) += Unsafe.Add(ref xRow, f) - Unsafe.Add(ref pivot, f);
                 }
             }
 
@@ -670,61 +683,64 @@ namespace NormGen.Generated
 
             for (nint r = 0; r < rows; r++)
             {
-                ref double xRow0 = ref Unsafe.Add(ref x, r * Features);
+                ref double xRow = ref Unsafe.Add(ref x, r * Features);
                 for (int f = 0; f < Features; f++)
                 {
-                    double deviation = Unsafe.Add(ref xRow0, f) - Unsafe.Add(ref pivot, f) - Unsafe.Add(ref mean, f);
+                    double deviation = Unsafe.Add(ref xRow, f) - Unsafe.Add(ref pivot, f) - Unsafe.Add(ref mean, f);
                     Unsafe.Add(ref squares, f) += deviation * deviation;
                 }
             }
         }
 
         /// <summary><see cref="Normalize"/> one feature at a time.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void NormalizeScalar(ref double x, nint rows, ref double y, ref double c, ref double s, ref double b)
         {
             for (nint r = 0; r < rows; r++)
             {
-                ref double xRow0 = ref Unsafe.Add(ref x, r * Features);
-                ref double yRow0 = ref Unsafe.Add(ref y, r * Features);
+                ref double xRow = ref Unsafe.Add(ref x, r * Features);
+                ref double yRow = ref Unsafe.Add(ref y, r * Features);
                 for (int f = 0; f < Features; f++)
                 {
-                    Unsafe.Add(ref yRow0, f) = (Unsafe.Add(ref xRow0, f) - Unsafe.Add(ref c, f)) * Unsafe.Add(ref s, f) + Unsafe.Add(ref b, f);
+                    Unsafe.Add(ref yRow, f) = (Unsafe.Add(ref xRow, f) - Unsafe.Add(ref c, f)) * Unsafe.Add(ref s, f) + Unsafe.Add(ref b, f);
                 }
             }
         }
 
         /// <summary><see cref="BackwardSums"/> one feature at a time.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void BackwardSumsScalar(ref double x, nint rows, ref double dy, ref double pivot, ref double sumDy, ref double sumDyCentered)
         {
             MemoryMarshal.CreateSpan(ref sumDy, Features).Clear();
             MemoryMarshal.CreateSpan(ref sumDyCentered, Features).Clear();
             for (nint r = 0; r < rows; r++)
             {
-                ref double xRow0 = ref Unsafe.Add(ref x, r * Features);
-                ref double dyRow0 = ref Unsafe.Add(ref dy, r * Features);
+                ref double xRow = ref Unsafe.Add(ref x, r * Features);
+                ref double dyRow = ref Unsafe.Add(ref dy, r * Features);
                 for (int f = 0; f < Features; f++)
                 {
-                    double centered = Unsafe.Add(ref xRow0, f) - Unsafe.Add(ref pivot, f);
-                    double dyValue = Unsafe.Add(ref dyRow0, f);
-                    Unsafe.Add(ref sumDy, f) += dyValue;
-                    Unsafe.Add(ref sumDyCentered, f) += dyValue * centered;
+                    double centered = Unsafe.Add(ref xRow, f) - Unsafe.Add(ref pivot, f);
+                    double gradient = Unsafe.Add(ref dyRow, f);
+                    Unsafe.Add(ref sumDy, f) += gradient;
+                    Unsafe.Add(ref sumDyCentered, f) += gradient * centered;
                 }
             }
         }
 
         /// <summary><see cref="BackwardInput"/> one feature at a time.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void BackwardInputScalar(ref double x, nint rows, ref double dy, ref double dx, ref double pivot, ref double a, ref double k, ref double c)
         {
             for (nint r = 0; r < rows; r++)
             {
-                ref double xRow0 = ref Unsafe.Add(ref x, r * Features);
-                ref double dyRow0 = ref Unsafe.Add(ref dy, r * Features);
-                ref double dxRow0 = ref Unsafe.Add(ref dx, r * Features);
+                ref double xRow = ref Unsafe.Add(ref x, r * Features);
+                ref double dyRow = ref Unsafe.Add(ref dy, r * Features);
+                ref double dxRow = ref Unsafe.Add(ref dx, r * Features);
                 for (int f = 0; f < Features; f++)
                 {
-                    double centered = Unsafe.Add(ref xRow0, f) - Unsafe.Add(ref pivot, f);
-                    double dyValue = Unsafe.Add(ref dyRow0, f);
-                    Unsafe.Add(ref dxRow0, f) = Unsafe.Add(ref a, f) * dyValue + Unsafe.Add(ref k, f) * centered + Unsafe.Add(ref c, f);
+                    double centered = Unsafe.Add(ref xRow, f) - Unsafe.Add(ref pivot, f);
+                    double gradient = Unsafe.Add(ref dyRow, f);
+                    Unsafe.Add(ref dxRow, f) = Unsafe.Add(ref a, f) * gradient + Unsafe.Add(ref k, f) * centered + Unsafe.Add(ref c, f);
                 }
             }
         }

@@ -142,7 +142,7 @@ namespace NormGen.Generated
         private const int Features = 128;
         private const int Spatial = 1;
 
-        // Samples per statistics chunk: up to 128 KiB of x (and at most 256 rows), so the second pass over a chunk hits L2.
+        // Samples per statistics chunk: up to 128 KiB of x and 256 rows, so the second pass over a chunk hits L2.
         private const int RowsPerChunk = 256;
 
         public Hidden1NormCore()
@@ -271,6 +271,7 @@ namespace NormGen.Generated
         }
 
         /// <summary><see cref="ChunkMoments"/> with 16 features per Vector512, the sums in registers.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void ChunkMoments512(ref float x, nint rows, ref float pivot, ref float mean, ref float squares)
         {
             var inverseRows = Vector512.Create((float)1 / rows);
@@ -311,15 +312,15 @@ namespace NormGen.Generated
 
             for (nint r = blockedRows; r < rows; r++)
             {
-                ref float xRow0 = ref Unsafe.Add(ref x, r * Features);
-                sum0 += (Vector512.LoadUnsafe(ref xRow0, 0) - pivot0);
-                sum1 += (Vector512.LoadUnsafe(ref xRow0, 16) - pivot1);
-                sum2 += (Vector512.LoadUnsafe(ref xRow0, 32) - pivot2);
-                sum3 += (Vector512.LoadUnsafe(ref xRow0, 48) - pivot3);
-                sum4 += (Vector512.LoadUnsafe(ref xRow0, 64) - pivot4);
-                sum5 += (Vector512.LoadUnsafe(ref xRow0, 80) - pivot5);
-                sum6 += (Vector512.LoadUnsafe(ref xRow0, 96) - pivot6);
-                sum7 += (Vector512.LoadUnsafe(ref xRow0, 112) - pivot7);
+                ref float xRow = ref Unsafe.Add(ref x, r * Features);
+                sum0 += (Vector512.LoadUnsafe(ref xRow, 0) - pivot0);
+                sum1 += (Vector512.LoadUnsafe(ref xRow, 16) - pivot1);
+                sum2 += (Vector512.LoadUnsafe(ref xRow, 32) - pivot2);
+                sum3 += (Vector512.LoadUnsafe(ref xRow, 48) - pivot3);
+                sum4 += (Vector512.LoadUnsafe(ref xRow, 64) - pivot4);
+                sum5 += (Vector512.LoadUnsafe(ref xRow, 80) - pivot5);
+                sum6 += (Vector512.LoadUnsafe(ref xRow, 96) - pivot6);
+                sum7 += (Vector512.LoadUnsafe(ref xRow, 112) - pivot7);
             }
 
             // Pass 2: squared deviations from the chunk mean; the chunk is still in cache.
@@ -389,23 +390,23 @@ namespace NormGen.Generated
 
             for (nint r = blockedRows; r < rows; r++)
             {
-                ref float xRow0 = ref Unsafe.Add(ref x, r * Features);
-                var deviation0Row0 = Vector512.LoadUnsafe(ref xRow0, 0) - pivot0 - mean0;
-                squares0 += (deviation0Row0 * deviation0Row0);
-                var deviation1Row0 = Vector512.LoadUnsafe(ref xRow0, 16) - pivot1 - mean1;
-                squares1 += (deviation1Row0 * deviation1Row0);
-                var deviation2Row0 = Vector512.LoadUnsafe(ref xRow0, 32) - pivot2 - mean2;
-                squares2 += (deviation2Row0 * deviation2Row0);
-                var deviation3Row0 = Vector512.LoadUnsafe(ref xRow0, 48) - pivot3 - mean3;
-                squares3 += (deviation3Row0 * deviation3Row0);
-                var deviation4Row0 = Vector512.LoadUnsafe(ref xRow0, 64) - pivot4 - mean4;
-                squares4 += (deviation4Row0 * deviation4Row0);
-                var deviation5Row0 = Vector512.LoadUnsafe(ref xRow0, 80) - pivot5 - mean5;
-                squares5 += (deviation5Row0 * deviation5Row0);
-                var deviation6Row0 = Vector512.LoadUnsafe(ref xRow0, 96) - pivot6 - mean6;
-                squares6 += (deviation6Row0 * deviation6Row0);
-                var deviation7Row0 = Vector512.LoadUnsafe(ref xRow0, 112) - pivot7 - mean7;
-                squares7 += (deviation7Row0 * deviation7Row0);
+                ref float xRow = ref Unsafe.Add(ref x, r * Features);
+                var deviation0 = Vector512.LoadUnsafe(ref xRow, 0) - pivot0 - mean0;
+                squares0 += (deviation0 * deviation0);
+                var deviation1 = Vector512.LoadUnsafe(ref xRow, 16) - pivot1 - mean1;
+                squares1 += (deviation1 * deviation1);
+                var deviation2 = Vector512.LoadUnsafe(ref xRow, 32) - pivot2 - mean2;
+                squares2 += (deviation2 * deviation2);
+                var deviation3 = Vector512.LoadUnsafe(ref xRow, 48) - pivot3 - mean3;
+                squares3 += (deviation3 * deviation3);
+                var deviation4 = Vector512.LoadUnsafe(ref xRow, 64) - pivot4 - mean4;
+                squares4 += (deviation4 * deviation4);
+                var deviation5 = Vector512.LoadUnsafe(ref xRow, 80) - pivot5 - mean5;
+                squares5 += (deviation5 * deviation5);
+                var deviation6 = Vector512.LoadUnsafe(ref xRow, 96) - pivot6 - mean6;
+                squares6 += (deviation6 * deviation6);
+                var deviation7 = Vector512.LoadUnsafe(ref xRow, 112) - pivot7 - mean7;
+                squares7 += (deviation7 * deviation7);
             }
 
             mean0.StoreUnsafe(ref mean, 0);
@@ -427,8 +428,16 @@ namespace NormGen.Generated
         }
 
         /// <summary><see cref="Normalize"/> with 16 features per Vector512.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void Normalize512(ref float x, nint rows, ref float y, ref float c, ref float s, ref float b)
         {
+            if (rows * Features * sizeof(float) >= Streaming.ThresholdBytes)
+            {
+                NormalizeStreaming512(ref x, rows, ref y, ref c, ref s, ref b);
+                return;
+            }
+
+            // The whole row's coefficients in registers.
             var c0 = Vector512.LoadUnsafe(ref c, 0);
             var s0 = Vector512.LoadUnsafe(ref s, 0);
             var b0 = Vector512.LoadUnsafe(ref b, 0);
@@ -455,20 +464,21 @@ namespace NormGen.Generated
             var b7 = Vector512.LoadUnsafe(ref b, 112);
             for (nint r = 0; r < rows; r++)
             {
-                ref float xRow0 = ref Unsafe.Add(ref x, r * Features);
-                ref float yRow0 = ref Unsafe.Add(ref y, r * Features);
-                ((Vector512.LoadUnsafe(ref xRow0, 0) - c0) * s0 + b0).StoreUnsafe(ref yRow0, 0);
-                ((Vector512.LoadUnsafe(ref xRow0, 16) - c1) * s1 + b1).StoreUnsafe(ref yRow0, 16);
-                ((Vector512.LoadUnsafe(ref xRow0, 32) - c2) * s2 + b2).StoreUnsafe(ref yRow0, 32);
-                ((Vector512.LoadUnsafe(ref xRow0, 48) - c3) * s3 + b3).StoreUnsafe(ref yRow0, 48);
-                ((Vector512.LoadUnsafe(ref xRow0, 64) - c4) * s4 + b4).StoreUnsafe(ref yRow0, 64);
-                ((Vector512.LoadUnsafe(ref xRow0, 80) - c5) * s5 + b5).StoreUnsafe(ref yRow0, 80);
-                ((Vector512.LoadUnsafe(ref xRow0, 96) - c6) * s6 + b6).StoreUnsafe(ref yRow0, 96);
-                ((Vector512.LoadUnsafe(ref xRow0, 112) - c7) * s7 + b7).StoreUnsafe(ref yRow0, 112);
+                ref float xRow = ref Unsafe.Add(ref x, r * Features);
+                ref float yRow = ref Unsafe.Add(ref y, r * Features);
+                ((Vector512.LoadUnsafe(ref xRow, 0) - c0) * s0 + b0).StoreUnsafe(ref yRow, 0);
+                ((Vector512.LoadUnsafe(ref xRow, 16) - c1) * s1 + b1).StoreUnsafe(ref yRow, 16);
+                ((Vector512.LoadUnsafe(ref xRow, 32) - c2) * s2 + b2).StoreUnsafe(ref yRow, 32);
+                ((Vector512.LoadUnsafe(ref xRow, 48) - c3) * s3 + b3).StoreUnsafe(ref yRow, 48);
+                ((Vector512.LoadUnsafe(ref xRow, 64) - c4) * s4 + b4).StoreUnsafe(ref yRow, 64);
+                ((Vector512.LoadUnsafe(ref xRow, 80) - c5) * s5 + b5).StoreUnsafe(ref yRow, 80);
+                ((Vector512.LoadUnsafe(ref xRow, 96) - c6) * s6 + b6).StoreUnsafe(ref yRow, 96);
+                ((Vector512.LoadUnsafe(ref xRow, 112) - c7) * s7 + b7).StoreUnsafe(ref yRow, 112);
             }
         }
 
         /// <summary><see cref="BackwardSums"/> with 16 features per Vector512, the sums in registers.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void BackwardSums512(ref float x, nint rows, ref float dy, ref float pivot, ref float sumDy, ref float sumDyCentered)
         {
             nint blockedRows = rows - rows % 4;
@@ -590,40 +600,40 @@ namespace NormGen.Generated
 
             for (nint r = blockedRows; r < rows; r++)
             {
-                ref float xRow0 = ref Unsafe.Add(ref x, r * Features);
-                ref float dyRow0 = ref Unsafe.Add(ref dy, r * Features);
-                var centered0Row0 = Vector512.LoadUnsafe(ref xRow0, 0) - pivot0;
-                var gradient0Row0 = Vector512.LoadUnsafe(ref dyRow0, 0);
-                sumDy0 += (gradient0Row0);
-                sumDyCentered0 += (gradient0Row0 * centered0Row0);
-                var centered1Row0 = Vector512.LoadUnsafe(ref xRow0, 16) - pivot1;
-                var gradient1Row0 = Vector512.LoadUnsafe(ref dyRow0, 16);
-                sumDy1 += (gradient1Row0);
-                sumDyCentered1 += (gradient1Row0 * centered1Row0);
-                var centered2Row0 = Vector512.LoadUnsafe(ref xRow0, 32) - pivot2;
-                var gradient2Row0 = Vector512.LoadUnsafe(ref dyRow0, 32);
-                sumDy2 += (gradient2Row0);
-                sumDyCentered2 += (gradient2Row0 * centered2Row0);
-                var centered3Row0 = Vector512.LoadUnsafe(ref xRow0, 48) - pivot3;
-                var gradient3Row0 = Vector512.LoadUnsafe(ref dyRow0, 48);
-                sumDy3 += (gradient3Row0);
-                sumDyCentered3 += (gradient3Row0 * centered3Row0);
-                var centered4Row0 = Vector512.LoadUnsafe(ref xRow0, 64) - pivot4;
-                var gradient4Row0 = Vector512.LoadUnsafe(ref dyRow0, 64);
-                sumDy4 += (gradient4Row0);
-                sumDyCentered4 += (gradient4Row0 * centered4Row0);
-                var centered5Row0 = Vector512.LoadUnsafe(ref xRow0, 80) - pivot5;
-                var gradient5Row0 = Vector512.LoadUnsafe(ref dyRow0, 80);
-                sumDy5 += (gradient5Row0);
-                sumDyCentered5 += (gradient5Row0 * centered5Row0);
-                var centered6Row0 = Vector512.LoadUnsafe(ref xRow0, 96) - pivot6;
-                var gradient6Row0 = Vector512.LoadUnsafe(ref dyRow0, 96);
-                sumDy6 += (gradient6Row0);
-                sumDyCentered6 += (gradient6Row0 * centered6Row0);
-                var centered7Row0 = Vector512.LoadUnsafe(ref xRow0, 112) - pivot7;
-                var gradient7Row0 = Vector512.LoadUnsafe(ref dyRow0, 112);
-                sumDy7 += (gradient7Row0);
-                sumDyCentered7 += (gradient7Row0 * centered7Row0);
+                ref float xRow = ref Unsafe.Add(ref x, r * Features);
+                ref float dyRow = ref Unsafe.Add(ref dy, r * Features);
+                var centered0 = Vector512.LoadUnsafe(ref xRow, 0) - pivot0;
+                var gradient0 = Vector512.LoadUnsafe(ref dyRow, 0);
+                sumDy0 += (gradient0);
+                sumDyCentered0 += (gradient0 * centered0);
+                var centered1 = Vector512.LoadUnsafe(ref xRow, 16) - pivot1;
+                var gradient1 = Vector512.LoadUnsafe(ref dyRow, 16);
+                sumDy1 += (gradient1);
+                sumDyCentered1 += (gradient1 * centered1);
+                var centered2 = Vector512.LoadUnsafe(ref xRow, 32) - pivot2;
+                var gradient2 = Vector512.LoadUnsafe(ref dyRow, 32);
+                sumDy2 += (gradient2);
+                sumDyCentered2 += (gradient2 * centered2);
+                var centered3 = Vector512.LoadUnsafe(ref xRow, 48) - pivot3;
+                var gradient3 = Vector512.LoadUnsafe(ref dyRow, 48);
+                sumDy3 += (gradient3);
+                sumDyCentered3 += (gradient3 * centered3);
+                var centered4 = Vector512.LoadUnsafe(ref xRow, 64) - pivot4;
+                var gradient4 = Vector512.LoadUnsafe(ref dyRow, 64);
+                sumDy4 += (gradient4);
+                sumDyCentered4 += (gradient4 * centered4);
+                var centered5 = Vector512.LoadUnsafe(ref xRow, 80) - pivot5;
+                var gradient5 = Vector512.LoadUnsafe(ref dyRow, 80);
+                sumDy5 += (gradient5);
+                sumDyCentered5 += (gradient5 * centered5);
+                var centered6 = Vector512.LoadUnsafe(ref xRow, 96) - pivot6;
+                var gradient6 = Vector512.LoadUnsafe(ref dyRow, 96);
+                sumDy6 += (gradient6);
+                sumDyCentered6 += (gradient6 * centered6);
+                var centered7 = Vector512.LoadUnsafe(ref xRow, 112) - pivot7;
+                var gradient7 = Vector512.LoadUnsafe(ref dyRow, 112);
+                sumDy7 += (gradient7);
+                sumDyCentered7 += (gradient7 * centered7);
             }
 
             sumDy0.StoreUnsafe(ref sumDy, 0);
@@ -645,8 +655,16 @@ namespace NormGen.Generated
         }
 
         /// <summary><see cref="BackwardInput"/> with 16 features per Vector512.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void BackwardInput512(ref float x, nint rows, ref float dy, ref float dx, ref float pivot, ref float a, ref float k, ref float c)
         {
+            if (rows * Features * sizeof(float) >= Streaming.ThresholdBytes)
+            {
+                BackwardInputStreaming512(ref x, rows, ref dy, ref dx, ref pivot, ref a, ref k, ref c);
+                return;
+            }
+
+            // The whole row's coefficients in registers.
             var pivot0 = Vector512.LoadUnsafe(ref pivot, 0);
             var a0 = Vector512.LoadUnsafe(ref a, 0);
             var k0 = Vector512.LoadUnsafe(ref k, 0);
@@ -681,64 +699,181 @@ namespace NormGen.Generated
             var c7 = Vector512.LoadUnsafe(ref c, 112);
             for (nint r = 0; r < rows; r++)
             {
-                ref float xRow0 = ref Unsafe.Add(ref x, r * Features);
-                ref float dyRow0 = ref Unsafe.Add(ref dy, r * Features);
-                ref float dxRow0 = ref Unsafe.Add(ref dx, r * Features);
-                var centered0Row0 = Vector512.LoadUnsafe(ref xRow0, 0) - pivot0;
-                var gradient0Row0 = Vector512.LoadUnsafe(ref dyRow0, 0);
-                (a0 * gradient0Row0 + k0 * centered0Row0 + c0).StoreUnsafe(ref dxRow0, 0);
-                var centered1Row0 = Vector512.LoadUnsafe(ref xRow0, 16) - pivot1;
-                var gradient1Row0 = Vector512.LoadUnsafe(ref dyRow0, 16);
-                (a1 * gradient1Row0 + k1 * centered1Row0 + c1).StoreUnsafe(ref dxRow0, 16);
-                var centered2Row0 = Vector512.LoadUnsafe(ref xRow0, 32) - pivot2;
-                var gradient2Row0 = Vector512.LoadUnsafe(ref dyRow0, 32);
-                (a2 * gradient2Row0 + k2 * centered2Row0 + c2).StoreUnsafe(ref dxRow0, 32);
-                var centered3Row0 = Vector512.LoadUnsafe(ref xRow0, 48) - pivot3;
-                var gradient3Row0 = Vector512.LoadUnsafe(ref dyRow0, 48);
-                (a3 * gradient3Row0 + k3 * centered3Row0 + c3).StoreUnsafe(ref dxRow0, 48);
-                var centered4Row0 = Vector512.LoadUnsafe(ref xRow0, 64) - pivot4;
-                var gradient4Row0 = Vector512.LoadUnsafe(ref dyRow0, 64);
-                (a4 * gradient4Row0 + k4 * centered4Row0 + c4).StoreUnsafe(ref dxRow0, 64);
-                var centered5Row0 = Vector512.LoadUnsafe(ref xRow0, 80) - pivot5;
-                var gradient5Row0 = Vector512.LoadUnsafe(ref dyRow0, 80);
-                (a5 * gradient5Row0 + k5 * centered5Row0 + c5).StoreUnsafe(ref dxRow0, 80);
-                var centered6Row0 = Vector512.LoadUnsafe(ref xRow0, 96) - pivot6;
-                var gradient6Row0 = Vector512.LoadUnsafe(ref dyRow0, 96);
-                (a6 * gradient6Row0 + k6 * centered6Row0 + c6).StoreUnsafe(ref dxRow0, 96);
-                var centered7Row0 = Vector512.LoadUnsafe(ref xRow0, 112) - pivot7;
-                var gradient7Row0 = Vector512.LoadUnsafe(ref dyRow0, 112);
-                (a7 * gradient7Row0 + k7 * centered7Row0 + c7).StoreUnsafe(ref dxRow0, 112);
+                ref float xRow = ref Unsafe.Add(ref x, r * Features);
+                ref float dyRow = ref Unsafe.Add(ref dy, r * Features);
+                ref float dxRow = ref Unsafe.Add(ref dx, r * Features);
+                var centered0 = Vector512.LoadUnsafe(ref xRow, 0) - pivot0;
+                var gradient0 = Vector512.LoadUnsafe(ref dyRow, 0);
+                (a0 * gradient0 + k0 * centered0 + c0).StoreUnsafe(ref dxRow, 0);
+                var centered1 = Vector512.LoadUnsafe(ref xRow, 16) - pivot1;
+                var gradient1 = Vector512.LoadUnsafe(ref dyRow, 16);
+                (a1 * gradient1 + k1 * centered1 + c1).StoreUnsafe(ref dxRow, 16);
+                var centered2 = Vector512.LoadUnsafe(ref xRow, 32) - pivot2;
+                var gradient2 = Vector512.LoadUnsafe(ref dyRow, 32);
+                (a2 * gradient2 + k2 * centered2 + c2).StoreUnsafe(ref dxRow, 32);
+                var centered3 = Vector512.LoadUnsafe(ref xRow, 48) - pivot3;
+                var gradient3 = Vector512.LoadUnsafe(ref dyRow, 48);
+                (a3 * gradient3 + k3 * centered3 + c3).StoreUnsafe(ref dxRow, 48);
+                var centered4 = Vector512.LoadUnsafe(ref xRow, 64) - pivot4;
+                var gradient4 = Vector512.LoadUnsafe(ref dyRow, 64);
+                (a4 * gradient4 + k4 * centered4 + c4).StoreUnsafe(ref dxRow, 64);
+                var centered5 = Vector512.LoadUnsafe(ref xRow, 80) - pivot5;
+                var gradient5 = Vector512.LoadUnsafe(ref dyRow, 80);
+                (a5 * gradient5 + k5 * centered5 + c5).StoreUnsafe(ref dxRow, 80);
+                var centered6 = Vector512.LoadUnsafe(ref xRow, 96) - pivot6;
+                var gradient6 = Vector512.LoadUnsafe(ref dyRow, 96);
+                (a6 * gradient6 + k6 * centered6 + c6).StoreUnsafe(ref dxRow, 96);
+                var centered7 = Vector512.LoadUnsafe(ref xRow, 112) - pivot7;
+                var gradient7 = Vector512.LoadUnsafe(ref dyRow, 112);
+                (a7 * gradient7 + k7 * centered7 + c7).StoreUnsafe(ref dxRow, 112);
             }
         }
 
+        /// <summary>
+        /// <see cref="Normalize"/> for an output of 8 MiB or more (<see cref="Streaming.ThresholdBytes"/>), written with
+        /// non-temporal stores, which skip the read of each line a normal store makes first. Those need aligned addresses,
+        /// so y is walked as one flat array from its first 64-byte boundary, <c>head</c> elements in,
+        /// with the coefficients rotated to match: element t of every flat row belongs to feature (head + t) mod Features.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static void NormalizeStreaming512(ref float x, nint rows, ref float y, ref float c, ref float s, ref float b)
+        {
+            int head = Streaming.ElementsToAlignment(ref y, 64);
+            Span<float> rotated = stackalloc float[3 * Features];
+            Streaming.Rotate(MemoryMarshal.CreateReadOnlySpan(ref c, Features), head, rotated);
+            Streaming.Rotate(MemoryMarshal.CreateReadOnlySpan(ref s, Features), head, rotated.Slice(Features));
+            Streaming.Rotate(MemoryMarshal.CreateReadOnlySpan(ref b, Features), head, rotated.Slice(2 * Features));
+            ref float center = ref MemoryMarshal.GetReference(rotated);
+            ref float scale = ref Unsafe.Add(ref center, Features);
+            ref float shift = ref Unsafe.Add(ref center, 2 * Features);
+
+            for (nint r = 0; r < rows; r++)
+            {
+                ref float xRow = ref Unsafe.Add(ref x, head + r * Features);
+                ref float yRow = ref Unsafe.Add(ref y, head + r * Features);
+                // The last flat row stops a vector short when head > 0: the output ends head elements into that vector.
+                nuint end = (nuint)(r == rows - 1 && head != 0 ? Features - 16 : Features);
+                nuint f = 0;
+                for (; f + 64 <= end; f += 64)
+                {
+                    var value0 = (Vector512.LoadUnsafe(ref xRow, f) - Vector512.LoadUnsafe(ref center, f)) * Vector512.LoadUnsafe(ref scale, f) + Vector512.LoadUnsafe(ref shift, f);
+                    var value1 = (Vector512.LoadUnsafe(ref xRow, f + 16) - Vector512.LoadUnsafe(ref center, f + 16)) * Vector512.LoadUnsafe(ref scale, f + 16) + Vector512.LoadUnsafe(ref shift, f + 16);
+                    var value2 = (Vector512.LoadUnsafe(ref xRow, f + 32) - Vector512.LoadUnsafe(ref center, f + 32)) * Vector512.LoadUnsafe(ref scale, f + 32) + Vector512.LoadUnsafe(ref shift, f + 32);
+                    var value3 = (Vector512.LoadUnsafe(ref xRow, f + 48) - Vector512.LoadUnsafe(ref center, f + 48)) * Vector512.LoadUnsafe(ref scale, f + 48) + Vector512.LoadUnsafe(ref shift, f + 48);
+                    Streaming.Store(value0, value1, value2, value3, ref Unsafe.Add(ref yRow, f));
+                }
+
+                for (; f < end; f += 16)
+                {
+                    var value = (Vector512.LoadUnsafe(ref xRow, f) - Vector512.LoadUnsafe(ref center, f)) * Vector512.LoadUnsafe(ref scale, f) + Vector512.LoadUnsafe(ref shift, f);
+                    Streaming.Store(value, ref Unsafe.Add(ref yRow, f));
+                }
+            }
+
+            // The elements before the first boundary and after the last whole vector, one at a time.
+            for (int f = 0; f < head; f++)
+            {
+                Unsafe.Add(ref y, f) = (Unsafe.Add(ref x, f) - Unsafe.Add(ref c, f)) * Unsafe.Add(ref s, f) + Unsafe.Add(ref b, f);
+            }
+
+            nint lastRow = (rows - 1) * Features;
+            for (int f = head == 0 ? Features : Features - 16 + head; f < Features; f++)
+            {
+                Unsafe.Add(ref y, lastRow + f) = (Unsafe.Add(ref x, lastRow + f) - Unsafe.Add(ref c, f)) * Unsafe.Add(ref s, f) + Unsafe.Add(ref b, f);
+            }
+
+            Streaming.Fence();
+        }
+
+        /// <summary>
+        /// <see cref="BackwardInput"/> for an output of 8 MiB or more (<see cref="Streaming.ThresholdBytes"/>), written with
+        /// non-temporal stores, which skip the read of each line a normal store makes first. Those need aligned addresses,
+        /// so dx is walked as one flat array from its first 64-byte boundary, <c>head</c> elements in,
+        /// with the coefficients rotated to match: element t of every flat row belongs to feature (head + t) mod Features.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static void BackwardInputStreaming512(ref float x, nint rows, ref float dy, ref float dx, ref float pivot, ref float a, ref float k, ref float c)
+        {
+            int head = Streaming.ElementsToAlignment(ref dx, 64);
+            Span<float> rotated = stackalloc float[4 * Features];
+            Streaming.Rotate(MemoryMarshal.CreateReadOnlySpan(ref pivot, Features), head, rotated);
+            Streaming.Rotate(MemoryMarshal.CreateReadOnlySpan(ref a, Features), head, rotated.Slice(Features));
+            Streaming.Rotate(MemoryMarshal.CreateReadOnlySpan(ref k, Features), head, rotated.Slice(2 * Features));
+            Streaming.Rotate(MemoryMarshal.CreateReadOnlySpan(ref c, Features), head, rotated.Slice(3 * Features));
+            ref float p = ref MemoryMarshal.GetReference(rotated);
+            ref float dyCoefficient = ref Unsafe.Add(ref p, Features);
+            ref float xCoefficient = ref Unsafe.Add(ref p, 2 * Features);
+            ref float bias = ref Unsafe.Add(ref p, 3 * Features);
+
+            for (nint r = 0; r < rows; r++)
+            {
+                ref float xRow = ref Unsafe.Add(ref x, head + r * Features);
+                ref float dyRow = ref Unsafe.Add(ref dy, head + r * Features);
+                ref float dxRow = ref Unsafe.Add(ref dx, head + r * Features);
+                // The last flat row stops a vector short when head > 0: the output ends head elements into that vector.
+                nuint end = (nuint)(r == rows - 1 && head != 0 ? Features - 16 : Features);
+                nuint f = 0;
+                for (; f + 64 <= end; f += 64)
+                {
+                    var centered0 = Vector512.LoadUnsafe(ref xRow, f) - Vector512.LoadUnsafe(ref p, f);
+                    var gradient0 = Vector512.LoadUnsafe(ref dyRow, f);
+                    var value0 = Vector512.LoadUnsafe(ref dyCoefficient, f) * gradient0 + Vector512.LoadUnsafe(ref xCoefficient, f) * centered0 + Vector512.LoadUnsafe(ref bias, f);
+                    var centered1 = Vector512.LoadUnsafe(ref xRow, f + 16) - Vector512.LoadUnsafe(ref p, f + 16);
+                    var gradient1 = Vector512.LoadUnsafe(ref dyRow, f + 16);
+                    var value1 = Vector512.LoadUnsafe(ref dyCoefficient, f + 16) * gradient1 + Vector512.LoadUnsafe(ref xCoefficient, f + 16) * centered1 + Vector512.LoadUnsafe(ref bias, f + 16);
+                    var centered2 = Vector512.LoadUnsafe(ref xRow, f + 32) - Vector512.LoadUnsafe(ref p, f + 32);
+                    var gradient2 = Vector512.LoadUnsafe(ref dyRow, f + 32);
+                    var value2 = Vector512.LoadUnsafe(ref dyCoefficient, f + 32) * gradient2 + Vector512.LoadUnsafe(ref xCoefficient, f + 32) * centered2 + Vector512.LoadUnsafe(ref bias, f + 32);
+                    var centered3 = Vector512.LoadUnsafe(ref xRow, f + 48) - Vector512.LoadUnsafe(ref p, f + 48);
+                    var gradient3 = Vector512.LoadUnsafe(ref dyRow, f + 48);
+                    var value3 = Vector512.LoadUnsafe(ref dyCoefficient, f + 48) * gradient3 + Vector512.LoadUnsafe(ref xCoefficient, f + 48) * centered3 + Vector512.LoadUnsafe(ref bias, f + 48);
+                    Streaming.Store(value0, value1, value2, value3, ref Unsafe.Add(ref dxRow, f));
+                }
+
+                for (; f < end; f += 16)
+                {
+                    var centered = Vector512.LoadUnsafe(ref xRow, f) - Vector512.LoadUnsafe(ref p, f);
+                    var gradient = Vector512.LoadUnsafe(ref dyRow, f);
+                    var value = Vector512.LoadUnsafe(ref dyCoefficient, f) * gradient + Vector512.LoadUnsafe(ref xCoefficient, f) * centered + Vector512.LoadUnsafe(ref bias, f);
+                    Streaming.Store(value, ref Unsafe.Add(ref dxRow, f));
+                }
+            }
+
+            // The elements before the first boundary and after the last whole vector, one at a time.
+            for (int f = 0; f < head; f++)
+            {
+                float centered = Unsafe.Add(ref x, f) - Unsafe.Add(ref pivot, f);
+                float gradient = Unsafe.Add(ref dy, f);
+                Unsafe.Add(ref dx, f) = Unsafe.Add(ref a, f) * gradient + Unsafe.Add(ref k, f) * centered + Unsafe.Add(ref c, f);
+            }
+
+            nint lastRow = (rows - 1) * Features;
+            for (int f = head == 0 ? Features : Features - 16 + head; f < Features; f++)
+            {
+                float centered = Unsafe.Add(ref x, lastRow + f) - Unsafe.Add(ref pivot, f);
+                float gradient = Unsafe.Add(ref dy, lastRow + f);
+                Unsafe.Add(ref dx, lastRow + f) = Unsafe.Add(ref a, f) * gradient + Unsafe.Add(ref k, f) * centered + Unsafe.Add(ref c, f);
+            }
+
+            Streaming.Fence();
+        }
+
         /// <summary><see cref="ChunkMoments"/> with 8 features per Vector256, the running sums in mean and squares (in L1).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void ChunkMoments256(ref float x, nint rows, ref float pivot, ref float mean, ref float squares)
         {
             var inverseRows = Vector256.Create((float)1 / rows);
             nint blockedRows = rows - rows % 4;
 
-            // Pass 1: sums of x - pivot.
+            // Pass 1: sums of x - pivot, row after row.
             MemoryMarshal.CreateSpan(ref mean, Features).Clear();
-            for (nint r = 0; r < blockedRows; r += 4)
+            for (nint r = 0; r < rows; r++)
             {
-                ref float xRow0 = ref Unsafe.Add(ref x, r * Features);
-                ref float xRow1 = ref Unsafe.Add(ref xRow0, Features);
-                ref float xRow2 = ref Unsafe.Add(ref xRow1, Features);
-                ref float xRow3 = ref Unsafe.Add(ref xRow2, Features);
+                ref float xRow = ref Unsafe.Add(ref x, r * Features);
                 for (nuint f = 0; f < 128; f += 8)
                 {
                     var p = Vector256.LoadUnsafe(ref pivot, f);
-                    (Vector256.LoadUnsafe(ref mean, f) + (((Vector256.LoadUnsafe(ref xRow0, f) - p) + (Vector256.LoadUnsafe(ref xRow1, f) - p)) + ((Vector256.LoadUnsafe(ref xRow2, f) - p) + (Vector256.LoadUnsafe(ref xRow3, f) - p)))).StoreUnsafe(ref mean, f);
-                }
-            }
-
-            for (nint r = blockedRows; r < rows; r++)
-            {
-                ref float xRow0 = ref Unsafe.Add(ref x, r * Features);
-                for (nuint f = 0; f < 128; f += 8)
-                {
-                    var p = Vector256.LoadUnsafe(ref pivot, f);
-                    (Vector256.LoadUnsafe(ref mean, f) + (Vector256.LoadUnsafe(ref xRow0, f) - p)).StoreUnsafe(ref mean, f);
+                    (Vector256.LoadUnsafe(ref mean, f) + (Vector256.LoadUnsafe(ref xRow, f) - p)).StoreUnsafe(ref mean, f);
                 }
             }
 
@@ -747,7 +882,7 @@ namespace NormGen.Generated
                 (Vector256.LoadUnsafe(ref mean, f) * inverseRows).StoreUnsafe(ref mean, f);
             }
 
-            // Pass 2: squared deviations from the chunk mean; the chunk is still in cache.
+            // Pass 2: squared deviations from the chunk mean, 4 rows at a time; the chunk is still in cache.
             MemoryMarshal.CreateSpan(ref squares, Features).Clear();
             for (nint r = 0; r < blockedRows; r += 4)
             {
@@ -769,171 +904,228 @@ namespace NormGen.Generated
 
             for (nint r = blockedRows; r < rows; r++)
             {
-                ref float xRow0 = ref Unsafe.Add(ref x, r * Features);
+                ref float xRow = ref Unsafe.Add(ref x, r * Features);
                 for (nuint f = 0; f < 128; f += 8)
                 {
                     var p = Vector256.LoadUnsafe(ref pivot, f);
                     var m = Vector256.LoadUnsafe(ref mean, f);
-                    var deviationRow0 = Vector256.LoadUnsafe(ref xRow0, f) - p - m;
-                    (Vector256.LoadUnsafe(ref squares, f) + (deviationRow0 * deviationRow0)).StoreUnsafe(ref squares, f);
+                    var deviation = Vector256.LoadUnsafe(ref xRow, f) - p - m;
+                    (Vector256.LoadUnsafe(ref squares, f) + (deviation * deviation)).StoreUnsafe(ref squares, f);
                 }
             }
         }
 
         /// <summary><see cref="Normalize"/> with 8 features per Vector256.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void Normalize256(ref float x, nint rows, ref float y, ref float c, ref float s, ref float b)
         {
-            nint blockedRows = rows - rows % 2;
-            for (nint r = 0; r < blockedRows; r += 2)
+            if (rows * Features * sizeof(float) >= Streaming.ThresholdBytes)
             {
-                ref float xRow0 = ref Unsafe.Add(ref x, r * Features);
-                ref float xRow1 = ref Unsafe.Add(ref xRow0, Features);
-                ref float yRow0 = ref Unsafe.Add(ref y, r * Features);
-                ref float yRow1 = ref Unsafe.Add(ref yRow0, Features);
-                for (nuint f = 0; f < 128; f += 8)
-                {
-                    var center = Vector256.LoadUnsafe(ref c, f);
-                    var scale = Vector256.LoadUnsafe(ref s, f);
-                    var shift = Vector256.LoadUnsafe(ref b, f);
-                    ((Vector256.LoadUnsafe(ref xRow0, f) - center) * scale + shift).StoreUnsafe(ref yRow0, f);
-                    ((Vector256.LoadUnsafe(ref xRow1, f) - center) * scale + shift).StoreUnsafe(ref yRow1, f);
-                }
+                NormalizeStreaming256(ref x, rows, ref y, ref c, ref s, ref b);
+                return;
             }
 
-            for (nint r = blockedRows; r < rows; r++)
+            for (nint r = 0; r < rows; r++)
             {
-                ref float xRow0 = ref Unsafe.Add(ref x, r * Features);
-                ref float yRow0 = ref Unsafe.Add(ref y, r * Features);
+                ref float xRow = ref Unsafe.Add(ref x, r * Features);
+                ref float yRow = ref Unsafe.Add(ref y, r * Features);
                 for (nuint f = 0; f < 128; f += 8)
                 {
-                    var center = Vector256.LoadUnsafe(ref c, f);
-                    var scale = Vector256.LoadUnsafe(ref s, f);
-                    var shift = Vector256.LoadUnsafe(ref b, f);
-                    ((Vector256.LoadUnsafe(ref xRow0, f) - center) * scale + shift).StoreUnsafe(ref yRow0, f);
+                    ((Vector256.LoadUnsafe(ref xRow, f) - Vector256.LoadUnsafe(ref c, f)) * Vector256.LoadUnsafe(ref s, f) + Vector256.LoadUnsafe(ref b, f)).StoreUnsafe(ref yRow, f);
                 }
             }
         }
 
         /// <summary><see cref="BackwardSums"/> with 8 features per Vector256, the running sums in sumDy and sumDyCentered (in L1).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void BackwardSums256(ref float x, nint rows, ref float dy, ref float pivot, ref float sumDy, ref float sumDyCentered)
         {
-            nint blockedRows = rows - rows % 4;
             MemoryMarshal.CreateSpan(ref sumDy, Features).Clear();
             MemoryMarshal.CreateSpan(ref sumDyCentered, Features).Clear();
-            for (nint r = 0; r < blockedRows; r += 4)
+            for (nint r = 0; r < rows; r++)
             {
-                ref float xRow0 = ref Unsafe.Add(ref x, r * Features);
-                ref float xRow1 = ref Unsafe.Add(ref xRow0, Features);
-                ref float xRow2 = ref Unsafe.Add(ref xRow1, Features);
-                ref float xRow3 = ref Unsafe.Add(ref xRow2, Features);
-                ref float dyRow0 = ref Unsafe.Add(ref dy, r * Features);
-                ref float dyRow1 = ref Unsafe.Add(ref dyRow0, Features);
-                ref float dyRow2 = ref Unsafe.Add(ref dyRow1, Features);
-                ref float dyRow3 = ref Unsafe.Add(ref dyRow2, Features);
+                ref float xRow = ref Unsafe.Add(ref x, r * Features);
+                ref float dyRow = ref Unsafe.Add(ref dy, r * Features);
                 for (nuint f = 0; f < 128; f += 8)
                 {
                     var p = Vector256.LoadUnsafe(ref pivot, f);
-                    var centeredRow0 = Vector256.LoadUnsafe(ref xRow0, f) - p;
-                    var gradientRow0 = Vector256.LoadUnsafe(ref dyRow0, f);
-                    var centeredRow1 = Vector256.LoadUnsafe(ref xRow1, f) - p;
-                    var gradientRow1 = Vector256.LoadUnsafe(ref dyRow1, f);
-                    var centeredRow2 = Vector256.LoadUnsafe(ref xRow2, f) - p;
-                    var gradientRow2 = Vector256.LoadUnsafe(ref dyRow2, f);
-                    var centeredRow3 = Vector256.LoadUnsafe(ref xRow3, f) - p;
-                    var gradientRow3 = Vector256.LoadUnsafe(ref dyRow3, f);
-                    (Vector256.LoadUnsafe(ref sumDy, f) + (((gradientRow0) + (gradientRow1)) + ((gradientRow2) + (gradientRow3)))).StoreUnsafe(ref sumDy, f);
-                    (Vector256.LoadUnsafe(ref sumDyCentered, f) + (((gradientRow0 * centeredRow0) + (gradientRow1 * centeredRow1)) + ((gradientRow2 * centeredRow2) + (gradientRow3 * centeredRow3)))).StoreUnsafe(ref sumDyCentered, f);
-                }
-            }
-
-            for (nint r = blockedRows; r < rows; r++)
-            {
-                ref float xRow0 = ref Unsafe.Add(ref x, r * Features);
-                ref float dyRow0 = ref Unsafe.Add(ref dy, r * Features);
-                for (nuint f = 0; f < 128; f += 8)
-                {
-                    var p = Vector256.LoadUnsafe(ref pivot, f);
-                    var centeredRow0 = Vector256.LoadUnsafe(ref xRow0, f) - p;
-                    var gradientRow0 = Vector256.LoadUnsafe(ref dyRow0, f);
-                    (Vector256.LoadUnsafe(ref sumDy, f) + (gradientRow0)).StoreUnsafe(ref sumDy, f);
-                    (Vector256.LoadUnsafe(ref sumDyCentered, f) + (gradientRow0 * centeredRow0)).StoreUnsafe(ref sumDyCentered, f);
+                    var centered = Vector256.LoadUnsafe(ref xRow, f) - p;
+                    var gradient = Vector256.LoadUnsafe(ref dyRow, f);
+                    (Vector256.LoadUnsafe(ref sumDy, f) + (gradient)).StoreUnsafe(ref sumDy, f);
+                    (Vector256.LoadUnsafe(ref sumDyCentered, f) + (gradient * centered)).StoreUnsafe(ref sumDyCentered, f);
                 }
             }
         }
 
         /// <summary><see cref="BackwardInput"/> with 8 features per Vector256.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void BackwardInput256(ref float x, nint rows, ref float dy, ref float dx, ref float pivot, ref float a, ref float k, ref float c)
         {
-            nint blockedRows = rows - rows % 2;
-            for (nint r = 0; r < blockedRows; r += 2)
+            if (rows * Features * sizeof(float) >= Streaming.ThresholdBytes)
             {
-                ref float xRow0 = ref Unsafe.Add(ref x, r * Features);
-                ref float xRow1 = ref Unsafe.Add(ref xRow0, Features);
-                ref float dyRow0 = ref Unsafe.Add(ref dy, r * Features);
-                ref float dyRow1 = ref Unsafe.Add(ref dyRow0, Features);
-                ref float dxRow0 = ref Unsafe.Add(ref dx, r * Features);
-                ref float dxRow1 = ref Unsafe.Add(ref dxRow0, Features);
-                for (nuint f = 0; f < 128; f += 8)
-                {
-                    var p = Vector256.LoadUnsafe(ref pivot, f);
-                    var dyCoefficient = Vector256.LoadUnsafe(ref a, f);
-                    var xCoefficient = Vector256.LoadUnsafe(ref k, f);
-                    var bias = Vector256.LoadUnsafe(ref c, f);
-                    var centeredRow0 = Vector256.LoadUnsafe(ref xRow0, f) - p;
-                    var gradientRow0 = Vector256.LoadUnsafe(ref dyRow0, f);
-                    (dyCoefficient * gradientRow0 + xCoefficient * centeredRow0 + bias).StoreUnsafe(ref dxRow0, f);
-                    var centeredRow1 = Vector256.LoadUnsafe(ref xRow1, f) - p;
-                    var gradientRow1 = Vector256.LoadUnsafe(ref dyRow1, f);
-                    (dyCoefficient * gradientRow1 + xCoefficient * centeredRow1 + bias).StoreUnsafe(ref dxRow1, f);
-                }
+                BackwardInputStreaming256(ref x, rows, ref dy, ref dx, ref pivot, ref a, ref k, ref c);
+                return;
             }
 
-            for (nint r = blockedRows; r < rows; r++)
+            for (nint r = 0; r < rows; r++)
             {
-                ref float xRow0 = ref Unsafe.Add(ref x, r * Features);
-                ref float dyRow0 = ref Unsafe.Add(ref dy, r * Features);
-                ref float dxRow0 = ref Unsafe.Add(ref dx, r * Features);
+                ref float xRow = ref Unsafe.Add(ref x, r * Features);
+                ref float dyRow = ref Unsafe.Add(ref dy, r * Features);
+                ref float dxRow = ref Unsafe.Add(ref dx, r * Features);
                 for (nuint f = 0; f < 128; f += 8)
                 {
-                    var p = Vector256.LoadUnsafe(ref pivot, f);
-                    var dyCoefficient = Vector256.LoadUnsafe(ref a, f);
-                    var xCoefficient = Vector256.LoadUnsafe(ref k, f);
-                    var bias = Vector256.LoadUnsafe(ref c, f);
-                    var centeredRow0 = Vector256.LoadUnsafe(ref xRow0, f) - p;
-                    var gradientRow0 = Vector256.LoadUnsafe(ref dyRow0, f);
-                    (dyCoefficient * gradientRow0 + xCoefficient * centeredRow0 + bias).StoreUnsafe(ref dxRow0, f);
+                    var centered = Vector256.LoadUnsafe(ref xRow, f) - Vector256.LoadUnsafe(ref pivot, f);
+                    var gradient = Vector256.LoadUnsafe(ref dyRow, f);
+                    (Vector256.LoadUnsafe(ref a, f) * gradient + Vector256.LoadUnsafe(ref k, f) * centered + Vector256.LoadUnsafe(ref c, f)).StoreUnsafe(ref dxRow, f);
                 }
             }
         }
 
+        /// <summary>
+        /// <see cref="Normalize"/> for an output of 8 MiB or more (<see cref="Streaming.ThresholdBytes"/>), written with
+        /// non-temporal stores, which skip the read of each line a normal store makes first. Those need aligned addresses,
+        /// so y is walked as one flat array from its first 32-byte boundary, <c>head</c> elements in,
+        /// with the coefficients rotated to match: element t of every flat row belongs to feature (head + t) mod Features.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static void NormalizeStreaming256(ref float x, nint rows, ref float y, ref float c, ref float s, ref float b)
+        {
+            int head = Streaming.ElementsToAlignment(ref y, 32);
+            Span<float> rotated = stackalloc float[3 * Features];
+            Streaming.Rotate(MemoryMarshal.CreateReadOnlySpan(ref c, Features), head, rotated);
+            Streaming.Rotate(MemoryMarshal.CreateReadOnlySpan(ref s, Features), head, rotated.Slice(Features));
+            Streaming.Rotate(MemoryMarshal.CreateReadOnlySpan(ref b, Features), head, rotated.Slice(2 * Features));
+            ref float center = ref MemoryMarshal.GetReference(rotated);
+            ref float scale = ref Unsafe.Add(ref center, Features);
+            ref float shift = ref Unsafe.Add(ref center, 2 * Features);
+
+            for (nint r = 0; r < rows; r++)
+            {
+                ref float xRow = ref Unsafe.Add(ref x, head + r * Features);
+                ref float yRow = ref Unsafe.Add(ref y, head + r * Features);
+                // The last flat row stops a vector short when head > 0: the output ends head elements into that vector.
+                nuint end = (nuint)(r == rows - 1 && head != 0 ? Features - 8 : Features);
+                nuint f = 0;
+                for (; f + 32 <= end; f += 32)
+                {
+                    var value0 = (Vector256.LoadUnsafe(ref xRow, f) - Vector256.LoadUnsafe(ref center, f)) * Vector256.LoadUnsafe(ref scale, f) + Vector256.LoadUnsafe(ref shift, f);
+                    var value1 = (Vector256.LoadUnsafe(ref xRow, f + 8) - Vector256.LoadUnsafe(ref center, f + 8)) * Vector256.LoadUnsafe(ref scale, f + 8) + Vector256.LoadUnsafe(ref shift, f + 8);
+                    var value2 = (Vector256.LoadUnsafe(ref xRow, f + 16) - Vector256.LoadUnsafe(ref center, f + 16)) * Vector256.LoadUnsafe(ref scale, f + 16) + Vector256.LoadUnsafe(ref shift, f + 16);
+                    var value3 = (Vector256.LoadUnsafe(ref xRow, f + 24) - Vector256.LoadUnsafe(ref center, f + 24)) * Vector256.LoadUnsafe(ref scale, f + 24) + Vector256.LoadUnsafe(ref shift, f + 24);
+                    Streaming.Store(value0, value1, value2, value3, ref Unsafe.Add(ref yRow, f));
+                }
+
+                for (; f < end; f += 8)
+                {
+                    var value = (Vector256.LoadUnsafe(ref xRow, f) - Vector256.LoadUnsafe(ref center, f)) * Vector256.LoadUnsafe(ref scale, f) + Vector256.LoadUnsafe(ref shift, f);
+                    Streaming.Store(value, ref Unsafe.Add(ref yRow, f));
+                }
+            }
+
+            // The elements before the first boundary and after the last whole vector, one at a time.
+            for (int f = 0; f < head; f++)
+            {
+                Unsafe.Add(ref y, f) = (Unsafe.Add(ref x, f) - Unsafe.Add(ref c, f)) * Unsafe.Add(ref s, f) + Unsafe.Add(ref b, f);
+            }
+
+            nint lastRow = (rows - 1) * Features;
+            for (int f = head == 0 ? Features : Features - 8 + head; f < Features; f++)
+            {
+                Unsafe.Add(ref y, lastRow + f) = (Unsafe.Add(ref x, lastRow + f) - Unsafe.Add(ref c, f)) * Unsafe.Add(ref s, f) + Unsafe.Add(ref b, f);
+            }
+
+            Streaming.Fence();
+        }
+
+        /// <summary>
+        /// <see cref="BackwardInput"/> for an output of 8 MiB or more (<see cref="Streaming.ThresholdBytes"/>), written with
+        /// non-temporal stores, which skip the read of each line a normal store makes first. Those need aligned addresses,
+        /// so dx is walked as one flat array from its first 32-byte boundary, <c>head</c> elements in,
+        /// with the coefficients rotated to match: element t of every flat row belongs to feature (head + t) mod Features.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static void BackwardInputStreaming256(ref float x, nint rows, ref float dy, ref float dx, ref float pivot, ref float a, ref float k, ref float c)
+        {
+            int head = Streaming.ElementsToAlignment(ref dx, 32);
+            Span<float> rotated = stackalloc float[4 * Features];
+            Streaming.Rotate(MemoryMarshal.CreateReadOnlySpan(ref pivot, Features), head, rotated);
+            Streaming.Rotate(MemoryMarshal.CreateReadOnlySpan(ref a, Features), head, rotated.Slice(Features));
+            Streaming.Rotate(MemoryMarshal.CreateReadOnlySpan(ref k, Features), head, rotated.Slice(2 * Features));
+            Streaming.Rotate(MemoryMarshal.CreateReadOnlySpan(ref c, Features), head, rotated.Slice(3 * Features));
+            ref float p = ref MemoryMarshal.GetReference(rotated);
+            ref float dyCoefficient = ref Unsafe.Add(ref p, Features);
+            ref float xCoefficient = ref Unsafe.Add(ref p, 2 * Features);
+            ref float bias = ref Unsafe.Add(ref p, 3 * Features);
+
+            for (nint r = 0; r < rows; r++)
+            {
+                ref float xRow = ref Unsafe.Add(ref x, head + r * Features);
+                ref float dyRow = ref Unsafe.Add(ref dy, head + r * Features);
+                ref float dxRow = ref Unsafe.Add(ref dx, head + r * Features);
+                // The last flat row stops a vector short when head > 0: the output ends head elements into that vector.
+                nuint end = (nuint)(r == rows - 1 && head != 0 ? Features - 8 : Features);
+                nuint f = 0;
+                for (; f + 32 <= end; f += 32)
+                {
+                    var centered0 = Vector256.LoadUnsafe(ref xRow, f) - Vector256.LoadUnsafe(ref p, f);
+                    var gradient0 = Vector256.LoadUnsafe(ref dyRow, f);
+                    var value0 = Vector256.LoadUnsafe(ref dyCoefficient, f) * gradient0 + Vector256.LoadUnsafe(ref xCoefficient, f) * centered0 + Vector256.LoadUnsafe(ref bias, f);
+                    var centered1 = Vector256.LoadUnsafe(ref xRow, f + 8) - Vector256.LoadUnsafe(ref p, f + 8);
+                    var gradient1 = Vector256.LoadUnsafe(ref dyRow, f + 8);
+                    var value1 = Vector256.LoadUnsafe(ref dyCoefficient, f + 8) * gradient1 + Vector256.LoadUnsafe(ref xCoefficient, f + 8) * centered1 + Vector256.LoadUnsafe(ref bias, f + 8);
+                    var centered2 = Vector256.LoadUnsafe(ref xRow, f + 16) - Vector256.LoadUnsafe(ref p, f + 16);
+                    var gradient2 = Vector256.LoadUnsafe(ref dyRow, f + 16);
+                    var value2 = Vector256.LoadUnsafe(ref dyCoefficient, f + 16) * gradient2 + Vector256.LoadUnsafe(ref xCoefficient, f + 16) * centered2 + Vector256.LoadUnsafe(ref bias, f + 16);
+                    var centered3 = Vector256.LoadUnsafe(ref xRow, f + 24) - Vector256.LoadUnsafe(ref p, f + 24);
+                    var gradient3 = Vector256.LoadUnsafe(ref dyRow, f + 24);
+                    var value3 = Vector256.LoadUnsafe(ref dyCoefficient, f + 24) * gradient3 + Vector256.LoadUnsafe(ref xCoefficient, f + 24) * centered3 + Vector256.LoadUnsafe(ref bias, f + 24);
+                    Streaming.Store(value0, value1, value2, value3, ref Unsafe.Add(ref dxRow, f));
+                }
+
+                for (; f < end; f += 8)
+                {
+                    var centered = Vector256.LoadUnsafe(ref xRow, f) - Vector256.LoadUnsafe(ref p, f);
+                    var gradient = Vector256.LoadUnsafe(ref dyRow, f);
+                    var value = Vector256.LoadUnsafe(ref dyCoefficient, f) * gradient + Vector256.LoadUnsafe(ref xCoefficient, f) * centered + Vector256.LoadUnsafe(ref bias, f);
+                    Streaming.Store(value, ref Unsafe.Add(ref dxRow, f));
+                }
+            }
+
+            // The elements before the first boundary and after the last whole vector, one at a time.
+            for (int f = 0; f < head; f++)
+            {
+                float centered = Unsafe.Add(ref x, f) - Unsafe.Add(ref pivot, f);
+                float gradient = Unsafe.Add(ref dy, f);
+                Unsafe.Add(ref dx, f) = Unsafe.Add(ref a, f) * gradient + Unsafe.Add(ref k, f) * centered + Unsafe.Add(ref c, f);
+            }
+
+            nint lastRow = (rows - 1) * Features;
+            for (int f = head == 0 ? Features : Features - 8 + head; f < Features; f++)
+            {
+                float centered = Unsafe.Add(ref x, lastRow + f) - Unsafe.Add(ref pivot, f);
+                float gradient = Unsafe.Add(ref dy, lastRow + f);
+                Unsafe.Add(ref dx, lastRow + f) = Unsafe.Add(ref a, f) * gradient + Unsafe.Add(ref k, f) * centered + Unsafe.Add(ref c, f);
+            }
+
+            Streaming.Fence();
+        }
+
         /// <summary><see cref="ChunkMoments"/> with 4 features per Vector128, the running sums in mean and squares (in L1).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void ChunkMoments128(ref float x, nint rows, ref float pivot, ref float mean, ref float squares)
         {
             var inverseRows = Vector128.Create((float)1 / rows);
             nint blockedRows = rows - rows % 4;
 
-            // Pass 1: sums of x - pivot.
+            // Pass 1: sums of x - pivot, row after row.
             MemoryMarshal.CreateSpan(ref mean, Features).Clear();
-            for (nint r = 0; r < blockedRows; r += 4)
+            for (nint r = 0; r < rows; r++)
             {
-                ref float xRow0 = ref Unsafe.Add(ref x, r * Features);
-                ref float xRow1 = ref Unsafe.Add(ref xRow0, Features);
-                ref float xRow2 = ref Unsafe.Add(ref xRow1, Features);
-                ref float xRow3 = ref Unsafe.Add(ref xRow2, Features);
+                ref float xRow = ref Unsafe.Add(ref x, r * Features);
                 for (nuint f = 0; f < 128; f += 4)
                 {
                     var p = Vector128.LoadUnsafe(ref pivot, f);
-                    (Vector128.LoadUnsafe(ref mean, f) + (((Vector128.LoadUnsafe(ref xRow0, f) - p) + (Vector128.LoadUnsafe(ref xRow1, f) - p)) + ((Vector128.LoadUnsafe(ref xRow2, f) - p) + (Vector128.LoadUnsafe(ref xRow3, f) - p)))).StoreUnsafe(ref mean, f);
-                }
-            }
-
-            for (nint r = blockedRows; r < rows; r++)
-            {
-                ref float xRow0 = ref Unsafe.Add(ref x, r * Features);
-                for (nuint f = 0; f < 128; f += 4)
-                {
-                    var p = Vector128.LoadUnsafe(ref pivot, f);
-                    (Vector128.LoadUnsafe(ref mean, f) + (Vector128.LoadUnsafe(ref xRow0, f) - p)).StoreUnsafe(ref mean, f);
+                    (Vector128.LoadUnsafe(ref mean, f) + (Vector128.LoadUnsafe(ref xRow, f) - p)).StoreUnsafe(ref mean, f);
                 }
             }
 
@@ -942,7 +1134,7 @@ namespace NormGen.Generated
                 (Vector128.LoadUnsafe(ref mean, f) * inverseRows).StoreUnsafe(ref mean, f);
             }
 
-            // Pass 2: squared deviations from the chunk mean; the chunk is still in cache.
+            // Pass 2: squared deviations from the chunk mean, 4 rows at a time; the chunk is still in cache.
             MemoryMarshal.CreateSpan(ref squares, Features).Clear();
             for (nint r = 0; r < blockedRows; r += 4)
             {
@@ -964,154 +1156,224 @@ namespace NormGen.Generated
 
             for (nint r = blockedRows; r < rows; r++)
             {
-                ref float xRow0 = ref Unsafe.Add(ref x, r * Features);
+                ref float xRow = ref Unsafe.Add(ref x, r * Features);
                 for (nuint f = 0; f < 128; f += 4)
                 {
                     var p = Vector128.LoadUnsafe(ref pivot, f);
                     var m = Vector128.LoadUnsafe(ref mean, f);
-                    var deviationRow0 = Vector128.LoadUnsafe(ref xRow0, f) - p - m;
-                    (Vector128.LoadUnsafe(ref squares, f) + (deviationRow0 * deviationRow0)).StoreUnsafe(ref squares, f);
+                    var deviation = Vector128.LoadUnsafe(ref xRow, f) - p - m;
+                    (Vector128.LoadUnsafe(ref squares, f) + (deviation * deviation)).StoreUnsafe(ref squares, f);
                 }
             }
         }
 
         /// <summary><see cref="Normalize"/> with 4 features per Vector128.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void Normalize128(ref float x, nint rows, ref float y, ref float c, ref float s, ref float b)
         {
-            nint blockedRows = rows - rows % 2;
-            for (nint r = 0; r < blockedRows; r += 2)
+            if (rows * Features * sizeof(float) >= Streaming.ThresholdBytes)
             {
-                ref float xRow0 = ref Unsafe.Add(ref x, r * Features);
-                ref float xRow1 = ref Unsafe.Add(ref xRow0, Features);
-                ref float yRow0 = ref Unsafe.Add(ref y, r * Features);
-                ref float yRow1 = ref Unsafe.Add(ref yRow0, Features);
-                for (nuint f = 0; f < 128; f += 4)
-                {
-                    var center = Vector128.LoadUnsafe(ref c, f);
-                    var scale = Vector128.LoadUnsafe(ref s, f);
-                    var shift = Vector128.LoadUnsafe(ref b, f);
-                    ((Vector128.LoadUnsafe(ref xRow0, f) - center) * scale + shift).StoreUnsafe(ref yRow0, f);
-                    ((Vector128.LoadUnsafe(ref xRow1, f) - center) * scale + shift).StoreUnsafe(ref yRow1, f);
-                }
+                NormalizeStreaming128(ref x, rows, ref y, ref c, ref s, ref b);
+                return;
             }
 
-            for (nint r = blockedRows; r < rows; r++)
+            for (nint r = 0; r < rows; r++)
             {
-                ref float xRow0 = ref Unsafe.Add(ref x, r * Features);
-                ref float yRow0 = ref Unsafe.Add(ref y, r * Features);
+                ref float xRow = ref Unsafe.Add(ref x, r * Features);
+                ref float yRow = ref Unsafe.Add(ref y, r * Features);
                 for (nuint f = 0; f < 128; f += 4)
                 {
-                    var center = Vector128.LoadUnsafe(ref c, f);
-                    var scale = Vector128.LoadUnsafe(ref s, f);
-                    var shift = Vector128.LoadUnsafe(ref b, f);
-                    ((Vector128.LoadUnsafe(ref xRow0, f) - center) * scale + shift).StoreUnsafe(ref yRow0, f);
+                    ((Vector128.LoadUnsafe(ref xRow, f) - Vector128.LoadUnsafe(ref c, f)) * Vector128.LoadUnsafe(ref s, f) + Vector128.LoadUnsafe(ref b, f)).StoreUnsafe(ref yRow, f);
                 }
             }
         }
 
         /// <summary><see cref="BackwardSums"/> with 4 features per Vector128, the running sums in sumDy and sumDyCentered (in L1).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void BackwardSums128(ref float x, nint rows, ref float dy, ref float pivot, ref float sumDy, ref float sumDyCentered)
         {
-            nint blockedRows = rows - rows % 4;
             MemoryMarshal.CreateSpan(ref sumDy, Features).Clear();
             MemoryMarshal.CreateSpan(ref sumDyCentered, Features).Clear();
-            for (nint r = 0; r < blockedRows; r += 4)
+            for (nint r = 0; r < rows; r++)
             {
-                ref float xRow0 = ref Unsafe.Add(ref x, r * Features);
-                ref float xRow1 = ref Unsafe.Add(ref xRow0, Features);
-                ref float xRow2 = ref Unsafe.Add(ref xRow1, Features);
-                ref float xRow3 = ref Unsafe.Add(ref xRow2, Features);
-                ref float dyRow0 = ref Unsafe.Add(ref dy, r * Features);
-                ref float dyRow1 = ref Unsafe.Add(ref dyRow0, Features);
-                ref float dyRow2 = ref Unsafe.Add(ref dyRow1, Features);
-                ref float dyRow3 = ref Unsafe.Add(ref dyRow2, Features);
+                ref float xRow = ref Unsafe.Add(ref x, r * Features);
+                ref float dyRow = ref Unsafe.Add(ref dy, r * Features);
                 for (nuint f = 0; f < 128; f += 4)
                 {
                     var p = Vector128.LoadUnsafe(ref pivot, f);
-                    var centeredRow0 = Vector128.LoadUnsafe(ref xRow0, f) - p;
-                    var gradientRow0 = Vector128.LoadUnsafe(ref dyRow0, f);
-                    var centeredRow1 = Vector128.LoadUnsafe(ref xRow1, f) - p;
-                    var gradientRow1 = Vector128.LoadUnsafe(ref dyRow1, f);
-                    var centeredRow2 = Vector128.LoadUnsafe(ref xRow2, f) - p;
-                    var gradientRow2 = Vector128.LoadUnsafe(ref dyRow2, f);
-                    var centeredRow3 = Vector128.LoadUnsafe(ref xRow3, f) - p;
-                    var gradientRow3 = Vector128.LoadUnsafe(ref dyRow3, f);
-                    (Vector128.LoadUnsafe(ref sumDy, f) + (((gradientRow0) + (gradientRow1)) + ((gradientRow2) + (gradientRow3)))).StoreUnsafe(ref sumDy, f);
-                    (Vector128.LoadUnsafe(ref sumDyCentered, f) + (((gradientRow0 * centeredRow0) + (gradientRow1 * centeredRow1)) + ((gradientRow2 * centeredRow2) + (gradientRow3 * centeredRow3)))).StoreUnsafe(ref sumDyCentered, f);
-                }
-            }
-
-            for (nint r = blockedRows; r < rows; r++)
-            {
-                ref float xRow0 = ref Unsafe.Add(ref x, r * Features);
-                ref float dyRow0 = ref Unsafe.Add(ref dy, r * Features);
-                for (nuint f = 0; f < 128; f += 4)
-                {
-                    var p = Vector128.LoadUnsafe(ref pivot, f);
-                    var centeredRow0 = Vector128.LoadUnsafe(ref xRow0, f) - p;
-                    var gradientRow0 = Vector128.LoadUnsafe(ref dyRow0, f);
-                    (Vector128.LoadUnsafe(ref sumDy, f) + (gradientRow0)).StoreUnsafe(ref sumDy, f);
-                    (Vector128.LoadUnsafe(ref sumDyCentered, f) + (gradientRow0 * centeredRow0)).StoreUnsafe(ref sumDyCentered, f);
+                    var centered = Vector128.LoadUnsafe(ref xRow, f) - p;
+                    var gradient = Vector128.LoadUnsafe(ref dyRow, f);
+                    (Vector128.LoadUnsafe(ref sumDy, f) + (gradient)).StoreUnsafe(ref sumDy, f);
+                    (Vector128.LoadUnsafe(ref sumDyCentered, f) + (gradient * centered)).StoreUnsafe(ref sumDyCentered, f);
                 }
             }
         }
 
         /// <summary><see cref="BackwardInput"/> with 4 features per Vector128.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void BackwardInput128(ref float x, nint rows, ref float dy, ref float dx, ref float pivot, ref float a, ref float k, ref float c)
         {
-            nint blockedRows = rows - rows % 2;
-            for (nint r = 0; r < blockedRows; r += 2)
+            if (rows * Features * sizeof(float) >= Streaming.ThresholdBytes)
             {
-                ref float xRow0 = ref Unsafe.Add(ref x, r * Features);
-                ref float xRow1 = ref Unsafe.Add(ref xRow0, Features);
-                ref float dyRow0 = ref Unsafe.Add(ref dy, r * Features);
-                ref float dyRow1 = ref Unsafe.Add(ref dyRow0, Features);
-                ref float dxRow0 = ref Unsafe.Add(ref dx, r * Features);
-                ref float dxRow1 = ref Unsafe.Add(ref dxRow0, Features);
-                for (nuint f = 0; f < 128; f += 4)
-                {
-                    var p = Vector128.LoadUnsafe(ref pivot, f);
-                    var dyCoefficient = Vector128.LoadUnsafe(ref a, f);
-                    var xCoefficient = Vector128.LoadUnsafe(ref k, f);
-                    var bias = Vector128.LoadUnsafe(ref c, f);
-                    var centeredRow0 = Vector128.LoadUnsafe(ref xRow0, f) - p;
-                    var gradientRow0 = Vector128.LoadUnsafe(ref dyRow0, f);
-                    (dyCoefficient * gradientRow0 + xCoefficient * centeredRow0 + bias).StoreUnsafe(ref dxRow0, f);
-                    var centeredRow1 = Vector128.LoadUnsafe(ref xRow1, f) - p;
-                    var gradientRow1 = Vector128.LoadUnsafe(ref dyRow1, f);
-                    (dyCoefficient * gradientRow1 + xCoefficient * centeredRow1 + bias).StoreUnsafe(ref dxRow1, f);
-                }
+                BackwardInputStreaming128(ref x, rows, ref dy, ref dx, ref pivot, ref a, ref k, ref c);
+                return;
             }
 
-            for (nint r = blockedRows; r < rows; r++)
+            for (nint r = 0; r < rows; r++)
             {
-                ref float xRow0 = ref Unsafe.Add(ref x, r * Features);
-                ref float dyRow0 = ref Unsafe.Add(ref dy, r * Features);
-                ref float dxRow0 = ref Unsafe.Add(ref dx, r * Features);
+                ref float xRow = ref Unsafe.Add(ref x, r * Features);
+                ref float dyRow = ref Unsafe.Add(ref dy, r * Features);
+                ref float dxRow = ref Unsafe.Add(ref dx, r * Features);
                 for (nuint f = 0; f < 128; f += 4)
                 {
-                    var p = Vector128.LoadUnsafe(ref pivot, f);
-                    var dyCoefficient = Vector128.LoadUnsafe(ref a, f);
-                    var xCoefficient = Vector128.LoadUnsafe(ref k, f);
-                    var bias = Vector128.LoadUnsafe(ref c, f);
-                    var centeredRow0 = Vector128.LoadUnsafe(ref xRow0, f) - p;
-                    var gradientRow0 = Vector128.LoadUnsafe(ref dyRow0, f);
-                    (dyCoefficient * gradientRow0 + xCoefficient * centeredRow0 + bias).StoreUnsafe(ref dxRow0, f);
+                    var centered = Vector128.LoadUnsafe(ref xRow, f) - Vector128.LoadUnsafe(ref pivot, f);
+                    var gradient = Vector128.LoadUnsafe(ref dyRow, f);
+                    (Vector128.LoadUnsafe(ref a, f) * gradient + Vector128.LoadUnsafe(ref k, f) * centered + Vector128.LoadUnsafe(ref c, f)).StoreUnsafe(ref dxRow, f);
                 }
             }
         }
 
+        /// <summary>
+        /// <see cref="Normalize"/> for an output of 8 MiB or more (<see cref="Streaming.ThresholdBytes"/>), written with
+        /// non-temporal stores, which skip the read of each line a normal store makes first. Those need aligned addresses,
+        /// so y is walked as one flat array from its first 16-byte boundary, <c>head</c> elements in,
+        /// with the coefficients rotated to match: element t of every flat row belongs to feature (head + t) mod Features.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static void NormalizeStreaming128(ref float x, nint rows, ref float y, ref float c, ref float s, ref float b)
+        {
+            int head = Streaming.ElementsToAlignment(ref y, 16);
+            Span<float> rotated = stackalloc float[3 * Features];
+            Streaming.Rotate(MemoryMarshal.CreateReadOnlySpan(ref c, Features), head, rotated);
+            Streaming.Rotate(MemoryMarshal.CreateReadOnlySpan(ref s, Features), head, rotated.Slice(Features));
+            Streaming.Rotate(MemoryMarshal.CreateReadOnlySpan(ref b, Features), head, rotated.Slice(2 * Features));
+            ref float center = ref MemoryMarshal.GetReference(rotated);
+            ref float scale = ref Unsafe.Add(ref center, Features);
+            ref float shift = ref Unsafe.Add(ref center, 2 * Features);
+
+            for (nint r = 0; r < rows; r++)
+            {
+                ref float xRow = ref Unsafe.Add(ref x, head + r * Features);
+                ref float yRow = ref Unsafe.Add(ref y, head + r * Features);
+                // The last flat row stops a vector short when head > 0: the output ends head elements into that vector.
+                nuint end = (nuint)(r == rows - 1 && head != 0 ? Features - 4 : Features);
+                nuint f = 0;
+                for (; f + 16 <= end; f += 16)
+                {
+                    var value0 = (Vector128.LoadUnsafe(ref xRow, f) - Vector128.LoadUnsafe(ref center, f)) * Vector128.LoadUnsafe(ref scale, f) + Vector128.LoadUnsafe(ref shift, f);
+                    var value1 = (Vector128.LoadUnsafe(ref xRow, f + 4) - Vector128.LoadUnsafe(ref center, f + 4)) * Vector128.LoadUnsafe(ref scale, f + 4) + Vector128.LoadUnsafe(ref shift, f + 4);
+                    var value2 = (Vector128.LoadUnsafe(ref xRow, f + 8) - Vector128.LoadUnsafe(ref center, f + 8)) * Vector128.LoadUnsafe(ref scale, f + 8) + Vector128.LoadUnsafe(ref shift, f + 8);
+                    var value3 = (Vector128.LoadUnsafe(ref xRow, f + 12) - Vector128.LoadUnsafe(ref center, f + 12)) * Vector128.LoadUnsafe(ref scale, f + 12) + Vector128.LoadUnsafe(ref shift, f + 12);
+                    Streaming.Store(value0, value1, value2, value3, ref Unsafe.Add(ref yRow, f));
+                }
+
+                for (; f < end; f += 4)
+                {
+                    var value = (Vector128.LoadUnsafe(ref xRow, f) - Vector128.LoadUnsafe(ref center, f)) * Vector128.LoadUnsafe(ref scale, f) + Vector128.LoadUnsafe(ref shift, f);
+                    Streaming.Store(value, ref Unsafe.Add(ref yRow, f));
+                }
+            }
+
+            // The elements before the first boundary and after the last whole vector, one at a time.
+            for (int f = 0; f < head; f++)
+            {
+                Unsafe.Add(ref y, f) = (Unsafe.Add(ref x, f) - Unsafe.Add(ref c, f)) * Unsafe.Add(ref s, f) + Unsafe.Add(ref b, f);
+            }
+
+            nint lastRow = (rows - 1) * Features;
+            for (int f = head == 0 ? Features : Features - 4 + head; f < Features; f++)
+            {
+                Unsafe.Add(ref y, lastRow + f) = (Unsafe.Add(ref x, lastRow + f) - Unsafe.Add(ref c, f)) * Unsafe.Add(ref s, f) + Unsafe.Add(ref b, f);
+            }
+
+            Streaming.Fence();
+        }
+
+        /// <summary>
+        /// <see cref="BackwardInput"/> for an output of 8 MiB or more (<see cref="Streaming.ThresholdBytes"/>), written with
+        /// non-temporal stores, which skip the read of each line a normal store makes first. Those need aligned addresses,
+        /// so dx is walked as one flat array from its first 16-byte boundary, <c>head</c> elements in,
+        /// with the coefficients rotated to match: element t of every flat row belongs to feature (head + t) mod Features.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static void BackwardInputStreaming128(ref float x, nint rows, ref float dy, ref float dx, ref float pivot, ref float a, ref float k, ref float c)
+        {
+            int head = Streaming.ElementsToAlignment(ref dx, 16);
+            Span<float> rotated = stackalloc float[4 * Features];
+            Streaming.Rotate(MemoryMarshal.CreateReadOnlySpan(ref pivot, Features), head, rotated);
+            Streaming.Rotate(MemoryMarshal.CreateReadOnlySpan(ref a, Features), head, rotated.Slice(Features));
+            Streaming.Rotate(MemoryMarshal.CreateReadOnlySpan(ref k, Features), head, rotated.Slice(2 * Features));
+            Streaming.Rotate(MemoryMarshal.CreateReadOnlySpan(ref c, Features), head, rotated.Slice(3 * Features));
+            ref float p = ref MemoryMarshal.GetReference(rotated);
+            ref float dyCoefficient = ref Unsafe.Add(ref p, Features);
+            ref float xCoefficient = ref Unsafe.Add(ref p, 2 * Features);
+            ref float bias = ref Unsafe.Add(ref p, 3 * Features);
+
+            for (nint r = 0; r < rows; r++)
+            {
+                ref float xRow = ref Unsafe.Add(ref x, head + r * Features);
+                ref float dyRow = ref Unsafe.Add(ref dy, head + r * Features);
+                ref float dxRow = ref Unsafe.Add(ref dx, head + r * Features);
+                // The last flat row stops a vector short when head > 0: the output ends head elements into that vector.
+                nuint end = (nuint)(r == rows - 1 && head != 0 ? Features - 4 : Features);
+                nuint f = 0;
+                for (; f + 16 <= end; f += 16)
+                {
+                    var centered0 = Vector128.LoadUnsafe(ref xRow, f) - Vector128.LoadUnsafe(ref p, f);
+                    var gradient0 = Vector128.LoadUnsafe(ref dyRow, f);
+                    var value0 = Vector128.LoadUnsafe(ref dyCoefficient, f) * gradient0 + Vector128.LoadUnsafe(ref xCoefficient, f) * centered0 + Vector128.LoadUnsafe(ref bias, f);
+                    var centered1 = Vector128.LoadUnsafe(ref xRow, f + 4) - Vector128.LoadUnsafe(ref p, f + 4);
+                    var gradient1 = Vector128.LoadUnsafe(ref dyRow, f + 4);
+                    var value1 = Vector128.LoadUnsafe(ref dyCoefficient, f + 4) * gradient1 + Vector128.LoadUnsafe(ref xCoefficient, f + 4) * centered1 + Vector128.LoadUnsafe(ref bias, f + 4);
+                    var centered2 = Vector128.LoadUnsafe(ref xRow, f + 8) - Vector128.LoadUnsafe(ref p, f + 8);
+                    var gradient2 = Vector128.LoadUnsafe(ref dyRow, f + 8);
+                    var value2 = Vector128.LoadUnsafe(ref dyCoefficient, f + 8) * gradient2 + Vector128.LoadUnsafe(ref xCoefficient, f + 8) * centered2 + Vector128.LoadUnsafe(ref bias, f + 8);
+                    var centered3 = Vector128.LoadUnsafe(ref xRow, f + 12) - Vector128.LoadUnsafe(ref p, f + 12);
+                    var gradient3 = Vector128.LoadUnsafe(ref dyRow, f + 12);
+                    var value3 = Vector128.LoadUnsafe(ref dyCoefficient, f + 12) * gradient3 + Vector128.LoadUnsafe(ref xCoefficient, f + 12) * centered3 + Vector128.LoadUnsafe(ref bias, f + 12);
+                    Streaming.Store(value0, value1, value2, value3, ref Unsafe.Add(ref dxRow, f));
+                }
+
+                for (; f < end; f += 4)
+                {
+                    var centered = Vector128.LoadUnsafe(ref xRow, f) - Vector128.LoadUnsafe(ref p, f);
+                    var gradient = Vector128.LoadUnsafe(ref dyRow, f);
+                    var value = Vector128.LoadUnsafe(ref dyCoefficient, f) * gradient + Vector128.LoadUnsafe(ref xCoefficient, f) * centered + Vector128.LoadUnsafe(ref bias, f);
+                    Streaming.Store(value, ref Unsafe.Add(ref dxRow, f));
+                }
+            }
+
+            // The elements before the first boundary and after the last whole vector, one at a time.
+            for (int f = 0; f < head; f++)
+            {
+                float centered = Unsafe.Add(ref x, f) - Unsafe.Add(ref pivot, f);
+                float gradient = Unsafe.Add(ref dy, f);
+                Unsafe.Add(ref dx, f) = Unsafe.Add(ref a, f) * gradient + Unsafe.Add(ref k, f) * centered + Unsafe.Add(ref c, f);
+            }
+
+            nint lastRow = (rows - 1) * Features;
+            for (int f = head == 0 ? Features : Features - 4 + head; f < Features; f++)
+            {
+                float centered = Unsafe.Add(ref x, lastRow + f) - Unsafe.Add(ref pivot, f);
+                float gradient = Unsafe.Add(ref dy, lastRow + f);
+                Unsafe.Add(ref dx, lastRow + f) = Unsafe.Add(ref a, f) * gradient + Unsafe.Add(ref k, f) * centered + Unsafe.Add(ref c, f);
+            }
+
+            Streaming.Fence();
+        }
+
         /// <summary><see cref="ChunkMoments"/> one feature at a time.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void ChunkMomentsScalar(ref float x, nint rows, ref float pivot, ref float mean, ref float squares)
         {
             MemoryMarshal.CreateSpan(ref mean, Features).Clear();
             MemoryMarshal.CreateSpan(ref squares, Features).Clear();
             for (nint r = 0; r < rows; r++)
             {
-                ref float xRow0 = ref Unsafe.Add(ref x, r * Features);
+                ref float xRow = ref Unsafe.Add(ref x, r * Features);
                 for (int f = 0; f < Features; f++)
                 {
-                    Unsafe.Add(ref mean, f) += Unsafe.Add(ref xRow0, f) - Unsafe.Add(ref pivot, f);
+                    Unsafe.Add(ref mean, f) += Unsafe.Add(ref xRow, f) - Unsafe.Add(ref pivot, f);
                 }
             }
 
@@ -1122,61 +1384,64 @@ namespace NormGen.Generated
 
             for (nint r = 0; r < rows; r++)
             {
-                ref float xRow0 = ref Unsafe.Add(ref x, r * Features);
+                ref float xRow = ref Unsafe.Add(ref x, r * Features);
                 for (int f = 0; f < Features; f++)
                 {
-                    float deviation = Unsafe.Add(ref xRow0, f) - Unsafe.Add(ref pivot, f) - Unsafe.Add(ref mean, f);
+                    float deviation = Unsafe.Add(ref xRow, f) - Unsafe.Add(ref pivot, f) - Unsafe.Add(ref mean, f);
                     Unsafe.Add(ref squares, f) += deviation * deviation;
                 }
             }
         }
 
         /// <summary><see cref="Normalize"/> one feature at a time.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void NormalizeScalar(ref float x, nint rows, ref float y, ref float c, ref float s, ref float b)
         {
             for (nint r = 0; r < rows; r++)
             {
-                ref float xRow0 = ref Unsafe.Add(ref x, r * Features);
-                ref float yRow0 = ref Unsafe.Add(ref y, r * Features);
+                ref float xRow = ref Unsafe.Add(ref x, r * Features);
+                ref float yRow = ref Unsafe.Add(ref y, r * Features);
                 for (int f = 0; f < Features; f++)
                 {
-                    Unsafe.Add(ref yRow0, f) = (Unsafe.Add(ref xRow0, f) - Unsafe.Add(ref c, f)) * Unsafe.Add(ref s, f) + Unsafe.Add(ref b, f);
+                    Unsafe.Add(ref yRow, f) = (Unsafe.Add(ref xRow, f) - Unsafe.Add(ref c, f)) * Unsafe.Add(ref s, f) + Unsafe.Add(ref b, f);
                 }
             }
         }
 
         /// <summary><see cref="BackwardSums"/> one feature at a time.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void BackwardSumsScalar(ref float x, nint rows, ref float dy, ref float pivot, ref float sumDy, ref float sumDyCentered)
         {
             MemoryMarshal.CreateSpan(ref sumDy, Features).Clear();
             MemoryMarshal.CreateSpan(ref sumDyCentered, Features).Clear();
             for (nint r = 0; r < rows; r++)
             {
-                ref float xRow0 = ref Unsafe.Add(ref x, r * Features);
-                ref float dyRow0 = ref Unsafe.Add(ref dy, r * Features);
+                ref float xRow = ref Unsafe.Add(ref x, r * Features);
+                ref float dyRow = ref Unsafe.Add(ref dy, r * Features);
                 for (int f = 0; f < Features; f++)
                 {
-                    float centered = Unsafe.Add(ref xRow0, f) - Unsafe.Add(ref pivot, f);
-                    float dyValue = Unsafe.Add(ref dyRow0, f);
-                    Unsafe.Add(ref sumDy, f) += dyValue;
-                    Unsafe.Add(ref sumDyCentered, f) += dyValue * centered;
+                    float centered = Unsafe.Add(ref xRow, f) - Unsafe.Add(ref pivot, f);
+                    float gradient = Unsafe.Add(ref dyRow, f);
+                    Unsafe.Add(ref sumDy, f) += gradient;
+                    Unsafe.Add(ref sumDyCentered, f) += gradient * centered;
                 }
             }
         }
 
         /// <summary><see cref="BackwardInput"/> one feature at a time.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void BackwardInputScalar(ref float x, nint rows, ref float dy, ref float dx, ref float pivot, ref float a, ref float k, ref float c)
         {
             for (nint r = 0; r < rows; r++)
             {
-                ref float xRow0 = ref Unsafe.Add(ref x, r * Features);
-                ref float dyRow0 = ref Unsafe.Add(ref dy, r * Features);
-                ref float dxRow0 = ref Unsafe.Add(ref dx, r * Features);
+                ref float xRow = ref Unsafe.Add(ref x, r * Features);
+                ref float dyRow = ref Unsafe.Add(ref dy, r * Features);
+                ref float dxRow = ref Unsafe.Add(ref dx, r * Features);
                 for (int f = 0; f < Features; f++)
                 {
-                    float centered = Unsafe.Add(ref xRow0, f) - Unsafe.Add(ref pivot, f);
-                    float dyValue = Unsafe.Add(ref dyRow0, f);
-                    Unsafe.Add(ref dxRow0, f) = Unsafe.Add(ref a, f) * dyValue + Unsafe.Add(ref k, f) * centered + Unsafe.Add(ref c, f);
+                    float centered = Unsafe.Add(ref xRow, f) - Unsafe.Add(ref pivot, f);
+                    float gradient = Unsafe.Add(ref dyRow, f);
+                    Unsafe.Add(ref dxRow, f) = Unsafe.Add(ref a, f) * gradient + Unsafe.Add(ref k, f) * centered + Unsafe.Add(ref c, f);
                 }
             }
         }
