@@ -331,12 +331,6 @@ namespace NormGen.Generated
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void Normalize512(ref double x, nint rows, ref double y, ref double c, ref double s, ref double b)
         {
-            if (rows * Features * sizeof(double) >= Streaming.ThresholdBytes)
-            {
-                NormalizeStreaming512(ref x, rows, ref y, ref c, ref s, ref b);
-                return;
-            }
-
             for (nint r = 0; r < rows; r++)
             {
                 ref double xRow = ref Unsafe.Add(ref x, r * Features);
@@ -373,12 +367,6 @@ namespace NormGen.Generated
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void BackwardInput512(ref double x, nint rows, ref double dy, ref double dx, ref double pivot, ref double a, ref double k, ref double c)
         {
-            if (rows * Features * sizeof(double) >= Streaming.ThresholdBytes)
-            {
-                BackwardInputStreaming512(ref x, rows, ref dy, ref dx, ref pivot, ref a, ref k, ref c);
-                return;
-            }
-
             for (nint r = 0; r < rows; r++)
             {
                 ref double xRow = ref Unsafe.Add(ref x, r * Features);
@@ -391,135 +379,6 @@ namespace NormGen.Generated
                     (Vector512.LoadUnsafe(ref a, f) * gradient + Vector512.LoadUnsafe(ref k, f) * centered + Vector512.LoadUnsafe(ref c, f)).StoreUnsafe(ref dxRow, f);
                 }
             }
-        }
-
-        /// <summary>
-        /// <see cref="Normalize"/> for an output of 8 MiB or more (<see cref="Streaming.ThresholdBytes"/>), written with
-        /// non-temporal stores, which skip the read of each line a normal store makes first. Those need aligned addresses,
-        /// so y is walked as one flat array from its first 64-byte boundary, <c>head</c> elements in,
-        /// with the coefficients rotated to match: element t of every flat row belongs to feature (head + t) mod Features.
-        /// </summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static void NormalizeStreaming512(ref double x, nint rows, ref double y, ref double c, ref double s, ref double b)
-        {
-            int head = Streaming.ElementsToAlignment(ref y, 64);
-            Span<double> rotated = stackalloc double[3 * Features];
-            Streaming.Rotate(MemoryMarshal.CreateReadOnlySpan(ref c, Features), head, rotated);
-            Streaming.Rotate(MemoryMarshal.CreateReadOnlySpan(ref s, Features), head, rotated.Slice(Features));
-            Streaming.Rotate(MemoryMarshal.CreateReadOnlySpan(ref b, Features), head, rotated.Slice(2 * Features));
-            ref double center = ref MemoryMarshal.GetReference(rotated);
-            ref double scale = ref Unsafe.Add(ref center, Features);
-            ref double shift = ref Unsafe.Add(ref center, 2 * Features);
-
-            for (nint r = 0; r < rows; r++)
-            {
-                ref double xRow = ref Unsafe.Add(ref x, head + r * Features);
-                ref double yRow = ref Unsafe.Add(ref y, head + r * Features);
-                // The last flat row stops a vector short when head > 0: the output ends head elements into that vector.
-                nuint end = (nuint)(r == rows - 1 && head != 0 ? Features - 8 : Features);
-                nuint f = 0;
-                for (; f + 32 <= end; f += 32)
-                {
-                    var value0 = (Vector512.LoadUnsafe(ref xRow, f) - Vector512.LoadUnsafe(ref center, f)) * Vector512.LoadUnsafe(ref scale, f) + Vector512.LoadUnsafe(ref shift, f);
-                    var value1 = (Vector512.LoadUnsafe(ref xRow, f + 8) - Vector512.LoadUnsafe(ref center, f + 8)) * Vector512.LoadUnsafe(ref scale, f + 8) + Vector512.LoadUnsafe(ref shift, f + 8);
-                    var value2 = (Vector512.LoadUnsafe(ref xRow, f + 16) - Vector512.LoadUnsafe(ref center, f + 16)) * Vector512.LoadUnsafe(ref scale, f + 16) + Vector512.LoadUnsafe(ref shift, f + 16);
-                    var value3 = (Vector512.LoadUnsafe(ref xRow, f + 24) - Vector512.LoadUnsafe(ref center, f + 24)) * Vector512.LoadUnsafe(ref scale, f + 24) + Vector512.LoadUnsafe(ref shift, f + 24);
-                    Streaming.Store(value0, value1, value2, value3, ref Unsafe.Add(ref yRow, f));
-                }
-
-                for (; f < end; f += 8)
-                {
-                    var value = (Vector512.LoadUnsafe(ref xRow, f) - Vector512.LoadUnsafe(ref center, f)) * Vector512.LoadUnsafe(ref scale, f) + Vector512.LoadUnsafe(ref shift, f);
-                    Streaming.Store(value, ref Unsafe.Add(ref yRow, f));
-                }
-            }
-
-            // The elements before the first boundary and after the last whole vector, one at a time.
-            for (int f = 0; f < head; f++)
-            {
-                Unsafe.Add(ref y, f) = (Unsafe.Add(ref x, f) - Unsafe.Add(ref c, f)) * Unsafe.Add(ref s, f) + Unsafe.Add(ref b, f);
-            }
-
-            nint lastRow = (rows - 1) * Features;
-            for (int f = head == 0 ? Features : Features - 8 + head; f < Features; f++)
-            {
-                Unsafe.Add(ref y, lastRow + f) = (Unsafe.Add(ref x, lastRow + f) - Unsafe.Add(ref c, f)) * Unsafe.Add(ref s, f) + Unsafe.Add(ref b, f);
-            }
-
-            Streaming.Fence();
-        }
-
-        /// <summary>
-        /// <see cref="BackwardInput"/> for an output of 8 MiB or more (<see cref="Streaming.ThresholdBytes"/>), written with
-        /// non-temporal stores, which skip the read of each line a normal store makes first. Those need aligned addresses,
-        /// so dx is walked as one flat array from its first 64-byte boundary, <c>head</c> elements in,
-        /// with the coefficients rotated to match: element t of every flat row belongs to feature (head + t) mod Features.
-        /// </summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static void BackwardInputStreaming512(ref double x, nint rows, ref double dy, ref double dx, ref double pivot, ref double a, ref double k, ref double c)
-        {
-            int head = Streaming.ElementsToAlignment(ref dx, 64);
-            Span<double> rotated = stackalloc double[4 * Features];
-            Streaming.Rotate(MemoryMarshal.CreateReadOnlySpan(ref pivot, Features), head, rotated);
-            Streaming.Rotate(MemoryMarshal.CreateReadOnlySpan(ref a, Features), head, rotated.Slice(Features));
-            Streaming.Rotate(MemoryMarshal.CreateReadOnlySpan(ref k, Features), head, rotated.Slice(2 * Features));
-            Streaming.Rotate(MemoryMarshal.CreateReadOnlySpan(ref c, Features), head, rotated.Slice(3 * Features));
-            ref double p = ref MemoryMarshal.GetReference(rotated);
-            ref double dyCoefficient = ref Unsafe.Add(ref p, Features);
-            ref double xCoefficient = ref Unsafe.Add(ref p, 2 * Features);
-            ref double bias = ref Unsafe.Add(ref p, 3 * Features);
-
-            for (nint r = 0; r < rows; r++)
-            {
-                ref double xRow = ref Unsafe.Add(ref x, head + r * Features);
-                ref double dyRow = ref Unsafe.Add(ref dy, head + r * Features);
-                ref double dxRow = ref Unsafe.Add(ref dx, head + r * Features);
-                // The last flat row stops a vector short when head > 0: the output ends head elements into that vector.
-                nuint end = (nuint)(r == rows - 1 && head != 0 ? Features - 8 : Features);
-                nuint f = 0;
-                for (; f + 32 <= end; f += 32)
-                {
-                    var centered0 = Vector512.LoadUnsafe(ref xRow, f) - Vector512.LoadUnsafe(ref p, f);
-                    var gradient0 = Vector512.LoadUnsafe(ref dyRow, f);
-                    var value0 = Vector512.LoadUnsafe(ref dyCoefficient, f) * gradient0 + Vector512.LoadUnsafe(ref xCoefficient, f) * centered0 + Vector512.LoadUnsafe(ref bias, f);
-                    var centered1 = Vector512.LoadUnsafe(ref xRow, f + 8) - Vector512.LoadUnsafe(ref p, f + 8);
-                    var gradient1 = Vector512.LoadUnsafe(ref dyRow, f + 8);
-                    var value1 = Vector512.LoadUnsafe(ref dyCoefficient, f + 8) * gradient1 + Vector512.LoadUnsafe(ref xCoefficient, f + 8) * centered1 + Vector512.LoadUnsafe(ref bias, f + 8);
-                    var centered2 = Vector512.LoadUnsafe(ref xRow, f + 16) - Vector512.LoadUnsafe(ref p, f + 16);
-                    var gradient2 = Vector512.LoadUnsafe(ref dyRow, f + 16);
-                    var value2 = Vector512.LoadUnsafe(ref dyCoefficient, f + 16) * gradient2 + Vector512.LoadUnsafe(ref xCoefficient, f + 16) * centered2 + Vector512.LoadUnsafe(ref bias, f + 16);
-                    var centered3 = Vector512.LoadUnsafe(ref xRow, f + 24) - Vector512.LoadUnsafe(ref p, f + 24);
-                    var gradient3 = Vector512.LoadUnsafe(ref dyRow, f + 24);
-                    var value3 = Vector512.LoadUnsafe(ref dyCoefficient, f + 24) * gradient3 + Vector512.LoadUnsafe(ref xCoefficient, f + 24) * centered3 + Vector512.LoadUnsafe(ref bias, f + 24);
-                    Streaming.Store(value0, value1, value2, value3, ref Unsafe.Add(ref dxRow, f));
-                }
-
-                for (; f < end; f += 8)
-                {
-                    var centered = Vector512.LoadUnsafe(ref xRow, f) - Vector512.LoadUnsafe(ref p, f);
-                    var gradient = Vector512.LoadUnsafe(ref dyRow, f);
-                    var value = Vector512.LoadUnsafe(ref dyCoefficient, f) * gradient + Vector512.LoadUnsafe(ref xCoefficient, f) * centered + Vector512.LoadUnsafe(ref bias, f);
-                    Streaming.Store(value, ref Unsafe.Add(ref dxRow, f));
-                }
-            }
-
-            // The elements before the first boundary and after the last whole vector, one at a time.
-            for (int f = 0; f < head; f++)
-            {
-                double centered = Unsafe.Add(ref x, f) - Unsafe.Add(ref pivot, f);
-                double gradient = Unsafe.Add(ref dy, f);
-                Unsafe.Add(ref dx, f) = Unsafe.Add(ref a, f) * gradient + Unsafe.Add(ref k, f) * centered + Unsafe.Add(ref c, f);
-            }
-
-            nint lastRow = (rows - 1) * Features;
-            for (int f = head == 0 ? Features : Features - 8 + head; f < Features; f++)
-            {
-                double centered = Unsafe.Add(ref x, lastRow + f) - Unsafe.Add(ref pivot, f);
-                double gradient = Unsafe.Add(ref dy, lastRow + f);
-                Unsafe.Add(ref dx, lastRow + f) = Unsafe.Add(ref a, f) * gradient + Unsafe.Add(ref k, f) * centered + Unsafe.Add(ref c, f);
-            }
-
-            Streaming.Fence();
         }
 
         /// <summary><see cref="ChunkMoments"/> with 4 features per Vector256, the running sums in mean and squares (in L1).</summary>
@@ -583,12 +442,6 @@ namespace NormGen.Generated
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void Normalize256(ref double x, nint rows, ref double y, ref double c, ref double s, ref double b)
         {
-            if (rows * Features * sizeof(double) >= Streaming.ThresholdBytes)
-            {
-                NormalizeStreaming256(ref x, rows, ref y, ref c, ref s, ref b);
-                return;
-            }
-
             for (nint r = 0; r < rows; r++)
             {
                 ref double xRow = ref Unsafe.Add(ref x, r * Features);
@@ -625,12 +478,6 @@ namespace NormGen.Generated
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void BackwardInput256(ref double x, nint rows, ref double dy, ref double dx, ref double pivot, ref double a, ref double k, ref double c)
         {
-            if (rows * Features * sizeof(double) >= Streaming.ThresholdBytes)
-            {
-                BackwardInputStreaming256(ref x, rows, ref dy, ref dx, ref pivot, ref a, ref k, ref c);
-                return;
-            }
-
             for (nint r = 0; r < rows; r++)
             {
                 ref double xRow = ref Unsafe.Add(ref x, r * Features);
@@ -643,135 +490,6 @@ namespace NormGen.Generated
                     (Vector256.LoadUnsafe(ref a, f) * gradient + Vector256.LoadUnsafe(ref k, f) * centered + Vector256.LoadUnsafe(ref c, f)).StoreUnsafe(ref dxRow, f);
                 }
             }
-        }
-
-        /// <summary>
-        /// <see cref="Normalize"/> for an output of 8 MiB or more (<see cref="Streaming.ThresholdBytes"/>), written with
-        /// non-temporal stores, which skip the read of each line a normal store makes first. Those need aligned addresses,
-        /// so y is walked as one flat array from its first 32-byte boundary, <c>head</c> elements in,
-        /// with the coefficients rotated to match: element t of every flat row belongs to feature (head + t) mod Features.
-        /// </summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static void NormalizeStreaming256(ref double x, nint rows, ref double y, ref double c, ref double s, ref double b)
-        {
-            int head = Streaming.ElementsToAlignment(ref y, 32);
-            Span<double> rotated = stackalloc double[3 * Features];
-            Streaming.Rotate(MemoryMarshal.CreateReadOnlySpan(ref c, Features), head, rotated);
-            Streaming.Rotate(MemoryMarshal.CreateReadOnlySpan(ref s, Features), head, rotated.Slice(Features));
-            Streaming.Rotate(MemoryMarshal.CreateReadOnlySpan(ref b, Features), head, rotated.Slice(2 * Features));
-            ref double center = ref MemoryMarshal.GetReference(rotated);
-            ref double scale = ref Unsafe.Add(ref center, Features);
-            ref double shift = ref Unsafe.Add(ref center, 2 * Features);
-
-            for (nint r = 0; r < rows; r++)
-            {
-                ref double xRow = ref Unsafe.Add(ref x, head + r * Features);
-                ref double yRow = ref Unsafe.Add(ref y, head + r * Features);
-                // The last flat row stops a vector short when head > 0: the output ends head elements into that vector.
-                nuint end = (nuint)(r == rows - 1 && head != 0 ? Features - 4 : Features);
-                nuint f = 0;
-                for (; f + 16 <= end; f += 16)
-                {
-                    var value0 = (Vector256.LoadUnsafe(ref xRow, f) - Vector256.LoadUnsafe(ref center, f)) * Vector256.LoadUnsafe(ref scale, f) + Vector256.LoadUnsafe(ref shift, f);
-                    var value1 = (Vector256.LoadUnsafe(ref xRow, f + 4) - Vector256.LoadUnsafe(ref center, f + 4)) * Vector256.LoadUnsafe(ref scale, f + 4) + Vector256.LoadUnsafe(ref shift, f + 4);
-                    var value2 = (Vector256.LoadUnsafe(ref xRow, f + 8) - Vector256.LoadUnsafe(ref center, f + 8)) * Vector256.LoadUnsafe(ref scale, f + 8) + Vector256.LoadUnsafe(ref shift, f + 8);
-                    var value3 = (Vector256.LoadUnsafe(ref xRow, f + 12) - Vector256.LoadUnsafe(ref center, f + 12)) * Vector256.LoadUnsafe(ref scale, f + 12) + Vector256.LoadUnsafe(ref shift, f + 12);
-                    Streaming.Store(value0, value1, value2, value3, ref Unsafe.Add(ref yRow, f));
-                }
-
-                for (; f < end; f += 4)
-                {
-                    var value = (Vector256.LoadUnsafe(ref xRow, f) - Vector256.LoadUnsafe(ref center, f)) * Vector256.LoadUnsafe(ref scale, f) + Vector256.LoadUnsafe(ref shift, f);
-                    Streaming.Store(value, ref Unsafe.Add(ref yRow, f));
-                }
-            }
-
-            // The elements before the first boundary and after the last whole vector, one at a time.
-            for (int f = 0; f < head; f++)
-            {
-                Unsafe.Add(ref y, f) = (Unsafe.Add(ref x, f) - Unsafe.Add(ref c, f)) * Unsafe.Add(ref s, f) + Unsafe.Add(ref b, f);
-            }
-
-            nint lastRow = (rows - 1) * Features;
-            for (int f = head == 0 ? Features : Features - 4 + head; f < Features; f++)
-            {
-                Unsafe.Add(ref y, lastRow + f) = (Unsafe.Add(ref x, lastRow + f) - Unsafe.Add(ref c, f)) * Unsafe.Add(ref s, f) + Unsafe.Add(ref b, f);
-            }
-
-            Streaming.Fence();
-        }
-
-        /// <summary>
-        /// <see cref="BackwardInput"/> for an output of 8 MiB or more (<see cref="Streaming.ThresholdBytes"/>), written with
-        /// non-temporal stores, which skip the read of each line a normal store makes first. Those need aligned addresses,
-        /// so dx is walked as one flat array from its first 32-byte boundary, <c>head</c> elements in,
-        /// with the coefficients rotated to match: element t of every flat row belongs to feature (head + t) mod Features.
-        /// </summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static void BackwardInputStreaming256(ref double x, nint rows, ref double dy, ref double dx, ref double pivot, ref double a, ref double k, ref double c)
-        {
-            int head = Streaming.ElementsToAlignment(ref dx, 32);
-            Span<double> rotated = stackalloc double[4 * Features];
-            Streaming.Rotate(MemoryMarshal.CreateReadOnlySpan(ref pivot, Features), head, rotated);
-            Streaming.Rotate(MemoryMarshal.CreateReadOnlySpan(ref a, Features), head, rotated.Slice(Features));
-            Streaming.Rotate(MemoryMarshal.CreateReadOnlySpan(ref k, Features), head, rotated.Slice(2 * Features));
-            Streaming.Rotate(MemoryMarshal.CreateReadOnlySpan(ref c, Features), head, rotated.Slice(3 * Features));
-            ref double p = ref MemoryMarshal.GetReference(rotated);
-            ref double dyCoefficient = ref Unsafe.Add(ref p, Features);
-            ref double xCoefficient = ref Unsafe.Add(ref p, 2 * Features);
-            ref double bias = ref Unsafe.Add(ref p, 3 * Features);
-
-            for (nint r = 0; r < rows; r++)
-            {
-                ref double xRow = ref Unsafe.Add(ref x, head + r * Features);
-                ref double dyRow = ref Unsafe.Add(ref dy, head + r * Features);
-                ref double dxRow = ref Unsafe.Add(ref dx, head + r * Features);
-                // The last flat row stops a vector short when head > 0: the output ends head elements into that vector.
-                nuint end = (nuint)(r == rows - 1 && head != 0 ? Features - 4 : Features);
-                nuint f = 0;
-                for (; f + 16 <= end; f += 16)
-                {
-                    var centered0 = Vector256.LoadUnsafe(ref xRow, f) - Vector256.LoadUnsafe(ref p, f);
-                    var gradient0 = Vector256.LoadUnsafe(ref dyRow, f);
-                    var value0 = Vector256.LoadUnsafe(ref dyCoefficient, f) * gradient0 + Vector256.LoadUnsafe(ref xCoefficient, f) * centered0 + Vector256.LoadUnsafe(ref bias, f);
-                    var centered1 = Vector256.LoadUnsafe(ref xRow, f + 4) - Vector256.LoadUnsafe(ref p, f + 4);
-                    var gradient1 = Vector256.LoadUnsafe(ref dyRow, f + 4);
-                    var value1 = Vector256.LoadUnsafe(ref dyCoefficient, f + 4) * gradient1 + Vector256.LoadUnsafe(ref xCoefficient, f + 4) * centered1 + Vector256.LoadUnsafe(ref bias, f + 4);
-                    var centered2 = Vector256.LoadUnsafe(ref xRow, f + 8) - Vector256.LoadUnsafe(ref p, f + 8);
-                    var gradient2 = Vector256.LoadUnsafe(ref dyRow, f + 8);
-                    var value2 = Vector256.LoadUnsafe(ref dyCoefficient, f + 8) * gradient2 + Vector256.LoadUnsafe(ref xCoefficient, f + 8) * centered2 + Vector256.LoadUnsafe(ref bias, f + 8);
-                    var centered3 = Vector256.LoadUnsafe(ref xRow, f + 12) - Vector256.LoadUnsafe(ref p, f + 12);
-                    var gradient3 = Vector256.LoadUnsafe(ref dyRow, f + 12);
-                    var value3 = Vector256.LoadUnsafe(ref dyCoefficient, f + 12) * gradient3 + Vector256.LoadUnsafe(ref xCoefficient, f + 12) * centered3 + Vector256.LoadUnsafe(ref bias, f + 12);
-                    Streaming.Store(value0, value1, value2, value3, ref Unsafe.Add(ref dxRow, f));
-                }
-
-                for (; f < end; f += 4)
-                {
-                    var centered = Vector256.LoadUnsafe(ref xRow, f) - Vector256.LoadUnsafe(ref p, f);
-                    var gradient = Vector256.LoadUnsafe(ref dyRow, f);
-                    var value = Vector256.LoadUnsafe(ref dyCoefficient, f) * gradient + Vector256.LoadUnsafe(ref xCoefficient, f) * centered + Vector256.LoadUnsafe(ref bias, f);
-                    Streaming.Store(value, ref Unsafe.Add(ref dxRow, f));
-                }
-            }
-
-            // The elements before the first boundary and after the last whole vector, one at a time.
-            for (int f = 0; f < head; f++)
-            {
-                double centered = Unsafe.Add(ref x, f) - Unsafe.Add(ref pivot, f);
-                double gradient = Unsafe.Add(ref dy, f);
-                Unsafe.Add(ref dx, f) = Unsafe.Add(ref a, f) * gradient + Unsafe.Add(ref k, f) * centered + Unsafe.Add(ref c, f);
-            }
-
-            nint lastRow = (rows - 1) * Features;
-            for (int f = head == 0 ? Features : Features - 4 + head; f < Features; f++)
-            {
-                double centered = Unsafe.Add(ref x, lastRow + f) - Unsafe.Add(ref pivot, f);
-                double gradient = Unsafe.Add(ref dy, lastRow + f);
-                Unsafe.Add(ref dx, lastRow + f) = Unsafe.Add(ref a, f) * gradient + Unsafe.Add(ref k, f) * centered + Unsafe.Add(ref c, f);
-            }
-
-            Streaming.Fence();
         }
 
         /// <summary><see cref="ChunkMoments"/> with 2 features per Vector128, the running sums in mean and squares (in L1).</summary>
@@ -835,12 +553,6 @@ namespace NormGen.Generated
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void Normalize128(ref double x, nint rows, ref double y, ref double c, ref double s, ref double b)
         {
-            if (rows * Features * sizeof(double) >= Streaming.ThresholdBytes)
-            {
-                NormalizeStreaming128(ref x, rows, ref y, ref c, ref s, ref b);
-                return;
-            }
-
             for (nint r = 0; r < rows; r++)
             {
                 ref double xRow = ref Unsafe.Add(ref x, r * Features);
@@ -877,12 +589,6 @@ namespace NormGen.Generated
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void BackwardInput128(ref double x, nint rows, ref double dy, ref double dx, ref double pivot, ref double a, ref double k, ref double c)
         {
-            if (rows * Features * sizeof(double) >= Streaming.ThresholdBytes)
-            {
-                BackwardInputStreaming128(ref x, rows, ref dy, ref dx, ref pivot, ref a, ref k, ref c);
-                return;
-            }
-
             for (nint r = 0; r < rows; r++)
             {
                 ref double xRow = ref Unsafe.Add(ref x, r * Features);
@@ -895,135 +601,6 @@ namespace NormGen.Generated
                     (Vector128.LoadUnsafe(ref a, f) * gradient + Vector128.LoadUnsafe(ref k, f) * centered + Vector128.LoadUnsafe(ref c, f)).StoreUnsafe(ref dxRow, f);
                 }
             }
-        }
-
-        /// <summary>
-        /// <see cref="Normalize"/> for an output of 8 MiB or more (<see cref="Streaming.ThresholdBytes"/>), written with
-        /// non-temporal stores, which skip the read of each line a normal store makes first. Those need aligned addresses,
-        /// so y is walked as one flat array from its first 16-byte boundary, <c>head</c> elements in,
-        /// with the coefficients rotated to match: element t of every flat row belongs to feature (head + t) mod Features.
-        /// </summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static void NormalizeStreaming128(ref double x, nint rows, ref double y, ref double c, ref double s, ref double b)
-        {
-            int head = Streaming.ElementsToAlignment(ref y, 16);
-            Span<double> rotated = stackalloc double[3 * Features];
-            Streaming.Rotate(MemoryMarshal.CreateReadOnlySpan(ref c, Features), head, rotated);
-            Streaming.Rotate(MemoryMarshal.CreateReadOnlySpan(ref s, Features), head, rotated.Slice(Features));
-            Streaming.Rotate(MemoryMarshal.CreateReadOnlySpan(ref b, Features), head, rotated.Slice(2 * Features));
-            ref double center = ref MemoryMarshal.GetReference(rotated);
-            ref double scale = ref Unsafe.Add(ref center, Features);
-            ref double shift = ref Unsafe.Add(ref center, 2 * Features);
-
-            for (nint r = 0; r < rows; r++)
-            {
-                ref double xRow = ref Unsafe.Add(ref x, head + r * Features);
-                ref double yRow = ref Unsafe.Add(ref y, head + r * Features);
-                // The last flat row stops a vector short when head > 0: the output ends head elements into that vector.
-                nuint end = (nuint)(r == rows - 1 && head != 0 ? Features - 2 : Features);
-                nuint f = 0;
-                for (; f + 8 <= end; f += 8)
-                {
-                    var value0 = (Vector128.LoadUnsafe(ref xRow, f) - Vector128.LoadUnsafe(ref center, f)) * Vector128.LoadUnsafe(ref scale, f) + Vector128.LoadUnsafe(ref shift, f);
-                    var value1 = (Vector128.LoadUnsafe(ref xRow, f + 2) - Vector128.LoadUnsafe(ref center, f + 2)) * Vector128.LoadUnsafe(ref scale, f + 2) + Vector128.LoadUnsafe(ref shift, f + 2);
-                    var value2 = (Vector128.LoadUnsafe(ref xRow, f + 4) - Vector128.LoadUnsafe(ref center, f + 4)) * Vector128.LoadUnsafe(ref scale, f + 4) + Vector128.LoadUnsafe(ref shift, f + 4);
-                    var value3 = (Vector128.LoadUnsafe(ref xRow, f + 6) - Vector128.LoadUnsafe(ref center, f + 6)) * Vector128.LoadUnsafe(ref scale, f + 6) + Vector128.LoadUnsafe(ref shift, f + 6);
-                    Streaming.Store(value0, value1, value2, value3, ref Unsafe.Add(ref yRow, f));
-                }
-
-                for (; f < end; f += 2)
-                {
-                    var value = (Vector128.LoadUnsafe(ref xRow, f) - Vector128.LoadUnsafe(ref center, f)) * Vector128.LoadUnsafe(ref scale, f) + Vector128.LoadUnsafe(ref shift, f);
-                    Streaming.Store(value, ref Unsafe.Add(ref yRow, f));
-                }
-            }
-
-            // The elements before the first boundary and after the last whole vector, one at a time.
-            for (int f = 0; f < head; f++)
-            {
-                Unsafe.Add(ref y, f) = (Unsafe.Add(ref x, f) - Unsafe.Add(ref c, f)) * Unsafe.Add(ref s, f) + Unsafe.Add(ref b, f);
-            }
-
-            nint lastRow = (rows - 1) * Features;
-            for (int f = head == 0 ? Features : Features - 2 + head; f < Features; f++)
-            {
-                Unsafe.Add(ref y, lastRow + f) = (Unsafe.Add(ref x, lastRow + f) - Unsafe.Add(ref c, f)) * Unsafe.Add(ref s, f) + Unsafe.Add(ref b, f);
-            }
-
-            Streaming.Fence();
-        }
-
-        /// <summary>
-        /// <see cref="BackwardInput"/> for an output of 8 MiB or more (<see cref="Streaming.ThresholdBytes"/>), written with
-        /// non-temporal stores, which skip the read of each line a normal store makes first. Those need aligned addresses,
-        /// so dx is walked as one flat array from its first 16-byte boundary, <c>head</c> elements in,
-        /// with the coefficients rotated to match: element t of every flat row belongs to feature (head + t) mod Features.
-        /// </summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static void BackwardInputStreaming128(ref double x, nint rows, ref double dy, ref double dx, ref double pivot, ref double a, ref double k, ref double c)
-        {
-            int head = Streaming.ElementsToAlignment(ref dx, 16);
-            Span<double> rotated = stackalloc double[4 * Features];
-            Streaming.Rotate(MemoryMarshal.CreateReadOnlySpan(ref pivot, Features), head, rotated);
-            Streaming.Rotate(MemoryMarshal.CreateReadOnlySpan(ref a, Features), head, rotated.Slice(Features));
-            Streaming.Rotate(MemoryMarshal.CreateReadOnlySpan(ref k, Features), head, rotated.Slice(2 * Features));
-            Streaming.Rotate(MemoryMarshal.CreateReadOnlySpan(ref c, Features), head, rotated.Slice(3 * Features));
-            ref double p = ref MemoryMarshal.GetReference(rotated);
-            ref double dyCoefficient = ref Unsafe.Add(ref p, Features);
-            ref double xCoefficient = ref Unsafe.Add(ref p, 2 * Features);
-            ref double bias = ref Unsafe.Add(ref p, 3 * Features);
-
-            for (nint r = 0; r < rows; r++)
-            {
-                ref double xRow = ref Unsafe.Add(ref x, head + r * Features);
-                ref double dyRow = ref Unsafe.Add(ref dy, head + r * Features);
-                ref double dxRow = ref Unsafe.Add(ref dx, head + r * Features);
-                // The last flat row stops a vector short when head > 0: the output ends head elements into that vector.
-                nuint end = (nuint)(r == rows - 1 && head != 0 ? Features - 2 : Features);
-                nuint f = 0;
-                for (; f + 8 <= end; f += 8)
-                {
-                    var centered0 = Vector128.LoadUnsafe(ref xRow, f) - Vector128.LoadUnsafe(ref p, f);
-                    var gradient0 = Vector128.LoadUnsafe(ref dyRow, f);
-                    var value0 = Vector128.LoadUnsafe(ref dyCoefficient, f) * gradient0 + Vector128.LoadUnsafe(ref xCoefficient, f) * centered0 + Vector128.LoadUnsafe(ref bias, f);
-                    var centered1 = Vector128.LoadUnsafe(ref xRow, f + 2) - Vector128.LoadUnsafe(ref p, f + 2);
-                    var gradient1 = Vector128.LoadUnsafe(ref dyRow, f + 2);
-                    var value1 = Vector128.LoadUnsafe(ref dyCoefficient, f + 2) * gradient1 + Vector128.LoadUnsafe(ref xCoefficient, f + 2) * centered1 + Vector128.LoadUnsafe(ref bias, f + 2);
-                    var centered2 = Vector128.LoadUnsafe(ref xRow, f + 4) - Vector128.LoadUnsafe(ref p, f + 4);
-                    var gradient2 = Vector128.LoadUnsafe(ref dyRow, f + 4);
-                    var value2 = Vector128.LoadUnsafe(ref dyCoefficient, f + 4) * gradient2 + Vector128.LoadUnsafe(ref xCoefficient, f + 4) * centered2 + Vector128.LoadUnsafe(ref bias, f + 4);
-                    var centered3 = Vector128.LoadUnsafe(ref xRow, f + 6) - Vector128.LoadUnsafe(ref p, f + 6);
-                    var gradient3 = Vector128.LoadUnsafe(ref dyRow, f + 6);
-                    var value3 = Vector128.LoadUnsafe(ref dyCoefficient, f + 6) * gradient3 + Vector128.LoadUnsafe(ref xCoefficient, f + 6) * centered3 + Vector128.LoadUnsafe(ref bias, f + 6);
-                    Streaming.Store(value0, value1, value2, value3, ref Unsafe.Add(ref dxRow, f));
-                }
-
-                for (; f < end; f += 2)
-                {
-                    var centered = Vector128.LoadUnsafe(ref xRow, f) - Vector128.LoadUnsafe(ref p, f);
-                    var gradient = Vector128.LoadUnsafe(ref dyRow, f);
-                    var value = Vector128.LoadUnsafe(ref dyCoefficient, f) * gradient + Vector128.LoadUnsafe(ref xCoefficient, f) * centered + Vector128.LoadUnsafe(ref bias, f);
-                    Streaming.Store(value, ref Unsafe.Add(ref dxRow, f));
-                }
-            }
-
-            // The elements before the first boundary and after the last whole vector, one at a time.
-            for (int f = 0; f < head; f++)
-            {
-                double centered = Unsafe.Add(ref x, f) - Unsafe.Add(ref pivot, f);
-                double gradient = Unsafe.Add(ref dy, f);
-                Unsafe.Add(ref dx, f) = Unsafe.Add(ref a, f) * gradient + Unsafe.Add(ref k, f) * centered + Unsafe.Add(ref c, f);
-            }
-
-            nint lastRow = (rows - 1) * Features;
-            for (int f = head == 0 ? Features : Features - 2 + head; f < Features; f++)
-            {
-                double centered = Unsafe.Add(ref x, lastRow + f) - Unsafe.Add(ref pivot, f);
-                double gradient = Unsafe.Add(ref dy, lastRow + f);
-                Unsafe.Add(ref dx, lastRow + f) = Unsafe.Add(ref a, f) * gradient + Unsafe.Add(ref k, f) * centered + Unsafe.Add(ref c, f);
-            }
-
-            Streaming.Fence();
         }
 
         /// <summary><see cref="ChunkMoments"/> one feature at a time.</summary>

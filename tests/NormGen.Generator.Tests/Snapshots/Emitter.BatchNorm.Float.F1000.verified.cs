@@ -270,18 +270,49 @@ namespace NormGen.Generated
             }
         }
 
-        /// <summary><see cref="ChunkMoments"/> with 16 features per Vector512, the running sums in mean and squares (in L1).</summary>
+        /// <summary><see cref="ChunkMoments"/> with 16 features per Vector512, the float sums in mean and squares (in L1), the double ones on the stack: float over 16 rows, then double.</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void ChunkMoments512(ref float x, nint rows, ref float pivot, ref float mean, ref float squares)
         {
-            var inverseRows = Vector512.Create((float)1 / rows);
-            nint blockedRows = rows - rows % 4;
+            var inverseRows = Vector512.Create((double)1 / rows);
+            nint blockedRows = rows - rows % 16;
+            Span<double> totals = stackalloc double[Features];
+            ref double total = ref MemoryMarshal.GetReference(totals);
 
-            // Pass 1: sums of x - pivot, row after row. The overlapping last vector sums in a register, stored after the others: shared lanes get the same sums.
-            MemoryMarshal.CreateSpan(ref mean, Features).Clear();
+            // Pass 1: sums of x - pivot, row after row. The overlapping last vector sums in registers, stored after the others: shared lanes get the same sums.
             var pivotTail = Vector512.LoadUnsafe(ref pivot, 984);
+            MemoryMarshal.CreateSpan(ref mean, Features).Clear();
             var sumTail = Vector512<float>.Zero;
-            for (nint r = 0; r < rows; r++)
+            var totalTailLow = Vector512<double>.Zero;
+            var totalTailHigh = Vector512<double>.Zero;
+            for (nint start = 0; start < blockedRows; start += 16)
+            {
+                for (nint r = start; r < start + 16; r++)
+                {
+                    ref float xRow = ref Unsafe.Add(ref x, r * Features);
+                    for (nuint f = 0; f < 992; f += 16)
+                    {
+                        var p = Vector512.LoadUnsafe(ref pivot, f);
+                        (Vector512.LoadUnsafe(ref mean, f) + (Vector512.LoadUnsafe(ref xRow, f) - p)).StoreUnsafe(ref mean, f);
+                    }
+
+                    sumTail += (Vector512.LoadUnsafe(ref xRow, 984) - pivotTail);
+                }
+
+                for (nuint f = 0; f < 992; f += 16)
+                {
+                    var sums = Vector512.LoadUnsafe(ref mean, f);
+                    (Vector512.LoadUnsafe(ref total, f) + Vector512.WidenLower(sums)).StoreUnsafe(ref total, f);
+                    (Vector512.LoadUnsafe(ref total, f + 8) + Vector512.WidenUpper(sums)).StoreUnsafe(ref total, f + 8);
+                    Vector512<float>.Zero.StoreUnsafe(ref mean, f);
+                }
+
+                totalTailLow += Vector512.WidenLower(sumTail);
+                totalTailHigh += Vector512.WidenUpper(sumTail);
+                sumTail = Vector512<float>.Zero;
+            }
+
+            for (nint r = blockedRows; r < rows; r++)
             {
                 ref float xRow = ref Unsafe.Add(ref x, r * Features);
                 for (nuint f = 0; f < 992; f += 16)
@@ -295,37 +326,67 @@ namespace NormGen.Generated
 
             for (nuint f = 0; f < 992; f += 16)
             {
-                (Vector512.LoadUnsafe(ref mean, f) * inverseRows).StoreUnsafe(ref mean, f);
+                var sums = Vector512.LoadUnsafe(ref mean, f);
+                (Vector512.LoadUnsafe(ref total, f) + Vector512.WidenLower(sums)).StoreUnsafe(ref total, f);
+                (Vector512.LoadUnsafe(ref total, f + 8) + Vector512.WidenUpper(sums)).StoreUnsafe(ref total, f + 8);
+                Vector512<float>.Zero.StoreUnsafe(ref mean, f);
             }
 
-            var meanTail = sumTail * inverseRows;
+            totalTailLow += Vector512.WidenLower(sumTail);
+            totalTailHigh += Vector512.WidenUpper(sumTail);
+            sumTail = Vector512<float>.Zero;
+
+            for (nuint f = 0; f < 992; f += 16)
+            {
+                Vector512.Narrow(Vector512.LoadUnsafe(ref total, f) * inverseRows, Vector512.LoadUnsafe(ref total, f + 8) * inverseRows).StoreUnsafe(ref mean, f);
+            }
+
+            var meanTail = Vector512.Narrow(totalTailLow * inverseRows, totalTailHigh * inverseRows);
             meanTail.StoreUnsafe(ref mean, 984);
 
             // Pass 2: squared deviations from the chunk mean, 4 rows at a time; the chunk is still in cache.
             MemoryMarshal.CreateSpan(ref squares, Features).Clear();
+            totals.Clear();
             var squaresTail = Vector512<float>.Zero;
-            for (nint r = 0; r < blockedRows; r += 4)
+            totalTailLow = Vector512<double>.Zero;
+            totalTailHigh = Vector512<double>.Zero;
+            for (nint start = 0; start < blockedRows; start += 16)
             {
-                ref float xRow0 = ref Unsafe.Add(ref x, r * Features);
-                ref float xRow1 = ref Unsafe.Add(ref xRow0, Features);
-                ref float xRow2 = ref Unsafe.Add(ref xRow1, Features);
-                ref float xRow3 = ref Unsafe.Add(ref xRow2, Features);
-                for (nuint f = 0; f < 992; f += 16)
+                for (nint r = start; r < start + 16; r += 4)
                 {
-                    var p = Vector512.LoadUnsafe(ref pivot, f);
-                    var m = Vector512.LoadUnsafe(ref mean, f);
-                    var deviationRow0 = Vector512.LoadUnsafe(ref xRow0, f) - p - m;
-                    var deviationRow1 = Vector512.LoadUnsafe(ref xRow1, f) - p - m;
-                    var deviationRow2 = Vector512.LoadUnsafe(ref xRow2, f) - p - m;
-                    var deviationRow3 = Vector512.LoadUnsafe(ref xRow3, f) - p - m;
-                    (Vector512.LoadUnsafe(ref squares, f) + (((deviationRow0 * deviationRow0) + (deviationRow1 * deviationRow1)) + ((deviationRow2 * deviationRow2) + (deviationRow3 * deviationRow3)))).StoreUnsafe(ref squares, f);
+                    ref float xRow0 = ref Unsafe.Add(ref x, r * Features);
+                    ref float xRow1 = ref Unsafe.Add(ref xRow0, Features);
+                    ref float xRow2 = ref Unsafe.Add(ref xRow1, Features);
+                    ref float xRow3 = ref Unsafe.Add(ref xRow2, Features);
+                    for (nuint f = 0; f < 992; f += 16)
+                    {
+                        var p = Vector512.LoadUnsafe(ref pivot, f);
+                        var m = Vector512.LoadUnsafe(ref mean, f);
+                        var deviationRow0 = Vector512.LoadUnsafe(ref xRow0, f) - p - m;
+                        var deviationRow1 = Vector512.LoadUnsafe(ref xRow1, f) - p - m;
+                        var deviationRow2 = Vector512.LoadUnsafe(ref xRow2, f) - p - m;
+                        var deviationRow3 = Vector512.LoadUnsafe(ref xRow3, f) - p - m;
+                        (Vector512.LoadUnsafe(ref squares, f) + (((deviationRow0 * deviationRow0) + (deviationRow1 * deviationRow1)) + ((deviationRow2 * deviationRow2) + (deviationRow3 * deviationRow3)))).StoreUnsafe(ref squares, f);
+                    }
+
+                    var deviationTailRow0 = Vector512.LoadUnsafe(ref xRow0, 984) - pivotTail - meanTail;
+                    var deviationTailRow1 = Vector512.LoadUnsafe(ref xRow1, 984) - pivotTail - meanTail;
+                    var deviationTailRow2 = Vector512.LoadUnsafe(ref xRow2, 984) - pivotTail - meanTail;
+                    var deviationTailRow3 = Vector512.LoadUnsafe(ref xRow3, 984) - pivotTail - meanTail;
+                    squaresTail += (((deviationTailRow0 * deviationTailRow0) + (deviationTailRow1 * deviationTailRow1)) + ((deviationTailRow2 * deviationTailRow2) + (deviationTailRow3 * deviationTailRow3)));
                 }
 
-                var deviationTailRow0 = Vector512.LoadUnsafe(ref xRow0, 984) - pivotTail - meanTail;
-                var deviationTailRow1 = Vector512.LoadUnsafe(ref xRow1, 984) - pivotTail - meanTail;
-                var deviationTailRow2 = Vector512.LoadUnsafe(ref xRow2, 984) - pivotTail - meanTail;
-                var deviationTailRow3 = Vector512.LoadUnsafe(ref xRow3, 984) - pivotTail - meanTail;
-                squaresTail += (((deviationTailRow0 * deviationTailRow0) + (deviationTailRow1 * deviationTailRow1)) + ((deviationTailRow2 * deviationTailRow2) + (deviationTailRow3 * deviationTailRow3)));
+                for (nuint f = 0; f < 992; f += 16)
+                {
+                    var sums = Vector512.LoadUnsafe(ref squares, f);
+                    (Vector512.LoadUnsafe(ref total, f) + Vector512.WidenLower(sums)).StoreUnsafe(ref total, f);
+                    (Vector512.LoadUnsafe(ref total, f + 8) + Vector512.WidenUpper(sums)).StoreUnsafe(ref total, f + 8);
+                    Vector512<float>.Zero.StoreUnsafe(ref squares, f);
+                }
+
+                totalTailLow += Vector512.WidenLower(squaresTail);
+                totalTailHigh += Vector512.WidenUpper(squaresTail);
+                squaresTail = Vector512<float>.Zero;
             }
 
             for (nint r = blockedRows; r < rows; r++)
@@ -343,7 +404,24 @@ namespace NormGen.Generated
                 squaresTail += (deviationTail * deviationTail);
             }
 
-            squaresTail.StoreUnsafe(ref squares, 984);
+            for (nuint f = 0; f < 992; f += 16)
+            {
+                var sums = Vector512.LoadUnsafe(ref squares, f);
+                (Vector512.LoadUnsafe(ref total, f) + Vector512.WidenLower(sums)).StoreUnsafe(ref total, f);
+                (Vector512.LoadUnsafe(ref total, f + 8) + Vector512.WidenUpper(sums)).StoreUnsafe(ref total, f + 8);
+                Vector512<float>.Zero.StoreUnsafe(ref squares, f);
+            }
+
+            totalTailLow += Vector512.WidenLower(squaresTail);
+            totalTailHigh += Vector512.WidenUpper(squaresTail);
+            squaresTail = Vector512<float>.Zero;
+
+            for (nuint f = 0; f < 992; f += 16)
+            {
+                Vector512.Narrow(Vector512.LoadUnsafe(ref total, f), Vector512.LoadUnsafe(ref total, f + 8)).StoreUnsafe(ref squares, f);
+            }
+
+            Vector512.Narrow(totalTailLow, totalTailHigh).StoreUnsafe(ref squares, 984);
         }
 
         /// <summary><see cref="Normalize"/> with 16 features per Vector512.</summary>
@@ -423,16 +501,39 @@ namespace NormGen.Generated
             }
         }
 
-        /// <summary><see cref="ChunkMoments"/> with 8 features per Vector256, the running sums in mean and squares (in L1).</summary>
+        /// <summary><see cref="ChunkMoments"/> with 8 features per Vector256, the float sums in mean and squares (in L1), the double ones on the stack: float over 16 rows, then double.</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void ChunkMoments256(ref float x, nint rows, ref float pivot, ref float mean, ref float squares)
         {
-            var inverseRows = Vector256.Create((float)1 / rows);
-            nint blockedRows = rows - rows % 4;
+            var inverseRows = Vector256.Create((double)1 / rows);
+            nint blockedRows = rows - rows % 16;
+            Span<double> totals = stackalloc double[Features];
+            ref double total = ref MemoryMarshal.GetReference(totals);
 
             // Pass 1: sums of x - pivot, row after row.
             MemoryMarshal.CreateSpan(ref mean, Features).Clear();
-            for (nint r = 0; r < rows; r++)
+            for (nint start = 0; start < blockedRows; start += 16)
+            {
+                for (nint r = start; r < start + 16; r++)
+                {
+                    ref float xRow = ref Unsafe.Add(ref x, r * Features);
+                    for (nuint f = 0; f < 1000; f += 8)
+                    {
+                        var p = Vector256.LoadUnsafe(ref pivot, f);
+                        (Vector256.LoadUnsafe(ref mean, f) + (Vector256.LoadUnsafe(ref xRow, f) - p)).StoreUnsafe(ref mean, f);
+                    }
+                }
+
+                for (nuint f = 0; f < 1000; f += 8)
+                {
+                    var sums = Vector256.LoadUnsafe(ref mean, f);
+                    (Vector256.LoadUnsafe(ref total, f) + Vector256.WidenLower(sums)).StoreUnsafe(ref total, f);
+                    (Vector256.LoadUnsafe(ref total, f + 4) + Vector256.WidenUpper(sums)).StoreUnsafe(ref total, f + 4);
+                    Vector256<float>.Zero.StoreUnsafe(ref mean, f);
+                }
+            }
+
+            for (nint r = blockedRows; r < rows; r++)
             {
                 ref float xRow = ref Unsafe.Add(ref x, r * Features);
                 for (nuint f = 0; f < 1000; f += 8)
@@ -444,26 +545,46 @@ namespace NormGen.Generated
 
             for (nuint f = 0; f < 1000; f += 8)
             {
-                (Vector256.LoadUnsafe(ref mean, f) * inverseRows).StoreUnsafe(ref mean, f);
+                var sums = Vector256.LoadUnsafe(ref mean, f);
+                (Vector256.LoadUnsafe(ref total, f) + Vector256.WidenLower(sums)).StoreUnsafe(ref total, f);
+                (Vector256.LoadUnsafe(ref total, f + 4) + Vector256.WidenUpper(sums)).StoreUnsafe(ref total, f + 4);
+                Vector256<float>.Zero.StoreUnsafe(ref mean, f);
+            }
+
+            for (nuint f = 0; f < 1000; f += 8)
+            {
+                Vector256.Narrow(Vector256.LoadUnsafe(ref total, f) * inverseRows, Vector256.LoadUnsafe(ref total, f + 4) * inverseRows).StoreUnsafe(ref mean, f);
             }
 
             // Pass 2: squared deviations from the chunk mean, 4 rows at a time; the chunk is still in cache.
             MemoryMarshal.CreateSpan(ref squares, Features).Clear();
-            for (nint r = 0; r < blockedRows; r += 4)
+            totals.Clear();
+            for (nint start = 0; start < blockedRows; start += 16)
             {
-                ref float xRow0 = ref Unsafe.Add(ref x, r * Features);
-                ref float xRow1 = ref Unsafe.Add(ref xRow0, Features);
-                ref float xRow2 = ref Unsafe.Add(ref xRow1, Features);
-                ref float xRow3 = ref Unsafe.Add(ref xRow2, Features);
+                for (nint r = start; r < start + 16; r += 4)
+                {
+                    ref float xRow0 = ref Unsafe.Add(ref x, r * Features);
+                    ref float xRow1 = ref Unsafe.Add(ref xRow0, Features);
+                    ref float xRow2 = ref Unsafe.Add(ref xRow1, Features);
+                    ref float xRow3 = ref Unsafe.Add(ref xRow2, Features);
+                    for (nuint f = 0; f < 1000; f += 8)
+                    {
+                        var p = Vector256.LoadUnsafe(ref pivot, f);
+                        var m = Vector256.LoadUnsafe(ref mean, f);
+                        var deviationRow0 = Vector256.LoadUnsafe(ref xRow0, f) - p - m;
+                        var deviationRow1 = Vector256.LoadUnsafe(ref xRow1, f) - p - m;
+                        var deviationRow2 = Vector256.LoadUnsafe(ref xRow2, f) - p - m;
+                        var deviationRow3 = Vector256.LoadUnsafe(ref xRow3, f) - p - m;
+                        (Vector256.LoadUnsafe(ref squares, f) + (((deviationRow0 * deviationRow0) + (deviationRow1 * deviationRow1)) + ((deviationRow2 * deviationRow2) + (deviationRow3 * deviationRow3)))).StoreUnsafe(ref squares, f);
+                    }
+                }
+
                 for (nuint f = 0; f < 1000; f += 8)
                 {
-                    var p = Vector256.LoadUnsafe(ref pivot, f);
-                    var m = Vector256.LoadUnsafe(ref mean, f);
-                    var deviationRow0 = Vector256.LoadUnsafe(ref xRow0, f) - p - m;
-                    var deviationRow1 = Vector256.LoadUnsafe(ref xRow1, f) - p - m;
-                    var deviationRow2 = Vector256.LoadUnsafe(ref xRow2, f) - p - m;
-                    var deviationRow3 = Vector256.LoadUnsafe(ref xRow3, f) - p - m;
-                    (Vector256.LoadUnsafe(ref squares, f) + (((deviationRow0 * deviationRow0) + (deviationRow1 * deviationRow1)) + ((deviationRow2 * deviationRow2) + (deviationRow3 * deviationRow3)))).StoreUnsafe(ref squares, f);
+                    var sums = Vector256.LoadUnsafe(ref squares, f);
+                    (Vector256.LoadUnsafe(ref total, f) + Vector256.WidenLower(sums)).StoreUnsafe(ref total, f);
+                    (Vector256.LoadUnsafe(ref total, f + 4) + Vector256.WidenUpper(sums)).StoreUnsafe(ref total, f + 4);
+                    Vector256<float>.Zero.StoreUnsafe(ref squares, f);
                 }
             }
 
@@ -478,18 +599,25 @@ namespace NormGen.Generated
                     (Vector256.LoadUnsafe(ref squares, f) + (deviation * deviation)).StoreUnsafe(ref squares, f);
                 }
             }
+
+            for (nuint f = 0; f < 1000; f += 8)
+            {
+                var sums = Vector256.LoadUnsafe(ref squares, f);
+                (Vector256.LoadUnsafe(ref total, f) + Vector256.WidenLower(sums)).StoreUnsafe(ref total, f);
+                (Vector256.LoadUnsafe(ref total, f + 4) + Vector256.WidenUpper(sums)).StoreUnsafe(ref total, f + 4);
+                Vector256<float>.Zero.StoreUnsafe(ref squares, f);
+            }
+
+            for (nuint f = 0; f < 1000; f += 8)
+            {
+                Vector256.Narrow(Vector256.LoadUnsafe(ref total, f), Vector256.LoadUnsafe(ref total, f + 4)).StoreUnsafe(ref squares, f);
+            }
         }
 
         /// <summary><see cref="Normalize"/> with 8 features per Vector256.</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void Normalize256(ref float x, nint rows, ref float y, ref float c, ref float s, ref float b)
         {
-            if (rows * Features * sizeof(float) >= Streaming.ThresholdBytes)
-            {
-                NormalizeStreaming256(ref x, rows, ref y, ref c, ref s, ref b);
-                return;
-            }
-
             for (nint r = 0; r < rows; r++)
             {
                 ref float xRow = ref Unsafe.Add(ref x, r * Features);
@@ -526,12 +654,6 @@ namespace NormGen.Generated
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void BackwardInput256(ref float x, nint rows, ref float dy, ref float dx, ref float pivot, ref float a, ref float k, ref float c)
         {
-            if (rows * Features * sizeof(float) >= Streaming.ThresholdBytes)
-            {
-                BackwardInputStreaming256(ref x, rows, ref dy, ref dx, ref pivot, ref a, ref k, ref c);
-                return;
-            }
-
             for (nint r = 0; r < rows; r++)
             {
                 ref float xRow = ref Unsafe.Add(ref x, r * Features);
@@ -546,145 +668,39 @@ namespace NormGen.Generated
             }
         }
 
-        /// <summary>
-        /// <see cref="Normalize"/> for an output of 8 MiB or more (<see cref="Streaming.ThresholdBytes"/>), written with
-        /// non-temporal stores, which skip the read of each line a normal store makes first. Those need aligned addresses,
-        /// so y is walked as one flat array from its first 32-byte boundary, <c>head</c> elements in,
-        /// with the coefficients rotated to match: element t of every flat row belongs to feature (head + t) mod Features.
-        /// </summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static void NormalizeStreaming256(ref float x, nint rows, ref float y, ref float c, ref float s, ref float b)
-        {
-            int head = Streaming.ElementsToAlignment(ref y, 32);
-            Span<float> rotated = stackalloc float[3 * Features];
-            Streaming.Rotate(MemoryMarshal.CreateReadOnlySpan(ref c, Features), head, rotated);
-            Streaming.Rotate(MemoryMarshal.CreateReadOnlySpan(ref s, Features), head, rotated.Slice(Features));
-            Streaming.Rotate(MemoryMarshal.CreateReadOnlySpan(ref b, Features), head, rotated.Slice(2 * Features));
-            ref float center = ref MemoryMarshal.GetReference(rotated);
-            ref float scale = ref Unsafe.Add(ref center, Features);
-            ref float shift = ref Unsafe.Add(ref center, 2 * Features);
-
-            for (nint r = 0; r < rows; r++)
-            {
-                ref float xRow = ref Unsafe.Add(ref x, head + r * Features);
-                ref float yRow = ref Unsafe.Add(ref y, head + r * Features);
-                // The last flat row stops a vector short when head > 0: the output ends head elements into that vector.
-                nuint end = (nuint)(r == rows - 1 && head != 0 ? Features - 8 : Features);
-                nuint f = 0;
-                for (; f + 32 <= end; f += 32)
-                {
-                    var value0 = (Vector256.LoadUnsafe(ref xRow, f) - Vector256.LoadUnsafe(ref center, f)) * Vector256.LoadUnsafe(ref scale, f) + Vector256.LoadUnsafe(ref shift, f);
-                    var value1 = (Vector256.LoadUnsafe(ref xRow, f + 8) - Vector256.LoadUnsafe(ref center, f + 8)) * Vector256.LoadUnsafe(ref scale, f + 8) + Vector256.LoadUnsafe(ref shift, f + 8);
-                    var value2 = (Vector256.LoadUnsafe(ref xRow, f + 16) - Vector256.LoadUnsafe(ref center, f + 16)) * Vector256.LoadUnsafe(ref scale, f + 16) + Vector256.LoadUnsafe(ref shift, f + 16);
-                    var value3 = (Vector256.LoadUnsafe(ref xRow, f + 24) - Vector256.LoadUnsafe(ref center, f + 24)) * Vector256.LoadUnsafe(ref scale, f + 24) + Vector256.LoadUnsafe(ref shift, f + 24);
-                    Streaming.Store(value0, value1, value2, value3, ref Unsafe.Add(ref yRow, f));
-                }
-
-                for (; f < end; f += 8)
-                {
-                    var value = (Vector256.LoadUnsafe(ref xRow, f) - Vector256.LoadUnsafe(ref center, f)) * Vector256.LoadUnsafe(ref scale, f) + Vector256.LoadUnsafe(ref shift, f);
-                    Streaming.Store(value, ref Unsafe.Add(ref yRow, f));
-                }
-            }
-
-            // The elements before the first boundary and after the last whole vector, one at a time.
-            for (int f = 0; f < head; f++)
-            {
-                Unsafe.Add(ref y, f) = (Unsafe.Add(ref x, f) - Unsafe.Add(ref c, f)) * Unsafe.Add(ref s, f) + Unsafe.Add(ref b, f);
-            }
-
-            nint lastRow = (rows - 1) * Features;
-            for (int f = head == 0 ? Features : Features - 8 + head; f < Features; f++)
-            {
-                Unsafe.Add(ref y, lastRow + f) = (Unsafe.Add(ref x, lastRow + f) - Unsafe.Add(ref c, f)) * Unsafe.Add(ref s, f) + Unsafe.Add(ref b, f);
-            }
-
-            Streaming.Fence();
-        }
-
-        /// <summary>
-        /// <see cref="BackwardInput"/> for an output of 8 MiB or more (<see cref="Streaming.ThresholdBytes"/>), written with
-        /// non-temporal stores, which skip the read of each line a normal store makes first. Those need aligned addresses,
-        /// so dx is walked as one flat array from its first 32-byte boundary, <c>head</c> elements in,
-        /// with the coefficients rotated to match: element t of every flat row belongs to feature (head + t) mod Features.
-        /// </summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static void BackwardInputStreaming256(ref float x, nint rows, ref float dy, ref float dx, ref float pivot, ref float a, ref float k, ref float c)
-        {
-            int head = Streaming.ElementsToAlignment(ref dx, 32);
-            Span<float> rotated = stackalloc float[4 * Features];
-            Streaming.Rotate(MemoryMarshal.CreateReadOnlySpan(ref pivot, Features), head, rotated);
-            Streaming.Rotate(MemoryMarshal.CreateReadOnlySpan(ref a, Features), head, rotated.Slice(Features));
-            Streaming.Rotate(MemoryMarshal.CreateReadOnlySpan(ref k, Features), head, rotated.Slice(2 * Features));
-            Streaming.Rotate(MemoryMarshal.CreateReadOnlySpan(ref c, Features), head, rotated.Slice(3 * Features));
-            ref float p = ref MemoryMarshal.GetReference(rotated);
-            ref float dyCoefficient = ref Unsafe.Add(ref p, Features);
-            ref float xCoefficient = ref Unsafe.Add(ref p, 2 * Features);
-            ref float bias = ref Unsafe.Add(ref p, 3 * Features);
-
-            for (nint r = 0; r < rows; r++)
-            {
-                ref float xRow = ref Unsafe.Add(ref x, head + r * Features);
-                ref float dyRow = ref Unsafe.Add(ref dy, head + r * Features);
-                ref float dxRow = ref Unsafe.Add(ref dx, head + r * Features);
-                // The last flat row stops a vector short when head > 0: the output ends head elements into that vector.
-                nuint end = (nuint)(r == rows - 1 && head != 0 ? Features - 8 : Features);
-                nuint f = 0;
-                for (; f + 32 <= end; f += 32)
-                {
-                    var centered0 = Vector256.LoadUnsafe(ref xRow, f) - Vector256.LoadUnsafe(ref p, f);
-                    var gradient0 = Vector256.LoadUnsafe(ref dyRow, f);
-                    var value0 = Vector256.LoadUnsafe(ref dyCoefficient, f) * gradient0 + Vector256.LoadUnsafe(ref xCoefficient, f) * centered0 + Vector256.LoadUnsafe(ref bias, f);
-                    var centered1 = Vector256.LoadUnsafe(ref xRow, f + 8) - Vector256.LoadUnsafe(ref p, f + 8);
-                    var gradient1 = Vector256.LoadUnsafe(ref dyRow, f + 8);
-                    var value1 = Vector256.LoadUnsafe(ref dyCoefficient, f + 8) * gradient1 + Vector256.LoadUnsafe(ref xCoefficient, f + 8) * centered1 + Vector256.LoadUnsafe(ref bias, f + 8);
-                    var centered2 = Vector256.LoadUnsafe(ref xRow, f + 16) - Vector256.LoadUnsafe(ref p, f + 16);
-                    var gradient2 = Vector256.LoadUnsafe(ref dyRow, f + 16);
-                    var value2 = Vector256.LoadUnsafe(ref dyCoefficient, f + 16) * gradient2 + Vector256.LoadUnsafe(ref xCoefficient, f + 16) * centered2 + Vector256.LoadUnsafe(ref bias, f + 16);
-                    var centered3 = Vector256.LoadUnsafe(ref xRow, f + 24) - Vector256.LoadUnsafe(ref p, f + 24);
-                    var gradient3 = Vector256.LoadUnsafe(ref dyRow, f + 24);
-                    var value3 = Vector256.LoadUnsafe(ref dyCoefficient, f + 24) * gradient3 + Vector256.LoadUnsafe(ref xCoefficient, f + 24) * centered3 + Vector256.LoadUnsafe(ref bias, f + 24);
-                    Streaming.Store(value0, value1, value2, value3, ref Unsafe.Add(ref dxRow, f));
-                }
-
-                for (; f < end; f += 8)
-                {
-                    var centered = Vector256.LoadUnsafe(ref xRow, f) - Vector256.LoadUnsafe(ref p, f);
-                    var gradient = Vector256.LoadUnsafe(ref dyRow, f);
-                    var value = Vector256.LoadUnsafe(ref dyCoefficient, f) * gradient + Vector256.LoadUnsafe(ref xCoefficient, f) * centered + Vector256.LoadUnsafe(ref bias, f);
-                    Streaming.Store(value, ref Unsafe.Add(ref dxRow, f));
-                }
-            }
-
-            // The elements before the first boundary and after the last whole vector, one at a time.
-            for (int f = 0; f < head; f++)
-            {
-                float centered = Unsafe.Add(ref x, f) - Unsafe.Add(ref pivot, f);
-                float gradient = Unsafe.Add(ref dy, f);
-                Unsafe.Add(ref dx, f) = Unsafe.Add(ref a, f) * gradient + Unsafe.Add(ref k, f) * centered + Unsafe.Add(ref c, f);
-            }
-
-            nint lastRow = (rows - 1) * Features;
-            for (int f = head == 0 ? Features : Features - 8 + head; f < Features; f++)
-            {
-                float centered = Unsafe.Add(ref x, lastRow + f) - Unsafe.Add(ref pivot, f);
-                float gradient = Unsafe.Add(ref dy, lastRow + f);
-                Unsafe.Add(ref dx, lastRow + f) = Unsafe.Add(ref a, f) * gradient + Unsafe.Add(ref k, f) * centered + Unsafe.Add(ref c, f);
-            }
-
-            Streaming.Fence();
-        }
-
-        /// <summary><see cref="ChunkMoments"/> with 4 features per Vector128, the running sums in mean and squares (in L1).</summary>
+        /// <summary><see cref="ChunkMoments"/> with 4 features per Vector128, the float sums in mean and squares (in L1), the double ones on the stack: float over 16 rows, then double.</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void ChunkMoments128(ref float x, nint rows, ref float pivot, ref float mean, ref float squares)
         {
-            var inverseRows = Vector128.Create((float)1 / rows);
-            nint blockedRows = rows - rows % 4;
+            var inverseRows = Vector128.Create((double)1 / rows);
+            nint blockedRows = rows - rows % 16;
+            Span<double> totals = stackalloc double[Features];
+            ref double total = ref MemoryMarshal.GetReference(totals);
 
             // Pass 1: sums of x - pivot, row after row.
             MemoryMarshal.CreateSpan(ref mean, Features).Clear();
-            for (nint r = 0; r < rows; r++)
+            for (nint start = 0; start < blockedRows; start += 16)
+            {
+                for (nint r = start; r < start + 16; r++)
+                {
+                    ref float xRow = ref Unsafe.Add(ref x, r * Features);
+                    for (nuint f = 0; f < 1000; f += 4)
+                    {
+                        var p = Vector128.LoadUnsafe(ref pivot, f);
+                        (Vector128.LoadUnsafe(ref mean, f) + (Vector128.LoadUnsafe(ref xRow, f) - p)).StoreUnsafe(ref mean, f);
+                    }
+                }
+
+                for (nuint f = 0; f < 1000; f += 4)
+                {
+                    var sums = Vector128.LoadUnsafe(ref mean, f);
+                    (Vector128.LoadUnsafe(ref total, f) + Vector128.WidenLower(sums)).StoreUnsafe(ref total, f);
+                    (Vector128.LoadUnsafe(ref total, f + 2) + Vector128.WidenUpper(sums)).StoreUnsafe(ref total, f + 2);
+                    Vector128<float>.Zero.StoreUnsafe(ref mean, f);
+                }
+            }
+
+            for (nint r = blockedRows; r < rows; r++)
             {
                 ref float xRow = ref Unsafe.Add(ref x, r * Features);
                 for (nuint f = 0; f < 1000; f += 4)
@@ -696,26 +712,46 @@ namespace NormGen.Generated
 
             for (nuint f = 0; f < 1000; f += 4)
             {
-                (Vector128.LoadUnsafe(ref mean, f) * inverseRows).StoreUnsafe(ref mean, f);
+                var sums = Vector128.LoadUnsafe(ref mean, f);
+                (Vector128.LoadUnsafe(ref total, f) + Vector128.WidenLower(sums)).StoreUnsafe(ref total, f);
+                (Vector128.LoadUnsafe(ref total, f + 2) + Vector128.WidenUpper(sums)).StoreUnsafe(ref total, f + 2);
+                Vector128<float>.Zero.StoreUnsafe(ref mean, f);
+            }
+
+            for (nuint f = 0; f < 1000; f += 4)
+            {
+                Vector128.Narrow(Vector128.LoadUnsafe(ref total, f) * inverseRows, Vector128.LoadUnsafe(ref total, f + 2) * inverseRows).StoreUnsafe(ref mean, f);
             }
 
             // Pass 2: squared deviations from the chunk mean, 4 rows at a time; the chunk is still in cache.
             MemoryMarshal.CreateSpan(ref squares, Features).Clear();
-            for (nint r = 0; r < blockedRows; r += 4)
+            totals.Clear();
+            for (nint start = 0; start < blockedRows; start += 16)
             {
-                ref float xRow0 = ref Unsafe.Add(ref x, r * Features);
-                ref float xRow1 = ref Unsafe.Add(ref xRow0, Features);
-                ref float xRow2 = ref Unsafe.Add(ref xRow1, Features);
-                ref float xRow3 = ref Unsafe.Add(ref xRow2, Features);
+                for (nint r = start; r < start + 16; r += 4)
+                {
+                    ref float xRow0 = ref Unsafe.Add(ref x, r * Features);
+                    ref float xRow1 = ref Unsafe.Add(ref xRow0, Features);
+                    ref float xRow2 = ref Unsafe.Add(ref xRow1, Features);
+                    ref float xRow3 = ref Unsafe.Add(ref xRow2, Features);
+                    for (nuint f = 0; f < 1000; f += 4)
+                    {
+                        var p = Vector128.LoadUnsafe(ref pivot, f);
+                        var m = Vector128.LoadUnsafe(ref mean, f);
+                        var deviationRow0 = Vector128.LoadUnsafe(ref xRow0, f) - p - m;
+                        var deviationRow1 = Vector128.LoadUnsafe(ref xRow1, f) - p - m;
+                        var deviationRow2 = Vector128.LoadUnsafe(ref xRow2, f) - p - m;
+                        var deviationRow3 = Vector128.LoadUnsafe(ref xRow3, f) - p - m;
+                        (Vector128.LoadUnsafe(ref squares, f) + (((deviationRow0 * deviationRow0) + (deviationRow1 * deviationRow1)) + ((deviationRow2 * deviationRow2) + (deviationRow3 * deviationRow3)))).StoreUnsafe(ref squares, f);
+                    }
+                }
+
                 for (nuint f = 0; f < 1000; f += 4)
                 {
-                    var p = Vector128.LoadUnsafe(ref pivot, f);
-                    var m = Vector128.LoadUnsafe(ref mean, f);
-                    var deviationRow0 = Vector128.LoadUnsafe(ref xRow0, f) - p - m;
-                    var deviationRow1 = Vector128.LoadUnsafe(ref xRow1, f) - p - m;
-                    var deviationRow2 = Vector128.LoadUnsafe(ref xRow2, f) - p - m;
-                    var deviationRow3 = Vector128.LoadUnsafe(ref xRow3, f) - p - m;
-                    (Vector128.LoadUnsafe(ref squares, f) + (((deviationRow0 * deviationRow0) + (deviationRow1 * deviationRow1)) + ((deviationRow2 * deviationRow2) + (deviationRow3 * deviationRow3)))).StoreUnsafe(ref squares, f);
+                    var sums = Vector128.LoadUnsafe(ref squares, f);
+                    (Vector128.LoadUnsafe(ref total, f) + Vector128.WidenLower(sums)).StoreUnsafe(ref total, f);
+                    (Vector128.LoadUnsafe(ref total, f + 2) + Vector128.WidenUpper(sums)).StoreUnsafe(ref total, f + 2);
+                    Vector128<float>.Zero.StoreUnsafe(ref squares, f);
                 }
             }
 
@@ -730,18 +766,25 @@ namespace NormGen.Generated
                     (Vector128.LoadUnsafe(ref squares, f) + (deviation * deviation)).StoreUnsafe(ref squares, f);
                 }
             }
+
+            for (nuint f = 0; f < 1000; f += 4)
+            {
+                var sums = Vector128.LoadUnsafe(ref squares, f);
+                (Vector128.LoadUnsafe(ref total, f) + Vector128.WidenLower(sums)).StoreUnsafe(ref total, f);
+                (Vector128.LoadUnsafe(ref total, f + 2) + Vector128.WidenUpper(sums)).StoreUnsafe(ref total, f + 2);
+                Vector128<float>.Zero.StoreUnsafe(ref squares, f);
+            }
+
+            for (nuint f = 0; f < 1000; f += 4)
+            {
+                Vector128.Narrow(Vector128.LoadUnsafe(ref total, f), Vector128.LoadUnsafe(ref total, f + 2)).StoreUnsafe(ref squares, f);
+            }
         }
 
         /// <summary><see cref="Normalize"/> with 4 features per Vector128.</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void Normalize128(ref float x, nint rows, ref float y, ref float c, ref float s, ref float b)
         {
-            if (rows * Features * sizeof(float) >= Streaming.ThresholdBytes)
-            {
-                NormalizeStreaming128(ref x, rows, ref y, ref c, ref s, ref b);
-                return;
-            }
-
             for (nint r = 0; r < rows; r++)
             {
                 ref float xRow = ref Unsafe.Add(ref x, r * Features);
@@ -778,12 +821,6 @@ namespace NormGen.Generated
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void BackwardInput128(ref float x, nint rows, ref float dy, ref float dx, ref float pivot, ref float a, ref float k, ref float c)
         {
-            if (rows * Features * sizeof(float) >= Streaming.ThresholdBytes)
-            {
-                BackwardInputStreaming128(ref x, rows, ref dy, ref dx, ref pivot, ref a, ref k, ref c);
-                return;
-            }
-
             for (nint r = 0; r < rows; r++)
             {
                 ref float xRow = ref Unsafe.Add(ref x, r * Features);
@@ -798,153 +835,24 @@ namespace NormGen.Generated
             }
         }
 
-        /// <summary>
-        /// <see cref="Normalize"/> for an output of 8 MiB or more (<see cref="Streaming.ThresholdBytes"/>), written with
-        /// non-temporal stores, which skip the read of each line a normal store makes first. Those need aligned addresses,
-        /// so y is walked as one flat array from its first 16-byte boundary, <c>head</c> elements in,
-        /// with the coefficients rotated to match: element t of every flat row belongs to feature (head + t) mod Features.
-        /// </summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static void NormalizeStreaming128(ref float x, nint rows, ref float y, ref float c, ref float s, ref float b)
-        {
-            int head = Streaming.ElementsToAlignment(ref y, 16);
-            Span<float> rotated = stackalloc float[3 * Features];
-            Streaming.Rotate(MemoryMarshal.CreateReadOnlySpan(ref c, Features), head, rotated);
-            Streaming.Rotate(MemoryMarshal.CreateReadOnlySpan(ref s, Features), head, rotated.Slice(Features));
-            Streaming.Rotate(MemoryMarshal.CreateReadOnlySpan(ref b, Features), head, rotated.Slice(2 * Features));
-            ref float center = ref MemoryMarshal.GetReference(rotated);
-            ref float scale = ref Unsafe.Add(ref center, Features);
-            ref float shift = ref Unsafe.Add(ref center, 2 * Features);
-
-            for (nint r = 0; r < rows; r++)
-            {
-                ref float xRow = ref Unsafe.Add(ref x, head + r * Features);
-                ref float yRow = ref Unsafe.Add(ref y, head + r * Features);
-                // The last flat row stops a vector short when head > 0: the output ends head elements into that vector.
-                nuint end = (nuint)(r == rows - 1 && head != 0 ? Features - 4 : Features);
-                nuint f = 0;
-                for (; f + 16 <= end; f += 16)
-                {
-                    var value0 = (Vector128.LoadUnsafe(ref xRow, f) - Vector128.LoadUnsafe(ref center, f)) * Vector128.LoadUnsafe(ref scale, f) + Vector128.LoadUnsafe(ref shift, f);
-                    var value1 = (Vector128.LoadUnsafe(ref xRow, f + 4) - Vector128.LoadUnsafe(ref center, f + 4)) * Vector128.LoadUnsafe(ref scale, f + 4) + Vector128.LoadUnsafe(ref shift, f + 4);
-                    var value2 = (Vector128.LoadUnsafe(ref xRow, f + 8) - Vector128.LoadUnsafe(ref center, f + 8)) * Vector128.LoadUnsafe(ref scale, f + 8) + Vector128.LoadUnsafe(ref shift, f + 8);
-                    var value3 = (Vector128.LoadUnsafe(ref xRow, f + 12) - Vector128.LoadUnsafe(ref center, f + 12)) * Vector128.LoadUnsafe(ref scale, f + 12) + Vector128.LoadUnsafe(ref shift, f + 12);
-                    Streaming.Store(value0, value1, value2, value3, ref Unsafe.Add(ref yRow, f));
-                }
-
-                for (; f < end; f += 4)
-                {
-                    var value = (Vector128.LoadUnsafe(ref xRow, f) - Vector128.LoadUnsafe(ref center, f)) * Vector128.LoadUnsafe(ref scale, f) + Vector128.LoadUnsafe(ref shift, f);
-                    Streaming.Store(value, ref Unsafe.Add(ref yRow, f));
-                }
-            }
-
-            // The elements before the first boundary and after the last whole vector, one at a time.
-            for (int f = 0; f < head; f++)
-            {
-                Unsafe.Add(ref y, f) = (Unsafe.Add(ref x, f) - Unsafe.Add(ref c, f)) * Unsafe.Add(ref s, f) + Unsafe.Add(ref b, f);
-            }
-
-            nint lastRow = (rows - 1) * Features;
-            for (int f = head == 0 ? Features : Features - 4 + head; f < Features; f++)
-            {
-                Unsafe.Add(ref y, lastRow + f) = (Unsafe.Add(ref x, lastRow + f) - Unsafe.Add(ref c, f)) * Unsafe.Add(ref s, f) + Unsafe.Add(ref b, f);
-            }
-
-            Streaming.Fence();
-        }
-
-        /// <summary>
-        /// <see cref="BackwardInput"/> for an output of 8 MiB or more (<see cref="Streaming.ThresholdBytes"/>), written with
-        /// non-temporal stores, which skip the read of each line a normal store makes first. Those need aligned addresses,
-        /// so dx is walked as one flat array from its first 16-byte boundary, <c>head</c> elements in,
-        /// with the coefficients rotated to match: element t of every flat row belongs to feature (head + t) mod Features.
-        /// </summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static void BackwardInputStreaming128(ref float x, nint rows, ref float dy, ref float dx, ref float pivot, ref float a, ref float k, ref float c)
-        {
-            int head = Streaming.ElementsToAlignment(ref dx, 16);
-            Span<float> rotated = stackalloc float[4 * Features];
-            Streaming.Rotate(MemoryMarshal.CreateReadOnlySpan(ref pivot, Features), head, rotated);
-            Streaming.Rotate(MemoryMarshal.CreateReadOnlySpan(ref a, Features), head, rotated.Slice(Features));
-            Streaming.Rotate(MemoryMarshal.CreateReadOnlySpan(ref k, Features), head, rotated.Slice(2 * Features));
-            Streaming.Rotate(MemoryMarshal.CreateReadOnlySpan(ref c, Features), head, rotated.Slice(3 * Features));
-            ref float p = ref MemoryMarshal.GetReference(rotated);
-            ref float dyCoefficient = ref Unsafe.Add(ref p, Features);
-            ref float xCoefficient = ref Unsafe.Add(ref p, 2 * Features);
-            ref float bias = ref Unsafe.Add(ref p, 3 * Features);
-
-            for (nint r = 0; r < rows; r++)
-            {
-                ref float xRow = ref Unsafe.Add(ref x, head + r * Features);
-                ref float dyRow = ref Unsafe.Add(ref dy, head + r * Features);
-                ref float dxRow = ref Unsafe.Add(ref dx, head + r * Features);
-                // The last flat row stops a vector short when head > 0: the output ends head elements into that vector.
-                nuint end = (nuint)(r == rows - 1 && head != 0 ? Features - 4 : Features);
-                nuint f = 0;
-                for (; f + 16 <= end; f += 16)
-                {
-                    var centered0 = Vector128.LoadUnsafe(ref xRow, f) - Vector128.LoadUnsafe(ref p, f);
-                    var gradient0 = Vector128.LoadUnsafe(ref dyRow, f);
-                    var value0 = Vector128.LoadUnsafe(ref dyCoefficient, f) * gradient0 + Vector128.LoadUnsafe(ref xCoefficient, f) * centered0 + Vector128.LoadUnsafe(ref bias, f);
-                    var centered1 = Vector128.LoadUnsafe(ref xRow, f + 4) - Vector128.LoadUnsafe(ref p, f + 4);
-                    var gradient1 = Vector128.LoadUnsafe(ref dyRow, f + 4);
-                    var value1 = Vector128.LoadUnsafe(ref dyCoefficient, f + 4) * gradient1 + Vector128.LoadUnsafe(ref xCoefficient, f + 4) * centered1 + Vector128.LoadUnsafe(ref bias, f + 4);
-                    var centered2 = Vector128.LoadUnsafe(ref xRow, f + 8) - Vector128.LoadUnsafe(ref p, f + 8);
-                    var gradient2 = Vector128.LoadUnsafe(ref dyRow, f + 8);
-                    var value2 = Vector128.LoadUnsafe(ref dyCoefficient, f + 8) * gradient2 + Vector128.LoadUnsafe(ref xCoefficient, f + 8) * centered2 + Vector128.LoadUnsafe(ref bias, f + 8);
-                    var centered3 = Vector128.LoadUnsafe(ref xRow, f + 12) - Vector128.LoadUnsafe(ref p, f + 12);
-                    var gradient3 = Vector128.LoadUnsafe(ref dyRow, f + 12);
-                    var value3 = Vector128.LoadUnsafe(ref dyCoefficient, f + 12) * gradient3 + Vector128.LoadUnsafe(ref xCoefficient, f + 12) * centered3 + Vector128.LoadUnsafe(ref bias, f + 12);
-                    Streaming.Store(value0, value1, value2, value3, ref Unsafe.Add(ref dxRow, f));
-                }
-
-                for (; f < end; f += 4)
-                {
-                    var centered = Vector128.LoadUnsafe(ref xRow, f) - Vector128.LoadUnsafe(ref p, f);
-                    var gradient = Vector128.LoadUnsafe(ref dyRow, f);
-                    var value = Vector128.LoadUnsafe(ref dyCoefficient, f) * gradient + Vector128.LoadUnsafe(ref xCoefficient, f) * centered + Vector128.LoadUnsafe(ref bias, f);
-                    Streaming.Store(value, ref Unsafe.Add(ref dxRow, f));
-                }
-            }
-
-            // The elements before the first boundary and after the last whole vector, one at a time.
-            for (int f = 0; f < head; f++)
-            {
-                float centered = Unsafe.Add(ref x, f) - Unsafe.Add(ref pivot, f);
-                float gradient = Unsafe.Add(ref dy, f);
-                Unsafe.Add(ref dx, f) = Unsafe.Add(ref a, f) * gradient + Unsafe.Add(ref k, f) * centered + Unsafe.Add(ref c, f);
-            }
-
-            nint lastRow = (rows - 1) * Features;
-            for (int f = head == 0 ? Features : Features - 4 + head; f < Features; f++)
-            {
-                float centered = Unsafe.Add(ref x, lastRow + f) - Unsafe.Add(ref pivot, f);
-                float gradient = Unsafe.Add(ref dy, lastRow + f);
-                Unsafe.Add(ref dx, lastRow + f) = Unsafe.Add(ref a, f) * gradient + Unsafe.Add(ref k, f) * centered + Unsafe.Add(ref c, f);
-            }
-
-            Streaming.Fence();
-        }
-
-        /// <summary><see cref="ChunkMoments"/> one feature at a time.</summary>
+        /// <summary><see cref="ChunkMoments"/> one feature at a time, the sums in double.</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void ChunkMomentsScalar(ref float x, nint rows, ref float pivot, ref float mean, ref float squares)
         {
-            MemoryMarshal.CreateSpan(ref mean, Features).Clear();
-            MemoryMarshal.CreateSpan(ref squares, Features).Clear();
+            Span<double> totals = stackalloc double[Features];
             for (nint r = 0; r < rows; r++)
             {
                 ref float xRow = ref Unsafe.Add(ref x, r * Features);
                 for (int f = 0; f < Features; f++)
                 {
-                    Unsafe.Add(ref mean, f) += Unsafe.Add(ref xRow, f) - Unsafe.Add(ref pivot, f);
+                    totals[f] += Unsafe.Add(ref xRow, f) - Unsafe.Add(ref pivot, f);
                 }
             }
 
             for (int f = 0; f < Features; f++)
             {
-                Unsafe.Add(ref mean, f) /= rows;
+                Unsafe.Add(ref mean, f) = (float)(totals[f] / rows);
+                totals[f] = 0;
             }
 
             for (nint r = 0; r < rows; r++)
@@ -953,8 +861,13 @@ namespace NormGen.Generated
                 for (int f = 0; f < Features; f++)
                 {
                     float deviation = Unsafe.Add(ref xRow, f) - Unsafe.Add(ref pivot, f) - Unsafe.Add(ref mean, f);
-                    Unsafe.Add(ref squares, f) += deviation * deviation;
+                    totals[f] += deviation * deviation;
                 }
+            }
+
+            for (int f = 0; f < Features; f++)
+            {
+                Unsafe.Add(ref squares, f) = (float)totals[f];
             }
         }
 

@@ -238,26 +238,40 @@ namespace NormGen.Generated
             }
         }
 
-        /// <summary><see cref="ChunkMoments"/> with 4 features per Vector128, the sums in registers.</summary>
+        /// <summary><see cref="ChunkMoments"/> with 4 features per Vector128, the sums in registers: float over 16 rows, then double.</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void ChunkMoments128(ref float x, nint rows, ref float pivot, ref float mean, ref float squares)
         {
-            var inverseRows = Vector128.Create((float)1 / rows);
-            nint blockedRows = rows - rows % 4;
+            var inverseRows = Vector128.Create((double)1 / rows);
+            nint blockedRows = rows - rows % 16;
 
             // Pass 1: sums of x - pivot.
             var pivot0 = Vector128.LoadUnsafe(ref pivot, 0);
-            var sum0 = Vector128<float>.Zero;
             var pivotTail = Vector128.LoadUnsafe(ref pivot, 1);
+            var sum0 = Vector128<float>.Zero;
+            var total0Low = Vector128<double>.Zero;
+            var total0High = Vector128<double>.Zero;
             var sumTail = Vector128<float>.Zero;
-            for (nint r = 0; r < blockedRows; r += 4)
+            var totalTailLow = Vector128<double>.Zero;
+            var totalTailHigh = Vector128<double>.Zero;
+            for (nint start = 0; start < blockedRows; start += 16)
             {
-                ref float xRow0 = ref Unsafe.Add(ref x, r * Features);
-                ref float xRow1 = ref Unsafe.Add(ref xRow0, Features);
-                ref float xRow2 = ref Unsafe.Add(ref xRow1, Features);
-                ref float xRow3 = ref Unsafe.Add(ref xRow2, Features);
-                sum0 += (((Vector128.LoadUnsafe(ref xRow0, 0) - pivot0) + (Vector128.LoadUnsafe(ref xRow1, 0) - pivot0)) + ((Vector128.LoadUnsafe(ref xRow2, 0) - pivot0) + (Vector128.LoadUnsafe(ref xRow3, 0) - pivot0)));
-                sumTail += (((Vector128.LoadUnsafe(ref xRow0, 1) - pivotTail) + (Vector128.LoadUnsafe(ref xRow1, 1) - pivotTail)) + ((Vector128.LoadUnsafe(ref xRow2, 1) - pivotTail) + (Vector128.LoadUnsafe(ref xRow3, 1) - pivotTail)));
+                for (nint r = start; r < start + 16; r += 4)
+                {
+                    ref float xRow0 = ref Unsafe.Add(ref x, r * Features);
+                    ref float xRow1 = ref Unsafe.Add(ref xRow0, Features);
+                    ref float xRow2 = ref Unsafe.Add(ref xRow1, Features);
+                    ref float xRow3 = ref Unsafe.Add(ref xRow2, Features);
+                    sum0 += (((Vector128.LoadUnsafe(ref xRow0, 0) - pivot0) + (Vector128.LoadUnsafe(ref xRow1, 0) - pivot0)) + ((Vector128.LoadUnsafe(ref xRow2, 0) - pivot0) + (Vector128.LoadUnsafe(ref xRow3, 0) - pivot0)));
+                    sumTail += (((Vector128.LoadUnsafe(ref xRow0, 1) - pivotTail) + (Vector128.LoadUnsafe(ref xRow1, 1) - pivotTail)) + ((Vector128.LoadUnsafe(ref xRow2, 1) - pivotTail) + (Vector128.LoadUnsafe(ref xRow3, 1) - pivotTail)));
+                }
+
+                total0Low += Vector128.WidenLower(sum0);
+                total0High += Vector128.WidenUpper(sum0);
+                sum0 = Vector128<float>.Zero;
+                totalTailLow += Vector128.WidenLower(sumTail);
+                totalTailHigh += Vector128.WidenUpper(sumTail);
+                sumTail = Vector128<float>.Zero;
             }
 
             for (nint r = blockedRows; r < rows; r++)
@@ -267,27 +281,48 @@ namespace NormGen.Generated
                 sumTail += (Vector128.LoadUnsafe(ref xRow, 1) - pivotTail);
             }
 
+            total0Low += Vector128.WidenLower(sum0);
+            total0High += Vector128.WidenUpper(sum0);
+            sum0 = Vector128<float>.Zero;
+            totalTailLow += Vector128.WidenLower(sumTail);
+            totalTailHigh += Vector128.WidenUpper(sumTail);
+            sumTail = Vector128<float>.Zero;
+
             // Pass 2: squared deviations from the chunk mean; the chunk is still in cache.
-            var mean0 = sum0 * inverseRows;
+            var mean0 = Vector128.Narrow(total0Low * inverseRows, total0High * inverseRows);
+            var meanTail = Vector128.Narrow(totalTailLow * inverseRows, totalTailHigh * inverseRows);
             var squares0 = Vector128<float>.Zero;
-            var meanTail = sumTail * inverseRows;
+            total0Low = Vector128<double>.Zero;
+            total0High = Vector128<double>.Zero;
             var squaresTail = Vector128<float>.Zero;
-            for (nint r = 0; r < blockedRows; r += 4)
+            totalTailLow = Vector128<double>.Zero;
+            totalTailHigh = Vector128<double>.Zero;
+            for (nint start = 0; start < blockedRows; start += 16)
             {
-                ref float xRow0 = ref Unsafe.Add(ref x, r * Features);
-                ref float xRow1 = ref Unsafe.Add(ref xRow0, Features);
-                ref float xRow2 = ref Unsafe.Add(ref xRow1, Features);
-                ref float xRow3 = ref Unsafe.Add(ref xRow2, Features);
-                var deviation0Row0 = Vector128.LoadUnsafe(ref xRow0, 0) - pivot0 - mean0;
-                var deviation0Row1 = Vector128.LoadUnsafe(ref xRow1, 0) - pivot0 - mean0;
-                var deviation0Row2 = Vector128.LoadUnsafe(ref xRow2, 0) - pivot0 - mean0;
-                var deviation0Row3 = Vector128.LoadUnsafe(ref xRow3, 0) - pivot0 - mean0;
-                squares0 += (((deviation0Row0 * deviation0Row0) + (deviation0Row1 * deviation0Row1)) + ((deviation0Row2 * deviation0Row2) + (deviation0Row3 * deviation0Row3)));
-                var deviationTailRow0 = Vector128.LoadUnsafe(ref xRow0, 1) - pivotTail - meanTail;
-                var deviationTailRow1 = Vector128.LoadUnsafe(ref xRow1, 1) - pivotTail - meanTail;
-                var deviationTailRow2 = Vector128.LoadUnsafe(ref xRow2, 1) - pivotTail - meanTail;
-                var deviationTailRow3 = Vector128.LoadUnsafe(ref xRow3, 1) - pivotTail - meanTail;
-                squaresTail += (((deviationTailRow0 * deviationTailRow0) + (deviationTailRow1 * deviationTailRow1)) + ((deviationTailRow2 * deviationTailRow2) + (deviationTailRow3 * deviationTailRow3)));
+                for (nint r = start; r < start + 16; r += 4)
+                {
+                    ref float xRow0 = ref Unsafe.Add(ref x, r * Features);
+                    ref float xRow1 = ref Unsafe.Add(ref xRow0, Features);
+                    ref float xRow2 = ref Unsafe.Add(ref xRow1, Features);
+                    ref float xRow3 = ref Unsafe.Add(ref xRow2, Features);
+                    var deviation0Row0 = Vector128.LoadUnsafe(ref xRow0, 0) - pivot0 - mean0;
+                    var deviation0Row1 = Vector128.LoadUnsafe(ref xRow1, 0) - pivot0 - mean0;
+                    var deviation0Row2 = Vector128.LoadUnsafe(ref xRow2, 0) - pivot0 - mean0;
+                    var deviation0Row3 = Vector128.LoadUnsafe(ref xRow3, 0) - pivot0 - mean0;
+                    squares0 += (((deviation0Row0 * deviation0Row0) + (deviation0Row1 * deviation0Row1)) + ((deviation0Row2 * deviation0Row2) + (deviation0Row3 * deviation0Row3)));
+                    var deviationTailRow0 = Vector128.LoadUnsafe(ref xRow0, 1) - pivotTail - meanTail;
+                    var deviationTailRow1 = Vector128.LoadUnsafe(ref xRow1, 1) - pivotTail - meanTail;
+                    var deviationTailRow2 = Vector128.LoadUnsafe(ref xRow2, 1) - pivotTail - meanTail;
+                    var deviationTailRow3 = Vector128.LoadUnsafe(ref xRow3, 1) - pivotTail - meanTail;
+                    squaresTail += (((deviationTailRow0 * deviationTailRow0) + (deviationTailRow1 * deviationTailRow1)) + ((deviationTailRow2 * deviationTailRow2) + (deviationTailRow3 * deviationTailRow3)));
+                }
+
+                total0Low += Vector128.WidenLower(squares0);
+                total0High += Vector128.WidenUpper(squares0);
+                squares0 = Vector128<float>.Zero;
+                totalTailLow += Vector128.WidenLower(squaresTail);
+                totalTailHigh += Vector128.WidenUpper(squaresTail);
+                squaresTail = Vector128<float>.Zero;
             }
 
             for (nint r = blockedRows; r < rows; r++)
@@ -299,10 +334,17 @@ namespace NormGen.Generated
                 squaresTail += (deviationTail * deviationTail);
             }
 
+            total0Low += Vector128.WidenLower(squares0);
+            total0High += Vector128.WidenUpper(squares0);
+            squares0 = Vector128<float>.Zero;
+            totalTailLow += Vector128.WidenLower(squaresTail);
+            totalTailHigh += Vector128.WidenUpper(squaresTail);
+            squaresTail = Vector128<float>.Zero;
+
             mean0.StoreUnsafe(ref mean, 0);
-            squares0.StoreUnsafe(ref squares, 0);
+            Vector128.Narrow(total0Low, total0High).StoreUnsafe(ref squares, 0);
             meanTail.StoreUnsafe(ref mean, 1);
-            squaresTail.StoreUnsafe(ref squares, 1);
+            Vector128.Narrow(totalTailLow, totalTailHigh).StoreUnsafe(ref squares, 1);
         }
 
         /// <summary><see cref="Normalize"/> with 4 features per Vector128.</summary>
@@ -419,24 +461,24 @@ namespace NormGen.Generated
             }
         }
 
-        /// <summary><see cref="ChunkMoments"/> one feature at a time.</summary>
+        /// <summary><see cref="ChunkMoments"/> one feature at a time, the sums in double.</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void ChunkMomentsScalar(ref float x, nint rows, ref float pivot, ref float mean, ref float squares)
         {
-            MemoryMarshal.CreateSpan(ref mean, Features).Clear();
-            MemoryMarshal.CreateSpan(ref squares, Features).Clear();
+            Span<double> totals = stackalloc double[Features];
             for (nint r = 0; r < rows; r++)
             {
                 ref float xRow = ref Unsafe.Add(ref x, r * Features);
                 for (int f = 0; f < Features; f++)
                 {
-                    Unsafe.Add(ref mean, f) += Unsafe.Add(ref xRow, f) - Unsafe.Add(ref pivot, f);
+                    totals[f] += Unsafe.Add(ref xRow, f) - Unsafe.Add(ref pivot, f);
                 }
             }
 
             for (int f = 0; f < Features; f++)
             {
-                Unsafe.Add(ref mean, f) /= rows;
+                Unsafe.Add(ref mean, f) = (float)(totals[f] / rows);
+                totals[f] = 0;
             }
 
             for (nint r = 0; r < rows; r++)
@@ -445,8 +487,13 @@ namespace NormGen.Generated
                 for (int f = 0; f < Features; f++)
                 {
                     float deviation = Unsafe.Add(ref xRow, f) - Unsafe.Add(ref pivot, f) - Unsafe.Add(ref mean, f);
-                    Unsafe.Add(ref squares, f) += deviation * deviation;
+                    totals[f] += deviation * deviation;
                 }
+            }
+
+            for (int f = 0; f < Features; f++)
+            {
+                Unsafe.Add(ref squares, f) = (float)totals[f];
             }
         }
 

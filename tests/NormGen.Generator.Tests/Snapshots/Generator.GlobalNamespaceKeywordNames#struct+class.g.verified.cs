@@ -203,24 +203,24 @@ namespace NormGen.Generated
             BackwardInputScalar(ref xStart, rows, ref dyStart, ref dxStart, ref pivotStart, ref dyCoefficientStart, ref xCoefficientStart, ref biasStart);
         }
 
-        /// <summary><see cref="ChunkMoments"/> one feature at a time.</summary>
+        /// <summary><see cref="ChunkMoments"/> one feature at a time, the sums in double.</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void ChunkMomentsScalar(ref float x, nint rows, ref float pivot, ref float mean, ref float squares)
         {
-            MemoryMarshal.CreateSpan(ref mean, Features).Clear();
-            MemoryMarshal.CreateSpan(ref squares, Features).Clear();
+            Span<double> totals = stackalloc double[Features];
             for (nint r = 0; r < rows; r++)
             {
                 ref float xRow = ref Unsafe.Add(ref x, r * Features);
                 for (int f = 0; f < Features; f++)
                 {
-                    Unsafe.Add(ref mean, f) += Unsafe.Add(ref xRow, f) - Unsafe.Add(ref pivot, f);
+                    totals[f] += Unsafe.Add(ref xRow, f) - Unsafe.Add(ref pivot, f);
                 }
             }
 
             for (int f = 0; f < Features; f++)
             {
-                Unsafe.Add(ref mean, f) /= rows;
+                Unsafe.Add(ref mean, f) = (float)(totals[f] / rows);
+                totals[f] = 0;
             }
 
             for (nint r = 0; r < rows; r++)
@@ -229,8 +229,13 @@ namespace NormGen.Generated
                 for (int f = 0; f < Features; f++)
                 {
                     float deviation = Unsafe.Add(ref xRow, f) - Unsafe.Add(ref pivot, f) - Unsafe.Add(ref mean, f);
-                    Unsafe.Add(ref squares, f) += deviation * deviation;
+                    totals[f] += deviation * deviation;
                 }
+            }
+
+            for (int f = 0; f < Features; f++)
+            {
+                Unsafe.Add(ref squares, f) = (float)totals[f];
             }
         }
 

@@ -270,44 +270,88 @@ namespace NormGen.Generated
             }
         }
 
-        /// <summary><see cref="ChunkMoments"/> with 16 features per Vector512, the sums in registers.</summary>
+        /// <summary><see cref="ChunkMoments"/> with 16 features per Vector512, the sums in registers: float over 16 rows, then double.</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void ChunkMoments512(ref float x, nint rows, ref float pivot, ref float mean, ref float squares)
         {
-            var inverseRows = Vector512.Create((float)1 / rows);
-            nint blockedRows = rows - rows % 4;
+            var inverseRows = Vector512.Create((double)1 / rows);
+            nint blockedRows = rows - rows % 16;
 
             // Pass 1: sums of x - pivot.
             var pivot0 = Vector512.LoadUnsafe(ref pivot, 0);
-            var sum0 = Vector512<float>.Zero;
             var pivot1 = Vector512.LoadUnsafe(ref pivot, 16);
-            var sum1 = Vector512<float>.Zero;
             var pivot2 = Vector512.LoadUnsafe(ref pivot, 32);
-            var sum2 = Vector512<float>.Zero;
             var pivot3 = Vector512.LoadUnsafe(ref pivot, 48);
-            var sum3 = Vector512<float>.Zero;
             var pivot4 = Vector512.LoadUnsafe(ref pivot, 64);
-            var sum4 = Vector512<float>.Zero;
             var pivot5 = Vector512.LoadUnsafe(ref pivot, 80);
-            var sum5 = Vector512<float>.Zero;
             var pivot6 = Vector512.LoadUnsafe(ref pivot, 96);
-            var sum6 = Vector512<float>.Zero;
             var pivot7 = Vector512.LoadUnsafe(ref pivot, 112);
+            var sum0 = Vector512<float>.Zero;
+            var total0Low = Vector512<double>.Zero;
+            var total0High = Vector512<double>.Zero;
+            var sum1 = Vector512<float>.Zero;
+            var total1Low = Vector512<double>.Zero;
+            var total1High = Vector512<double>.Zero;
+            var sum2 = Vector512<float>.Zero;
+            var total2Low = Vector512<double>.Zero;
+            var total2High = Vector512<double>.Zero;
+            var sum3 = Vector512<float>.Zero;
+            var total3Low = Vector512<double>.Zero;
+            var total3High = Vector512<double>.Zero;
+            var sum4 = Vector512<float>.Zero;
+            var total4Low = Vector512<double>.Zero;
+            var total4High = Vector512<double>.Zero;
+            var sum5 = Vector512<float>.Zero;
+            var total5Low = Vector512<double>.Zero;
+            var total5High = Vector512<double>.Zero;
+            var sum6 = Vector512<float>.Zero;
+            var total6Low = Vector512<double>.Zero;
+            var total6High = Vector512<double>.Zero;
             var sum7 = Vector512<float>.Zero;
-            for (nint r = 0; r < blockedRows; r += 4)
+            var total7Low = Vector512<double>.Zero;
+            var total7High = Vector512<double>.Zero;
+            for (nint start = 0; start < blockedRows; start += 16)
             {
-                ref float xRow0 = ref Unsafe.Add(ref x, r * Features);
-                ref float xRow1 = ref Unsafe.Add(ref xRow0, Features);
-                ref float xRow2 = ref Unsafe.Add(ref xRow1, Features);
-                ref float xRow3 = ref Unsafe.Add(ref xRow2, Features);
-                sum0 += (((Vector512.LoadUnsafe(ref xRow0, 0) - pivot0) + (Vector512.LoadUnsafe(ref xRow1, 0) - pivot0)) + ((Vector512.LoadUnsafe(ref xRow2, 0) - pivot0) + (Vector512.LoadUnsafe(ref xRow3, 0) - pivot0)));
-                sum1 += (((Vector512.LoadUnsafe(ref xRow0, 16) - pivot1) + (Vector512.LoadUnsafe(ref xRow1, 16) - pivot1)) + ((Vector512.LoadUnsafe(ref xRow2, 16) - pivot1) + (Vector512.LoadUnsafe(ref xRow3, 16) - pivot1)));
-                sum2 += (((Vector512.LoadUnsafe(ref xRow0, 32) - pivot2) + (Vector512.LoadUnsafe(ref xRow1, 32) - pivot2)) + ((Vector512.LoadUnsafe(ref xRow2, 32) - pivot2) + (Vector512.LoadUnsafe(ref xRow3, 32) - pivot2)));
-                sum3 += (((Vector512.LoadUnsafe(ref xRow0, 48) - pivot3) + (Vector512.LoadUnsafe(ref xRow1, 48) - pivot3)) + ((Vector512.LoadUnsafe(ref xRow2, 48) - pivot3) + (Vector512.LoadUnsafe(ref xRow3, 48) - pivot3)));
-                sum4 += (((Vector512.LoadUnsafe(ref xRow0, 64) - pivot4) + (Vector512.LoadUnsafe(ref xRow1, 64) - pivot4)) + ((Vector512.LoadUnsafe(ref xRow2, 64) - pivot4) + (Vector512.LoadUnsafe(ref xRow3, 64) - pivot4)));
-                sum5 += (((Vector512.LoadUnsafe(ref xRow0, 80) - pivot5) + (Vector512.LoadUnsafe(ref xRow1, 80) - pivot5)) + ((Vector512.LoadUnsafe(ref xRow2, 80) - pivot5) + (Vector512.LoadUnsafe(ref xRow3, 80) - pivot5)));
-                sum6 += (((Vector512.LoadUnsafe(ref xRow0, 96) - pivot6) + (Vector512.LoadUnsafe(ref xRow1, 96) - pivot6)) + ((Vector512.LoadUnsafe(ref xRow2, 96) - pivot6) + (Vector512.LoadUnsafe(ref xRow3, 96) - pivot6)));
-                sum7 += (((Vector512.LoadUnsafe(ref xRow0, 112) - pivot7) + (Vector512.LoadUnsafe(ref xRow1, 112) - pivot7)) + ((Vector512.LoadUnsafe(ref xRow2, 112) - pivot7) + (Vector512.LoadUnsafe(ref xRow3, 112) - pivot7)));
+                for (nint r = start; r < start + 16; r += 4)
+                {
+                    ref float xRow0 = ref Unsafe.Add(ref x, r * Features);
+                    ref float xRow1 = ref Unsafe.Add(ref xRow0, Features);
+                    ref float xRow2 = ref Unsafe.Add(ref xRow1, Features);
+                    ref float xRow3 = ref Unsafe.Add(ref xRow2, Features);
+                    sum0 += (((Vector512.LoadUnsafe(ref xRow0, 0) - pivot0) + (Vector512.LoadUnsafe(ref xRow1, 0) - pivot0)) + ((Vector512.LoadUnsafe(ref xRow2, 0) - pivot0) + (Vector512.LoadUnsafe(ref xRow3, 0) - pivot0)));
+                    sum1 += (((Vector512.LoadUnsafe(ref xRow0, 16) - pivot1) + (Vector512.LoadUnsafe(ref xRow1, 16) - pivot1)) + ((Vector512.LoadUnsafe(ref xRow2, 16) - pivot1) + (Vector512.LoadUnsafe(ref xRow3, 16) - pivot1)));
+                    sum2 += (((Vector512.LoadUnsafe(ref xRow0, 32) - pivot2) + (Vector512.LoadUnsafe(ref xRow1, 32) - pivot2)) + ((Vector512.LoadUnsafe(ref xRow2, 32) - pivot2) + (Vector512.LoadUnsafe(ref xRow3, 32) - pivot2)));
+                    sum3 += (((Vector512.LoadUnsafe(ref xRow0, 48) - pivot3) + (Vector512.LoadUnsafe(ref xRow1, 48) - pivot3)) + ((Vector512.LoadUnsafe(ref xRow2, 48) - pivot3) + (Vector512.LoadUnsafe(ref xRow3, 48) - pivot3)));
+                    sum4 += (((Vector512.LoadUnsafe(ref xRow0, 64) - pivot4) + (Vector512.LoadUnsafe(ref xRow1, 64) - pivot4)) + ((Vector512.LoadUnsafe(ref xRow2, 64) - pivot4) + (Vector512.LoadUnsafe(ref xRow3, 64) - pivot4)));
+                    sum5 += (((Vector512.LoadUnsafe(ref xRow0, 80) - pivot5) + (Vector512.LoadUnsafe(ref xRow1, 80) - pivot5)) + ((Vector512.LoadUnsafe(ref xRow2, 80) - pivot5) + (Vector512.LoadUnsafe(ref xRow3, 80) - pivot5)));
+                    sum6 += (((Vector512.LoadUnsafe(ref xRow0, 96) - pivot6) + (Vector512.LoadUnsafe(ref xRow1, 96) - pivot6)) + ((Vector512.LoadUnsafe(ref xRow2, 96) - pivot6) + (Vector512.LoadUnsafe(ref xRow3, 96) - pivot6)));
+                    sum7 += (((Vector512.LoadUnsafe(ref xRow0, 112) - pivot7) + (Vector512.LoadUnsafe(ref xRow1, 112) - pivot7)) + ((Vector512.LoadUnsafe(ref xRow2, 112) - pivot7) + (Vector512.LoadUnsafe(ref xRow3, 112) - pivot7)));
+                }
+
+                total0Low += Vector512.WidenLower(sum0);
+                total0High += Vector512.WidenUpper(sum0);
+                sum0 = Vector512<float>.Zero;
+                total1Low += Vector512.WidenLower(sum1);
+                total1High += Vector512.WidenUpper(sum1);
+                sum1 = Vector512<float>.Zero;
+                total2Low += Vector512.WidenLower(sum2);
+                total2High += Vector512.WidenUpper(sum2);
+                sum2 = Vector512<float>.Zero;
+                total3Low += Vector512.WidenLower(sum3);
+                total3High += Vector512.WidenUpper(sum3);
+                sum3 = Vector512<float>.Zero;
+                total4Low += Vector512.WidenLower(sum4);
+                total4High += Vector512.WidenUpper(sum4);
+                sum4 = Vector512<float>.Zero;
+                total5Low += Vector512.WidenLower(sum5);
+                total5High += Vector512.WidenUpper(sum5);
+                sum5 = Vector512<float>.Zero;
+                total6Low += Vector512.WidenLower(sum6);
+                total6High += Vector512.WidenUpper(sum6);
+                sum6 = Vector512<float>.Zero;
+                total7Low += Vector512.WidenLower(sum7);
+                total7High += Vector512.WidenUpper(sum7);
+                sum7 = Vector512<float>.Zero;
             }
 
             for (nint r = blockedRows; r < rows; r++)
@@ -323,69 +367,138 @@ namespace NormGen.Generated
                 sum7 += (Vector512.LoadUnsafe(ref xRow, 112) - pivot7);
             }
 
+            total0Low += Vector512.WidenLower(sum0);
+            total0High += Vector512.WidenUpper(sum0);
+            sum0 = Vector512<float>.Zero;
+            total1Low += Vector512.WidenLower(sum1);
+            total1High += Vector512.WidenUpper(sum1);
+            sum1 = Vector512<float>.Zero;
+            total2Low += Vector512.WidenLower(sum2);
+            total2High += Vector512.WidenUpper(sum2);
+            sum2 = Vector512<float>.Zero;
+            total3Low += Vector512.WidenLower(sum3);
+            total3High += Vector512.WidenUpper(sum3);
+            sum3 = Vector512<float>.Zero;
+            total4Low += Vector512.WidenLower(sum4);
+            total4High += Vector512.WidenUpper(sum4);
+            sum4 = Vector512<float>.Zero;
+            total5Low += Vector512.WidenLower(sum5);
+            total5High += Vector512.WidenUpper(sum5);
+            sum5 = Vector512<float>.Zero;
+            total6Low += Vector512.WidenLower(sum6);
+            total6High += Vector512.WidenUpper(sum6);
+            sum6 = Vector512<float>.Zero;
+            total7Low += Vector512.WidenLower(sum7);
+            total7High += Vector512.WidenUpper(sum7);
+            sum7 = Vector512<float>.Zero;
+
             // Pass 2: squared deviations from the chunk mean; the chunk is still in cache.
-            var mean0 = sum0 * inverseRows;
+            var mean0 = Vector512.Narrow(total0Low * inverseRows, total0High * inverseRows);
+            var mean1 = Vector512.Narrow(total1Low * inverseRows, total1High * inverseRows);
+            var mean2 = Vector512.Narrow(total2Low * inverseRows, total2High * inverseRows);
+            var mean3 = Vector512.Narrow(total3Low * inverseRows, total3High * inverseRows);
+            var mean4 = Vector512.Narrow(total4Low * inverseRows, total4High * inverseRows);
+            var mean5 = Vector512.Narrow(total5Low * inverseRows, total5High * inverseRows);
+            var mean6 = Vector512.Narrow(total6Low * inverseRows, total6High * inverseRows);
+            var mean7 = Vector512.Narrow(total7Low * inverseRows, total7High * inverseRows);
             var squares0 = Vector512<float>.Zero;
-            var mean1 = sum1 * inverseRows;
+            total0Low = Vector512<double>.Zero;
+            total0High = Vector512<double>.Zero;
             var squares1 = Vector512<float>.Zero;
-            var mean2 = sum2 * inverseRows;
+            total1Low = Vector512<double>.Zero;
+            total1High = Vector512<double>.Zero;
             var squares2 = Vector512<float>.Zero;
-            var mean3 = sum3 * inverseRows;
+            total2Low = Vector512<double>.Zero;
+            total2High = Vector512<double>.Zero;
             var squares3 = Vector512<float>.Zero;
-            var mean4 = sum4 * inverseRows;
+            total3Low = Vector512<double>.Zero;
+            total3High = Vector512<double>.Zero;
             var squares4 = Vector512<float>.Zero;
-            var mean5 = sum5 * inverseRows;
+            total4Low = Vector512<double>.Zero;
+            total4High = Vector512<double>.Zero;
             var squares5 = Vector512<float>.Zero;
-            var mean6 = sum6 * inverseRows;
+            total5Low = Vector512<double>.Zero;
+            total5High = Vector512<double>.Zero;
             var squares6 = Vector512<float>.Zero;
-            var mean7 = sum7 * inverseRows;
+            total6Low = Vector512<double>.Zero;
+            total6High = Vector512<double>.Zero;
             var squares7 = Vector512<float>.Zero;
-            for (nint r = 0; r < blockedRows; r += 4)
+            total7Low = Vector512<double>.Zero;
+            total7High = Vector512<double>.Zero;
+            for (nint start = 0; start < blockedRows; start += 16)
             {
-                ref float xRow0 = ref Unsafe.Add(ref x, r * Features);
-                ref float xRow1 = ref Unsafe.Add(ref xRow0, Features);
-                ref float xRow2 = ref Unsafe.Add(ref xRow1, Features);
-                ref float xRow3 = ref Unsafe.Add(ref xRow2, Features);
-                var deviation0Row0 = Vector512.LoadUnsafe(ref xRow0, 0) - pivot0 - mean0;
-                var deviation0Row1 = Vector512.LoadUnsafe(ref xRow1, 0) - pivot0 - mean0;
-                var deviation0Row2 = Vector512.LoadUnsafe(ref xRow2, 0) - pivot0 - mean0;
-                var deviation0Row3 = Vector512.LoadUnsafe(ref xRow3, 0) - pivot0 - mean0;
-                squares0 += (((deviation0Row0 * deviation0Row0) + (deviation0Row1 * deviation0Row1)) + ((deviation0Row2 * deviation0Row2) + (deviation0Row3 * deviation0Row3)));
-                var deviation1Row0 = Vector512.LoadUnsafe(ref xRow0, 16) - pivot1 - mean1;
-                var deviation1Row1 = Vector512.LoadUnsafe(ref xRow1, 16) - pivot1 - mean1;
-                var deviation1Row2 = Vector512.LoadUnsafe(ref xRow2, 16) - pivot1 - mean1;
-                var deviation1Row3 = Vector512.LoadUnsafe(ref xRow3, 16) - pivot1 - mean1;
-                squares1 += (((deviation1Row0 * deviation1Row0) + (deviation1Row1 * deviation1Row1)) + ((deviation1Row2 * deviation1Row2) + (deviation1Row3 * deviation1Row3)));
-                var deviation2Row0 = Vector512.LoadUnsafe(ref xRow0, 32) - pivot2 - mean2;
-                var deviation2Row1 = Vector512.LoadUnsafe(ref xRow1, 32) - pivot2 - mean2;
-                var deviation2Row2 = Vector512.LoadUnsafe(ref xRow2, 32) - pivot2 - mean2;
-                var deviation2Row3 = Vector512.LoadUnsafe(ref xRow3, 32) - pivot2 - mean2;
-                squares2 += (((deviation2Row0 * deviation2Row0) + (deviation2Row1 * deviation2Row1)) + ((deviation2Row2 * deviation2Row2) + (deviation2Row3 * deviation2Row3)));
-                var deviation3Row0 = Vector512.LoadUnsafe(ref xRow0, 48) - pivot3 - mean3;
-                var deviation3Row1 = Vector512.LoadUnsafe(ref xRow1, 48) - pivot3 - mean3;
-                var deviation3Row2 = Vector512.LoadUnsafe(ref xRow2, 48) - pivot3 - mean3;
-                var deviation3Row3 = Vector512.LoadUnsafe(ref xRow3, 48) - pivot3 - mean3;
-                squares3 += (((deviation3Row0 * deviation3Row0) + (deviation3Row1 * deviation3Row1)) + ((deviation3Row2 * deviation3Row2) + (deviation3Row3 * deviation3Row3)));
-                var deviation4Row0 = Vector512.LoadUnsafe(ref xRow0, 64) - pivot4 - mean4;
-                var deviation4Row1 = Vector512.LoadUnsafe(ref xRow1, 64) - pivot4 - mean4;
-                var deviation4Row2 = Vector512.LoadUnsafe(ref xRow2, 64) - pivot4 - mean4;
-                var deviation4Row3 = Vector512.LoadUnsafe(ref xRow3, 64) - pivot4 - mean4;
-                squares4 += (((deviation4Row0 * deviation4Row0) + (deviation4Row1 * deviation4Row1)) + ((deviation4Row2 * deviation4Row2) + (deviation4Row3 * deviation4Row3)));
-                var deviation5Row0 = Vector512.LoadUnsafe(ref xRow0, 80) - pivot5 - mean5;
-                var deviation5Row1 = Vector512.LoadUnsafe(ref xRow1, 80) - pivot5 - mean5;
-                var deviation5Row2 = Vector512.LoadUnsafe(ref xRow2, 80) - pivot5 - mean5;
-                var deviation5Row3 = Vector512.LoadUnsafe(ref xRow3, 80) - pivot5 - mean5;
-                squares5 += (((deviation5Row0 * deviation5Row0) + (deviation5Row1 * deviation5Row1)) + ((deviation5Row2 * deviation5Row2) + (deviation5Row3 * deviation5Row3)));
-                var deviation6Row0 = Vector512.LoadUnsafe(ref xRow0, 96) - pivot6 - mean6;
-                var deviation6Row1 = Vector512.LoadUnsafe(ref xRow1, 96) - pivot6 - mean6;
-                var deviation6Row2 = Vector512.LoadUnsafe(ref xRow2, 96) - pivot6 - mean6;
-                var deviation6Row3 = Vector512.LoadUnsafe(ref xRow3, 96) - pivot6 - mean6;
-                squares6 += (((deviation6Row0 * deviation6Row0) + (deviation6Row1 * deviation6Row1)) + ((deviation6Row2 * deviation6Row2) + (deviation6Row3 * deviation6Row3)));
-                var deviation7Row0 = Vector512.LoadUnsafe(ref xRow0, 112) - pivot7 - mean7;
-                var deviation7Row1 = Vector512.LoadUnsafe(ref xRow1, 112) - pivot7 - mean7;
-                var deviation7Row2 = Vector512.LoadUnsafe(ref xRow2, 112) - pivot7 - mean7;
-                var deviation7Row3 = Vector512.LoadUnsafe(ref xRow3, 112) - pivot7 - mean7;
-                squares7 += (((deviation7Row0 * deviation7Row0) + (deviation7Row1 * deviation7Row1)) + ((deviation7Row2 * deviation7Row2) + (deviation7Row3 * deviation7Row3)));
+                for (nint r = start; r < start + 16; r += 4)
+                {
+                    ref float xRow0 = ref Unsafe.Add(ref x, r * Features);
+                    ref float xRow1 = ref Unsafe.Add(ref xRow0, Features);
+                    ref float xRow2 = ref Unsafe.Add(ref xRow1, Features);
+                    ref float xRow3 = ref Unsafe.Add(ref xRow2, Features);
+                    var deviation0Row0 = Vector512.LoadUnsafe(ref xRow0, 0) - pivot0 - mean0;
+                    var deviation0Row1 = Vector512.LoadUnsafe(ref xRow1, 0) - pivot0 - mean0;
+                    var deviation0Row2 = Vector512.LoadUnsafe(ref xRow2, 0) - pivot0 - mean0;
+                    var deviation0Row3 = Vector512.LoadUnsafe(ref xRow3, 0) - pivot0 - mean0;
+                    squares0 += (((deviation0Row0 * deviation0Row0) + (deviation0Row1 * deviation0Row1)) + ((deviation0Row2 * deviation0Row2) + (deviation0Row3 * deviation0Row3)));
+                    var deviation1Row0 = Vector512.LoadUnsafe(ref xRow0, 16) - pivot1 - mean1;
+                    var deviation1Row1 = Vector512.LoadUnsafe(ref xRow1, 16) - pivot1 - mean1;
+                    var deviation1Row2 = Vector512.LoadUnsafe(ref xRow2, 16) - pivot1 - mean1;
+                    var deviation1Row3 = Vector512.LoadUnsafe(ref xRow3, 16) - pivot1 - mean1;
+                    squares1 += (((deviation1Row0 * deviation1Row0) + (deviation1Row1 * deviation1Row1)) + ((deviation1Row2 * deviation1Row2) + (deviation1Row3 * deviation1Row3)));
+                    var deviation2Row0 = Vector512.LoadUnsafe(ref xRow0, 32) - pivot2 - mean2;
+                    var deviation2Row1 = Vector512.LoadUnsafe(ref xRow1, 32) - pivot2 - mean2;
+                    var deviation2Row2 = Vector512.LoadUnsafe(ref xRow2, 32) - pivot2 - mean2;
+                    var deviation2Row3 = Vector512.LoadUnsafe(ref xRow3, 32) - pivot2 - mean2;
+                    squares2 += (((deviation2Row0 * deviation2Row0) + (deviation2Row1 * deviation2Row1)) + ((deviation2Row2 * deviation2Row2) + (deviation2Row3 * deviation2Row3)));
+                    var deviation3Row0 = Vector512.LoadUnsafe(ref xRow0, 48) - pivot3 - mean3;
+                    var deviation3Row1 = Vector512.LoadUnsafe(ref xRow1, 48) - pivot3 - mean3;
+                    var deviation3Row2 = Vector512.LoadUnsafe(ref xRow2, 48) - pivot3 - mean3;
+                    var deviation3Row3 = Vector512.LoadUnsafe(ref xRow3, 48) - pivot3 - mean3;
+                    squares3 += (((deviation3Row0 * deviation3Row0) + (deviation3Row1 * deviation3Row1)) + ((deviation3Row2 * deviation3Row2) + (deviation3Row3 * deviation3Row3)));
+                    var deviation4Row0 = Vector512.LoadUnsafe(ref xRow0, 64) - pivot4 - mean4;
+                    var deviation4Row1 = Vector512.LoadUnsafe(ref xRow1, 64) - pivot4 - mean4;
+                    var deviation4Row2 = Vector512.LoadUnsafe(ref xRow2, 64) - pivot4 - mean4;
+                    var deviation4Row3 = Vector512.LoadUnsafe(ref xRow3, 64) - pivot4 - mean4;
+                    squares4 += (((deviation4Row0 * deviation4Row0) + (deviation4Row1 * deviation4Row1)) + ((deviation4Row2 * deviation4Row2) + (deviation4Row3 * deviation4Row3)));
+                    var deviation5Row0 = Vector512.LoadUnsafe(ref xRow0, 80) - pivot5 - mean5;
+                    var deviation5Row1 = Vector512.LoadUnsafe(ref xRow1, 80) - pivot5 - mean5;
+                    var deviation5Row2 = Vector512.LoadUnsafe(ref xRow2, 80) - pivot5 - mean5;
+                    var deviation5Row3 = Vector512.LoadUnsafe(ref xRow3, 80) - pivot5 - mean5;
+                    squares5 += (((deviation5Row0 * deviation5Row0) + (deviation5Row1 * deviation5Row1)) + ((deviation5Row2 * deviation5Row2) + (deviation5Row3 * deviation5Row3)));
+                    var deviation6Row0 = Vector512.LoadUnsafe(ref xRow0, 96) - pivot6 - mean6;
+                    var deviation6Row1 = Vector512.LoadUnsafe(ref xRow1, 96) - pivot6 - mean6;
+                    var deviation6Row2 = Vector512.LoadUnsafe(ref xRow2, 96) - pivot6 - mean6;
+                    var deviation6Row3 = Vector512.LoadUnsafe(ref xRow3, 96) - pivot6 - mean6;
+                    squares6 += (((deviation6Row0 * deviation6Row0) + (deviation6Row1 * deviation6Row1)) + ((deviation6Row2 * deviation6Row2) + (deviation6Row3 * deviation6Row3)));
+                    var deviation7Row0 = Vector512.LoadUnsafe(ref xRow0, 112) - pivot7 - mean7;
+                    var deviation7Row1 = Vector512.LoadUnsafe(ref xRow1, 112) - pivot7 - mean7;
+                    var deviation7Row2 = Vector512.LoadUnsafe(ref xRow2, 112) - pivot7 - mean7;
+                    var deviation7Row3 = Vector512.LoadUnsafe(ref xRow3, 112) - pivot7 - mean7;
+                    squares7 += (((deviation7Row0 * deviation7Row0) + (deviation7Row1 * deviation7Row1)) + ((deviation7Row2 * deviation7Row2) + (deviation7Row3 * deviation7Row3)));
+                }
+
+                total0Low += Vector512.WidenLower(squares0);
+                total0High += Vector512.WidenUpper(squares0);
+                squares0 = Vector512<float>.Zero;
+                total1Low += Vector512.WidenLower(squares1);
+                total1High += Vector512.WidenUpper(squares1);
+                squares1 = Vector512<float>.Zero;
+                total2Low += Vector512.WidenLower(squares2);
+                total2High += Vector512.WidenUpper(squares2);
+                squares2 = Vector512<float>.Zero;
+                total3Low += Vector512.WidenLower(squares3);
+                total3High += Vector512.WidenUpper(squares3);
+                squares3 = Vector512<float>.Zero;
+                total4Low += Vector512.WidenLower(squares4);
+                total4High += Vector512.WidenUpper(squares4);
+                squares4 = Vector512<float>.Zero;
+                total5Low += Vector512.WidenLower(squares5);
+                total5High += Vector512.WidenUpper(squares5);
+                squares5 = Vector512<float>.Zero;
+                total6Low += Vector512.WidenLower(squares6);
+                total6High += Vector512.WidenUpper(squares6);
+                squares6 = Vector512<float>.Zero;
+                total7Low += Vector512.WidenLower(squares7);
+                total7High += Vector512.WidenUpper(squares7);
+                squares7 = Vector512<float>.Zero;
             }
 
             for (nint r = blockedRows; r < rows; r++)
@@ -409,34 +522,53 @@ namespace NormGen.Generated
                 squares7 += (deviation7 * deviation7);
             }
 
+            total0Low += Vector512.WidenLower(squares0);
+            total0High += Vector512.WidenUpper(squares0);
+            squares0 = Vector512<float>.Zero;
+            total1Low += Vector512.WidenLower(squares1);
+            total1High += Vector512.WidenUpper(squares1);
+            squares1 = Vector512<float>.Zero;
+            total2Low += Vector512.WidenLower(squares2);
+            total2High += Vector512.WidenUpper(squares2);
+            squares2 = Vector512<float>.Zero;
+            total3Low += Vector512.WidenLower(squares3);
+            total3High += Vector512.WidenUpper(squares3);
+            squares3 = Vector512<float>.Zero;
+            total4Low += Vector512.WidenLower(squares4);
+            total4High += Vector512.WidenUpper(squares4);
+            squares4 = Vector512<float>.Zero;
+            total5Low += Vector512.WidenLower(squares5);
+            total5High += Vector512.WidenUpper(squares5);
+            squares5 = Vector512<float>.Zero;
+            total6Low += Vector512.WidenLower(squares6);
+            total6High += Vector512.WidenUpper(squares6);
+            squares6 = Vector512<float>.Zero;
+            total7Low += Vector512.WidenLower(squares7);
+            total7High += Vector512.WidenUpper(squares7);
+            squares7 = Vector512<float>.Zero;
+
             mean0.StoreUnsafe(ref mean, 0);
-            squares0.StoreUnsafe(ref squares, 0);
+            Vector512.Narrow(total0Low, total0High).StoreUnsafe(ref squares, 0);
             mean1.StoreUnsafe(ref mean, 16);
-            squares1.StoreUnsafe(ref squares, 16);
+            Vector512.Narrow(total1Low, total1High).StoreUnsafe(ref squares, 16);
             mean2.StoreUnsafe(ref mean, 32);
-            squares2.StoreUnsafe(ref squares, 32);
+            Vector512.Narrow(total2Low, total2High).StoreUnsafe(ref squares, 32);
             mean3.StoreUnsafe(ref mean, 48);
-            squares3.StoreUnsafe(ref squares, 48);
+            Vector512.Narrow(total3Low, total3High).StoreUnsafe(ref squares, 48);
             mean4.StoreUnsafe(ref mean, 64);
-            squares4.StoreUnsafe(ref squares, 64);
+            Vector512.Narrow(total4Low, total4High).StoreUnsafe(ref squares, 64);
             mean5.StoreUnsafe(ref mean, 80);
-            squares5.StoreUnsafe(ref squares, 80);
+            Vector512.Narrow(total5Low, total5High).StoreUnsafe(ref squares, 80);
             mean6.StoreUnsafe(ref mean, 96);
-            squares6.StoreUnsafe(ref squares, 96);
+            Vector512.Narrow(total6Low, total6High).StoreUnsafe(ref squares, 96);
             mean7.StoreUnsafe(ref mean, 112);
-            squares7.StoreUnsafe(ref squares, 112);
+            Vector512.Narrow(total7Low, total7High).StoreUnsafe(ref squares, 112);
         }
 
         /// <summary><see cref="Normalize"/> with 16 features per Vector512.</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void Normalize512(ref float x, nint rows, ref float y, ref float c, ref float s, ref float b)
         {
-            if (rows * Features * sizeof(float) >= Streaming.ThresholdBytes)
-            {
-                NormalizeStreaming512(ref x, rows, ref y, ref c, ref s, ref b);
-                return;
-            }
-
             // The whole row's coefficients in registers.
             var c0 = Vector512.LoadUnsafe(ref c, 0);
             var s0 = Vector512.LoadUnsafe(ref s, 0);
@@ -658,12 +790,6 @@ namespace NormGen.Generated
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void BackwardInput512(ref float x, nint rows, ref float dy, ref float dx, ref float pivot, ref float a, ref float k, ref float c)
         {
-            if (rows * Features * sizeof(float) >= Streaming.ThresholdBytes)
-            {
-                BackwardInputStreaming512(ref x, rows, ref dy, ref dx, ref pivot, ref a, ref k, ref c);
-                return;
-            }
-
             // The whole row's coefficients in registers.
             var pivot0 = Vector512.LoadUnsafe(ref pivot, 0);
             var a0 = Vector512.LoadUnsafe(ref a, 0);
@@ -729,145 +855,39 @@ namespace NormGen.Generated
             }
         }
 
-        /// <summary>
-        /// <see cref="Normalize"/> for an output of 8 MiB or more (<see cref="Streaming.ThresholdBytes"/>), written with
-        /// non-temporal stores, which skip the read of each line a normal store makes first. Those need aligned addresses,
-        /// so y is walked as one flat array from its first 64-byte boundary, <c>head</c> elements in,
-        /// with the coefficients rotated to match: element t of every flat row belongs to feature (head + t) mod Features.
-        /// </summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static void NormalizeStreaming512(ref float x, nint rows, ref float y, ref float c, ref float s, ref float b)
-        {
-            int head = Streaming.ElementsToAlignment(ref y, 64);
-            Span<float> rotated = stackalloc float[3 * Features];
-            Streaming.Rotate(MemoryMarshal.CreateReadOnlySpan(ref c, Features), head, rotated);
-            Streaming.Rotate(MemoryMarshal.CreateReadOnlySpan(ref s, Features), head, rotated.Slice(Features));
-            Streaming.Rotate(MemoryMarshal.CreateReadOnlySpan(ref b, Features), head, rotated.Slice(2 * Features));
-            ref float center = ref MemoryMarshal.GetReference(rotated);
-            ref float scale = ref Unsafe.Add(ref center, Features);
-            ref float shift = ref Unsafe.Add(ref center, 2 * Features);
-
-            for (nint r = 0; r < rows; r++)
-            {
-                ref float xRow = ref Unsafe.Add(ref x, head + r * Features);
-                ref float yRow = ref Unsafe.Add(ref y, head + r * Features);
-                // The last flat row stops a vector short when head > 0: the output ends head elements into that vector.
-                nuint end = (nuint)(r == rows - 1 && head != 0 ? Features - 16 : Features);
-                nuint f = 0;
-                for (; f + 64 <= end; f += 64)
-                {
-                    var value0 = (Vector512.LoadUnsafe(ref xRow, f) - Vector512.LoadUnsafe(ref center, f)) * Vector512.LoadUnsafe(ref scale, f) + Vector512.LoadUnsafe(ref shift, f);
-                    var value1 = (Vector512.LoadUnsafe(ref xRow, f + 16) - Vector512.LoadUnsafe(ref center, f + 16)) * Vector512.LoadUnsafe(ref scale, f + 16) + Vector512.LoadUnsafe(ref shift, f + 16);
-                    var value2 = (Vector512.LoadUnsafe(ref xRow, f + 32) - Vector512.LoadUnsafe(ref center, f + 32)) * Vector512.LoadUnsafe(ref scale, f + 32) + Vector512.LoadUnsafe(ref shift, f + 32);
-                    var value3 = (Vector512.LoadUnsafe(ref xRow, f + 48) - Vector512.LoadUnsafe(ref center, f + 48)) * Vector512.LoadUnsafe(ref scale, f + 48) + Vector512.LoadUnsafe(ref shift, f + 48);
-                    Streaming.Store(value0, value1, value2, value3, ref Unsafe.Add(ref yRow, f));
-                }
-
-                for (; f < end; f += 16)
-                {
-                    var value = (Vector512.LoadUnsafe(ref xRow, f) - Vector512.LoadUnsafe(ref center, f)) * Vector512.LoadUnsafe(ref scale, f) + Vector512.LoadUnsafe(ref shift, f);
-                    Streaming.Store(value, ref Unsafe.Add(ref yRow, f));
-                }
-            }
-
-            // The elements before the first boundary and after the last whole vector, one at a time.
-            for (int f = 0; f < head; f++)
-            {
-                Unsafe.Add(ref y, f) = (Unsafe.Add(ref x, f) - Unsafe.Add(ref c, f)) * Unsafe.Add(ref s, f) + Unsafe.Add(ref b, f);
-            }
-
-            nint lastRow = (rows - 1) * Features;
-            for (int f = head == 0 ? Features : Features - 16 + head; f < Features; f++)
-            {
-                Unsafe.Add(ref y, lastRow + f) = (Unsafe.Add(ref x, lastRow + f) - Unsafe.Add(ref c, f)) * Unsafe.Add(ref s, f) + Unsafe.Add(ref b, f);
-            }
-
-            Streaming.Fence();
-        }
-
-        /// <summary>
-        /// <see cref="BackwardInput"/> for an output of 8 MiB or more (<see cref="Streaming.ThresholdBytes"/>), written with
-        /// non-temporal stores, which skip the read of each line a normal store makes first. Those need aligned addresses,
-        /// so dx is walked as one flat array from its first 64-byte boundary, <c>head</c> elements in,
-        /// with the coefficients rotated to match: element t of every flat row belongs to feature (head + t) mod Features.
-        /// </summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static void BackwardInputStreaming512(ref float x, nint rows, ref float dy, ref float dx, ref float pivot, ref float a, ref float k, ref float c)
-        {
-            int head = Streaming.ElementsToAlignment(ref dx, 64);
-            Span<float> rotated = stackalloc float[4 * Features];
-            Streaming.Rotate(MemoryMarshal.CreateReadOnlySpan(ref pivot, Features), head, rotated);
-            Streaming.Rotate(MemoryMarshal.CreateReadOnlySpan(ref a, Features), head, rotated.Slice(Features));
-            Streaming.Rotate(MemoryMarshal.CreateReadOnlySpan(ref k, Features), head, rotated.Slice(2 * Features));
-            Streaming.Rotate(MemoryMarshal.CreateReadOnlySpan(ref c, Features), head, rotated.Slice(3 * Features));
-            ref float p = ref MemoryMarshal.GetReference(rotated);
-            ref float dyCoefficient = ref Unsafe.Add(ref p, Features);
-            ref float xCoefficient = ref Unsafe.Add(ref p, 2 * Features);
-            ref float bias = ref Unsafe.Add(ref p, 3 * Features);
-
-            for (nint r = 0; r < rows; r++)
-            {
-                ref float xRow = ref Unsafe.Add(ref x, head + r * Features);
-                ref float dyRow = ref Unsafe.Add(ref dy, head + r * Features);
-                ref float dxRow = ref Unsafe.Add(ref dx, head + r * Features);
-                // The last flat row stops a vector short when head > 0: the output ends head elements into that vector.
-                nuint end = (nuint)(r == rows - 1 && head != 0 ? Features - 16 : Features);
-                nuint f = 0;
-                for (; f + 64 <= end; f += 64)
-                {
-                    var centered0 = Vector512.LoadUnsafe(ref xRow, f) - Vector512.LoadUnsafe(ref p, f);
-                    var gradient0 = Vector512.LoadUnsafe(ref dyRow, f);
-                    var value0 = Vector512.LoadUnsafe(ref dyCoefficient, f) * gradient0 + Vector512.LoadUnsafe(ref xCoefficient, f) * centered0 + Vector512.LoadUnsafe(ref bias, f);
-                    var centered1 = Vector512.LoadUnsafe(ref xRow, f + 16) - Vector512.LoadUnsafe(ref p, f + 16);
-                    var gradient1 = Vector512.LoadUnsafe(ref dyRow, f + 16);
-                    var value1 = Vector512.LoadUnsafe(ref dyCoefficient, f + 16) * gradient1 + Vector512.LoadUnsafe(ref xCoefficient, f + 16) * centered1 + Vector512.LoadUnsafe(ref bias, f + 16);
-                    var centered2 = Vector512.LoadUnsafe(ref xRow, f + 32) - Vector512.LoadUnsafe(ref p, f + 32);
-                    var gradient2 = Vector512.LoadUnsafe(ref dyRow, f + 32);
-                    var value2 = Vector512.LoadUnsafe(ref dyCoefficient, f + 32) * gradient2 + Vector512.LoadUnsafe(ref xCoefficient, f + 32) * centered2 + Vector512.LoadUnsafe(ref bias, f + 32);
-                    var centered3 = Vector512.LoadUnsafe(ref xRow, f + 48) - Vector512.LoadUnsafe(ref p, f + 48);
-                    var gradient3 = Vector512.LoadUnsafe(ref dyRow, f + 48);
-                    var value3 = Vector512.LoadUnsafe(ref dyCoefficient, f + 48) * gradient3 + Vector512.LoadUnsafe(ref xCoefficient, f + 48) * centered3 + Vector512.LoadUnsafe(ref bias, f + 48);
-                    Streaming.Store(value0, value1, value2, value3, ref Unsafe.Add(ref dxRow, f));
-                }
-
-                for (; f < end; f += 16)
-                {
-                    var centered = Vector512.LoadUnsafe(ref xRow, f) - Vector512.LoadUnsafe(ref p, f);
-                    var gradient = Vector512.LoadUnsafe(ref dyRow, f);
-                    var value = Vector512.LoadUnsafe(ref dyCoefficient, f) * gradient + Vector512.LoadUnsafe(ref xCoefficient, f) * centered + Vector512.LoadUnsafe(ref bias, f);
-                    Streaming.Store(value, ref Unsafe.Add(ref dxRow, f));
-                }
-            }
-
-            // The elements before the first boundary and after the last whole vector, one at a time.
-            for (int f = 0; f < head; f++)
-            {
-                float centered = Unsafe.Add(ref x, f) - Unsafe.Add(ref pivot, f);
-                float gradient = Unsafe.Add(ref dy, f);
-                Unsafe.Add(ref dx, f) = Unsafe.Add(ref a, f) * gradient + Unsafe.Add(ref k, f) * centered + Unsafe.Add(ref c, f);
-            }
-
-            nint lastRow = (rows - 1) * Features;
-            for (int f = head == 0 ? Features : Features - 16 + head; f < Features; f++)
-            {
-                float centered = Unsafe.Add(ref x, lastRow + f) - Unsafe.Add(ref pivot, f);
-                float gradient = Unsafe.Add(ref dy, lastRow + f);
-                Unsafe.Add(ref dx, lastRow + f) = Unsafe.Add(ref a, f) * gradient + Unsafe.Add(ref k, f) * centered + Unsafe.Add(ref c, f);
-            }
-
-            Streaming.Fence();
-        }
-
-        /// <summary><see cref="ChunkMoments"/> with 8 features per Vector256, the running sums in mean and squares (in L1).</summary>
+        /// <summary><see cref="ChunkMoments"/> with 8 features per Vector256, the float sums in mean and squares (in L1), the double ones on the stack: float over 16 rows, then double.</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void ChunkMoments256(ref float x, nint rows, ref float pivot, ref float mean, ref float squares)
         {
-            var inverseRows = Vector256.Create((float)1 / rows);
-            nint blockedRows = rows - rows % 4;
+            var inverseRows = Vector256.Create((double)1 / rows);
+            nint blockedRows = rows - rows % 16;
+            Span<double> totals = stackalloc double[Features];
+            ref double total = ref MemoryMarshal.GetReference(totals);
 
             // Pass 1: sums of x - pivot, row after row.
             MemoryMarshal.CreateSpan(ref mean, Features).Clear();
-            for (nint r = 0; r < rows; r++)
+            for (nint start = 0; start < blockedRows; start += 16)
+            {
+                for (nint r = start; r < start + 16; r++)
+                {
+                    ref float xRow = ref Unsafe.Add(ref x, r * Features);
+                    for (nuint f = 0; f < 128; f += 8)
+                    {
+                        var p = Vector256.LoadUnsafe(ref pivot, f);
+                        (Vector256.LoadUnsafe(ref mean, f) + (Vector256.LoadUnsafe(ref xRow, f) - p)).StoreUnsafe(ref mean, f);
+                    }
+                }
+
+                for (nuint f = 0; f < 128; f += 8)
+                {
+                    var sums = Vector256.LoadUnsafe(ref mean, f);
+                    (Vector256.LoadUnsafe(ref total, f) + Vector256.WidenLower(sums)).StoreUnsafe(ref total, f);
+                    (Vector256.LoadUnsafe(ref total, f + 4) + Vector256.WidenUpper(sums)).StoreUnsafe(ref total, f + 4);
+                    Vector256<float>.Zero.StoreUnsafe(ref mean, f);
+                }
+            }
+
+            for (nint r = blockedRows; r < rows; r++)
             {
                 ref float xRow = ref Unsafe.Add(ref x, r * Features);
                 for (nuint f = 0; f < 128; f += 8)
@@ -879,26 +899,46 @@ namespace NormGen.Generated
 
             for (nuint f = 0; f < 128; f += 8)
             {
-                (Vector256.LoadUnsafe(ref mean, f) * inverseRows).StoreUnsafe(ref mean, f);
+                var sums = Vector256.LoadUnsafe(ref mean, f);
+                (Vector256.LoadUnsafe(ref total, f) + Vector256.WidenLower(sums)).StoreUnsafe(ref total, f);
+                (Vector256.LoadUnsafe(ref total, f + 4) + Vector256.WidenUpper(sums)).StoreUnsafe(ref total, f + 4);
+                Vector256<float>.Zero.StoreUnsafe(ref mean, f);
+            }
+
+            for (nuint f = 0; f < 128; f += 8)
+            {
+                Vector256.Narrow(Vector256.LoadUnsafe(ref total, f) * inverseRows, Vector256.LoadUnsafe(ref total, f + 4) * inverseRows).StoreUnsafe(ref mean, f);
             }
 
             // Pass 2: squared deviations from the chunk mean, 4 rows at a time; the chunk is still in cache.
             MemoryMarshal.CreateSpan(ref squares, Features).Clear();
-            for (nint r = 0; r < blockedRows; r += 4)
+            totals.Clear();
+            for (nint start = 0; start < blockedRows; start += 16)
             {
-                ref float xRow0 = ref Unsafe.Add(ref x, r * Features);
-                ref float xRow1 = ref Unsafe.Add(ref xRow0, Features);
-                ref float xRow2 = ref Unsafe.Add(ref xRow1, Features);
-                ref float xRow3 = ref Unsafe.Add(ref xRow2, Features);
+                for (nint r = start; r < start + 16; r += 4)
+                {
+                    ref float xRow0 = ref Unsafe.Add(ref x, r * Features);
+                    ref float xRow1 = ref Unsafe.Add(ref xRow0, Features);
+                    ref float xRow2 = ref Unsafe.Add(ref xRow1, Features);
+                    ref float xRow3 = ref Unsafe.Add(ref xRow2, Features);
+                    for (nuint f = 0; f < 128; f += 8)
+                    {
+                        var p = Vector256.LoadUnsafe(ref pivot, f);
+                        var m = Vector256.LoadUnsafe(ref mean, f);
+                        var deviationRow0 = Vector256.LoadUnsafe(ref xRow0, f) - p - m;
+                        var deviationRow1 = Vector256.LoadUnsafe(ref xRow1, f) - p - m;
+                        var deviationRow2 = Vector256.LoadUnsafe(ref xRow2, f) - p - m;
+                        var deviationRow3 = Vector256.LoadUnsafe(ref xRow3, f) - p - m;
+                        (Vector256.LoadUnsafe(ref squares, f) + (((deviationRow0 * deviationRow0) + (deviationRow1 * deviationRow1)) + ((deviationRow2 * deviationRow2) + (deviationRow3 * deviationRow3)))).StoreUnsafe(ref squares, f);
+                    }
+                }
+
                 for (nuint f = 0; f < 128; f += 8)
                 {
-                    var p = Vector256.LoadUnsafe(ref pivot, f);
-                    var m = Vector256.LoadUnsafe(ref mean, f);
-                    var deviationRow0 = Vector256.LoadUnsafe(ref xRow0, f) - p - m;
-                    var deviationRow1 = Vector256.LoadUnsafe(ref xRow1, f) - p - m;
-                    var deviationRow2 = Vector256.LoadUnsafe(ref xRow2, f) - p - m;
-                    var deviationRow3 = Vector256.LoadUnsafe(ref xRow3, f) - p - m;
-                    (Vector256.LoadUnsafe(ref squares, f) + (((deviationRow0 * deviationRow0) + (deviationRow1 * deviationRow1)) + ((deviationRow2 * deviationRow2) + (deviationRow3 * deviationRow3)))).StoreUnsafe(ref squares, f);
+                    var sums = Vector256.LoadUnsafe(ref squares, f);
+                    (Vector256.LoadUnsafe(ref total, f) + Vector256.WidenLower(sums)).StoreUnsafe(ref total, f);
+                    (Vector256.LoadUnsafe(ref total, f + 4) + Vector256.WidenUpper(sums)).StoreUnsafe(ref total, f + 4);
+                    Vector256<float>.Zero.StoreUnsafe(ref squares, f);
                 }
             }
 
@@ -913,18 +953,25 @@ namespace NormGen.Generated
                     (Vector256.LoadUnsafe(ref squares, f) + (deviation * deviation)).StoreUnsafe(ref squares, f);
                 }
             }
+
+            for (nuint f = 0; f < 128; f += 8)
+            {
+                var sums = Vector256.LoadUnsafe(ref squares, f);
+                (Vector256.LoadUnsafe(ref total, f) + Vector256.WidenLower(sums)).StoreUnsafe(ref total, f);
+                (Vector256.LoadUnsafe(ref total, f + 4) + Vector256.WidenUpper(sums)).StoreUnsafe(ref total, f + 4);
+                Vector256<float>.Zero.StoreUnsafe(ref squares, f);
+            }
+
+            for (nuint f = 0; f < 128; f += 8)
+            {
+                Vector256.Narrow(Vector256.LoadUnsafe(ref total, f), Vector256.LoadUnsafe(ref total, f + 4)).StoreUnsafe(ref squares, f);
+            }
         }
 
         /// <summary><see cref="Normalize"/> with 8 features per Vector256.</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void Normalize256(ref float x, nint rows, ref float y, ref float c, ref float s, ref float b)
         {
-            if (rows * Features * sizeof(float) >= Streaming.ThresholdBytes)
-            {
-                NormalizeStreaming256(ref x, rows, ref y, ref c, ref s, ref b);
-                return;
-            }
-
             for (nint r = 0; r < rows; r++)
             {
                 ref float xRow = ref Unsafe.Add(ref x, r * Features);
@@ -961,12 +1008,6 @@ namespace NormGen.Generated
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void BackwardInput256(ref float x, nint rows, ref float dy, ref float dx, ref float pivot, ref float a, ref float k, ref float c)
         {
-            if (rows * Features * sizeof(float) >= Streaming.ThresholdBytes)
-            {
-                BackwardInputStreaming256(ref x, rows, ref dy, ref dx, ref pivot, ref a, ref k, ref c);
-                return;
-            }
-
             for (nint r = 0; r < rows; r++)
             {
                 ref float xRow = ref Unsafe.Add(ref x, r * Features);
@@ -981,145 +1022,39 @@ namespace NormGen.Generated
             }
         }
 
-        /// <summary>
-        /// <see cref="Normalize"/> for an output of 8 MiB or more (<see cref="Streaming.ThresholdBytes"/>), written with
-        /// non-temporal stores, which skip the read of each line a normal store makes first. Those need aligned addresses,
-        /// so y is walked as one flat array from its first 32-byte boundary, <c>head</c> elements in,
-        /// with the coefficients rotated to match: element t of every flat row belongs to feature (head + t) mod Features.
-        /// </summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static void NormalizeStreaming256(ref float x, nint rows, ref float y, ref float c, ref float s, ref float b)
-        {
-            int head = Streaming.ElementsToAlignment(ref y, 32);
-            Span<float> rotated = stackalloc float[3 * Features];
-            Streaming.Rotate(MemoryMarshal.CreateReadOnlySpan(ref c, Features), head, rotated);
-            Streaming.Rotate(MemoryMarshal.CreateReadOnlySpan(ref s, Features), head, rotated.Slice(Features));
-            Streaming.Rotate(MemoryMarshal.CreateReadOnlySpan(ref b, Features), head, rotated.Slice(2 * Features));
-            ref float center = ref MemoryMarshal.GetReference(rotated);
-            ref float scale = ref Unsafe.Add(ref center, Features);
-            ref float shift = ref Unsafe.Add(ref center, 2 * Features);
-
-            for (nint r = 0; r < rows; r++)
-            {
-                ref float xRow = ref Unsafe.Add(ref x, head + r * Features);
-                ref float yRow = ref Unsafe.Add(ref y, head + r * Features);
-                // The last flat row stops a vector short when head > 0: the output ends head elements into that vector.
-                nuint end = (nuint)(r == rows - 1 && head != 0 ? Features - 8 : Features);
-                nuint f = 0;
-                for (; f + 32 <= end; f += 32)
-                {
-                    var value0 = (Vector256.LoadUnsafe(ref xRow, f) - Vector256.LoadUnsafe(ref center, f)) * Vector256.LoadUnsafe(ref scale, f) + Vector256.LoadUnsafe(ref shift, f);
-                    var value1 = (Vector256.LoadUnsafe(ref xRow, f + 8) - Vector256.LoadUnsafe(ref center, f + 8)) * Vector256.LoadUnsafe(ref scale, f + 8) + Vector256.LoadUnsafe(ref shift, f + 8);
-                    var value2 = (Vector256.LoadUnsafe(ref xRow, f + 16) - Vector256.LoadUnsafe(ref center, f + 16)) * Vector256.LoadUnsafe(ref scale, f + 16) + Vector256.LoadUnsafe(ref shift, f + 16);
-                    var value3 = (Vector256.LoadUnsafe(ref xRow, f + 24) - Vector256.LoadUnsafe(ref center, f + 24)) * Vector256.LoadUnsafe(ref scale, f + 24) + Vector256.LoadUnsafe(ref shift, f + 24);
-                    Streaming.Store(value0, value1, value2, value3, ref Unsafe.Add(ref yRow, f));
-                }
-
-                for (; f < end; f += 8)
-                {
-                    var value = (Vector256.LoadUnsafe(ref xRow, f) - Vector256.LoadUnsafe(ref center, f)) * Vector256.LoadUnsafe(ref scale, f) + Vector256.LoadUnsafe(ref shift, f);
-                    Streaming.Store(value, ref Unsafe.Add(ref yRow, f));
-                }
-            }
-
-            // The elements before the first boundary and after the last whole vector, one at a time.
-            for (int f = 0; f < head; f++)
-            {
-                Unsafe.Add(ref y, f) = (Unsafe.Add(ref x, f) - Unsafe.Add(ref c, f)) * Unsafe.Add(ref s, f) + Unsafe.Add(ref b, f);
-            }
-
-            nint lastRow = (rows - 1) * Features;
-            for (int f = head == 0 ? Features : Features - 8 + head; f < Features; f++)
-            {
-                Unsafe.Add(ref y, lastRow + f) = (Unsafe.Add(ref x, lastRow + f) - Unsafe.Add(ref c, f)) * Unsafe.Add(ref s, f) + Unsafe.Add(ref b, f);
-            }
-
-            Streaming.Fence();
-        }
-
-        /// <summary>
-        /// <see cref="BackwardInput"/> for an output of 8 MiB or more (<see cref="Streaming.ThresholdBytes"/>), written with
-        /// non-temporal stores, which skip the read of each line a normal store makes first. Those need aligned addresses,
-        /// so dx is walked as one flat array from its first 32-byte boundary, <c>head</c> elements in,
-        /// with the coefficients rotated to match: element t of every flat row belongs to feature (head + t) mod Features.
-        /// </summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static void BackwardInputStreaming256(ref float x, nint rows, ref float dy, ref float dx, ref float pivot, ref float a, ref float k, ref float c)
-        {
-            int head = Streaming.ElementsToAlignment(ref dx, 32);
-            Span<float> rotated = stackalloc float[4 * Features];
-            Streaming.Rotate(MemoryMarshal.CreateReadOnlySpan(ref pivot, Features), head, rotated);
-            Streaming.Rotate(MemoryMarshal.CreateReadOnlySpan(ref a, Features), head, rotated.Slice(Features));
-            Streaming.Rotate(MemoryMarshal.CreateReadOnlySpan(ref k, Features), head, rotated.Slice(2 * Features));
-            Streaming.Rotate(MemoryMarshal.CreateReadOnlySpan(ref c, Features), head, rotated.Slice(3 * Features));
-            ref float p = ref MemoryMarshal.GetReference(rotated);
-            ref float dyCoefficient = ref Unsafe.Add(ref p, Features);
-            ref float xCoefficient = ref Unsafe.Add(ref p, 2 * Features);
-            ref float bias = ref Unsafe.Add(ref p, 3 * Features);
-
-            for (nint r = 0; r < rows; r++)
-            {
-                ref float xRow = ref Unsafe.Add(ref x, head + r * Features);
-                ref float dyRow = ref Unsafe.Add(ref dy, head + r * Features);
-                ref float dxRow = ref Unsafe.Add(ref dx, head + r * Features);
-                // The last flat row stops a vector short when head > 0: the output ends head elements into that vector.
-                nuint end = (nuint)(r == rows - 1 && head != 0 ? Features - 8 : Features);
-                nuint f = 0;
-                for (; f + 32 <= end; f += 32)
-                {
-                    var centered0 = Vector256.LoadUnsafe(ref xRow, f) - Vector256.LoadUnsafe(ref p, f);
-                    var gradient0 = Vector256.LoadUnsafe(ref dyRow, f);
-                    var value0 = Vector256.LoadUnsafe(ref dyCoefficient, f) * gradient0 + Vector256.LoadUnsafe(ref xCoefficient, f) * centered0 + Vector256.LoadUnsafe(ref bias, f);
-                    var centered1 = Vector256.LoadUnsafe(ref xRow, f + 8) - Vector256.LoadUnsafe(ref p, f + 8);
-                    var gradient1 = Vector256.LoadUnsafe(ref dyRow, f + 8);
-                    var value1 = Vector256.LoadUnsafe(ref dyCoefficient, f + 8) * gradient1 + Vector256.LoadUnsafe(ref xCoefficient, f + 8) * centered1 + Vector256.LoadUnsafe(ref bias, f + 8);
-                    var centered2 = Vector256.LoadUnsafe(ref xRow, f + 16) - Vector256.LoadUnsafe(ref p, f + 16);
-                    var gradient2 = Vector256.LoadUnsafe(ref dyRow, f + 16);
-                    var value2 = Vector256.LoadUnsafe(ref dyCoefficient, f + 16) * gradient2 + Vector256.LoadUnsafe(ref xCoefficient, f + 16) * centered2 + Vector256.LoadUnsafe(ref bias, f + 16);
-                    var centered3 = Vector256.LoadUnsafe(ref xRow, f + 24) - Vector256.LoadUnsafe(ref p, f + 24);
-                    var gradient3 = Vector256.LoadUnsafe(ref dyRow, f + 24);
-                    var value3 = Vector256.LoadUnsafe(ref dyCoefficient, f + 24) * gradient3 + Vector256.LoadUnsafe(ref xCoefficient, f + 24) * centered3 + Vector256.LoadUnsafe(ref bias, f + 24);
-                    Streaming.Store(value0, value1, value2, value3, ref Unsafe.Add(ref dxRow, f));
-                }
-
-                for (; f < end; f += 8)
-                {
-                    var centered = Vector256.LoadUnsafe(ref xRow, f) - Vector256.LoadUnsafe(ref p, f);
-                    var gradient = Vector256.LoadUnsafe(ref dyRow, f);
-                    var value = Vector256.LoadUnsafe(ref dyCoefficient, f) * gradient + Vector256.LoadUnsafe(ref xCoefficient, f) * centered + Vector256.LoadUnsafe(ref bias, f);
-                    Streaming.Store(value, ref Unsafe.Add(ref dxRow, f));
-                }
-            }
-
-            // The elements before the first boundary and after the last whole vector, one at a time.
-            for (int f = 0; f < head; f++)
-            {
-                float centered = Unsafe.Add(ref x, f) - Unsafe.Add(ref pivot, f);
-                float gradient = Unsafe.Add(ref dy, f);
-                Unsafe.Add(ref dx, f) = Unsafe.Add(ref a, f) * gradient + Unsafe.Add(ref k, f) * centered + Unsafe.Add(ref c, f);
-            }
-
-            nint lastRow = (rows - 1) * Features;
-            for (int f = head == 0 ? Features : Features - 8 + head; f < Features; f++)
-            {
-                float centered = Unsafe.Add(ref x, lastRow + f) - Unsafe.Add(ref pivot, f);
-                float gradient = Unsafe.Add(ref dy, lastRow + f);
-                Unsafe.Add(ref dx, lastRow + f) = Unsafe.Add(ref a, f) * gradient + Unsafe.Add(ref k, f) * centered + Unsafe.Add(ref c, f);
-            }
-
-            Streaming.Fence();
-        }
-
-        /// <summary><see cref="ChunkMoments"/> with 4 features per Vector128, the running sums in mean and squares (in L1).</summary>
+        /// <summary><see cref="ChunkMoments"/> with 4 features per Vector128, the float sums in mean and squares (in L1), the double ones on the stack: float over 16 rows, then double.</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void ChunkMoments128(ref float x, nint rows, ref float pivot, ref float mean, ref float squares)
         {
-            var inverseRows = Vector128.Create((float)1 / rows);
-            nint blockedRows = rows - rows % 4;
+            var inverseRows = Vector128.Create((double)1 / rows);
+            nint blockedRows = rows - rows % 16;
+            Span<double> totals = stackalloc double[Features];
+            ref double total = ref MemoryMarshal.GetReference(totals);
 
             // Pass 1: sums of x - pivot, row after row.
             MemoryMarshal.CreateSpan(ref mean, Features).Clear();
-            for (nint r = 0; r < rows; r++)
+            for (nint start = 0; start < blockedRows; start += 16)
+            {
+                for (nint r = start; r < start + 16; r++)
+                {
+                    ref float xRow = ref Unsafe.Add(ref x, r * Features);
+                    for (nuint f = 0; f < 128; f += 4)
+                    {
+                        var p = Vector128.LoadUnsafe(ref pivot, f);
+                        (Vector128.LoadUnsafe(ref mean, f) + (Vector128.LoadUnsafe(ref xRow, f) - p)).StoreUnsafe(ref mean, f);
+                    }
+                }
+
+                for (nuint f = 0; f < 128; f += 4)
+                {
+                    var sums = Vector128.LoadUnsafe(ref mean, f);
+                    (Vector128.LoadUnsafe(ref total, f) + Vector128.WidenLower(sums)).StoreUnsafe(ref total, f);
+                    (Vector128.LoadUnsafe(ref total, f + 2) + Vector128.WidenUpper(sums)).StoreUnsafe(ref total, f + 2);
+                    Vector128<float>.Zero.StoreUnsafe(ref mean, f);
+                }
+            }
+
+            for (nint r = blockedRows; r < rows; r++)
             {
                 ref float xRow = ref Unsafe.Add(ref x, r * Features);
                 for (nuint f = 0; f < 128; f += 4)
@@ -1131,26 +1066,46 @@ namespace NormGen.Generated
 
             for (nuint f = 0; f < 128; f += 4)
             {
-                (Vector128.LoadUnsafe(ref mean, f) * inverseRows).StoreUnsafe(ref mean, f);
+                var sums = Vector128.LoadUnsafe(ref mean, f);
+                (Vector128.LoadUnsafe(ref total, f) + Vector128.WidenLower(sums)).StoreUnsafe(ref total, f);
+                (Vector128.LoadUnsafe(ref total, f + 2) + Vector128.WidenUpper(sums)).StoreUnsafe(ref total, f + 2);
+                Vector128<float>.Zero.StoreUnsafe(ref mean, f);
+            }
+
+            for (nuint f = 0; f < 128; f += 4)
+            {
+                Vector128.Narrow(Vector128.LoadUnsafe(ref total, f) * inverseRows, Vector128.LoadUnsafe(ref total, f + 2) * inverseRows).StoreUnsafe(ref mean, f);
             }
 
             // Pass 2: squared deviations from the chunk mean, 4 rows at a time; the chunk is still in cache.
             MemoryMarshal.CreateSpan(ref squares, Features).Clear();
-            for (nint r = 0; r < blockedRows; r += 4)
+            totals.Clear();
+            for (nint start = 0; start < blockedRows; start += 16)
             {
-                ref float xRow0 = ref Unsafe.Add(ref x, r * Features);
-                ref float xRow1 = ref Unsafe.Add(ref xRow0, Features);
-                ref float xRow2 = ref Unsafe.Add(ref xRow1, Features);
-                ref float xRow3 = ref Unsafe.Add(ref xRow2, Features);
+                for (nint r = start; r < start + 16; r += 4)
+                {
+                    ref float xRow0 = ref Unsafe.Add(ref x, r * Features);
+                    ref float xRow1 = ref Unsafe.Add(ref xRow0, Features);
+                    ref float xRow2 = ref Unsafe.Add(ref xRow1, Features);
+                    ref float xRow3 = ref Unsafe.Add(ref xRow2, Features);
+                    for (nuint f = 0; f < 128; f += 4)
+                    {
+                        var p = Vector128.LoadUnsafe(ref pivot, f);
+                        var m = Vector128.LoadUnsafe(ref mean, f);
+                        var deviationRow0 = Vector128.LoadUnsafe(ref xRow0, f) - p - m;
+                        var deviationRow1 = Vector128.LoadUnsafe(ref xRow1, f) - p - m;
+                        var deviationRow2 = Vector128.LoadUnsafe(ref xRow2, f) - p - m;
+                        var deviationRow3 = Vector128.LoadUnsafe(ref xRow3, f) - p - m;
+                        (Vector128.LoadUnsafe(ref squares, f) + (((deviationRow0 * deviationRow0) + (deviationRow1 * deviationRow1)) + ((deviationRow2 * deviationRow2) + (deviationRow3 * deviationRow3)))).StoreUnsafe(ref squares, f);
+                    }
+                }
+
                 for (nuint f = 0; f < 128; f += 4)
                 {
-                    var p = Vector128.LoadUnsafe(ref pivot, f);
-                    var m = Vector128.LoadUnsafe(ref mean, f);
-                    var deviationRow0 = Vector128.LoadUnsafe(ref xRow0, f) - p - m;
-                    var deviationRow1 = Vector128.LoadUnsafe(ref xRow1, f) - p - m;
-                    var deviationRow2 = Vector128.LoadUnsafe(ref xRow2, f) - p - m;
-                    var deviationRow3 = Vector128.LoadUnsafe(ref xRow3, f) - p - m;
-                    (Vector128.LoadUnsafe(ref squares, f) + (((deviationRow0 * deviationRow0) + (deviationRow1 * deviationRow1)) + ((deviationRow2 * deviationRow2) + (deviationRow3 * deviationRow3)))).StoreUnsafe(ref squares, f);
+                    var sums = Vector128.LoadUnsafe(ref squares, f);
+                    (Vector128.LoadUnsafe(ref total, f) + Vector128.WidenLower(sums)).StoreUnsafe(ref total, f);
+                    (Vector128.LoadUnsafe(ref total, f + 2) + Vector128.WidenUpper(sums)).StoreUnsafe(ref total, f + 2);
+                    Vector128<float>.Zero.StoreUnsafe(ref squares, f);
                 }
             }
 
@@ -1165,18 +1120,25 @@ namespace NormGen.Generated
                     (Vector128.LoadUnsafe(ref squares, f) + (deviation * deviation)).StoreUnsafe(ref squares, f);
                 }
             }
+
+            for (nuint f = 0; f < 128; f += 4)
+            {
+                var sums = Vector128.LoadUnsafe(ref squares, f);
+                (Vector128.LoadUnsafe(ref total, f) + Vector128.WidenLower(sums)).StoreUnsafe(ref total, f);
+                (Vector128.LoadUnsafe(ref total, f + 2) + Vector128.WidenUpper(sums)).StoreUnsafe(ref total, f + 2);
+                Vector128<float>.Zero.StoreUnsafe(ref squares, f);
+            }
+
+            for (nuint f = 0; f < 128; f += 4)
+            {
+                Vector128.Narrow(Vector128.LoadUnsafe(ref total, f), Vector128.LoadUnsafe(ref total, f + 2)).StoreUnsafe(ref squares, f);
+            }
         }
 
         /// <summary><see cref="Normalize"/> with 4 features per Vector128.</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void Normalize128(ref float x, nint rows, ref float y, ref float c, ref float s, ref float b)
         {
-            if (rows * Features * sizeof(float) >= Streaming.ThresholdBytes)
-            {
-                NormalizeStreaming128(ref x, rows, ref y, ref c, ref s, ref b);
-                return;
-            }
-
             for (nint r = 0; r < rows; r++)
             {
                 ref float xRow = ref Unsafe.Add(ref x, r * Features);
@@ -1213,12 +1175,6 @@ namespace NormGen.Generated
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void BackwardInput128(ref float x, nint rows, ref float dy, ref float dx, ref float pivot, ref float a, ref float k, ref float c)
         {
-            if (rows * Features * sizeof(float) >= Streaming.ThresholdBytes)
-            {
-                BackwardInputStreaming128(ref x, rows, ref dy, ref dx, ref pivot, ref a, ref k, ref c);
-                return;
-            }
-
             for (nint r = 0; r < rows; r++)
             {
                 ref float xRow = ref Unsafe.Add(ref x, r * Features);
@@ -1233,153 +1189,24 @@ namespace NormGen.Generated
             }
         }
 
-        /// <summary>
-        /// <see cref="Normalize"/> for an output of 8 MiB or more (<see cref="Streaming.ThresholdBytes"/>), written with
-        /// non-temporal stores, which skip the read of each line a normal store makes first. Those need aligned addresses,
-        /// so y is walked as one flat array from its first 16-byte boundary, <c>head</c> elements in,
-        /// with the coefficients rotated to match: element t of every flat row belongs to feature (head + t) mod Features.
-        /// </summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static void NormalizeStreaming128(ref float x, nint rows, ref float y, ref float c, ref float s, ref float b)
-        {
-            int head = Streaming.ElementsToAlignment(ref y, 16);
-            Span<float> rotated = stackalloc float[3 * Features];
-            Streaming.Rotate(MemoryMarshal.CreateReadOnlySpan(ref c, Features), head, rotated);
-            Streaming.Rotate(MemoryMarshal.CreateReadOnlySpan(ref s, Features), head, rotated.Slice(Features));
-            Streaming.Rotate(MemoryMarshal.CreateReadOnlySpan(ref b, Features), head, rotated.Slice(2 * Features));
-            ref float center = ref MemoryMarshal.GetReference(rotated);
-            ref float scale = ref Unsafe.Add(ref center, Features);
-            ref float shift = ref Unsafe.Add(ref center, 2 * Features);
-
-            for (nint r = 0; r < rows; r++)
-            {
-                ref float xRow = ref Unsafe.Add(ref x, head + r * Features);
-                ref float yRow = ref Unsafe.Add(ref y, head + r * Features);
-                // The last flat row stops a vector short when head > 0: the output ends head elements into that vector.
-                nuint end = (nuint)(r == rows - 1 && head != 0 ? Features - 4 : Features);
-                nuint f = 0;
-                for (; f + 16 <= end; f += 16)
-                {
-                    var value0 = (Vector128.LoadUnsafe(ref xRow, f) - Vector128.LoadUnsafe(ref center, f)) * Vector128.LoadUnsafe(ref scale, f) + Vector128.LoadUnsafe(ref shift, f);
-                    var value1 = (Vector128.LoadUnsafe(ref xRow, f + 4) - Vector128.LoadUnsafe(ref center, f + 4)) * Vector128.LoadUnsafe(ref scale, f + 4) + Vector128.LoadUnsafe(ref shift, f + 4);
-                    var value2 = (Vector128.LoadUnsafe(ref xRow, f + 8) - Vector128.LoadUnsafe(ref center, f + 8)) * Vector128.LoadUnsafe(ref scale, f + 8) + Vector128.LoadUnsafe(ref shift, f + 8);
-                    var value3 = (Vector128.LoadUnsafe(ref xRow, f + 12) - Vector128.LoadUnsafe(ref center, f + 12)) * Vector128.LoadUnsafe(ref scale, f + 12) + Vector128.LoadUnsafe(ref shift, f + 12);
-                    Streaming.Store(value0, value1, value2, value3, ref Unsafe.Add(ref yRow, f));
-                }
-
-                for (; f < end; f += 4)
-                {
-                    var value = (Vector128.LoadUnsafe(ref xRow, f) - Vector128.LoadUnsafe(ref center, f)) * Vector128.LoadUnsafe(ref scale, f) + Vector128.LoadUnsafe(ref shift, f);
-                    Streaming.Store(value, ref Unsafe.Add(ref yRow, f));
-                }
-            }
-
-            // The elements before the first boundary and after the last whole vector, one at a time.
-            for (int f = 0; f < head; f++)
-            {
-                Unsafe.Add(ref y, f) = (Unsafe.Add(ref x, f) - Unsafe.Add(ref c, f)) * Unsafe.Add(ref s, f) + Unsafe.Add(ref b, f);
-            }
-
-            nint lastRow = (rows - 1) * Features;
-            for (int f = head == 0 ? Features : Features - 4 + head; f < Features; f++)
-            {
-                Unsafe.Add(ref y, lastRow + f) = (Unsafe.Add(ref x, lastRow + f) - Unsafe.Add(ref c, f)) * Unsafe.Add(ref s, f) + Unsafe.Add(ref b, f);
-            }
-
-            Streaming.Fence();
-        }
-
-        /// <summary>
-        /// <see cref="BackwardInput"/> for an output of 8 MiB or more (<see cref="Streaming.ThresholdBytes"/>), written with
-        /// non-temporal stores, which skip the read of each line a normal store makes first. Those need aligned addresses,
-        /// so dx is walked as one flat array from its first 16-byte boundary, <c>head</c> elements in,
-        /// with the coefficients rotated to match: element t of every flat row belongs to feature (head + t) mod Features.
-        /// </summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static void BackwardInputStreaming128(ref float x, nint rows, ref float dy, ref float dx, ref float pivot, ref float a, ref float k, ref float c)
-        {
-            int head = Streaming.ElementsToAlignment(ref dx, 16);
-            Span<float> rotated = stackalloc float[4 * Features];
-            Streaming.Rotate(MemoryMarshal.CreateReadOnlySpan(ref pivot, Features), head, rotated);
-            Streaming.Rotate(MemoryMarshal.CreateReadOnlySpan(ref a, Features), head, rotated.Slice(Features));
-            Streaming.Rotate(MemoryMarshal.CreateReadOnlySpan(ref k, Features), head, rotated.Slice(2 * Features));
-            Streaming.Rotate(MemoryMarshal.CreateReadOnlySpan(ref c, Features), head, rotated.Slice(3 * Features));
-            ref float p = ref MemoryMarshal.GetReference(rotated);
-            ref float dyCoefficient = ref Unsafe.Add(ref p, Features);
-            ref float xCoefficient = ref Unsafe.Add(ref p, 2 * Features);
-            ref float bias = ref Unsafe.Add(ref p, 3 * Features);
-
-            for (nint r = 0; r < rows; r++)
-            {
-                ref float xRow = ref Unsafe.Add(ref x, head + r * Features);
-                ref float dyRow = ref Unsafe.Add(ref dy, head + r * Features);
-                ref float dxRow = ref Unsafe.Add(ref dx, head + r * Features);
-                // The last flat row stops a vector short when head > 0: the output ends head elements into that vector.
-                nuint end = (nuint)(r == rows - 1 && head != 0 ? Features - 4 : Features);
-                nuint f = 0;
-                for (; f + 16 <= end; f += 16)
-                {
-                    var centered0 = Vector128.LoadUnsafe(ref xRow, f) - Vector128.LoadUnsafe(ref p, f);
-                    var gradient0 = Vector128.LoadUnsafe(ref dyRow, f);
-                    var value0 = Vector128.LoadUnsafe(ref dyCoefficient, f) * gradient0 + Vector128.LoadUnsafe(ref xCoefficient, f) * centered0 + Vector128.LoadUnsafe(ref bias, f);
-                    var centered1 = Vector128.LoadUnsafe(ref xRow, f + 4) - Vector128.LoadUnsafe(ref p, f + 4);
-                    var gradient1 = Vector128.LoadUnsafe(ref dyRow, f + 4);
-                    var value1 = Vector128.LoadUnsafe(ref dyCoefficient, f + 4) * gradient1 + Vector128.LoadUnsafe(ref xCoefficient, f + 4) * centered1 + Vector128.LoadUnsafe(ref bias, f + 4);
-                    var centered2 = Vector128.LoadUnsafe(ref xRow, f + 8) - Vector128.LoadUnsafe(ref p, f + 8);
-                    var gradient2 = Vector128.LoadUnsafe(ref dyRow, f + 8);
-                    var value2 = Vector128.LoadUnsafe(ref dyCoefficient, f + 8) * gradient2 + Vector128.LoadUnsafe(ref xCoefficient, f + 8) * centered2 + Vector128.LoadUnsafe(ref bias, f + 8);
-                    var centered3 = Vector128.LoadUnsafe(ref xRow, f + 12) - Vector128.LoadUnsafe(ref p, f + 12);
-                    var gradient3 = Vector128.LoadUnsafe(ref dyRow, f + 12);
-                    var value3 = Vector128.LoadUnsafe(ref dyCoefficient, f + 12) * gradient3 + Vector128.LoadUnsafe(ref xCoefficient, f + 12) * centered3 + Vector128.LoadUnsafe(ref bias, f + 12);
-                    Streaming.Store(value0, value1, value2, value3, ref Unsafe.Add(ref dxRow, f));
-                }
-
-                for (; f < end; f += 4)
-                {
-                    var centered = Vector128.LoadUnsafe(ref xRow, f) - Vector128.LoadUnsafe(ref p, f);
-                    var gradient = Vector128.LoadUnsafe(ref dyRow, f);
-                    var value = Vector128.LoadUnsafe(ref dyCoefficient, f) * gradient + Vector128.LoadUnsafe(ref xCoefficient, f) * centered + Vector128.LoadUnsafe(ref bias, f);
-                    Streaming.Store(value, ref Unsafe.Add(ref dxRow, f));
-                }
-            }
-
-            // The elements before the first boundary and after the last whole vector, one at a time.
-            for (int f = 0; f < head; f++)
-            {
-                float centered = Unsafe.Add(ref x, f) - Unsafe.Add(ref pivot, f);
-                float gradient = Unsafe.Add(ref dy, f);
-                Unsafe.Add(ref dx, f) = Unsafe.Add(ref a, f) * gradient + Unsafe.Add(ref k, f) * centered + Unsafe.Add(ref c, f);
-            }
-
-            nint lastRow = (rows - 1) * Features;
-            for (int f = head == 0 ? Features : Features - 4 + head; f < Features; f++)
-            {
-                float centered = Unsafe.Add(ref x, lastRow + f) - Unsafe.Add(ref pivot, f);
-                float gradient = Unsafe.Add(ref dy, lastRow + f);
-                Unsafe.Add(ref dx, lastRow + f) = Unsafe.Add(ref a, f) * gradient + Unsafe.Add(ref k, f) * centered + Unsafe.Add(ref c, f);
-            }
-
-            Streaming.Fence();
-        }
-
-        /// <summary><see cref="ChunkMoments"/> one feature at a time.</summary>
+        /// <summary><see cref="ChunkMoments"/> one feature at a time, the sums in double.</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void ChunkMomentsScalar(ref float x, nint rows, ref float pivot, ref float mean, ref float squares)
         {
-            MemoryMarshal.CreateSpan(ref mean, Features).Clear();
-            MemoryMarshal.CreateSpan(ref squares, Features).Clear();
+            Span<double> totals = stackalloc double[Features];
             for (nint r = 0; r < rows; r++)
             {
                 ref float xRow = ref Unsafe.Add(ref x, r * Features);
                 for (int f = 0; f < Features; f++)
                 {
-                    Unsafe.Add(ref mean, f) += Unsafe.Add(ref xRow, f) - Unsafe.Add(ref pivot, f);
+                    totals[f] += Unsafe.Add(ref xRow, f) - Unsafe.Add(ref pivot, f);
                 }
             }
 
             for (int f = 0; f < Features; f++)
             {
-                Unsafe.Add(ref mean, f) /= rows;
+                Unsafe.Add(ref mean, f) = (float)(totals[f] / rows);
+                totals[f] = 0;
             }
 
             for (nint r = 0; r < rows; r++)
@@ -1388,8 +1215,13 @@ namespace NormGen.Generated
                 for (int f = 0; f < Features; f++)
                 {
                     float deviation = Unsafe.Add(ref xRow, f) - Unsafe.Add(ref pivot, f) - Unsafe.Add(ref mean, f);
-                    Unsafe.Add(ref squares, f) += deviation * deviation;
+                    totals[f] += deviation * deviation;
                 }
+            }
+
+            for (int f = 0; f < Features; f++)
+            {
+                Unsafe.Add(ref squares, f) = (float)totals[f];
             }
         }
 

@@ -13,7 +13,3 @@ namespace NormGen.Tests;
 [BatchNorm(Features = 20, Activation = Activation.Relu)] public partial class BnColumnReluF20 { } // 2 + tail: registers (128 bits: 5, memory)
 [BatchNorm(Features = 44, Activation = Activation.Relu)] public partial class BnColumnReluF44 { } // 5 + tail: memory, with the mask
 
-// Outputs of 8 MiB or more stream (non-temporal stores) when a row is a whole number of vectors of at most 8 KiB.
-[BatchNorm(Features = 96, Activation = Activation.Relu)] public partial class BnStreamReluF96 { }
-[BatchNorm(Features = 64, ElementType = typeof(double), Activation = Activation.Relu)] public partial class BnStreamReluD64 { }
-[BatchNorm(Features = 2048)] public partial class BnStreamF2048 { }  // the longest streaming row: 8 KiB

@@ -7,26 +7,17 @@ internal sealed partial class BatchNormColumnKernels
     {
         string t = _t;
         string zero = "(" + t + ")0";
-        OpenKernel(w, "<see cref=\"ChunkMoments\"/> one feature at a time.",
+        OpenKernel(w, "<see cref=\"ChunkMoments\"/> one feature at a time" + (Widens ? ", the sums in double." : "."),
             "ChunkMomentsScalar(ref " + t + " x, nint rows, ref " + t + " pivot, ref " + t + " mean, ref " + t + " squares)");
-        w.Line("MemoryMarshal.CreateSpan(ref mean, Features).Clear();");
-        w.Line("MemoryMarshal.CreateSpan(ref squares, Features).Clear();");
-        w.Open("for (nint r = 0; r < rows; r++)");
-        WriteRowReferences(w, 1, new[] { "x" });
-        w.Open("for (int f = 0; f < Features; f++)");
-        w.Line("Unsafe.Add(ref mean, f) += Unsafe.Add(ref xRow, f) - Unsafe.Add(ref pivot, f);");
-        w.Close();
-        w.Close();
-        w.Open("for (int f = 0; f < Features; f++)");
-        w.Line("Unsafe.Add(ref mean, f) /= rows;");
-        w.Close();
-        w.Open("for (nint r = 0; r < rows; r++)");
-        WriteRowReferences(w, 1, new[] { "x" });
-        w.Open("for (int f = 0; f < Features; f++)");
-        w.Line(t + " deviation = Unsafe.Add(ref xRow, f) - Unsafe.Add(ref pivot, f) - Unsafe.Add(ref mean, f);");
-        w.Line("Unsafe.Add(ref squares, f) += deviation * deviation;");
-        w.Close();
-        w.Close();
+        if (Widens)
+        {
+            WriteScalarDoubleMoments(w);
+        }
+        else
+        {
+            WriteScalarMoments(w);
+        }
+
         w.Close();
 
         OpenKernel(w, "<see cref=\"Normalize\"/> one feature at a time.",
@@ -69,6 +60,54 @@ internal sealed partial class BatchNormColumnKernels
         w.Line("Unsafe.Add(ref dxRow, f) = Unsafe.Add(ref a, f) * gradient + Unsafe.Add(ref k, f) * centered + Unsafe.Add(ref c, f);");
         w.Close();
         w.Close();
+        w.Close();
+    }
+
+    private void WriteScalarMoments(SourceWriter w)
+    {
+        w.Line("MemoryMarshal.CreateSpan(ref mean, Features).Clear();");
+        w.Line("MemoryMarshal.CreateSpan(ref squares, Features).Clear();");
+        w.Open("for (nint r = 0; r < rows; r++)");
+        WriteRowReferences(w, 1, new[] { "x" });
+        w.Open("for (int f = 0; f < Features; f++)");
+        w.Line("Unsafe.Add(ref mean, f) += Unsafe.Add(ref xRow, f) - Unsafe.Add(ref pivot, f);");
+        w.Close();
+        w.Close();
+        w.Open("for (int f = 0; f < Features; f++)");
+        w.Line("Unsafe.Add(ref mean, f) /= rows;");
+        w.Close();
+        w.Open("for (nint r = 0; r < rows; r++)");
+        WriteRowReferences(w, 1, new[] { "x" });
+        w.Open("for (int f = 0; f < Features; f++)");
+        w.Line(_t + " deviation = Unsafe.Add(ref xRow, f) - Unsafe.Add(ref pivot, f) - Unsafe.Add(ref mean, f);");
+        w.Line("Unsafe.Add(ref squares, f) += deviation * deviation;");
+        w.Close();
+        w.Close();
+    }
+
+    /// <summary>The scalar statistics of a widening float layer: each difference and square added in double.</summary>
+    private void WriteScalarDoubleMoments(SourceWriter w)
+    {
+        w.Line("Span<double> totals = stackalloc double[Features];");
+        w.Open("for (nint r = 0; r < rows; r++)");
+        WriteRowReferences(w, 1, new[] { "x" });
+        w.Open("for (int f = 0; f < Features; f++)");
+        w.Line("totals[f] += Unsafe.Add(ref xRow, f) - Unsafe.Add(ref pivot, f);");
+        w.Close();
+        w.Close();
+        w.Open("for (int f = 0; f < Features; f++)");
+        w.Line("Unsafe.Add(ref mean, f) = (float)(totals[f] / rows);");
+        w.Line("totals[f] = 0;");
+        w.Close();
+        w.Open("for (nint r = 0; r < rows; r++)");
+        WriteRowReferences(w, 1, new[] { "x" });
+        w.Open("for (int f = 0; f < Features; f++)");
+        w.Line("float deviation = Unsafe.Add(ref xRow, f) - Unsafe.Add(ref pivot, f) - Unsafe.Add(ref mean, f);");
+        w.Line("totals[f] += deviation * deviation;");
+        w.Close();
+        w.Close();
+        w.Open("for (int f = 0; f < Features; f++)");
+        w.Line("Unsafe.Add(ref squares, f) = (float)totals[f];");
         w.Close();
     }
 }

@@ -25,8 +25,6 @@ namespace NormGen.Generator.Emitting;
 /// <see cref="ReductionRows"/> rows at a time: one load and one store of each running sum per block.
 /// </para>
 /// <para>
-/// Normalize and BackwardInput write an output of 8 MiB or more with non-temporal stores (see
-/// <c>NormGen.Generated.Streaming</c>), where the row length allows it (<see cref="Streams"/>).
 /// Every kernel is compiled fully optimized on its first call (AggressiveOptimization): a large batch makes few calls,
 /// and would otherwise run its loops as tier-0 or on-stack-replacement code until the 30th.
 /// </para>
@@ -37,23 +35,19 @@ internal sealed partial class BatchNormColumnKernels
     internal const int ReductionRows = 4;
 
     /// <summary>
+    /// Most rows a float sum of the statistics covers: its relative error stays near 16 * 2^-24 at worst, and longer sums
+    /// go on in double (<see cref="Widens"/>); the core merges chunks in double.
+    /// </summary>
+    internal const int FloatSumRows = 16;
+
+    /// <summary>
     /// Bytes of x per statistics chunk: the chunk stays in L2 (512 KiB or more per core on current x64 parts) between
     /// the two passes of <c>ChunkMoments</c>, and the core's O(Features) merge per chunk is spread over many rows.
     /// </summary>
     private const int ChunkBytes = 128 * 1024;
 
-    /// <summary>
-    /// Most rows per chunk: a chunk's sums are taken in the element type, one add per row for a wide row, so 256 rows
-    /// keep a float running sum's relative error near 16 * 2^-24 (a random walk over 256 roundings); chunks are merged
-    /// in double by the core.
-    /// </summary>
+    /// <summary>Most rows per chunk: enough to spread the core's O(Features) merge per chunk over many rows.</summary>
     private const int MaxChunkRows = 256;
-
-    /// <summary>
-    /// Longest row, in bytes, whose streaming kernels rotate their coefficients on the stack (up to six arrays of one
-    /// row each: 48 KiB).
-    /// </summary>
-    private const int MaxStreamingRowBytes = 8 * 1024;
 
     /// <summary>The attribute on every kernel: compiled fully optimized on the first call.</summary>
     private const string Optimized = "[MethodImpl(MethodImplOptions.AggressiveOptimization)]";
@@ -71,6 +65,12 @@ internal sealed partial class BatchNormColumnKernels
 
     private bool Relu => _spec.Activation == Activation.Relu;
 
+    /// <summary>
+    /// Whether ChunkMoments sums in float over <see cref="FloatSumRows"/> rows and then in double: a float layer whose
+    /// chunks are longer (rows of less than 8 KiB, so the double sums of a wide row fit in 16 KiB of stack).
+    /// </summary>
+    private bool Widens => _spec.Element == ElementKind.Float && RowsPerChunk(_spec) > FloatSumRows;
+
     private static int ElementBytes(BatchNormSpec spec) => spec.Element == ElementKind.Float ? 4 : 8;
 
     /// <summary>
@@ -87,13 +87,6 @@ internal sealed partial class BatchNormColumnKernels
     public static string ChunkComment(BatchNormSpec spec) =>
         "// Samples per statistics chunk: up to " + Literals.Int(ChunkBytes / 1024) + " KiB of x and " + Literals.Int(MaxChunkRows) +
         " rows, so the second pass over a chunk hits L2" + (RowsPerChunk(spec) * spec.Features * ElementBytes(spec) > ChunkBytes ? " or L3." : ".");
-
-    /// <summary>
-    /// Whether a plan's elementwise kernels stream large outputs: the row is a whole number of vectors (so every row of
-    /// y has the same alignment, and one rotation of the coefficients aligns them all) and at most
-    /// <see cref="MaxStreamingRowBytes"/> long.
-    /// </summary>
-    private bool Streams(VectorPlan p) => !p.HasTail && _spec.Features * ElementBytes(_spec) <= MaxStreamingRowBytes;
 
     public void Write(SourceWriter w)
     {
@@ -118,11 +111,6 @@ internal sealed partial class BatchNormColumnKernels
             WriteNormalize(w, plan);
             WriteBackwardSums(w, plan);
             WriteBackwardInput(w, plan);
-            if (Streams(plan))
-            {
-                WriteNormalizeStreaming(w, plan);
-                WriteBackwardInputStreaming(w, plan);
-            }
         }
 
         WriteScalarKernels(w);
