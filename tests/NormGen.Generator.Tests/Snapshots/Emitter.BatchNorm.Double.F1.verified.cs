@@ -211,7 +211,6 @@ namespace NormGen.Generated
         }
 
         /// <summary><see cref="ChunkMoments"/> one feature at a time.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void ChunkMomentsScalar(ref double x, nint rows, ref double pivot, ref double mean, ref double squares)
         {
             MemoryMarshal.CreateSpan(ref mean, Features).Clear();
@@ -242,7 +241,6 @@ namespace NormGen.Generated
         }
 
         /// <summary><see cref="Normalize"/> one feature at a time.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void NormalizeScalar(ref double x, nint rows, ref double y, ref double c, ref double s, ref double b)
         {
             for (nint r = 0; r < rows; r++)
@@ -257,7 +255,6 @@ namespace NormGen.Generated
         }
 
         /// <summary><see cref="BackwardSums"/> one feature at a time.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void BackwardSumsScalar(ref double x, nint rows, ref double dy, ref double pivot, ref double sumDy, ref double sumDyCentered)
         {
             MemoryMarshal.CreateSpan(ref sumDy, Features).Clear();
@@ -277,7 +274,6 @@ namespace NormGen.Generated
         }
 
         /// <summary><see cref="BackwardInput"/> one feature at a time.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void BackwardInputScalar(ref double x, nint rows, ref double dy, ref double dx, ref double pivot, ref double a, ref double k, ref double c)
         {
             for (nint r = 0; r < rows; r++)

@@ -271,7 +271,6 @@ namespace NormGen.Generated
         }
 
         /// <summary><see cref="ChunkMoments"/> with 8 features per Vector512, the running sums in mean and squares (in L1).</summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void ChunkMoments512(ref double x, nint rows, ref double pivot, ref double mean, ref double squares)
         {
             var inverseRows = Vector512.Create((double)1 / rows);
@@ -328,7 +327,6 @@ namespace NormGen.Generated
         }
 
         /// <summary><see cref="Normalize"/> with 8 features per Vector512.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void Normalize512(ref double x, nint rows, ref double y, ref double c, ref double s, ref double b)
         {
             for (nint r = 0; r < rows; r++)
@@ -343,7 +341,6 @@ namespace NormGen.Generated
         }
 
         /// <summary><see cref="BackwardSums"/> with 8 features per Vector512, the running sums in sumDy and sumDyCentered (in L1).</summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void BackwardSums512(ref double x, nint rows, ref double dy, ref double pivot, ref double sumDy, ref double sumDyCentered)
         {
             MemoryMarshal.CreateSpan(ref sumDy, Features).Clear();
@@ -364,7 +361,6 @@ namespace NormGen.Generated
         }
 
         /// <summary><see cref="BackwardInput"/> with 8 features per Vector512.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void BackwardInput512(ref double x, nint rows, ref double dy, ref double dx, ref double pivot, ref double a, ref double k, ref double c)
         {
             for (nint r = 0; r < rows; r++)
@@ -382,7 +378,6 @@ namespace NormGen.Generated
         }
 
         /// <summary><see cref="ChunkMoments"/> with 4 features per Vector256, the running sums in mean and squares (in L1).</summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void ChunkMoments256(ref double x, nint rows, ref double pivot, ref double mean, ref double squares)
         {
             var inverseRows = Vector256.Create((double)1 / rows);
@@ -439,7 +434,6 @@ namespace NormGen.Generated
         }
 
         /// <summary><see cref="Normalize"/> with 4 features per Vector256.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void Normalize256(ref double x, nint rows, ref double y, ref double c, ref double s, ref double b)
         {
             for (nint r = 0; r < rows; r++)
@@ -454,7 +448,6 @@ namespace NormGen.Generated
         }
 
         /// <summary><see cref="BackwardSums"/> with 4 features per Vector256, the running sums in sumDy and sumDyCentered (in L1).</summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void BackwardSums256(ref double x, nint rows, ref double dy, ref double pivot, ref double sumDy, ref double sumDyCentered)
         {
             MemoryMarshal.CreateSpan(ref sumDy, Features).Clear();
@@ -475,7 +468,6 @@ namespace NormGen.Generated
         }
 
         /// <summary><see cref="BackwardInput"/> with 4 features per Vector256.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void BackwardInput256(ref double x, nint rows, ref double dy, ref double dx, ref double pivot, ref double a, ref double k, ref double c)
         {
             for (nint r = 0; r < rows; r++)
@@ -493,7 +485,6 @@ namespace NormGen.Generated
         }
 
         /// <summary><see cref="ChunkMoments"/> with 2 features per Vector128, the running sums in mean and squares (in L1).</summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void ChunkMoments128(ref double x, nint rows, ref double pivot, ref double mean, ref double squares)
         {
             var inverseRows = Vector128.Create((double)1 / rows);
@@ -550,7 +541,6 @@ namespace NormGen.Generated
         }
 
         /// <summary><see cref="Normalize"/> with 2 features per Vector128.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void Normalize128(ref double x, nint rows, ref double y, ref double c, ref double s, ref double b)
         {
             for (nint r = 0; r < rows; r++)
@@ -565,7 +555,6 @@ namespace NormGen.Generated
         }
 
         /// <summary><see cref="BackwardSums"/> with 2 features per Vector128, the running sums in sumDy and sumDyCentered (in L1).</summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void BackwardSums128(ref double x, nint rows, ref double dy, ref double pivot, ref double sumDy, ref double sumDyCentered)
         {
             MemoryMarshal.CreateSpan(ref sumDy, Features).Clear();
@@ -586,7 +575,6 @@ namespace NormGen.Generated
         }
 
         /// <summary><see cref="BackwardInput"/> with 2 features per Vector128.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void BackwardInput128(ref double x, nint rows, ref double dy, ref double dx, ref double pivot, ref double a, ref double k, ref double c)
         {
             for (nint r = 0; r < rows; r++)
@@ -604,7 +592,6 @@ namespace NormGen.Generated
         }
 
         /// <summary><see cref="ChunkMoments"/> one feature at a time.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void ChunkMomentsScalar(ref double x, nint rows, ref double pivot, ref double mean, ref double squares)
         {
             MemoryMarshal.CreateSpan(ref mean, Features).Clear();
@@ -635,7 +622,6 @@ namespace NormGen.Generated
         }
 
         /// <summary><see cref="Normalize"/> one feature at a time.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void NormalizeScalar(ref double x, nint rows, ref double y, ref double c, ref double s, ref double b)
         {
             for (nint r = 0; r < rows; r++)
@@ -650,7 +636,6 @@ namespace NormGen.Generated
         }
 
         /// <summary><see cref="BackwardSums"/> one feature at a time.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void BackwardSumsScalar(ref double x, nint rows, ref double dy, ref double pivot, ref double sumDy, ref double sumDyCentered)
         {
             MemoryMarshal.CreateSpan(ref sumDy, Features).Clear();
@@ -670,7 +655,6 @@ namespace NormGen.Generated
         }
 
         /// <summary><see cref="BackwardInput"/> one feature at a time.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void BackwardInputScalar(ref double x, nint rows, ref double dy, ref double dx, ref double pivot, ref double a, ref double k, ref double c)
         {
             for (nint r = 0; r < rows; r++)

@@ -271,7 +271,6 @@ namespace NormGen.Generated
         }
 
         /// <summary><see cref="ChunkMoments"/> with 16 features per Vector512, the float sums in mean and squares (in L1), the double ones on the stack: float over 16 rows, then double.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void ChunkMoments512(ref float x, nint rows, ref float pivot, ref float mean, ref float squares)
         {
             var inverseRows = Vector512.Create((double)1 / rows);
@@ -279,7 +278,7 @@ namespace NormGen.Generated
             Span<double> totals = stackalloc double[Features];
             ref double total = ref MemoryMarshal.GetReference(totals);
 
-            // Pass 1: sums of x - pivot, row after row. The overlapping last vector sums in registers, stored after the others: shared lanes get the same sums.
+            // Pass 1: sums of x - pivot, row after row, in float over 16 rows (so rounding stays near 16 * 2^-24), then in double. The overlapping last vector sums in registers, stored after the others: shared lanes get the same sums.
             var pivotTail = Vector512.LoadUnsafe(ref pivot, 984);
             MemoryMarshal.CreateSpan(ref mean, Features).Clear();
             var sumTail = Vector512<float>.Zero;
@@ -329,12 +328,10 @@ namespace NormGen.Generated
                 var sums = Vector512.LoadUnsafe(ref mean, f);
                 (Vector512.LoadUnsafe(ref total, f) + Vector512.WidenLower(sums)).StoreUnsafe(ref total, f);
                 (Vector512.LoadUnsafe(ref total, f + 8) + Vector512.WidenUpper(sums)).StoreUnsafe(ref total, f + 8);
-                Vector512<float>.Zero.StoreUnsafe(ref mean, f);
             }
 
             totalTailLow += Vector512.WidenLower(sumTail);
             totalTailHigh += Vector512.WidenUpper(sumTail);
-            sumTail = Vector512<float>.Zero;
 
             for (nuint f = 0; f < 992; f += 16)
             {
@@ -409,12 +406,10 @@ namespace NormGen.Generated
                 var sums = Vector512.LoadUnsafe(ref squares, f);
                 (Vector512.LoadUnsafe(ref total, f) + Vector512.WidenLower(sums)).StoreUnsafe(ref total, f);
                 (Vector512.LoadUnsafe(ref total, f + 8) + Vector512.WidenUpper(sums)).StoreUnsafe(ref total, f + 8);
-                Vector512<float>.Zero.StoreUnsafe(ref squares, f);
             }
 
             totalTailLow += Vector512.WidenLower(squaresTail);
             totalTailHigh += Vector512.WidenUpper(squaresTail);
-            squaresTail = Vector512<float>.Zero;
 
             for (nuint f = 0; f < 992; f += 16)
             {
@@ -425,7 +420,6 @@ namespace NormGen.Generated
         }
 
         /// <summary><see cref="Normalize"/> with 16 features per Vector512.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void Normalize512(ref float x, nint rows, ref float y, ref float c, ref float s, ref float b)
         {
             for (nint r = 0; r < rows; r++)
@@ -444,7 +438,6 @@ namespace NormGen.Generated
         }
 
         /// <summary><see cref="BackwardSums"/> with 16 features per Vector512, the running sums in sumDy and sumDyCentered (in L1).</summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void BackwardSums512(ref float x, nint rows, ref float dy, ref float pivot, ref float sumDy, ref float sumDyCentered)
         {
             MemoryMarshal.CreateSpan(ref sumDy, Features).Clear();
@@ -478,7 +471,6 @@ namespace NormGen.Generated
         }
 
         /// <summary><see cref="BackwardInput"/> with 16 features per Vector512.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void BackwardInput512(ref float x, nint rows, ref float dy, ref float dx, ref float pivot, ref float a, ref float k, ref float c)
         {
             for (nint r = 0; r < rows; r++)
@@ -502,7 +494,6 @@ namespace NormGen.Generated
         }
 
         /// <summary><see cref="ChunkMoments"/> with 8 features per Vector256, the float sums in mean and squares (in L1), the double ones on the stack: float over 16 rows, then double.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void ChunkMoments256(ref float x, nint rows, ref float pivot, ref float mean, ref float squares)
         {
             var inverseRows = Vector256.Create((double)1 / rows);
@@ -510,7 +501,7 @@ namespace NormGen.Generated
             Span<double> totals = stackalloc double[Features];
             ref double total = ref MemoryMarshal.GetReference(totals);
 
-            // Pass 1: sums of x - pivot, row after row.
+            // Pass 1: sums of x - pivot, row after row, in float over 16 rows (so rounding stays near 16 * 2^-24), then in double.
             MemoryMarshal.CreateSpan(ref mean, Features).Clear();
             for (nint start = 0; start < blockedRows; start += 16)
             {
@@ -548,7 +539,6 @@ namespace NormGen.Generated
                 var sums = Vector256.LoadUnsafe(ref mean, f);
                 (Vector256.LoadUnsafe(ref total, f) + Vector256.WidenLower(sums)).StoreUnsafe(ref total, f);
                 (Vector256.LoadUnsafe(ref total, f + 4) + Vector256.WidenUpper(sums)).StoreUnsafe(ref total, f + 4);
-                Vector256<float>.Zero.StoreUnsafe(ref mean, f);
             }
 
             for (nuint f = 0; f < 1000; f += 8)
@@ -605,7 +595,6 @@ namespace NormGen.Generated
                 var sums = Vector256.LoadUnsafe(ref squares, f);
                 (Vector256.LoadUnsafe(ref total, f) + Vector256.WidenLower(sums)).StoreUnsafe(ref total, f);
                 (Vector256.LoadUnsafe(ref total, f + 4) + Vector256.WidenUpper(sums)).StoreUnsafe(ref total, f + 4);
-                Vector256<float>.Zero.StoreUnsafe(ref squares, f);
             }
 
             for (nuint f = 0; f < 1000; f += 8)
@@ -615,7 +604,6 @@ namespace NormGen.Generated
         }
 
         /// <summary><see cref="Normalize"/> with 8 features per Vector256.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void Normalize256(ref float x, nint rows, ref float y, ref float c, ref float s, ref float b)
         {
             for (nint r = 0; r < rows; r++)
@@ -630,7 +618,6 @@ namespace NormGen.Generated
         }
 
         /// <summary><see cref="BackwardSums"/> with 8 features per Vector256, the running sums in sumDy and sumDyCentered (in L1).</summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void BackwardSums256(ref float x, nint rows, ref float dy, ref float pivot, ref float sumDy, ref float sumDyCentered)
         {
             MemoryMarshal.CreateSpan(ref sumDy, Features).Clear();
@@ -651,7 +638,6 @@ namespace NormGen.Generated
         }
 
         /// <summary><see cref="BackwardInput"/> with 8 features per Vector256.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void BackwardInput256(ref float x, nint rows, ref float dy, ref float dx, ref float pivot, ref float a, ref float k, ref float c)
         {
             for (nint r = 0; r < rows; r++)
@@ -669,7 +655,6 @@ namespace NormGen.Generated
         }
 
         /// <summary><see cref="ChunkMoments"/> with 4 features per Vector128, the float sums in mean and squares (in L1), the double ones on the stack: float over 16 rows, then double.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void ChunkMoments128(ref float x, nint rows, ref float pivot, ref float mean, ref float squares)
         {
             var inverseRows = Vector128.Create((double)1 / rows);
@@ -677,7 +662,7 @@ namespace NormGen.Generated
             Span<double> totals = stackalloc double[Features];
             ref double total = ref MemoryMarshal.GetReference(totals);
 
-            // Pass 1: sums of x - pivot, row after row.
+            // Pass 1: sums of x - pivot, row after row, in float over 16 rows (so rounding stays near 16 * 2^-24), then in double.
             MemoryMarshal.CreateSpan(ref mean, Features).Clear();
             for (nint start = 0; start < blockedRows; start += 16)
             {
@@ -715,7 +700,6 @@ namespace NormGen.Generated
                 var sums = Vector128.LoadUnsafe(ref mean, f);
                 (Vector128.LoadUnsafe(ref total, f) + Vector128.WidenLower(sums)).StoreUnsafe(ref total, f);
                 (Vector128.LoadUnsafe(ref total, f + 2) + Vector128.WidenUpper(sums)).StoreUnsafe(ref total, f + 2);
-                Vector128<float>.Zero.StoreUnsafe(ref mean, f);
             }
 
             for (nuint f = 0; f < 1000; f += 4)
@@ -772,7 +756,6 @@ namespace NormGen.Generated
                 var sums = Vector128.LoadUnsafe(ref squares, f);
                 (Vector128.LoadUnsafe(ref total, f) + Vector128.WidenLower(sums)).StoreUnsafe(ref total, f);
                 (Vector128.LoadUnsafe(ref total, f + 2) + Vector128.WidenUpper(sums)).StoreUnsafe(ref total, f + 2);
-                Vector128<float>.Zero.StoreUnsafe(ref squares, f);
             }
 
             for (nuint f = 0; f < 1000; f += 4)
@@ -782,7 +765,6 @@ namespace NormGen.Generated
         }
 
         /// <summary><see cref="Normalize"/> with 4 features per Vector128.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void Normalize128(ref float x, nint rows, ref float y, ref float c, ref float s, ref float b)
         {
             for (nint r = 0; r < rows; r++)
@@ -797,7 +779,6 @@ namespace NormGen.Generated
         }
 
         /// <summary><see cref="BackwardSums"/> with 4 features per Vector128, the running sums in sumDy and sumDyCentered (in L1).</summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void BackwardSums128(ref float x, nint rows, ref float dy, ref float pivot, ref float sumDy, ref float sumDyCentered)
         {
             MemoryMarshal.CreateSpan(ref sumDy, Features).Clear();
@@ -818,7 +799,6 @@ namespace NormGen.Generated
         }
 
         /// <summary><see cref="BackwardInput"/> with 4 features per Vector128.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void BackwardInput128(ref float x, nint rows, ref float dy, ref float dx, ref float pivot, ref float a, ref float k, ref float c)
         {
             for (nint r = 0; r < rows; r++)
@@ -836,7 +816,6 @@ namespace NormGen.Generated
         }
 
         /// <summary><see cref="ChunkMoments"/> one feature at a time, the sums in double.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void ChunkMomentsScalar(ref float x, nint rows, ref float pivot, ref float mean, ref float squares)
         {
             Span<double> totals = stackalloc double[Features];
@@ -872,7 +851,6 @@ namespace NormGen.Generated
         }
 
         /// <summary><see cref="Normalize"/> one feature at a time.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void NormalizeScalar(ref float x, nint rows, ref float y, ref float c, ref float s, ref float b)
         {
             for (nint r = 0; r < rows; r++)
@@ -887,7 +865,6 @@ namespace NormGen.Generated
         }
 
         /// <summary><see cref="BackwardSums"/> one feature at a time.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void BackwardSumsScalar(ref float x, nint rows, ref float dy, ref float pivot, ref float sumDy, ref float sumDyCentered)
         {
             MemoryMarshal.CreateSpan(ref sumDy, Features).Clear();
@@ -907,7 +884,6 @@ namespace NormGen.Generated
         }
 
         /// <summary><see cref="BackwardInput"/> one feature at a time.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void BackwardInputScalar(ref float x, nint rows, ref float dy, ref float dx, ref float pivot, ref float a, ref float k, ref float c)
         {
             for (nint r = 0; r < rows; r++)

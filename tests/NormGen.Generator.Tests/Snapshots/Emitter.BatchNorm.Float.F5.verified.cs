@@ -239,13 +239,12 @@ namespace NormGen.Generated
         }
 
         /// <summary><see cref="ChunkMoments"/> with 4 features per Vector128, the sums in registers: float over 16 rows, then double.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void ChunkMoments128(ref float x, nint rows, ref float pivot, ref float mean, ref float squares)
         {
             var inverseRows = Vector128.Create((double)1 / rows);
             nint blockedRows = rows - rows % 16;
 
-            // Pass 1: sums of x - pivot.
+            // Pass 1: sums of x - pivot, in float over 16 rows (so rounding stays near 16 * 2^-24), then in double.
             var pivot0 = Vector128.LoadUnsafe(ref pivot, 0);
             var pivotTail = Vector128.LoadUnsafe(ref pivot, 1);
             var sum0 = Vector128<float>.Zero;
@@ -283,10 +282,8 @@ namespace NormGen.Generated
 
             total0Low += Vector128.WidenLower(sum0);
             total0High += Vector128.WidenUpper(sum0);
-            sum0 = Vector128<float>.Zero;
             totalTailLow += Vector128.WidenLower(sumTail);
             totalTailHigh += Vector128.WidenUpper(sumTail);
-            sumTail = Vector128<float>.Zero;
 
             // Pass 2: squared deviations from the chunk mean; the chunk is still in cache.
             var mean0 = Vector128.Narrow(total0Low * inverseRows, total0High * inverseRows);
@@ -336,10 +333,8 @@ namespace NormGen.Generated
 
             total0Low += Vector128.WidenLower(squares0);
             total0High += Vector128.WidenUpper(squares0);
-            squares0 = Vector128<float>.Zero;
             totalTailLow += Vector128.WidenLower(squaresTail);
             totalTailHigh += Vector128.WidenUpper(squaresTail);
-            squaresTail = Vector128<float>.Zero;
 
             mean0.StoreUnsafe(ref mean, 0);
             Vector128.Narrow(total0Low, total0High).StoreUnsafe(ref squares, 0);
@@ -348,7 +343,6 @@ namespace NormGen.Generated
         }
 
         /// <summary><see cref="Normalize"/> with 4 features per Vector128.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void Normalize128(ref float x, nint rows, ref float y, ref float c, ref float s, ref float b)
         {
             // The whole row's coefficients in registers.
@@ -370,7 +364,6 @@ namespace NormGen.Generated
         }
 
         /// <summary><see cref="BackwardSums"/> with 4 features per Vector128, the sums in registers.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void BackwardSums128(ref float x, nint rows, ref float dy, ref float pivot, ref float sumDy, ref float sumDyCentered)
         {
             nint blockedRows = rows - rows % 4;
@@ -433,7 +426,6 @@ namespace NormGen.Generated
         }
 
         /// <summary><see cref="BackwardInput"/> with 4 features per Vector128.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void BackwardInput128(ref float x, nint rows, ref float dy, ref float dx, ref float pivot, ref float a, ref float k, ref float c)
         {
             // The whole row's coefficients in registers.
@@ -462,7 +454,6 @@ namespace NormGen.Generated
         }
 
         /// <summary><see cref="ChunkMoments"/> one feature at a time, the sums in double.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void ChunkMomentsScalar(ref float x, nint rows, ref float pivot, ref float mean, ref float squares)
         {
             Span<double> totals = stackalloc double[Features];
@@ -498,7 +489,6 @@ namespace NormGen.Generated
         }
 
         /// <summary><see cref="Normalize"/> one feature at a time.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void NormalizeScalar(ref float x, nint rows, ref float y, ref float c, ref float s, ref float b)
         {
             for (nint r = 0; r < rows; r++)
@@ -513,7 +503,6 @@ namespace NormGen.Generated
         }
 
         /// <summary><see cref="BackwardSums"/> one feature at a time.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void BackwardSumsScalar(ref float x, nint rows, ref float dy, ref float pivot, ref float sumDy, ref float sumDyCentered)
         {
             MemoryMarshal.CreateSpan(ref sumDy, Features).Clear();
@@ -533,7 +522,6 @@ namespace NormGen.Generated
         }
 
         /// <summary><see cref="BackwardInput"/> one feature at a time.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void BackwardInputScalar(ref float x, nint rows, ref float dy, ref float dx, ref float pivot, ref float a, ref float k, ref float c)
         {
             for (nint r = 0; r < rows; r++)

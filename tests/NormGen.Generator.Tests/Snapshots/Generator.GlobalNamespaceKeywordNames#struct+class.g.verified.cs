@@ -204,7 +204,6 @@ namespace NormGen.Generated
         }
 
         /// <summary><see cref="ChunkMoments"/> one feature at a time, the sums in double.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void ChunkMomentsScalar(ref float x, nint rows, ref float pivot, ref float mean, ref float squares)
         {
             Span<double> totals = stackalloc double[Features];
@@ -240,7 +239,6 @@ namespace NormGen.Generated
         }
 
         /// <summary><see cref="Normalize"/> one feature at a time.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void NormalizeScalar(ref float x, nint rows, ref float y, ref float c, ref float s, ref float b)
         {
             for (nint r = 0; r < rows; r++)
@@ -255,7 +253,6 @@ namespace NormGen.Generated
         }
 
         /// <summary><see cref="BackwardSums"/> one feature at a time.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void BackwardSumsScalar(ref float x, nint rows, ref float dy, ref float pivot, ref float sumDy, ref float sumDyCentered)
         {
             MemoryMarshal.CreateSpan(ref sumDy, Features).Clear();
@@ -275,7 +272,6 @@ namespace NormGen.Generated
         }
 
         /// <summary><see cref="BackwardInput"/> one feature at a time.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void BackwardInputScalar(ref float x, nint rows, ref float dy, ref float dx, ref float pivot, ref float a, ref float k, ref float c)
         {
             for (nint r = 0; r < rows; r++)

@@ -255,7 +255,6 @@ namespace NormGen.Generated
         }
 
         /// <summary><see cref="ChunkMoments"/> with 4 features per Vector256, the sums in registers.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void ChunkMoments256(ref double x, nint rows, ref double pivot, ref double mean, ref double squares)
         {
             var inverseRows = Vector256.Create((double)1 / rows);
@@ -322,7 +321,6 @@ namespace NormGen.Generated
         }
 
         /// <summary><see cref="Normalize"/> with 4 features per Vector256.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void Normalize256(ref double x, nint rows, ref double y, ref double c, ref double s, ref double b)
         {
             // The whole row's coefficients in registers.
@@ -344,7 +342,6 @@ namespace NormGen.Generated
         }
 
         /// <summary><see cref="BackwardSums"/> with 4 features per Vector256, the sums in registers.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void BackwardSums256(ref double x, nint rows, ref double dy, ref double pivot, ref double sumDy, ref double sumDyCentered)
         {
             nint blockedRows = rows - rows % 4;
@@ -407,7 +404,6 @@ namespace NormGen.Generated
         }
 
         /// <summary><see cref="BackwardInput"/> with 4 features per Vector256.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void BackwardInput256(ref double x, nint rows, ref double dy, ref double dx, ref double pivot, ref double a, ref double k, ref double c)
         {
             // The whole row's coefficients in registers.
@@ -436,7 +432,6 @@ namespace NormGen.Generated
         }
 
         /// <summary><see cref="ChunkMoments"/> with 2 features per Vector128, the sums in registers.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void ChunkMoments128(ref double x, nint rows, ref double pivot, ref double mean, ref double squares)
         {
             var inverseRows = Vector128.Create((double)1 / rows);
@@ -518,7 +513,6 @@ namespace NormGen.Generated
         }
 
         /// <summary><see cref="Normalize"/> with 2 features per Vector128.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void Normalize128(ref double x, nint rows, ref double y, ref double c, ref double s, ref double b)
         {
             // The whole row's coefficients in registers.
@@ -544,7 +538,6 @@ namespace NormGen.Generated
         }
 
         /// <summary><see cref="BackwardSums"/> with 2 features per Vector128, the sums in registers.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void BackwardSums128(ref double x, nint rows, ref double dy, ref double pivot, ref double sumDy, ref double sumDyCentered)
         {
             nint blockedRows = rows - rows % 4;
@@ -626,7 +619,6 @@ namespace NormGen.Generated
         }
 
         /// <summary><see cref="BackwardInput"/> with 2 features per Vector128.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void BackwardInput128(ref double x, nint rows, ref double dy, ref double dx, ref double pivot, ref double a, ref double k, ref double c)
         {
             // The whole row's coefficients in registers.
@@ -662,7 +654,6 @@ namespace NormGen.Generated
         }
 
         /// <summary><see cref="ChunkMoments"/> one feature at a time.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void ChunkMomentsScalar(ref double x, nint rows, ref double pivot, ref double mean, ref double squares)
         {
             MemoryMarshal.CreateSpan(ref mean, Features).Clear();
@@ -693,7 +684,6 @@ namespace NormGen.Generated
         }
 
         /// <summary><see cref="Normalize"/> one feature at a time.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void NormalizeScalar(ref double x, nint rows, ref double y, ref double c, ref double s, ref double b)
         {
             for (nint r = 0; r < rows; r++)
@@ -708,7 +698,6 @@ namespace NormGen.Generated
         }
 
         /// <summary><see cref="BackwardSums"/> one feature at a time.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void BackwardSumsScalar(ref double x, nint rows, ref double dy, ref double pivot, ref double sumDy, ref double sumDyCentered)
         {
             MemoryMarshal.CreateSpan(ref sumDy, Features).Clear();
@@ -728,7 +717,6 @@ namespace NormGen.Generated
         }
 
         /// <summary><see cref="BackwardInput"/> one feature at a time.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void BackwardInputScalar(ref double x, nint rows, ref double dy, ref double dx, ref double pivot, ref double a, ref double k, ref double c)
         {
             for (nint r = 0; r < rows; r++)

@@ -271,13 +271,12 @@ namespace NormGen.Generated
         }
 
         /// <summary><see cref="ChunkMoments"/> with 16 features per Vector512, the sums in registers: float over 16 rows, then double.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void ChunkMoments512(ref float x, nint rows, ref float pivot, ref float mean, ref float squares)
         {
             var inverseRows = Vector512.Create((double)1 / rows);
             nint blockedRows = rows - rows % 16;
 
-            // Pass 1: sums of x - pivot.
+            // Pass 1: sums of x - pivot, in float over 16 rows (so rounding stays near 16 * 2^-24), then in double.
             var pivot0 = Vector512.LoadUnsafe(ref pivot, 0);
             var pivot1 = Vector512.LoadUnsafe(ref pivot, 16);
             var pivot2 = Vector512.LoadUnsafe(ref pivot, 32);
@@ -369,28 +368,20 @@ namespace NormGen.Generated
 
             total0Low += Vector512.WidenLower(sum0);
             total0High += Vector512.WidenUpper(sum0);
-            sum0 = Vector512<float>.Zero;
             total1Low += Vector512.WidenLower(sum1);
             total1High += Vector512.WidenUpper(sum1);
-            sum1 = Vector512<float>.Zero;
             total2Low += Vector512.WidenLower(sum2);
             total2High += Vector512.WidenUpper(sum2);
-            sum2 = Vector512<float>.Zero;
             total3Low += Vector512.WidenLower(sum3);
             total3High += Vector512.WidenUpper(sum3);
-            sum3 = Vector512<float>.Zero;
             total4Low += Vector512.WidenLower(sum4);
             total4High += Vector512.WidenUpper(sum4);
-            sum4 = Vector512<float>.Zero;
             total5Low += Vector512.WidenLower(sum5);
             total5High += Vector512.WidenUpper(sum5);
-            sum5 = Vector512<float>.Zero;
             total6Low += Vector512.WidenLower(sum6);
             total6High += Vector512.WidenUpper(sum6);
-            sum6 = Vector512<float>.Zero;
             total7Low += Vector512.WidenLower(sum7);
             total7High += Vector512.WidenUpper(sum7);
-            sum7 = Vector512<float>.Zero;
 
             // Pass 2: squared deviations from the chunk mean; the chunk is still in cache.
             var mean0 = Vector512.Narrow(total0Low * inverseRows, total0High * inverseRows);
@@ -524,28 +515,20 @@ namespace NormGen.Generated
 
             total0Low += Vector512.WidenLower(squares0);
             total0High += Vector512.WidenUpper(squares0);
-            squares0 = Vector512<float>.Zero;
             total1Low += Vector512.WidenLower(squares1);
             total1High += Vector512.WidenUpper(squares1);
-            squares1 = Vector512<float>.Zero;
             total2Low += Vector512.WidenLower(squares2);
             total2High += Vector512.WidenUpper(squares2);
-            squares2 = Vector512<float>.Zero;
             total3Low += Vector512.WidenLower(squares3);
             total3High += Vector512.WidenUpper(squares3);
-            squares3 = Vector512<float>.Zero;
             total4Low += Vector512.WidenLower(squares4);
             total4High += Vector512.WidenUpper(squares4);
-            squares4 = Vector512<float>.Zero;
             total5Low += Vector512.WidenLower(squares5);
             total5High += Vector512.WidenUpper(squares5);
-            squares5 = Vector512<float>.Zero;
             total6Low += Vector512.WidenLower(squares6);
             total6High += Vector512.WidenUpper(squares6);
-            squares6 = Vector512<float>.Zero;
             total7Low += Vector512.WidenLower(squares7);
             total7High += Vector512.WidenUpper(squares7);
-            squares7 = Vector512<float>.Zero;
 
             mean0.StoreUnsafe(ref mean, 0);
             Vector512.Narrow(total0Low, total0High).StoreUnsafe(ref squares, 0);
@@ -566,7 +549,6 @@ namespace NormGen.Generated
         }
 
         /// <summary><see cref="Normalize"/> with 16 features per Vector512.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void Normalize512(ref float x, nint rows, ref float y, ref float c, ref float s, ref float b)
         {
             // The whole row's coefficients in registers.
@@ -610,7 +592,6 @@ namespace NormGen.Generated
         }
 
         /// <summary><see cref="BackwardSums"/> with 16 features per Vector512, the sums in registers.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void BackwardSums512(ref float x, nint rows, ref float dy, ref float pivot, ref float sumDy, ref float sumDyCentered)
         {
             nint blockedRows = rows - rows % 4;
@@ -787,7 +768,6 @@ namespace NormGen.Generated
         }
 
         /// <summary><see cref="BackwardInput"/> with 16 features per Vector512.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void BackwardInput512(ref float x, nint rows, ref float dy, ref float dx, ref float pivot, ref float a, ref float k, ref float c)
         {
             // The whole row's coefficients in registers.
@@ -856,7 +836,6 @@ namespace NormGen.Generated
         }
 
         /// <summary><see cref="ChunkMoments"/> with 8 features per Vector256, the float sums in mean and squares (in L1), the double ones on the stack: float over 16 rows, then double.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void ChunkMoments256(ref float x, nint rows, ref float pivot, ref float mean, ref float squares)
         {
             var inverseRows = Vector256.Create((double)1 / rows);
@@ -864,7 +843,7 @@ namespace NormGen.Generated
             Span<double> totals = stackalloc double[Features];
             ref double total = ref MemoryMarshal.GetReference(totals);
 
-            // Pass 1: sums of x - pivot, row after row.
+            // Pass 1: sums of x - pivot, row after row, in float over 16 rows (so rounding stays near 16 * 2^-24), then in double.
             MemoryMarshal.CreateSpan(ref mean, Features).Clear();
             for (nint start = 0; start < blockedRows; start += 16)
             {
@@ -902,7 +881,6 @@ namespace NormGen.Generated
                 var sums = Vector256.LoadUnsafe(ref mean, f);
                 (Vector256.LoadUnsafe(ref total, f) + Vector256.WidenLower(sums)).StoreUnsafe(ref total, f);
                 (Vector256.LoadUnsafe(ref total, f + 4) + Vector256.WidenUpper(sums)).StoreUnsafe(ref total, f + 4);
-                Vector256<float>.Zero.StoreUnsafe(ref mean, f);
             }
 
             for (nuint f = 0; f < 128; f += 8)
@@ -959,7 +937,6 @@ namespace NormGen.Generated
                 var sums = Vector256.LoadUnsafe(ref squares, f);
                 (Vector256.LoadUnsafe(ref total, f) + Vector256.WidenLower(sums)).StoreUnsafe(ref total, f);
                 (Vector256.LoadUnsafe(ref total, f + 4) + Vector256.WidenUpper(sums)).StoreUnsafe(ref total, f + 4);
-                Vector256<float>.Zero.StoreUnsafe(ref squares, f);
             }
 
             for (nuint f = 0; f < 128; f += 8)
@@ -969,7 +946,6 @@ namespace NormGen.Generated
         }
 
         /// <summary><see cref="Normalize"/> with 8 features per Vector256.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void Normalize256(ref float x, nint rows, ref float y, ref float c, ref float s, ref float b)
         {
             for (nint r = 0; r < rows; r++)
@@ -984,7 +960,6 @@ namespace NormGen.Generated
         }
 
         /// <summary><see cref="BackwardSums"/> with 8 features per Vector256, the running sums in sumDy and sumDyCentered (in L1).</summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void BackwardSums256(ref float x, nint rows, ref float dy, ref float pivot, ref float sumDy, ref float sumDyCentered)
         {
             MemoryMarshal.CreateSpan(ref sumDy, Features).Clear();
@@ -1005,7 +980,6 @@ namespace NormGen.Generated
         }
 
         /// <summary><see cref="BackwardInput"/> with 8 features per Vector256.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void BackwardInput256(ref float x, nint rows, ref float dy, ref float dx, ref float pivot, ref float a, ref float k, ref float c)
         {
             for (nint r = 0; r < rows; r++)
@@ -1023,7 +997,6 @@ namespace NormGen.Generated
         }
 
         /// <summary><see cref="ChunkMoments"/> with 4 features per Vector128, the float sums in mean and squares (in L1), the double ones on the stack: float over 16 rows, then double.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void ChunkMoments128(ref float x, nint rows, ref float pivot, ref float mean, ref float squares)
         {
             var inverseRows = Vector128.Create((double)1 / rows);
@@ -1031,7 +1004,7 @@ namespace NormGen.Generated
             Span<double> totals = stackalloc double[Features];
             ref double total = ref MemoryMarshal.GetReference(totals);
 
-            // Pass 1: sums of x - pivot, row after row.
+            // Pass 1: sums of x - pivot, row after row, in float over 16 rows (so rounding stays near 16 * 2^-24), then in double.
             MemoryMarshal.CreateSpan(ref mean, Features).Clear();
             for (nint start = 0; start < blockedRows; start += 16)
             {
@@ -1069,7 +1042,6 @@ namespace NormGen.Generated
                 var sums = Vector128.LoadUnsafe(ref mean, f);
                 (Vector128.LoadUnsafe(ref total, f) + Vector128.WidenLower(sums)).StoreUnsafe(ref total, f);
                 (Vector128.LoadUnsafe(ref total, f + 2) + Vector128.WidenUpper(sums)).StoreUnsafe(ref total, f + 2);
-                Vector128<float>.Zero.StoreUnsafe(ref mean, f);
             }
 
             for (nuint f = 0; f < 128; f += 4)
@@ -1126,7 +1098,6 @@ namespace NormGen.Generated
                 var sums = Vector128.LoadUnsafe(ref squares, f);
                 (Vector128.LoadUnsafe(ref total, f) + Vector128.WidenLower(sums)).StoreUnsafe(ref total, f);
                 (Vector128.LoadUnsafe(ref total, f + 2) + Vector128.WidenUpper(sums)).StoreUnsafe(ref total, f + 2);
-                Vector128<float>.Zero.StoreUnsafe(ref squares, f);
             }
 
             for (nuint f = 0; f < 128; f += 4)
@@ -1136,7 +1107,6 @@ namespace NormGen.Generated
         }
 
         /// <summary><see cref="Normalize"/> with 4 features per Vector128.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void Normalize128(ref float x, nint rows, ref float y, ref float c, ref float s, ref float b)
         {
             for (nint r = 0; r < rows; r++)
@@ -1151,7 +1121,6 @@ namespace NormGen.Generated
         }
 
         /// <summary><see cref="BackwardSums"/> with 4 features per Vector128, the running sums in sumDy and sumDyCentered (in L1).</summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void BackwardSums128(ref float x, nint rows, ref float dy, ref float pivot, ref float sumDy, ref float sumDyCentered)
         {
             MemoryMarshal.CreateSpan(ref sumDy, Features).Clear();
@@ -1172,7 +1141,6 @@ namespace NormGen.Generated
         }
 
         /// <summary><see cref="BackwardInput"/> with 4 features per Vector128.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void BackwardInput128(ref float x, nint rows, ref float dy, ref float dx, ref float pivot, ref float a, ref float k, ref float c)
         {
             for (nint r = 0; r < rows; r++)
@@ -1190,7 +1158,6 @@ namespace NormGen.Generated
         }
 
         /// <summary><see cref="ChunkMoments"/> one feature at a time, the sums in double.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void ChunkMomentsScalar(ref float x, nint rows, ref float pivot, ref float mean, ref float squares)
         {
             Span<double> totals = stackalloc double[Features];
@@ -1226,7 +1193,6 @@ namespace NormGen.Generated
         }
 
         /// <summary><see cref="Normalize"/> one feature at a time.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void NormalizeScalar(ref float x, nint rows, ref float y, ref float c, ref float s, ref float b)
         {
             for (nint r = 0; r < rows; r++)
@@ -1241,7 +1207,6 @@ namespace NormGen.Generated
         }
 
         /// <summary><see cref="BackwardSums"/> one feature at a time.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void BackwardSumsScalar(ref float x, nint rows, ref float dy, ref float pivot, ref float sumDy, ref float sumDyCentered)
         {
             MemoryMarshal.CreateSpan(ref sumDy, Features).Clear();
@@ -1261,7 +1226,6 @@ namespace NormGen.Generated
         }
 
         /// <summary><see cref="BackwardInput"/> one feature at a time.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void BackwardInputScalar(ref float x, nint rows, ref float dy, ref float dx, ref float pivot, ref float a, ref float k, ref float c)
         {
             for (nint r = 0; r < rows; r++)

@@ -154,13 +154,16 @@ internal sealed partial class BatchNormColumnKernels
         if (p.Unrolled)
         {
             List<(string Suffix, string Offset)> blocks = RegisterBlocks(p);
-            void Flush(string stem)
+            void Flush(string stem, bool last)
             {
                 foreach ((string k, string _) in blocks)
                 {
                     w.Line("total" + k + "Low += " + p.Vector + ".WidenLower(" + stem + k + ");");
                     w.Line("total" + k + "High += " + p.Vector + ".WidenUpper(" + stem + k + ");");
-                    w.Line(stem + k + " = " + p.Zero + ";");
+                    if (!last)
+                    {
+                        w.Line(stem + k + " = " + p.Zero + ";");
+                    }
                 }
             }
 
@@ -175,7 +178,7 @@ internal sealed partial class BatchNormColumnKernels
             }
 
             w.Line();
-            w.Line("// Pass 1: sums of x - pivot.");
+            w.Line("// Pass 1: sums of x - pivot, in float over " + Literals.Int(FloatSumRows) + " rows (so rounding stays near 16 * 2^-24), then in double.");
             foreach ((string k, string offset) in blocks)
             {
                 w.Line("var pivot" + k + " = " + p.Load("pivot", offset) + ";");
@@ -188,7 +191,7 @@ internal sealed partial class BatchNormColumnKernels
                 {
                     w.Line("sum" + k + " += " + Tree(Rows(count, i => p.Load(RowOf("x", i, count), offset) + " - pivot" + k)) + ";");
                 }
-            }, () => Flush("sum"));
+            }, last => Flush("sum", last));
             w.Line();
             w.Line("// Pass 2: squared deviations from the chunk mean; the chunk is still in cache.");
             foreach ((string k, string _) in blocks)
@@ -203,7 +206,7 @@ internal sealed partial class BatchNormColumnKernels
                 {
                     WriteSquares(w, p, count, k, offset, "pivot" + k, "mean" + k, "squares" + k + " += ");
                 }
-            }, () => Flush("squares"));
+            }, last => Flush("squares", last));
             w.Line();
             foreach ((string k, string offset) in blocks)
             {
@@ -216,19 +219,26 @@ internal sealed partial class BatchNormColumnKernels
         }
 
         // A wide row: the float sums run in mean and squares, and every FloatSumRows rows move into the double totals.
-        void WideFlush(string sums, string tailSum)
+        void WideFlush(string sums, string tailSum, bool last)
         {
             w.Open(FeatureLoop(p));
             w.Line("var sums = " + p.Load(sums, "f") + ";");
             w.Line("(" + p.Load("total", "f") + " + " + p.Vector + ".WidenLower(sums)).StoreUnsafe(ref total, f);");
             w.Line("(" + p.Load("total", "f + " + half) + " + " + p.Vector + ".WidenUpper(sums)).StoreUnsafe(ref total, f + " + half + ");");
-            w.Line(p.Zero + ".StoreUnsafe(ref " + sums + ", f);");
+            if (!last)
+            {
+                w.Line(p.Zero + ".StoreUnsafe(ref " + sums + ", f);");
+            }
+
             w.Close();
             if (p.HasTail)
             {
                 w.Line("totalTailLow += " + p.Vector + ".WidenLower(" + tailSum + ");");
                 w.Line("totalTailHigh += " + p.Vector + ".WidenUpper(" + tailSum + ");");
-                w.Line(tailSum + " = " + p.Zero + ";");
+                if (!last)
+                {
+                    w.Line(tailSum + " = " + p.Zero + ";");
+                }
             }
         }
 
@@ -252,7 +262,7 @@ internal sealed partial class BatchNormColumnKernels
         w.Line("Span<double> totals = stackalloc double[Features];");
         w.Line("ref double total = ref MemoryMarshal.GetReference(totals);");
         w.Line();
-        w.Line("// Pass 1: sums of x - pivot, row after row." +
+        w.Line("// Pass 1: sums of x - pivot, row after row, in float over " + Literals.Int(FloatSumRows) + " rows (so rounding stays near 16 * 2^-24), then in double." +
             (p.HasTail ? " The overlapping last vector sums in registers, stored after the others: shared lanes get the same sums." : ""));
         if (p.HasTail)
         {
@@ -260,7 +270,7 @@ internal sealed partial class BatchNormColumnKernels
         }
 
         WideStart("mean", "sumTail", first: true);
-        WriteWideningRowLoops(w, 1, streams, count => WriteWideSums(w, p, count, "mean", "sumTail"), () => WideFlush("mean", "sumTail"));
+        WriteWideningRowLoops(w, 1, streams, count => WriteWideSums(w, p, count, "mean", "sumTail"), last => WideFlush("mean", "sumTail", last));
         w.Line();
         w.Open(FeatureLoop(p));
         w.Line(p.Vector + ".Narrow(" + p.Load("total", "f") + " * inverseRows, " + p.Load("total", "f + " + half) + " * inverseRows).StoreUnsafe(ref mean, f);");
@@ -274,7 +284,7 @@ internal sealed partial class BatchNormColumnKernels
         w.Line();
         w.Line("// Pass 2: squared deviations from the chunk mean, " + Literals.Int(ReductionRows) + " rows at a time; the chunk is still in cache.");
         WideStart("squares", "squaresTail", first: false);
-        WriteWideningRowLoops(w, ReductionRows, streams, count => WriteWideSquares(w, p, count, "squaresTail += "), () => WideFlush("squares", "squaresTail"));
+        WriteWideningRowLoops(w, ReductionRows, streams, count => WriteWideSquares(w, p, count, "squaresTail += "), last => WideFlush("squares", "squaresTail", last));
         w.Line();
         w.Open(FeatureLoop(p));
         w.Line(p.Vector + ".Narrow(" + p.Load("total", "f") + ", " + p.Load("total", "f + " + half) + ").StoreUnsafe(ref squares, f);");
@@ -434,10 +444,10 @@ internal sealed partial class BatchNormColumnKernels
 
     /// <summary>
     /// The row loops of a widening kernel: blocks of <see cref="FloatSumRows"/> rows (walked <paramref name="block"/>
-    /// rows at a time), each followed by <paramref name="flush"/>, which moves the float sums into the double ones; then
-    /// the last rows one at a time, and a last flush.
+    /// rows at a time), each followed by <paramref name="flush"/>, which moves the float sums into the double ones and
+    /// zeroes them; then the last rows one at a time, and a last flush (<c>true</c>: nothing to zero).
     /// </summary>
-    private void WriteWideningRowLoops(SourceWriter w, int block, string[] streams, System.Action<int> body, System.Action flush)
+    private void WriteWideningRowLoops(SourceWriter w, int block, string[] streams, System.Action<int> body, System.Action<bool> flush)
     {
         w.Open("for (nint start = 0; start < blockedRows; start += " + Literals.Int(FloatSumRows) + ")");
         w.Open("for (nint r = start; r < start + " + Literals.Int(FloatSumRows) + "; r" + (block == 1 ? "++" : " += " + Literals.Int(block)) + ")");
@@ -445,7 +455,7 @@ internal sealed partial class BatchNormColumnKernels
         body(block);
         w.Close();
         w.Line();
-        flush();
+        flush(false);
         w.Close();
         w.Line();
         w.Open("for (nint r = blockedRows; r < rows; r++)");
@@ -453,6 +463,6 @@ internal sealed partial class BatchNormColumnKernels
         body(1);
         w.Close();
         w.Line();
-        flush();
+        flush(true);
     }
 }

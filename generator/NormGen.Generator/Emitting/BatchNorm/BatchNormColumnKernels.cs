@@ -24,10 +24,6 @@ namespace NormGen.Generator.Emitting;
 /// chain limits the walk. The second pass of the statistics reads a chunk that is still in cache, and takes it
 /// <see cref="ReductionRows"/> rows at a time: one load and one store of each running sum per block.
 /// </para>
-/// <para>
-/// Every kernel is compiled fully optimized on its first call (AggressiveOptimization): a large batch makes few calls,
-/// and would otherwise run its loops as tier-0 or on-stack-replacement code until the 30th.
-/// </para>
 /// </remarks>
 internal sealed partial class BatchNormColumnKernels
 {
@@ -48,9 +44,6 @@ internal sealed partial class BatchNormColumnKernels
 
     /// <summary>Most rows per chunk: enough to spread the core's O(Features) merge per chunk over many rows.</summary>
     private const int MaxChunkRows = 256;
-
-    /// <summary>The attribute on every kernel: compiled fully optimized on the first call.</summary>
-    private const string Optimized = "[MethodImpl(MethodImplOptions.AggressiveOptimization)]";
 
     private readonly BatchNormSpec _spec;
     private readonly string _t;
@@ -168,12 +161,11 @@ internal sealed partial class BatchNormColumnKernels
         w.Close();
     }
 
-    /// <summary>Opens a kernel: its summary, the optimization attribute and the signature.</summary>
+    /// <summary>Opens a kernel: its summary and the signature.</summary>
     private static void OpenKernel(SourceWriter w, string summary, string signature)
     {
         w.Line();
         w.Summary(summary);
-        w.Line(Optimized);
         w.Open("private static void " + signature);
     }
 
