@@ -100,6 +100,16 @@ public class IsaCheck
             Check($"group norm {name} {batch}", () => groups.Float_layer_matches_the_reference(name, batch));
         }
 
+        // The column kernels' own paths: register threshold and tails, every output alignment, a far pivot.
+        var columns = new ColumnKernelTests();
+        foreach (int batch in new[] { 3, 259 })
+        {
+            Check($"column widths {batch}", () => columns.Widths_around_the_register_threshold_match_reference(batch));
+        }
+
+        Check("alignments", () => columns.Outputs_at_every_alignment_match_reference(128, 1027));
+        Check("alignments relu", columns.The_relu_mask_holds_at_every_alignment);
+        Check("far pivot", () => columns.Statistics_do_not_cancel_when_the_pivot_is_far_from_the_data(128));
         Console.WriteLine($"{passed} passed, {failed} failed");
         return failed == 0 ? 0 : 1;
     }

@@ -45,30 +45,11 @@ internal sealed class VectorPlan
     public int LoopEnd => FullVectors * Lanes;
 
     /// <summary>
-    /// Up to 8 vectors (512-bit: 32 registers) or 6 (narrower widths: 16 registers on x64 without AVX-512),
-    /// accumulators stay in registers across the batch loop.
+    /// Whether a row's vectors (the overlapping tail included) are few enough for a kernel to keep each one's
+    /// accumulators and coefficients in registers across the batch loop: up to 8 vectors with 512-bit vectors
+    /// (32 registers), up to 4 with narrower ones (16 registers on x64 without AVX-512).
     /// </summary>
-    public bool Unrolled => FullVectors + (HasTail ? 1 : 0) <= (Bits == 512 ? 8 : 6);
-
-    /// <summary>
-    /// Vectors per register group when the row is too long to unroll: the largest divisor of
-    /// <see cref="FullVectors"/> up to 8 (512-bit) or 4 (narrower), so groups tile the full vectors exactly.
-    /// </summary>
-    public int GroupVectors
-    {
-        get
-        {
-            for (int size = Bits == 512 ? 8 : 4; size > 1; size--)
-            {
-                if (FullVectors % size == 0)
-                {
-                    return size;
-                }
-            }
-
-            return 1;
-        }
-    }
+    public bool Unrolled => FullVectors + (HasTail ? 1 : 0) <= (Bits == 512 ? 8 : 4);
 
     /// <summary>The full vectors of an unrolled plan: a name suffix and the offset of each.</summary>
     public IEnumerable<(string Suffix, int Offset)> FullBlocks

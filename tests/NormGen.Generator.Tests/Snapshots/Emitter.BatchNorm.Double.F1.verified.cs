@@ -142,8 +142,8 @@ namespace NormGen.Generated
         private const int Features = 1;
         private const int Spatial = 1;
 
-        // Samples per statistics chunk: about 128 KiB of x, so the second pass over a chunk hits the cache.
-        private const int RowsPerChunk = 16384;
+        // Samples per statistics chunk: up to 128 KiB of x and 256 rows, so the second pass over a chunk hits L2.
+        private const int RowsPerChunk = 256;
 
         public LayerCore()
             : base(
@@ -211,16 +211,16 @@ namespace NormGen.Generated
         }
 
         /// <summary><see cref="ChunkMoments"/> one feature at a time.</summary>
-        private static void ChunkMomentsScalar(ref double chunk, nint rows, ref double pivot, ref double mean, ref double squares)
+        private static void ChunkMomentsScalar(ref double x, nint rows, ref double pivot, ref double mean, ref double squares)
         {
             MemoryMarshal.CreateSpan(ref mean, Features).Clear();
             MemoryMarshal.CreateSpan(ref squares, Features).Clear();
             for (nint r = 0; r < rows; r++)
             {
-                ref double row = ref Unsafe.Add(ref chunk, r * Features);
+                ref double xRow = ref Unsafe.Add(ref x, r * Features);
                 for (int f = 0; f < Features; f++)
                 {
-                    Unsafe.Add(ref mean, f) += Unsafe.Add(ref row, f) - Unsafe.Add(ref pivot, f);
+                    Unsafe.Add(ref mean, f) += Unsafe.Add(ref xRow, f) - Unsafe.Add(ref pivot, f);
                 }
             }
 
@@ -231,10 +231,10 @@ namespace NormGen.Generated
 
             for (nint r = 0; r < rows; r++)
             {
-                ref double row = ref Unsafe.Add(ref chunk, r * Features);
+                ref double xRow = ref Unsafe.Add(ref x, r * Features);
                 for (int f = 0; f < Features; f++)
                 {
-                    double deviation = Unsafe.Add(ref row, f) - Unsafe.Add(ref pivot, f) - Unsafe.Add(ref mean, f);
+                    double deviation = Unsafe.Add(ref xRow, f) - Unsafe.Add(ref pivot, f) - Unsafe.Add(ref mean, f);
                     Unsafe.Add(ref squares, f) += deviation * deviation;
                 }
             }
@@ -266,9 +266,9 @@ namespace NormGen.Generated
                 for (int f = 0; f < Features; f++)
                 {
                     double centered = Unsafe.Add(ref xRow, f) - Unsafe.Add(ref pivot, f);
-                    double dyValue = Unsafe.Add(ref dyRow, f);
-                    Unsafe.Add(ref sumDy, f) += dyValue;
-                    Unsafe.Add(ref sumDyCentered, f) += dyValue * centered;
+                    double gradient = Unsafe.Add(ref dyRow, f);
+                    Unsafe.Add(ref sumDy, f) += gradient;
+                    Unsafe.Add(ref sumDyCentered, f) += gradient * centered;
                 }
             }
         }
@@ -284,8 +284,8 @@ namespace NormGen.Generated
                 for (int f = 0; f < Features; f++)
                 {
                     double centered = Unsafe.Add(ref xRow, f) - Unsafe.Add(ref pivot, f);
-                    double dyValue = Unsafe.Add(ref dyRow, f);
-                    Unsafe.Add(ref dxRow, f) = Unsafe.Add(ref a, f) * dyValue + Unsafe.Add(ref k, f) * centered + Unsafe.Add(ref c, f);
+                    double gradient = Unsafe.Add(ref dyRow, f);
+                    Unsafe.Add(ref dxRow, f) = Unsafe.Add(ref a, f) * gradient + Unsafe.Add(ref k, f) * centered + Unsafe.Add(ref c, f);
                 }
             }
         }

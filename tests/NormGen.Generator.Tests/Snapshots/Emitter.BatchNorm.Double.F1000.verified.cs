@@ -142,7 +142,7 @@ namespace NormGen.Generated
         private const int Features = 1000;
         private const int Spatial = 1;
 
-        // Samples per statistics chunk: about 128 KiB of x, so the second pass over a chunk hits the cache.
+        // Samples per statistics chunk: up to 128 KiB of x and 256 rows, so the second pass over a chunk hits L2.
         private const int RowsPerChunk = 16;
 
         public LayerCore()
@@ -270,66 +270,59 @@ namespace NormGen.Generated
             }
         }
 
-        /// <summary><see cref="ChunkMoments"/> with 8 features per Vector512, accumulators in registers.</summary>
-        private static void ChunkMoments512(ref double chunk, nint rows, ref double pivot, ref double mean, ref double squares)
+        /// <summary><see cref="ChunkMoments"/> with 8 features per Vector512, the running sums in mean and squares (in L1).</summary>
+        private static void ChunkMoments512(ref double x, nint rows, ref double pivot, ref double mean, ref double squares)
         {
             var inverseRows = Vector512.Create((double)1 / rows);
+            nint blockedRows = rows - rows % 4;
 
-            // 5 vectors at a time walk down the chunk (which stays in cache), their sums in registers.
-            for (nuint f = 0; f < 1000; f += 40)
+            // Pass 1: sums of x - pivot, row after row.
+            MemoryMarshal.CreateSpan(ref mean, Features).Clear();
+            for (nint r = 0; r < rows; r++)
             {
-                // Pass 1: sums of x - pivot.
-                var sum0 = Vector512<double>.Zero;
-                var sum1 = Vector512<double>.Zero;
-                var sum2 = Vector512<double>.Zero;
-                var sum3 = Vector512<double>.Zero;
-                var sum4 = Vector512<double>.Zero;
-                for (nint r = 0; r < rows; r++)
+                ref double xRow = ref Unsafe.Add(ref x, r * Features);
+                for (nuint f = 0; f < 1000; f += 8)
                 {
-                    ref double row = ref Unsafe.Add(ref chunk, r * Features);
-                    sum0 += Vector512.LoadUnsafe(ref row, f) - Vector512.LoadUnsafe(ref pivot, f);
-                    sum1 += Vector512.LoadUnsafe(ref row, f + 8) - Vector512.LoadUnsafe(ref pivot, f + 8);
-                    sum2 += Vector512.LoadUnsafe(ref row, f + 16) - Vector512.LoadUnsafe(ref pivot, f + 16);
-                    sum3 += Vector512.LoadUnsafe(ref row, f + 24) - Vector512.LoadUnsafe(ref pivot, f + 24);
-                    sum4 += Vector512.LoadUnsafe(ref row, f + 32) - Vector512.LoadUnsafe(ref pivot, f + 32);
+                    var p = Vector512.LoadUnsafe(ref pivot, f);
+                    (Vector512.LoadUnsafe(ref mean, f) + (Vector512.LoadUnsafe(ref xRow, f) - p)).StoreUnsafe(ref mean, f);
                 }
+            }
 
-                // Pass 2: squared deviations from the chunk mean; the chunk is still in cache.
-                var mean0 = sum0 * inverseRows;
-                var squares0 = Vector512<double>.Zero;
-                var mean1 = sum1 * inverseRows;
-                var squares1 = Vector512<double>.Zero;
-                var mean2 = sum2 * inverseRows;
-                var squares2 = Vector512<double>.Zero;
-                var mean3 = sum3 * inverseRows;
-                var squares3 = Vector512<double>.Zero;
-                var mean4 = sum4 * inverseRows;
-                var squares4 = Vector512<double>.Zero;
-                for (nint r = 0; r < rows; r++)
+            for (nuint f = 0; f < 1000; f += 8)
+            {
+                (Vector512.LoadUnsafe(ref mean, f) * inverseRows).StoreUnsafe(ref mean, f);
+            }
+
+            // Pass 2: squared deviations from the chunk mean, 4 rows at a time; the chunk is still in cache.
+            MemoryMarshal.CreateSpan(ref squares, Features).Clear();
+            for (nint r = 0; r < blockedRows; r += 4)
+            {
+                ref double xRow0 = ref Unsafe.Add(ref x, r * Features);
+                ref double xRow1 = ref Unsafe.Add(ref xRow0, Features);
+                ref double xRow2 = ref Unsafe.Add(ref xRow1, Features);
+                ref double xRow3 = ref Unsafe.Add(ref xRow2, Features);
+                for (nuint f = 0; f < 1000; f += 8)
                 {
-                    ref double row = ref Unsafe.Add(ref chunk, r * Features);
-                    var deviation0 = Vector512.LoadUnsafe(ref row, f) - Vector512.LoadUnsafe(ref pivot, f) - mean0;
-                    squares0 += deviation0 * deviation0;
-                    var deviation1 = Vector512.LoadUnsafe(ref row, f + 8) - Vector512.LoadUnsafe(ref pivot, f + 8) - mean1;
-                    squares1 += deviation1 * deviation1;
-                    var deviation2 = Vector512.LoadUnsafe(ref row, f + 16) - Vector512.LoadUnsafe(ref pivot, f + 16) - mean2;
-                    squares2 += deviation2 * deviation2;
-                    var deviation3 = Vector512.LoadUnsafe(ref row, f + 24) - Vector512.LoadUnsafe(ref pivot, f + 24) - mean3;
-                    squares3 += deviation3 * deviation3;
-                    var deviation4 = Vector512.LoadUnsafe(ref row, f + 32) - Vector512.LoadUnsafe(ref pivot, f + 32) - mean4;
-                    squares4 += deviation4 * deviation4;
+                    var p = Vector512.LoadUnsafe(ref pivot, f);
+                    var m = Vector512.LoadUnsafe(ref mean, f);
+                    var deviationRow0 = Vector512.LoadUnsafe(ref xRow0, f) - p - m;
+                    var deviationRow1 = Vector512.LoadUnsafe(ref xRow1, f) - p - m;
+                    var deviationRow2 = Vector512.LoadUnsafe(ref xRow2, f) - p - m;
+                    var deviationRow3 = Vector512.LoadUnsafe(ref xRow3, f) - p - m;
+                    (Vector512.LoadUnsafe(ref squares, f) + (((deviationRow0 * deviationRow0) + (deviationRow1 * deviationRow1)) + ((deviationRow2 * deviationRow2) + (deviationRow3 * deviationRow3)))).StoreUnsafe(ref squares, f);
                 }
+            }
 
-                mean0.StoreUnsafe(ref mean, f);
-                squares0.StoreUnsafe(ref squares, f);
-                mean1.StoreUnsafe(ref mean, f + 8);
-                squares1.StoreUnsafe(ref squares, f + 8);
-                mean2.StoreUnsafe(ref mean, f + 16);
-                squares2.StoreUnsafe(ref squares, f + 16);
-                mean3.StoreUnsafe(ref mean, f + 24);
-                squares3.StoreUnsafe(ref squares, f + 24);
-                mean4.StoreUnsafe(ref mean, f + 32);
-                squares4.StoreUnsafe(ref squares, f + 32);
+            for (nint r = blockedRows; r < rows; r++)
+            {
+                ref double xRow = ref Unsafe.Add(ref x, r * Features);
+                for (nuint f = 0; f < 1000; f += 8)
+                {
+                    var p = Vector512.LoadUnsafe(ref pivot, f);
+                    var m = Vector512.LoadUnsafe(ref mean, f);
+                    var deviation = Vector512.LoadUnsafe(ref xRow, f) - p - m;
+                    (Vector512.LoadUnsafe(ref squares, f) + (deviation * deviation)).StoreUnsafe(ref squares, f);
+                }
             }
         }
 
@@ -347,66 +340,22 @@ namespace NormGen.Generated
             }
         }
 
-        /// <summary><see cref="BackwardSums"/> with 8 features per Vector512, accumulators in registers.</summary>
+        /// <summary><see cref="BackwardSums"/> with 8 features per Vector512, the running sums in sumDy and sumDyCentered (in L1).</summary>
         private static void BackwardSums512(ref double x, nint rows, ref double dy, ref double pivot, ref double sumDy, ref double sumDyCentered)
         {
             MemoryMarshal.CreateSpan(ref sumDy, Features).Clear();
             MemoryMarshal.CreateSpan(ref sumDyCentered, Features).Clear();
-
-            // Chunks of rows stay in cache while 5 vectors at a time walk down them, their sums in registers.
-            for (nint start = 0; start < rows; start += RowsPerChunk)
+            for (nint r = 0; r < rows; r++)
             {
-                nint count = Math.Min(RowsPerChunk, rows - start);
-                ref double xChunk = ref Unsafe.Add(ref x, start * Features);
-                ref double dyChunk = ref Unsafe.Add(ref dy, start * Features);
-                for (nuint f = 0; f < 1000; f += 40)
+                ref double xRow = ref Unsafe.Add(ref x, r * Features);
+                ref double dyRow = ref Unsafe.Add(ref dy, r * Features);
+                for (nuint f = 0; f < 1000; f += 8)
                 {
-                    var sumDy0 = Vector512.LoadUnsafe(ref sumDy, f);
-                    var sumDyCentered0 = Vector512.LoadUnsafe(ref sumDyCentered, f);
-                    var sumDy1 = Vector512.LoadUnsafe(ref sumDy, f + 8);
-                    var sumDyCentered1 = Vector512.LoadUnsafe(ref sumDyCentered, f + 8);
-                    var sumDy2 = Vector512.LoadUnsafe(ref sumDy, f + 16);
-                    var sumDyCentered2 = Vector512.LoadUnsafe(ref sumDyCentered, f + 16);
-                    var sumDy3 = Vector512.LoadUnsafe(ref sumDy, f + 24);
-                    var sumDyCentered3 = Vector512.LoadUnsafe(ref sumDyCentered, f + 24);
-                    var sumDy4 = Vector512.LoadUnsafe(ref sumDy, f + 32);
-                    var sumDyCentered4 = Vector512.LoadUnsafe(ref sumDyCentered, f + 32);
-                    for (nint r = 0; r < count; r++)
-                    {
-                        ref double xRow = ref Unsafe.Add(ref xChunk, r * Features);
-                        ref double dyRow = ref Unsafe.Add(ref dyChunk, r * Features);
-                        var centered0 = Vector512.LoadUnsafe(ref xRow, f) - Vector512.LoadUnsafe(ref pivot, f);
-                        var dy0 = Vector512.LoadUnsafe(ref dyRow, f);
-                        sumDy0 += dy0;
-                        sumDyCentered0 += dy0 * centered0;
-                        var centered1 = Vector512.LoadUnsafe(ref xRow, f + 8) - Vector512.LoadUnsafe(ref pivot, f + 8);
-                        var dy1 = Vector512.LoadUnsafe(ref dyRow, f + 8);
-                        sumDy1 += dy1;
-                        sumDyCentered1 += dy1 * centered1;
-                        var centered2 = Vector512.LoadUnsafe(ref xRow, f + 16) - Vector512.LoadUnsafe(ref pivot, f + 16);
-                        var dy2 = Vector512.LoadUnsafe(ref dyRow, f + 16);
-                        sumDy2 += dy2;
-                        sumDyCentered2 += dy2 * centered2;
-                        var centered3 = Vector512.LoadUnsafe(ref xRow, f + 24) - Vector512.LoadUnsafe(ref pivot, f + 24);
-                        var dy3 = Vector512.LoadUnsafe(ref dyRow, f + 24);
-                        sumDy3 += dy3;
-                        sumDyCentered3 += dy3 * centered3;
-                        var centered4 = Vector512.LoadUnsafe(ref xRow, f + 32) - Vector512.LoadUnsafe(ref pivot, f + 32);
-                        var dy4 = Vector512.LoadUnsafe(ref dyRow, f + 32);
-                        sumDy4 += dy4;
-                        sumDyCentered4 += dy4 * centered4;
-                    }
-
-                    sumDy0.StoreUnsafe(ref sumDy, f);
-                    sumDyCentered0.StoreUnsafe(ref sumDyCentered, f);
-                    sumDy1.StoreUnsafe(ref sumDy, f + 8);
-                    sumDyCentered1.StoreUnsafe(ref sumDyCentered, f + 8);
-                    sumDy2.StoreUnsafe(ref sumDy, f + 16);
-                    sumDyCentered2.StoreUnsafe(ref sumDyCentered, f + 16);
-                    sumDy3.StoreUnsafe(ref sumDy, f + 24);
-                    sumDyCentered3.StoreUnsafe(ref sumDyCentered, f + 24);
-                    sumDy4.StoreUnsafe(ref sumDy, f + 32);
-                    sumDyCentered4.StoreUnsafe(ref sumDyCentered, f + 32);
+                    var p = Vector512.LoadUnsafe(ref pivot, f);
+                    var centered = Vector512.LoadUnsafe(ref xRow, f) - p;
+                    var gradient = Vector512.LoadUnsafe(ref dyRow, f);
+                    (Vector512.LoadUnsafe(ref sumDy, f) + (gradient)).StoreUnsafe(ref sumDy, f);
+                    (Vector512.LoadUnsafe(ref sumDyCentered, f) + (gradient * centered)).StoreUnsafe(ref sumDyCentered, f);
                 }
             }
         }
@@ -421,49 +370,66 @@ namespace NormGen.Generated
                 ref double dxRow = ref Unsafe.Add(ref dx, r * Features);
                 for (nuint f = 0; f < 1000; f += 8)
                 {
-                    var centeredBlock = Vector512.LoadUnsafe(ref xRow, f) - Vector512.LoadUnsafe(ref pivot, f);
-                    var dyBlock = Vector512.LoadUnsafe(ref dyRow, f);
-                    (Vector512.LoadUnsafe(ref a, f) * dyBlock + Vector512.LoadUnsafe(ref k, f) * centeredBlock + Vector512.LoadUnsafe(ref c, f)).StoreUnsafe(ref dxRow, f);
+                    var centered = Vector512.LoadUnsafe(ref xRow, f) - Vector512.LoadUnsafe(ref pivot, f);
+                    var gradient = Vector512.LoadUnsafe(ref dyRow, f);
+                    (Vector512.LoadUnsafe(ref a, f) * gradient + Vector512.LoadUnsafe(ref k, f) * centered + Vector512.LoadUnsafe(ref c, f)).StoreUnsafe(ref dxRow, f);
                 }
             }
         }
 
-        /// <summary><see cref="ChunkMoments"/> with 4 features per Vector256, accumulators in registers.</summary>
-        private static void ChunkMoments256(ref double chunk, nint rows, ref double pivot, ref double mean, ref double squares)
+        /// <summary><see cref="ChunkMoments"/> with 4 features per Vector256, the running sums in mean and squares (in L1).</summary>
+        private static void ChunkMoments256(ref double x, nint rows, ref double pivot, ref double mean, ref double squares)
         {
             var inverseRows = Vector256.Create((double)1 / rows);
+            nint blockedRows = rows - rows % 4;
 
-            // 2 vectors at a time walk down the chunk (which stays in cache), their sums in registers.
-            for (nuint f = 0; f < 1000; f += 8)
+            // Pass 1: sums of x - pivot, row after row.
+            MemoryMarshal.CreateSpan(ref mean, Features).Clear();
+            for (nint r = 0; r < rows; r++)
             {
-                // Pass 1: sums of x - pivot.
-                var sum0 = Vector256<double>.Zero;
-                var sum1 = Vector256<double>.Zero;
-                for (nint r = 0; r < rows; r++)
+                ref double xRow = ref Unsafe.Add(ref x, r * Features);
+                for (nuint f = 0; f < 1000; f += 4)
                 {
-                    ref double row = ref Unsafe.Add(ref chunk, r * Features);
-                    sum0 += Vector256.LoadUnsafe(ref row, f) - Vector256.LoadUnsafe(ref pivot, f);
-                    sum1 += Vector256.LoadUnsafe(ref row, f + 4) - Vector256.LoadUnsafe(ref pivot, f + 4);
+                    var p = Vector256.LoadUnsafe(ref pivot, f);
+                    (Vector256.LoadUnsafe(ref mean, f) + (Vector256.LoadUnsafe(ref xRow, f) - p)).StoreUnsafe(ref mean, f);
                 }
+            }
 
-                // Pass 2: squared deviations from the chunk mean; the chunk is still in cache.
-                var mean0 = sum0 * inverseRows;
-                var squares0 = Vector256<double>.Zero;
-                var mean1 = sum1 * inverseRows;
-                var squares1 = Vector256<double>.Zero;
-                for (nint r = 0; r < rows; r++)
+            for (nuint f = 0; f < 1000; f += 4)
+            {
+                (Vector256.LoadUnsafe(ref mean, f) * inverseRows).StoreUnsafe(ref mean, f);
+            }
+
+            // Pass 2: squared deviations from the chunk mean, 4 rows at a time; the chunk is still in cache.
+            MemoryMarshal.CreateSpan(ref squares, Features).Clear();
+            for (nint r = 0; r < blockedRows; r += 4)
+            {
+                ref double xRow0 = ref Unsafe.Add(ref x, r * Features);
+                ref double xRow1 = ref Unsafe.Add(ref xRow0, Features);
+                ref double xRow2 = ref Unsafe.Add(ref xRow1, Features);
+                ref double xRow3 = ref Unsafe.Add(ref xRow2, Features);
+                for (nuint f = 0; f < 1000; f += 4)
                 {
-                    ref double row = ref Unsafe.Add(ref chunk, r * Features);
-                    var deviation0 = Vector256.LoadUnsafe(ref row, f) - Vector256.LoadUnsafe(ref pivot, f) - mean0;
-                    squares0 += deviation0 * deviation0;
-                    var deviation1 = Vector256.LoadUnsafe(ref row, f + 4) - Vector256.LoadUnsafe(ref pivot, f + 4) - mean1;
-                    squares1 += deviation1 * deviation1;
+                    var p = Vector256.LoadUnsafe(ref pivot, f);
+                    var m = Vector256.LoadUnsafe(ref mean, f);
+                    var deviationRow0 = Vector256.LoadUnsafe(ref xRow0, f) - p - m;
+                    var deviationRow1 = Vector256.LoadUnsafe(ref xRow1, f) - p - m;
+                    var deviationRow2 = Vector256.LoadUnsafe(ref xRow2, f) - p - m;
+                    var deviationRow3 = Vector256.LoadUnsafe(ref xRow3, f) - p - m;
+                    (Vector256.LoadUnsafe(ref squares, f) + (((deviationRow0 * deviationRow0) + (deviationRow1 * deviationRow1)) + ((deviationRow2 * deviationRow2) + (deviationRow3 * deviationRow3)))).StoreUnsafe(ref squares, f);
                 }
+            }
 
-                mean0.StoreUnsafe(ref mean, f);
-                squares0.StoreUnsafe(ref squares, f);
-                mean1.StoreUnsafe(ref mean, f + 4);
-                squares1.StoreUnsafe(ref squares, f + 4);
+            for (nint r = blockedRows; r < rows; r++)
+            {
+                ref double xRow = ref Unsafe.Add(ref x, r * Features);
+                for (nuint f = 0; f < 1000; f += 4)
+                {
+                    var p = Vector256.LoadUnsafe(ref pivot, f);
+                    var m = Vector256.LoadUnsafe(ref mean, f);
+                    var deviation = Vector256.LoadUnsafe(ref xRow, f) - p - m;
+                    (Vector256.LoadUnsafe(ref squares, f) + (deviation * deviation)).StoreUnsafe(ref squares, f);
+                }
             }
         }
 
@@ -481,42 +447,22 @@ namespace NormGen.Generated
             }
         }
 
-        /// <summary><see cref="BackwardSums"/> with 4 features per Vector256, accumulators in registers.</summary>
+        /// <summary><see cref="BackwardSums"/> with 4 features per Vector256, the running sums in sumDy and sumDyCentered (in L1).</summary>
         private static void BackwardSums256(ref double x, nint rows, ref double dy, ref double pivot, ref double sumDy, ref double sumDyCentered)
         {
             MemoryMarshal.CreateSpan(ref sumDy, Features).Clear();
             MemoryMarshal.CreateSpan(ref sumDyCentered, Features).Clear();
-
-            // Chunks of rows stay in cache while 2 vectors at a time walk down them, their sums in registers.
-            for (nint start = 0; start < rows; start += RowsPerChunk)
+            for (nint r = 0; r < rows; r++)
             {
-                nint count = Math.Min(RowsPerChunk, rows - start);
-                ref double xChunk = ref Unsafe.Add(ref x, start * Features);
-                ref double dyChunk = ref Unsafe.Add(ref dy, start * Features);
-                for (nuint f = 0; f < 1000; f += 8)
+                ref double xRow = ref Unsafe.Add(ref x, r * Features);
+                ref double dyRow = ref Unsafe.Add(ref dy, r * Features);
+                for (nuint f = 0; f < 1000; f += 4)
                 {
-                    var sumDy0 = Vector256.LoadUnsafe(ref sumDy, f);
-                    var sumDyCentered0 = Vector256.LoadUnsafe(ref sumDyCentered, f);
-                    var sumDy1 = Vector256.LoadUnsafe(ref sumDy, f + 4);
-                    var sumDyCentered1 = Vector256.LoadUnsafe(ref sumDyCentered, f + 4);
-                    for (nint r = 0; r < count; r++)
-                    {
-                        ref double xRow = ref Unsafe.Add(ref xChunk, r * Features);
-                        ref double dyRow = ref Unsafe.Add(ref dyChunk, r * Features);
-                        var centered0 = Vector256.LoadUnsafe(ref xRow, f) - Vector256.LoadUnsafe(ref pivot, f);
-                        var dy0 = Vector256.LoadUnsafe(ref dyRow, f);
-                        sumDy0 += dy0;
-                        sumDyCentered0 += dy0 * centered0;
-                        var centered1 = Vector256.LoadUnsafe(ref xRow, f + 4) - Vector256.LoadUnsafe(ref pivot, f + 4);
-                        var dy1 = Vector256.LoadUnsafe(ref dyRow, f + 4);
-                        sumDy1 += dy1;
-                        sumDyCentered1 += dy1 * centered1;
-                    }
-
-                    sumDy0.StoreUnsafe(ref sumDy, f);
-                    sumDyCentered0.StoreUnsafe(ref sumDyCentered, f);
-                    sumDy1.StoreUnsafe(ref sumDy, f + 4);
-                    sumDyCentered1.StoreUnsafe(ref sumDyCentered, f + 4);
+                    var p = Vector256.LoadUnsafe(ref pivot, f);
+                    var centered = Vector256.LoadUnsafe(ref xRow, f) - p;
+                    var gradient = Vector256.LoadUnsafe(ref dyRow, f);
+                    (Vector256.LoadUnsafe(ref sumDy, f) + (gradient)).StoreUnsafe(ref sumDy, f);
+                    (Vector256.LoadUnsafe(ref sumDyCentered, f) + (gradient * centered)).StoreUnsafe(ref sumDyCentered, f);
                 }
             }
         }
@@ -531,65 +477,66 @@ namespace NormGen.Generated
                 ref double dxRow = ref Unsafe.Add(ref dx, r * Features);
                 for (nuint f = 0; f < 1000; f += 4)
                 {
-                    var centeredBlock = Vector256.LoadUnsafe(ref xRow, f) - Vector256.LoadUnsafe(ref pivot, f);
-                    var dyBlock = Vector256.LoadUnsafe(ref dyRow, f);
-                    (Vector256.LoadUnsafe(ref a, f) * dyBlock + Vector256.LoadUnsafe(ref k, f) * centeredBlock + Vector256.LoadUnsafe(ref c, f)).StoreUnsafe(ref dxRow, f);
+                    var centered = Vector256.LoadUnsafe(ref xRow, f) - Vector256.LoadUnsafe(ref pivot, f);
+                    var gradient = Vector256.LoadUnsafe(ref dyRow, f);
+                    (Vector256.LoadUnsafe(ref a, f) * gradient + Vector256.LoadUnsafe(ref k, f) * centered + Vector256.LoadUnsafe(ref c, f)).StoreUnsafe(ref dxRow, f);
                 }
             }
         }
 
-        /// <summary><see cref="ChunkMoments"/> with 2 features per Vector128, accumulators in registers.</summary>
-        private static void ChunkMoments128(ref double chunk, nint rows, ref double pivot, ref double mean, ref double squares)
+        /// <summary><see cref="ChunkMoments"/> with 2 features per Vector128, the running sums in mean and squares (in L1).</summary>
+        private static void ChunkMoments128(ref double x, nint rows, ref double pivot, ref double mean, ref double squares)
         {
             var inverseRows = Vector128.Create((double)1 / rows);
+            nint blockedRows = rows - rows % 4;
 
-            // 4 vectors at a time walk down the chunk (which stays in cache), their sums in registers.
-            for (nuint f = 0; f < 1000; f += 8)
+            // Pass 1: sums of x - pivot, row after row.
+            MemoryMarshal.CreateSpan(ref mean, Features).Clear();
+            for (nint r = 0; r < rows; r++)
             {
-                // Pass 1: sums of x - pivot.
-                var sum0 = Vector128<double>.Zero;
-                var sum1 = Vector128<double>.Zero;
-                var sum2 = Vector128<double>.Zero;
-                var sum3 = Vector128<double>.Zero;
-                for (nint r = 0; r < rows; r++)
+                ref double xRow = ref Unsafe.Add(ref x, r * Features);
+                for (nuint f = 0; f < 1000; f += 2)
                 {
-                    ref double row = ref Unsafe.Add(ref chunk, r * Features);
-                    sum0 += Vector128.LoadUnsafe(ref row, f) - Vector128.LoadUnsafe(ref pivot, f);
-                    sum1 += Vector128.LoadUnsafe(ref row, f + 2) - Vector128.LoadUnsafe(ref pivot, f + 2);
-                    sum2 += Vector128.LoadUnsafe(ref row, f + 4) - Vector128.LoadUnsafe(ref pivot, f + 4);
-                    sum3 += Vector128.LoadUnsafe(ref row, f + 6) - Vector128.LoadUnsafe(ref pivot, f + 6);
+                    var p = Vector128.LoadUnsafe(ref pivot, f);
+                    (Vector128.LoadUnsafe(ref mean, f) + (Vector128.LoadUnsafe(ref xRow, f) - p)).StoreUnsafe(ref mean, f);
                 }
+            }
 
-                // Pass 2: squared deviations from the chunk mean; the chunk is still in cache.
-                var mean0 = sum0 * inverseRows;
-                var squares0 = Vector128<double>.Zero;
-                var mean1 = sum1 * inverseRows;
-                var squares1 = Vector128<double>.Zero;
-                var mean2 = sum2 * inverseRows;
-                var squares2 = Vector128<double>.Zero;
-                var mean3 = sum3 * inverseRows;
-                var squares3 = Vector128<double>.Zero;
-                for (nint r = 0; r < rows; r++)
+            for (nuint f = 0; f < 1000; f += 2)
+            {
+                (Vector128.LoadUnsafe(ref mean, f) * inverseRows).StoreUnsafe(ref mean, f);
+            }
+
+            // Pass 2: squared deviations from the chunk mean, 4 rows at a time; the chunk is still in cache.
+            MemoryMarshal.CreateSpan(ref squares, Features).Clear();
+            for (nint r = 0; r < blockedRows; r += 4)
+            {
+                ref double xRow0 = ref Unsafe.Add(ref x, r * Features);
+                ref double xRow1 = ref Unsafe.Add(ref xRow0, Features);
+                ref double xRow2 = ref Unsafe.Add(ref xRow1, Features);
+                ref double xRow3 = ref Unsafe.Add(ref xRow2, Features);
+                for (nuint f = 0; f < 1000; f += 2)
                 {
-                    ref double row = ref Unsafe.Add(ref chunk, r * Features);
-                    var deviation0 = Vector128.LoadUnsafe(ref row, f) - Vector128.LoadUnsafe(ref pivot, f) - mean0;
-                    squares0 += deviation0 * deviation0;
-                    var deviation1 = Vector128.LoadUnsafe(ref row, f + 2) - Vector128.LoadUnsafe(ref pivot, f + 2) - mean1;
-                    squares1 += deviation1 * deviation1;
-                    var deviation2 = Vector128.LoadUnsafe(ref row, f + 4) - Vector128.LoadUnsafe(ref pivot, f + 4) - mean2;
-                    squares2 += deviation2 * deviation2;
-                    var deviation3 = Vector128.LoadUnsafe(ref row, f + 6) - Vector128.LoadUnsafe(ref pivot, f + 6) - mean3;
-                    squares3 += deviation3 * deviation3;
+                    var p = Vector128.LoadUnsafe(ref pivot, f);
+                    var m = Vector128.LoadUnsafe(ref mean, f);
+                    var deviationRow0 = Vector128.LoadUnsafe(ref xRow0, f) - p - m;
+                    var deviationRow1 = Vector128.LoadUnsafe(ref xRow1, f) - p - m;
+                    var deviationRow2 = Vector128.LoadUnsafe(ref xRow2, f) - p - m;
+                    var deviationRow3 = Vector128.LoadUnsafe(ref xRow3, f) - p - m;
+                    (Vector128.LoadUnsafe(ref squares, f) + (((deviationRow0 * deviationRow0) + (deviationRow1 * deviationRow1)) + ((deviationRow2 * deviationRow2) + (deviationRow3 * deviationRow3)))).StoreUnsafe(ref squares, f);
                 }
+            }
 
-                mean0.StoreUnsafe(ref mean, f);
-                squares0.StoreUnsafe(ref squares, f);
-                mean1.StoreUnsafe(ref mean, f + 2);
-                squares1.StoreUnsafe(ref squares, f + 2);
-                mean2.StoreUnsafe(ref mean, f + 4);
-                squares2.StoreUnsafe(ref squares, f + 4);
-                mean3.StoreUnsafe(ref mean, f + 6);
-                squares3.StoreUnsafe(ref squares, f + 6);
+            for (nint r = blockedRows; r < rows; r++)
+            {
+                ref double xRow = ref Unsafe.Add(ref x, r * Features);
+                for (nuint f = 0; f < 1000; f += 2)
+                {
+                    var p = Vector128.LoadUnsafe(ref pivot, f);
+                    var m = Vector128.LoadUnsafe(ref mean, f);
+                    var deviation = Vector128.LoadUnsafe(ref xRow, f) - p - m;
+                    (Vector128.LoadUnsafe(ref squares, f) + (deviation * deviation)).StoreUnsafe(ref squares, f);
+                }
             }
         }
 
@@ -607,58 +554,22 @@ namespace NormGen.Generated
             }
         }
 
-        /// <summary><see cref="BackwardSums"/> with 2 features per Vector128, accumulators in registers.</summary>
+        /// <summary><see cref="BackwardSums"/> with 2 features per Vector128, the running sums in sumDy and sumDyCentered (in L1).</summary>
         private static void BackwardSums128(ref double x, nint rows, ref double dy, ref double pivot, ref double sumDy, ref double sumDyCentered)
         {
             MemoryMarshal.CreateSpan(ref sumDy, Features).Clear();
             MemoryMarshal.CreateSpan(ref sumDyCentered, Features).Clear();
-
-            // Chunks of rows stay in cache while 4 vectors at a time walk down them, their sums in registers.
-            for (nint start = 0; start < rows; start += RowsPerChunk)
+            for (nint r = 0; r < rows; r++)
             {
-                nint count = Math.Min(RowsPerChunk, rows - start);
-                ref double xChunk = ref Unsafe.Add(ref x, start * Features);
-                ref double dyChunk = ref Unsafe.Add(ref dy, start * Features);
-                for (nuint f = 0; f < 1000; f += 8)
+                ref double xRow = ref Unsafe.Add(ref x, r * Features);
+                ref double dyRow = ref Unsafe.Add(ref dy, r * Features);
+                for (nuint f = 0; f < 1000; f += 2)
                 {
-                    var sumDy0 = Vector128.LoadUnsafe(ref sumDy, f);
-                    var sumDyCentered0 = Vector128.LoadUnsafe(ref sumDyCentered, f);
-                    var sumDy1 = Vector128.LoadUnsafe(ref sumDy, f + 2);
-                    var sumDyCentered1 = Vector128.LoadUnsafe(ref sumDyCentered, f + 2);
-                    var sumDy2 = Vector128.LoadUnsafe(ref sumDy, f + 4);
-                    var sumDyCentered2 = Vector128.LoadUnsafe(ref sumDyCentered, f + 4);
-                    var sumDy3 = Vector128.LoadUnsafe(ref sumDy, f + 6);
-                    var sumDyCentered3 = Vector128.LoadUnsafe(ref sumDyCentered, f + 6);
-                    for (nint r = 0; r < count; r++)
-                    {
-                        ref double xRow = ref Unsafe.Add(ref xChunk, r * Features);
-                        ref double dyRow = ref Unsafe.Add(ref dyChunk, r * Features);
-                        var centered0 = Vector128.LoadUnsafe(ref xRow, f) - Vector128.LoadUnsafe(ref pivot, f);
-                        var dy0 = Vector128.LoadUnsafe(ref dyRow, f);
-                        sumDy0 += dy0;
-                        sumDyCentered0 += dy0 * centered0;
-                        var centered1 = Vector128.LoadUnsafe(ref xRow, f + 2) - Vector128.LoadUnsafe(ref pivot, f + 2);
-                        var dy1 = Vector128.LoadUnsafe(ref dyRow, f + 2);
-                        sumDy1 += dy1;
-                        sumDyCentered1 += dy1 * centered1;
-                        var centered2 = Vector128.LoadUnsafe(ref xRow, f + 4) - Vector128.LoadUnsafe(ref pivot, f + 4);
-                        var dy2 = Vector128.LoadUnsafe(ref dyRow, f + 4);
-                        sumDy2 += dy2;
-                        sumDyCentered2 += dy2 * centered2;
-                        var centered3 = Vector128.LoadUnsafe(ref xRow, f + 6) - Vector128.LoadUnsafe(ref pivot, f + 6);
-                        var dy3 = Vector128.LoadUnsafe(ref dyRow, f + 6);
-                        sumDy3 += dy3;
-                        sumDyCentered3 += dy3 * centered3;
-                    }
-
-                    sumDy0.StoreUnsafe(ref sumDy, f);
-                    sumDyCentered0.StoreUnsafe(ref sumDyCentered, f);
-                    sumDy1.StoreUnsafe(ref sumDy, f + 2);
-                    sumDyCentered1.StoreUnsafe(ref sumDyCentered, f + 2);
-                    sumDy2.StoreUnsafe(ref sumDy, f + 4);
-                    sumDyCentered2.StoreUnsafe(ref sumDyCentered, f + 4);
-                    sumDy3.StoreUnsafe(ref sumDy, f + 6);
-                    sumDyCentered3.StoreUnsafe(ref sumDyCentered, f + 6);
+                    var p = Vector128.LoadUnsafe(ref pivot, f);
+                    var centered = Vector128.LoadUnsafe(ref xRow, f) - p;
+                    var gradient = Vector128.LoadUnsafe(ref dyRow, f);
+                    (Vector128.LoadUnsafe(ref sumDy, f) + (gradient)).StoreUnsafe(ref sumDy, f);
+                    (Vector128.LoadUnsafe(ref sumDyCentered, f) + (gradient * centered)).StoreUnsafe(ref sumDyCentered, f);
                 }
             }
         }
@@ -673,24 +584,24 @@ namespace NormGen.Generated
                 ref double dxRow = ref Unsafe.Add(ref dx, r * Features);
                 for (nuint f = 0; f < 1000; f += 2)
                 {
-                    var centeredBlock = Vector128.LoadUnsafe(ref xRow, f) - Vector128.LoadUnsafe(ref pivot, f);
-                    var dyBlock = Vector128.LoadUnsafe(ref dyRow, f);
-                    (Vector128.LoadUnsafe(ref a, f) * dyBlock + Vector128.LoadUnsafe(ref k, f) * centeredBlock + Vector128.LoadUnsafe(ref c, f)).StoreUnsafe(ref dxRow, f);
+                    var centered = Vector128.LoadUnsafe(ref xRow, f) - Vector128.LoadUnsafe(ref pivot, f);
+                    var gradient = Vector128.LoadUnsafe(ref dyRow, f);
+                    (Vector128.LoadUnsafe(ref a, f) * gradient + Vector128.LoadUnsafe(ref k, f) * centered + Vector128.LoadUnsafe(ref c, f)).StoreUnsafe(ref dxRow, f);
                 }
             }
         }
 
         /// <summary><see cref="ChunkMoments"/> one feature at a time.</summary>
-        private static void ChunkMomentsScalar(ref double chunk, nint rows, ref double pivot, ref double mean, ref double squares)
+        private static void ChunkMomentsScalar(ref double x, nint rows, ref double pivot, ref double mean, ref double squares)
         {
             MemoryMarshal.CreateSpan(ref mean, Features).Clear();
             MemoryMarshal.CreateSpan(ref squares, Features).Clear();
             for (nint r = 0; r < rows; r++)
             {
-                ref double row = ref Unsafe.Add(ref chunk, r * Features);
+                ref double xRow = ref Unsafe.Add(ref x, r * Features);
                 for (int f = 0; f < Features; f++)
                 {
-                    Unsafe.Add(ref mean, f) += Unsafe.Add(ref row, f) - Unsafe.Add(ref pivot, f);
+                    Unsafe.Add(ref mean, f) += Unsafe.Add(ref xRow, f) - Unsafe.Add(ref pivot, f);
                 }
             }
 
@@ -701,10 +612,10 @@ namespace NormGen.Generated
 
             for (nint r = 0; r < rows; r++)
             {
-                ref double row = ref Unsafe.Add(ref chunk, r * Features);
+                ref double xRow = ref Unsafe.Add(ref x, r * Features);
                 for (int f = 0; f < Features; f++)
                 {
-                    double deviation = Unsafe.Add(ref row, f) - Unsafe.Add(ref pivot, f) - Unsafe.Add(ref mean, f);
+                    double deviation = Unsafe.Add(ref xRow, f) - Unsafe.Add(ref pivot, f) - Unsafe.Add(ref mean, f);
                     Unsafe.Add(ref squares, f) += deviation * deviation;
                 }
             }
@@ -736,9 +647,9 @@ namespace NormGen.Generated
                 for (int f = 0; f < Features; f++)
                 {
                     double centered = Unsafe.Add(ref xRow, f) - Unsafe.Add(ref pivot, f);
-                    double dyValue = Unsafe.Add(ref dyRow, f);
-                    Unsafe.Add(ref sumDy, f) += dyValue;
-                    Unsafe.Add(ref sumDyCentered, f) += dyValue * centered;
+                    double gradient = Unsafe.Add(ref dyRow, f);
+                    Unsafe.Add(ref sumDy, f) += gradient;
+                    Unsafe.Add(ref sumDyCentered, f) += gradient * centered;
                 }
             }
         }
@@ -754,8 +665,8 @@ namespace NormGen.Generated
                 for (int f = 0; f < Features; f++)
                 {
                     double centered = Unsafe.Add(ref xRow, f) - Unsafe.Add(ref pivot, f);
-                    double dyValue = Unsafe.Add(ref dyRow, f);
-                    Unsafe.Add(ref dxRow, f) = Unsafe.Add(ref a, f) * dyValue + Unsafe.Add(ref k, f) * centered + Unsafe.Add(ref c, f);
+                    double gradient = Unsafe.Add(ref dyRow, f);
+                    Unsafe.Add(ref dxRow, f) = Unsafe.Add(ref a, f) * gradient + Unsafe.Add(ref k, f) * centered + Unsafe.Add(ref c, f);
                 }
             }
         }

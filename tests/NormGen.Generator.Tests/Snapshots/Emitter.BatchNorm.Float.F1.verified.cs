@@ -142,8 +142,8 @@ namespace NormGen.Generated
         private const int Features = 1;
         private const int Spatial = 1;
 
-        // Samples per statistics chunk: about 64 KiB of x, so the second pass over a chunk hits the cache.
-        private const int RowsPerChunk = 16384;
+        // Samples per statistics chunk: up to 128 KiB of x and 256 rows, so the second pass over a chunk hits L2.
+        private const int RowsPerChunk = 256;
 
         public LayerCore()
             : base(
@@ -210,33 +210,38 @@ namespace NormGen.Generated
             BackwardInputScalar(ref xStart, rows, ref dyStart, ref dxStart, ref pivotStart, ref dyCoefficientStart, ref xCoefficientStart, ref biasStart);
         }
 
-        /// <summary><see cref="ChunkMoments"/> one feature at a time.</summary>
-        private static void ChunkMomentsScalar(ref float chunk, nint rows, ref float pivot, ref float mean, ref float squares)
+        /// <summary><see cref="ChunkMoments"/> one feature at a time, the sums in double.</summary>
+        private static void ChunkMomentsScalar(ref float x, nint rows, ref float pivot, ref float mean, ref float squares)
         {
-            MemoryMarshal.CreateSpan(ref mean, Features).Clear();
-            MemoryMarshal.CreateSpan(ref squares, Features).Clear();
+            Span<double> totals = stackalloc double[Features];
             for (nint r = 0; r < rows; r++)
             {
-                ref float row = ref Unsafe.Add(ref chunk, r * Features);
+                ref float xRow = ref Unsafe.Add(ref x, r * Features);
                 for (int f = 0; f < Features; f++)
                 {
-                    Unsafe.Add(ref mean, f) += Unsafe.Add(ref row, f) - Unsafe.Add(ref pivot, f);
+                    totals[f] += Unsafe.Add(ref xRow, f) - Unsafe.Add(ref pivot, f);
                 }
             }
 
             for (int f = 0; f < Features; f++)
             {
-                Unsafe.Add(ref mean, f) /= rows;
+                Unsafe.Add(ref mean, f) = (float)(totals[f] / rows);
+                totals[f] = 0;
             }
 
             for (nint r = 0; r < rows; r++)
             {
-                ref float row = ref Unsafe.Add(ref chunk, r * Features);
+                ref float xRow = ref Unsafe.Add(ref x, r * Features);
                 for (int f = 0; f < Features; f++)
                 {
-                    float deviation = Unsafe.Add(ref row, f) - Unsafe.Add(ref pivot, f) - Unsafe.Add(ref mean, f);
-                    Unsafe.Add(ref squares, f) += deviation * deviation;
+                    float deviation = Unsafe.Add(ref xRow, f) - Unsafe.Add(ref pivot, f) - Unsafe.Add(ref mean, f);
+                    totals[f] += deviation * deviation;
                 }
+            }
+
+            for (int f = 0; f < Features; f++)
+            {
+                Unsafe.Add(ref squares, f) = (float)totals[f];
             }
         }
 
@@ -266,9 +271,9 @@ namespace NormGen.Generated
                 for (int f = 0; f < Features; f++)
                 {
                     float centered = Unsafe.Add(ref xRow, f) - Unsafe.Add(ref pivot, f);
-                    float dyValue = Unsafe.Add(ref dyRow, f);
-                    Unsafe.Add(ref sumDy, f) += dyValue;
-                    Unsafe.Add(ref sumDyCentered, f) += dyValue * centered;
+                    float gradient = Unsafe.Add(ref dyRow, f);
+                    Unsafe.Add(ref sumDy, f) += gradient;
+                    Unsafe.Add(ref sumDyCentered, f) += gradient * centered;
                 }
             }
         }
@@ -284,8 +289,8 @@ namespace NormGen.Generated
                 for (int f = 0; f < Features; f++)
                 {
                     float centered = Unsafe.Add(ref xRow, f) - Unsafe.Add(ref pivot, f);
-                    float dyValue = Unsafe.Add(ref dyRow, f);
-                    Unsafe.Add(ref dxRow, f) = Unsafe.Add(ref a, f) * dyValue + Unsafe.Add(ref k, f) * centered + Unsafe.Add(ref c, f);
+                    float gradient = Unsafe.Add(ref dyRow, f);
+                    Unsafe.Add(ref dxRow, f) = Unsafe.Add(ref a, f) * gradient + Unsafe.Add(ref k, f) * centered + Unsafe.Add(ref c, f);
                 }
             }
         }

@@ -142,8 +142,8 @@ namespace NormGen.Generated
         private const int Features = 1000;
         private const int Spatial = 1;
 
-        // Samples per statistics chunk: about 64 KiB of x, so the second pass over a chunk hits the cache.
-        private const int RowsPerChunk = 16;
+        // Samples per statistics chunk: up to 128 KiB of x and 256 rows, so the second pass over a chunk hits L2.
+        private const int RowsPerChunk = 32;
 
         public LayerCore()
             : base(
@@ -270,65 +270,153 @@ namespace NormGen.Generated
             }
         }
 
-        /// <summary><see cref="ChunkMoments"/> with 16 features per Vector512, accumulators in registers.</summary>
-        private static void ChunkMoments512(ref float chunk, nint rows, ref float pivot, ref float mean, ref float squares)
+        /// <summary><see cref="ChunkMoments"/> with 16 features per Vector512, the float sums in mean and squares (in L1), the double ones on the stack: float over 16 rows, then double.</summary>
+        private static void ChunkMoments512(ref float x, nint rows, ref float pivot, ref float mean, ref float squares)
         {
-            var inverseRows = Vector512.Create((float)1 / rows);
+            var inverseRows = Vector512.Create((double)1 / rows);
+            nint blockedRows = rows - rows % 16;
+            Span<double> totals = stackalloc double[Features];
+            ref double total = ref MemoryMarshal.GetReference(totals);
 
-            // 2 vectors at a time walk down the chunk (which stays in cache), their sums in registers.
-            for (nuint f = 0; f < 992; f += 32)
-            {
-                // Pass 1: sums of x - pivot.
-                var sum0 = Vector512<float>.Zero;
-                var sum1 = Vector512<float>.Zero;
-                for (nint r = 0; r < rows; r++)
-                {
-                    ref float row = ref Unsafe.Add(ref chunk, r * Features);
-                    sum0 += Vector512.LoadUnsafe(ref row, f) - Vector512.LoadUnsafe(ref pivot, f);
-                    sum1 += Vector512.LoadUnsafe(ref row, f + 16) - Vector512.LoadUnsafe(ref pivot, f + 16);
-                }
-
-                // Pass 2: squared deviations from the chunk mean; the chunk is still in cache.
-                var mean0 = sum0 * inverseRows;
-                var squares0 = Vector512<float>.Zero;
-                var mean1 = sum1 * inverseRows;
-                var squares1 = Vector512<float>.Zero;
-                for (nint r = 0; r < rows; r++)
-                {
-                    ref float row = ref Unsafe.Add(ref chunk, r * Features);
-                    var deviation0 = Vector512.LoadUnsafe(ref row, f) - Vector512.LoadUnsafe(ref pivot, f) - mean0;
-                    squares0 += deviation0 * deviation0;
-                    var deviation1 = Vector512.LoadUnsafe(ref row, f + 16) - Vector512.LoadUnsafe(ref pivot, f + 16) - mean1;
-                    squares1 += deviation1 * deviation1;
-                }
-
-                mean0.StoreUnsafe(ref mean, f);
-                squares0.StoreUnsafe(ref squares, f);
-                mean1.StoreUnsafe(ref mean, f + 16);
-                squares1.StoreUnsafe(ref squares, f + 16);
-            }
-
-            // The overlapping last vector, stored after the groups: shared lanes get the same values again.
-            // Pass 1: sums of x - pivot.
+            // Pass 1: sums of x - pivot, row after row, in float over 16 rows (so rounding stays near 16 * 2^-24), then in double. The overlapping last vector sums in registers, stored after the others: shared lanes get the same sums.
+            var pivotTail = Vector512.LoadUnsafe(ref pivot, 984);
+            MemoryMarshal.CreateSpan(ref mean, Features).Clear();
             var sumTail = Vector512<float>.Zero;
-            for (nint r = 0; r < rows; r++)
+            var totalTailLow = Vector512<double>.Zero;
+            var totalTailHigh = Vector512<double>.Zero;
+            for (nint start = 0; start < blockedRows; start += 16)
             {
-                ref float row = ref Unsafe.Add(ref chunk, r * Features);
-                sumTail += Vector512.LoadUnsafe(ref row, 984) - Vector512.LoadUnsafe(ref pivot, 984);
+                for (nint r = start; r < start + 16; r++)
+                {
+                    ref float xRow = ref Unsafe.Add(ref x, r * Features);
+                    for (nuint f = 0; f < 992; f += 16)
+                    {
+                        var p = Vector512.LoadUnsafe(ref pivot, f);
+                        (Vector512.LoadUnsafe(ref mean, f) + (Vector512.LoadUnsafe(ref xRow, f) - p)).StoreUnsafe(ref mean, f);
+                    }
+
+                    sumTail += (Vector512.LoadUnsafe(ref xRow, 984) - pivotTail);
+                }
+
+                for (nuint f = 0; f < 992; f += 16)
+                {
+                    var sums = Vector512.LoadUnsafe(ref mean, f);
+                    (Vector512.LoadUnsafe(ref total, f) + Vector512.WidenLower(sums)).StoreUnsafe(ref total, f);
+                    (Vector512.LoadUnsafe(ref total, f + 8) + Vector512.WidenUpper(sums)).StoreUnsafe(ref total, f + 8);
+                    Vector512<float>.Zero.StoreUnsafe(ref mean, f);
+                }
+
+                totalTailLow += Vector512.WidenLower(sumTail);
+                totalTailHigh += Vector512.WidenUpper(sumTail);
+                sumTail = Vector512<float>.Zero;
             }
 
-            // Pass 2: squared deviations from the chunk mean; the chunk is still in cache.
-            var meanTail = sumTail * inverseRows;
-            var squaresTail = Vector512<float>.Zero;
-            for (nint r = 0; r < rows; r++)
+            for (nint r = blockedRows; r < rows; r++)
             {
-                ref float row = ref Unsafe.Add(ref chunk, r * Features);
-                var deviationTail = Vector512.LoadUnsafe(ref row, 984) - Vector512.LoadUnsafe(ref pivot, 984) - meanTail;
-                squaresTail += deviationTail * deviationTail;
+                ref float xRow = ref Unsafe.Add(ref x, r * Features);
+                for (nuint f = 0; f < 992; f += 16)
+                {
+                    var p = Vector512.LoadUnsafe(ref pivot, f);
+                    (Vector512.LoadUnsafe(ref mean, f) + (Vector512.LoadUnsafe(ref xRow, f) - p)).StoreUnsafe(ref mean, f);
+                }
+
+                sumTail += (Vector512.LoadUnsafe(ref xRow, 984) - pivotTail);
             }
 
+            for (nuint f = 0; f < 992; f += 16)
+            {
+                var sums = Vector512.LoadUnsafe(ref mean, f);
+                (Vector512.LoadUnsafe(ref total, f) + Vector512.WidenLower(sums)).StoreUnsafe(ref total, f);
+                (Vector512.LoadUnsafe(ref total, f + 8) + Vector512.WidenUpper(sums)).StoreUnsafe(ref total, f + 8);
+            }
+
+            totalTailLow += Vector512.WidenLower(sumTail);
+            totalTailHigh += Vector512.WidenUpper(sumTail);
+
+            for (nuint f = 0; f < 992; f += 16)
+            {
+                Vector512.Narrow(Vector512.LoadUnsafe(ref total, f) * inverseRows, Vector512.LoadUnsafe(ref total, f + 8) * inverseRows).StoreUnsafe(ref mean, f);
+            }
+
+            var meanTail = Vector512.Narrow(totalTailLow * inverseRows, totalTailHigh * inverseRows);
             meanTail.StoreUnsafe(ref mean, 984);
-            squaresTail.StoreUnsafe(ref squares, 984);
+
+            // Pass 2: squared deviations from the chunk mean, 4 rows at a time; the chunk is still in cache.
+            MemoryMarshal.CreateSpan(ref squares, Features).Clear();
+            totals.Clear();
+            var squaresTail = Vector512<float>.Zero;
+            totalTailLow = Vector512<double>.Zero;
+            totalTailHigh = Vector512<double>.Zero;
+            for (nint start = 0; start < blockedRows; start += 16)
+            {
+                for (nint r = start; r < start + 16; r += 4)
+                {
+                    ref float xRow0 = ref Unsafe.Add(ref x, r * Features);
+                    ref float xRow1 = ref Unsafe.Add(ref xRow0, Features);
+                    ref float xRow2 = ref Unsafe.Add(ref xRow1, Features);
+                    ref float xRow3 = ref Unsafe.Add(ref xRow2, Features);
+                    for (nuint f = 0; f < 992; f += 16)
+                    {
+                        var p = Vector512.LoadUnsafe(ref pivot, f);
+                        var m = Vector512.LoadUnsafe(ref mean, f);
+                        var deviationRow0 = Vector512.LoadUnsafe(ref xRow0, f) - p - m;
+                        var deviationRow1 = Vector512.LoadUnsafe(ref xRow1, f) - p - m;
+                        var deviationRow2 = Vector512.LoadUnsafe(ref xRow2, f) - p - m;
+                        var deviationRow3 = Vector512.LoadUnsafe(ref xRow3, f) - p - m;
+                        (Vector512.LoadUnsafe(ref squares, f) + (((deviationRow0 * deviationRow0) + (deviationRow1 * deviationRow1)) + ((deviationRow2 * deviationRow2) + (deviationRow3 * deviationRow3)))).StoreUnsafe(ref squares, f);
+                    }
+
+                    var deviationTailRow0 = Vector512.LoadUnsafe(ref xRow0, 984) - pivotTail - meanTail;
+                    var deviationTailRow1 = Vector512.LoadUnsafe(ref xRow1, 984) - pivotTail - meanTail;
+                    var deviationTailRow2 = Vector512.LoadUnsafe(ref xRow2, 984) - pivotTail - meanTail;
+                    var deviationTailRow3 = Vector512.LoadUnsafe(ref xRow3, 984) - pivotTail - meanTail;
+                    squaresTail += (((deviationTailRow0 * deviationTailRow0) + (deviationTailRow1 * deviationTailRow1)) + ((deviationTailRow2 * deviationTailRow2) + (deviationTailRow3 * deviationTailRow3)));
+                }
+
+                for (nuint f = 0; f < 992; f += 16)
+                {
+                    var sums = Vector512.LoadUnsafe(ref squares, f);
+                    (Vector512.LoadUnsafe(ref total, f) + Vector512.WidenLower(sums)).StoreUnsafe(ref total, f);
+                    (Vector512.LoadUnsafe(ref total, f + 8) + Vector512.WidenUpper(sums)).StoreUnsafe(ref total, f + 8);
+                    Vector512<float>.Zero.StoreUnsafe(ref squares, f);
+                }
+
+                totalTailLow += Vector512.WidenLower(squaresTail);
+                totalTailHigh += Vector512.WidenUpper(squaresTail);
+                squaresTail = Vector512<float>.Zero;
+            }
+
+            for (nint r = blockedRows; r < rows; r++)
+            {
+                ref float xRow = ref Unsafe.Add(ref x, r * Features);
+                for (nuint f = 0; f < 992; f += 16)
+                {
+                    var p = Vector512.LoadUnsafe(ref pivot, f);
+                    var m = Vector512.LoadUnsafe(ref mean, f);
+                    var deviation = Vector512.LoadUnsafe(ref xRow, f) - p - m;
+                    (Vector512.LoadUnsafe(ref squares, f) + (deviation * deviation)).StoreUnsafe(ref squares, f);
+                }
+
+                var deviationTail = Vector512.LoadUnsafe(ref xRow, 984) - pivotTail - meanTail;
+                squaresTail += (deviationTail * deviationTail);
+            }
+
+            for (nuint f = 0; f < 992; f += 16)
+            {
+                var sums = Vector512.LoadUnsafe(ref squares, f);
+                (Vector512.LoadUnsafe(ref total, f) + Vector512.WidenLower(sums)).StoreUnsafe(ref total, f);
+                (Vector512.LoadUnsafe(ref total, f + 8) + Vector512.WidenUpper(sums)).StoreUnsafe(ref total, f + 8);
+            }
+
+            totalTailLow += Vector512.WidenLower(squaresTail);
+            totalTailHigh += Vector512.WidenUpper(squaresTail);
+
+            for (nuint f = 0; f < 992; f += 16)
+            {
+                Vector512.Narrow(Vector512.LoadUnsafe(ref total, f), Vector512.LoadUnsafe(ref total, f + 8)).StoreUnsafe(ref squares, f);
+            }
+
+            Vector512.Narrow(totalTailLow, totalTailHigh).StoreUnsafe(ref squares, 984);
         }
 
         /// <summary><see cref="Normalize"/> with 16 features per Vector512.</summary>
@@ -349,56 +437,33 @@ namespace NormGen.Generated
             }
         }
 
-        /// <summary><see cref="BackwardSums"/> with 16 features per Vector512, accumulators in registers.</summary>
+        /// <summary><see cref="BackwardSums"/> with 16 features per Vector512, the running sums in sumDy and sumDyCentered (in L1).</summary>
         private static void BackwardSums512(ref float x, nint rows, ref float dy, ref float pivot, ref float sumDy, ref float sumDyCentered)
         {
             MemoryMarshal.CreateSpan(ref sumDy, Features).Clear();
             MemoryMarshal.CreateSpan(ref sumDyCentered, Features).Clear();
+
+            // The overlapping last vector sums in registers, stored after the others: shared lanes get the same sums.
+            var pivotTail = Vector512.LoadUnsafe(ref pivot, 984);
             var sumDyTail = Vector512<float>.Zero;
             var sumDyCenteredTail = Vector512<float>.Zero;
-
-            // Chunks of rows stay in cache while 2 vectors at a time walk down them, their sums in registers.
-            for (nint start = 0; start < rows; start += RowsPerChunk)
+            for (nint r = 0; r < rows; r++)
             {
-                nint count = Math.Min(RowsPerChunk, rows - start);
-                ref float xChunk = ref Unsafe.Add(ref x, start * Features);
-                ref float dyChunk = ref Unsafe.Add(ref dy, start * Features);
-                for (nuint f = 0; f < 992; f += 32)
+                ref float xRow = ref Unsafe.Add(ref x, r * Features);
+                ref float dyRow = ref Unsafe.Add(ref dy, r * Features);
+                for (nuint f = 0; f < 992; f += 16)
                 {
-                    var sumDy0 = Vector512.LoadUnsafe(ref sumDy, f);
-                    var sumDyCentered0 = Vector512.LoadUnsafe(ref sumDyCentered, f);
-                    var sumDy1 = Vector512.LoadUnsafe(ref sumDy, f + 16);
-                    var sumDyCentered1 = Vector512.LoadUnsafe(ref sumDyCentered, f + 16);
-                    for (nint r = 0; r < count; r++)
-                    {
-                        ref float xRow = ref Unsafe.Add(ref xChunk, r * Features);
-                        ref float dyRow = ref Unsafe.Add(ref dyChunk, r * Features);
-                        var centered0 = Vector512.LoadUnsafe(ref xRow, f) - Vector512.LoadUnsafe(ref pivot, f);
-                        var dy0 = Vector512.LoadUnsafe(ref dyRow, f);
-                        sumDy0 += dy0;
-                        sumDyCentered0 += dy0 * centered0;
-                        var centered1 = Vector512.LoadUnsafe(ref xRow, f + 16) - Vector512.LoadUnsafe(ref pivot, f + 16);
-                        var dy1 = Vector512.LoadUnsafe(ref dyRow, f + 16);
-                        sumDy1 += dy1;
-                        sumDyCentered1 += dy1 * centered1;
-                    }
-
-                    sumDy0.StoreUnsafe(ref sumDy, f);
-                    sumDyCentered0.StoreUnsafe(ref sumDyCentered, f);
-                    sumDy1.StoreUnsafe(ref sumDy, f + 16);
-                    sumDyCentered1.StoreUnsafe(ref sumDyCentered, f + 16);
+                    var p = Vector512.LoadUnsafe(ref pivot, f);
+                    var centered = Vector512.LoadUnsafe(ref xRow, f) - p;
+                    var gradient = Vector512.LoadUnsafe(ref dyRow, f);
+                    (Vector512.LoadUnsafe(ref sumDy, f) + (gradient)).StoreUnsafe(ref sumDy, f);
+                    (Vector512.LoadUnsafe(ref sumDyCentered, f) + (gradient * centered)).StoreUnsafe(ref sumDyCentered, f);
                 }
 
-                // The overlapping last vector keeps its own sums in registers across chunks; stored last.
-                for (nint r = 0; r < count; r++)
-                {
-                    ref float xRow = ref Unsafe.Add(ref xChunk, r * Features);
-                    ref float dyRow = ref Unsafe.Add(ref dyChunk, r * Features);
-                    var centeredTail = Vector512.LoadUnsafe(ref xRow, 984) - Vector512.LoadUnsafe(ref pivot, 984);
-                    var dyTail = Vector512.LoadUnsafe(ref dyRow, 984);
-                    sumDyTail += dyTail;
-                    sumDyCenteredTail += dyTail * centeredTail;
-                }
+                var centeredTail = Vector512.LoadUnsafe(ref xRow, 984) - pivotTail;
+                var gradientTail = Vector512.LoadUnsafe(ref dyRow, 984);
+                sumDyTail += (gradientTail);
+                sumDyCenteredTail += (gradientTail * centeredTail);
             }
 
             sumDyTail.StoreUnsafe(ref sumDy, 984);
@@ -415,47 +480,126 @@ namespace NormGen.Generated
                 ref float dxRow = ref Unsafe.Add(ref dx, r * Features);
                 // The overlapping last vector is read before any store, so dx may be dy itself.
                 var centeredTail = Vector512.LoadUnsafe(ref xRow, 984) - Vector512.LoadUnsafe(ref pivot, 984);
-                var dyTail = Vector512.LoadUnsafe(ref dyRow, 984);
-                var dxTail = Vector512.LoadUnsafe(ref a, 984) * dyTail + Vector512.LoadUnsafe(ref k, 984) * centeredTail + Vector512.LoadUnsafe(ref c, 984);
+                var gradientTail = Vector512.LoadUnsafe(ref dyRow, 984);
+                var dxTail = Vector512.LoadUnsafe(ref a, 984) * gradientTail + Vector512.LoadUnsafe(ref k, 984) * centeredTail + Vector512.LoadUnsafe(ref c, 984);
                 for (nuint f = 0; f < 992; f += 16)
                 {
-                    var centeredBlock = Vector512.LoadUnsafe(ref xRow, f) - Vector512.LoadUnsafe(ref pivot, f);
-                    var dyBlock = Vector512.LoadUnsafe(ref dyRow, f);
-                    (Vector512.LoadUnsafe(ref a, f) * dyBlock + Vector512.LoadUnsafe(ref k, f) * centeredBlock + Vector512.LoadUnsafe(ref c, f)).StoreUnsafe(ref dxRow, f);
+                    var centered = Vector512.LoadUnsafe(ref xRow, f) - Vector512.LoadUnsafe(ref pivot, f);
+                    var gradient = Vector512.LoadUnsafe(ref dyRow, f);
+                    (Vector512.LoadUnsafe(ref a, f) * gradient + Vector512.LoadUnsafe(ref k, f) * centered + Vector512.LoadUnsafe(ref c, f)).StoreUnsafe(ref dxRow, f);
                 }
 
                 dxTail.StoreUnsafe(ref dxRow, 984);
             }
         }
 
-        /// <summary><see cref="ChunkMoments"/> with 8 features per Vector256, accumulators in registers.</summary>
-        private static void ChunkMoments256(ref float chunk, nint rows, ref float pivot, ref float mean, ref float squares)
+        /// <summary><see cref="ChunkMoments"/> with 8 features per Vector256, the float sums in mean and squares (in L1), the double ones on the stack: float over 16 rows, then double.</summary>
+        private static void ChunkMoments256(ref float x, nint rows, ref float pivot, ref float mean, ref float squares)
         {
-            var inverseRows = Vector256.Create((float)1 / rows);
+            var inverseRows = Vector256.Create((double)1 / rows);
+            nint blockedRows = rows - rows % 16;
+            Span<double> totals = stackalloc double[Features];
+            ref double total = ref MemoryMarshal.GetReference(totals);
 
-            // 1 vectors at a time walk down the chunk (which stays in cache), their sums in registers.
+            // Pass 1: sums of x - pivot, row after row, in float over 16 rows (so rounding stays near 16 * 2^-24), then in double.
+            MemoryMarshal.CreateSpan(ref mean, Features).Clear();
+            for (nint start = 0; start < blockedRows; start += 16)
+            {
+                for (nint r = start; r < start + 16; r++)
+                {
+                    ref float xRow = ref Unsafe.Add(ref x, r * Features);
+                    for (nuint f = 0; f < 1000; f += 8)
+                    {
+                        var p = Vector256.LoadUnsafe(ref pivot, f);
+                        (Vector256.LoadUnsafe(ref mean, f) + (Vector256.LoadUnsafe(ref xRow, f) - p)).StoreUnsafe(ref mean, f);
+                    }
+                }
+
+                for (nuint f = 0; f < 1000; f += 8)
+                {
+                    var sums = Vector256.LoadUnsafe(ref mean, f);
+                    (Vector256.LoadUnsafe(ref total, f) + Vector256.WidenLower(sums)).StoreUnsafe(ref total, f);
+                    (Vector256.LoadUnsafe(ref total, f + 4) + Vector256.WidenUpper(sums)).StoreUnsafe(ref total, f + 4);
+                    Vector256<float>.Zero.StoreUnsafe(ref mean, f);
+                }
+            }
+
+            for (nint r = blockedRows; r < rows; r++)
+            {
+                ref float xRow = ref Unsafe.Add(ref x, r * Features);
+                for (nuint f = 0; f < 1000; f += 8)
+                {
+                    var p = Vector256.LoadUnsafe(ref pivot, f);
+                    (Vector256.LoadUnsafe(ref mean, f) + (Vector256.LoadUnsafe(ref xRow, f) - p)).StoreUnsafe(ref mean, f);
+                }
+            }
+
             for (nuint f = 0; f < 1000; f += 8)
             {
-                // Pass 1: sums of x - pivot.
-                var sum0 = Vector256<float>.Zero;
-                for (nint r = 0; r < rows; r++)
+                var sums = Vector256.LoadUnsafe(ref mean, f);
+                (Vector256.LoadUnsafe(ref total, f) + Vector256.WidenLower(sums)).StoreUnsafe(ref total, f);
+                (Vector256.LoadUnsafe(ref total, f + 4) + Vector256.WidenUpper(sums)).StoreUnsafe(ref total, f + 4);
+            }
+
+            for (nuint f = 0; f < 1000; f += 8)
+            {
+                Vector256.Narrow(Vector256.LoadUnsafe(ref total, f) * inverseRows, Vector256.LoadUnsafe(ref total, f + 4) * inverseRows).StoreUnsafe(ref mean, f);
+            }
+
+            // Pass 2: squared deviations from the chunk mean, 4 rows at a time; the chunk is still in cache.
+            MemoryMarshal.CreateSpan(ref squares, Features).Clear();
+            totals.Clear();
+            for (nint start = 0; start < blockedRows; start += 16)
+            {
+                for (nint r = start; r < start + 16; r += 4)
                 {
-                    ref float row = ref Unsafe.Add(ref chunk, r * Features);
-                    sum0 += Vector256.LoadUnsafe(ref row, f) - Vector256.LoadUnsafe(ref pivot, f);
+                    ref float xRow0 = ref Unsafe.Add(ref x, r * Features);
+                    ref float xRow1 = ref Unsafe.Add(ref xRow0, Features);
+                    ref float xRow2 = ref Unsafe.Add(ref xRow1, Features);
+                    ref float xRow3 = ref Unsafe.Add(ref xRow2, Features);
+                    for (nuint f = 0; f < 1000; f += 8)
+                    {
+                        var p = Vector256.LoadUnsafe(ref pivot, f);
+                        var m = Vector256.LoadUnsafe(ref mean, f);
+                        var deviationRow0 = Vector256.LoadUnsafe(ref xRow0, f) - p - m;
+                        var deviationRow1 = Vector256.LoadUnsafe(ref xRow1, f) - p - m;
+                        var deviationRow2 = Vector256.LoadUnsafe(ref xRow2, f) - p - m;
+                        var deviationRow3 = Vector256.LoadUnsafe(ref xRow3, f) - p - m;
+                        (Vector256.LoadUnsafe(ref squares, f) + (((deviationRow0 * deviationRow0) + (deviationRow1 * deviationRow1)) + ((deviationRow2 * deviationRow2) + (deviationRow3 * deviationRow3)))).StoreUnsafe(ref squares, f);
+                    }
                 }
 
-                // Pass 2: squared deviations from the chunk mean; the chunk is still in cache.
-                var mean0 = sum0 * inverseRows;
-                var squares0 = Vector256<float>.Zero;
-                for (nint r = 0; r < rows; r++)
+                for (nuint f = 0; f < 1000; f += 8)
                 {
-                    ref float row = ref Unsafe.Add(ref chunk, r * Features);
-                    var deviation0 = Vector256.LoadUnsafe(ref row, f) - Vector256.LoadUnsafe(ref pivot, f) - mean0;
-                    squares0 += deviation0 * deviation0;
+                    var sums = Vector256.LoadUnsafe(ref squares, f);
+                    (Vector256.LoadUnsafe(ref total, f) + Vector256.WidenLower(sums)).StoreUnsafe(ref total, f);
+                    (Vector256.LoadUnsafe(ref total, f + 4) + Vector256.WidenUpper(sums)).StoreUnsafe(ref total, f + 4);
+                    Vector256<float>.Zero.StoreUnsafe(ref squares, f);
                 }
+            }
 
-                mean0.StoreUnsafe(ref mean, f);
-                squares0.StoreUnsafe(ref squares, f);
+            for (nint r = blockedRows; r < rows; r++)
+            {
+                ref float xRow = ref Unsafe.Add(ref x, r * Features);
+                for (nuint f = 0; f < 1000; f += 8)
+                {
+                    var p = Vector256.LoadUnsafe(ref pivot, f);
+                    var m = Vector256.LoadUnsafe(ref mean, f);
+                    var deviation = Vector256.LoadUnsafe(ref xRow, f) - p - m;
+                    (Vector256.LoadUnsafe(ref squares, f) + (deviation * deviation)).StoreUnsafe(ref squares, f);
+                }
+            }
+
+            for (nuint f = 0; f < 1000; f += 8)
+            {
+                var sums = Vector256.LoadUnsafe(ref squares, f);
+                (Vector256.LoadUnsafe(ref total, f) + Vector256.WidenLower(sums)).StoreUnsafe(ref total, f);
+                (Vector256.LoadUnsafe(ref total, f + 4) + Vector256.WidenUpper(sums)).StoreUnsafe(ref total, f + 4);
+            }
+
+            for (nuint f = 0; f < 1000; f += 8)
+            {
+                Vector256.Narrow(Vector256.LoadUnsafe(ref total, f), Vector256.LoadUnsafe(ref total, f + 4)).StoreUnsafe(ref squares, f);
             }
         }
 
@@ -473,34 +617,22 @@ namespace NormGen.Generated
             }
         }
 
-        /// <summary><see cref="BackwardSums"/> with 8 features per Vector256, accumulators in registers.</summary>
+        /// <summary><see cref="BackwardSums"/> with 8 features per Vector256, the running sums in sumDy and sumDyCentered (in L1).</summary>
         private static void BackwardSums256(ref float x, nint rows, ref float dy, ref float pivot, ref float sumDy, ref float sumDyCentered)
         {
             MemoryMarshal.CreateSpan(ref sumDy, Features).Clear();
             MemoryMarshal.CreateSpan(ref sumDyCentered, Features).Clear();
-
-            // Chunks of rows stay in cache while 1 vectors at a time walk down them, their sums in registers.
-            for (nint start = 0; start < rows; start += RowsPerChunk)
+            for (nint r = 0; r < rows; r++)
             {
-                nint count = Math.Min(RowsPerChunk, rows - start);
-                ref float xChunk = ref Unsafe.Add(ref x, start * Features);
-                ref float dyChunk = ref Unsafe.Add(ref dy, start * Features);
+                ref float xRow = ref Unsafe.Add(ref x, r * Features);
+                ref float dyRow = ref Unsafe.Add(ref dy, r * Features);
                 for (nuint f = 0; f < 1000; f += 8)
                 {
-                    var sumDy0 = Vector256.LoadUnsafe(ref sumDy, f);
-                    var sumDyCentered0 = Vector256.LoadUnsafe(ref sumDyCentered, f);
-                    for (nint r = 0; r < count; r++)
-                    {
-                        ref float xRow = ref Unsafe.Add(ref xChunk, r * Features);
-                        ref float dyRow = ref Unsafe.Add(ref dyChunk, r * Features);
-                        var centered0 = Vector256.LoadUnsafe(ref xRow, f) - Vector256.LoadUnsafe(ref pivot, f);
-                        var dy0 = Vector256.LoadUnsafe(ref dyRow, f);
-                        sumDy0 += dy0;
-                        sumDyCentered0 += dy0 * centered0;
-                    }
-
-                    sumDy0.StoreUnsafe(ref sumDy, f);
-                    sumDyCentered0.StoreUnsafe(ref sumDyCentered, f);
+                    var p = Vector256.LoadUnsafe(ref pivot, f);
+                    var centered = Vector256.LoadUnsafe(ref xRow, f) - p;
+                    var gradient = Vector256.LoadUnsafe(ref dyRow, f);
+                    (Vector256.LoadUnsafe(ref sumDy, f) + (gradient)).StoreUnsafe(ref sumDy, f);
+                    (Vector256.LoadUnsafe(ref sumDyCentered, f) + (gradient * centered)).StoreUnsafe(ref sumDyCentered, f);
                 }
             }
         }
@@ -515,49 +647,120 @@ namespace NormGen.Generated
                 ref float dxRow = ref Unsafe.Add(ref dx, r * Features);
                 for (nuint f = 0; f < 1000; f += 8)
                 {
-                    var centeredBlock = Vector256.LoadUnsafe(ref xRow, f) - Vector256.LoadUnsafe(ref pivot, f);
-                    var dyBlock = Vector256.LoadUnsafe(ref dyRow, f);
-                    (Vector256.LoadUnsafe(ref a, f) * dyBlock + Vector256.LoadUnsafe(ref k, f) * centeredBlock + Vector256.LoadUnsafe(ref c, f)).StoreUnsafe(ref dxRow, f);
+                    var centered = Vector256.LoadUnsafe(ref xRow, f) - Vector256.LoadUnsafe(ref pivot, f);
+                    var gradient = Vector256.LoadUnsafe(ref dyRow, f);
+                    (Vector256.LoadUnsafe(ref a, f) * gradient + Vector256.LoadUnsafe(ref k, f) * centered + Vector256.LoadUnsafe(ref c, f)).StoreUnsafe(ref dxRow, f);
                 }
             }
         }
 
-        /// <summary><see cref="ChunkMoments"/> with 4 features per Vector128, accumulators in registers.</summary>
-        private static void ChunkMoments128(ref float chunk, nint rows, ref float pivot, ref float mean, ref float squares)
+        /// <summary><see cref="ChunkMoments"/> with 4 features per Vector128, the float sums in mean and squares (in L1), the double ones on the stack: float over 16 rows, then double.</summary>
+        private static void ChunkMoments128(ref float x, nint rows, ref float pivot, ref float mean, ref float squares)
         {
-            var inverseRows = Vector128.Create((float)1 / rows);
+            var inverseRows = Vector128.Create((double)1 / rows);
+            nint blockedRows = rows - rows % 16;
+            Span<double> totals = stackalloc double[Features];
+            ref double total = ref MemoryMarshal.GetReference(totals);
 
-            // 2 vectors at a time walk down the chunk (which stays in cache), their sums in registers.
-            for (nuint f = 0; f < 1000; f += 8)
+            // Pass 1: sums of x - pivot, row after row, in float over 16 rows (so rounding stays near 16 * 2^-24), then in double.
+            MemoryMarshal.CreateSpan(ref mean, Features).Clear();
+            for (nint start = 0; start < blockedRows; start += 16)
             {
-                // Pass 1: sums of x - pivot.
-                var sum0 = Vector128<float>.Zero;
-                var sum1 = Vector128<float>.Zero;
-                for (nint r = 0; r < rows; r++)
+                for (nint r = start; r < start + 16; r++)
                 {
-                    ref float row = ref Unsafe.Add(ref chunk, r * Features);
-                    sum0 += Vector128.LoadUnsafe(ref row, f) - Vector128.LoadUnsafe(ref pivot, f);
-                    sum1 += Vector128.LoadUnsafe(ref row, f + 4) - Vector128.LoadUnsafe(ref pivot, f + 4);
+                    ref float xRow = ref Unsafe.Add(ref x, r * Features);
+                    for (nuint f = 0; f < 1000; f += 4)
+                    {
+                        var p = Vector128.LoadUnsafe(ref pivot, f);
+                        (Vector128.LoadUnsafe(ref mean, f) + (Vector128.LoadUnsafe(ref xRow, f) - p)).StoreUnsafe(ref mean, f);
+                    }
                 }
 
-                // Pass 2: squared deviations from the chunk mean; the chunk is still in cache.
-                var mean0 = sum0 * inverseRows;
-                var squares0 = Vector128<float>.Zero;
-                var mean1 = sum1 * inverseRows;
-                var squares1 = Vector128<float>.Zero;
-                for (nint r = 0; r < rows; r++)
+                for (nuint f = 0; f < 1000; f += 4)
                 {
-                    ref float row = ref Unsafe.Add(ref chunk, r * Features);
-                    var deviation0 = Vector128.LoadUnsafe(ref row, f) - Vector128.LoadUnsafe(ref pivot, f) - mean0;
-                    squares0 += deviation0 * deviation0;
-                    var deviation1 = Vector128.LoadUnsafe(ref row, f + 4) - Vector128.LoadUnsafe(ref pivot, f + 4) - mean1;
-                    squares1 += deviation1 * deviation1;
+                    var sums = Vector128.LoadUnsafe(ref mean, f);
+                    (Vector128.LoadUnsafe(ref total, f) + Vector128.WidenLower(sums)).StoreUnsafe(ref total, f);
+                    (Vector128.LoadUnsafe(ref total, f + 2) + Vector128.WidenUpper(sums)).StoreUnsafe(ref total, f + 2);
+                    Vector128<float>.Zero.StoreUnsafe(ref mean, f);
+                }
+            }
+
+            for (nint r = blockedRows; r < rows; r++)
+            {
+                ref float xRow = ref Unsafe.Add(ref x, r * Features);
+                for (nuint f = 0; f < 1000; f += 4)
+                {
+                    var p = Vector128.LoadUnsafe(ref pivot, f);
+                    (Vector128.LoadUnsafe(ref mean, f) + (Vector128.LoadUnsafe(ref xRow, f) - p)).StoreUnsafe(ref mean, f);
+                }
+            }
+
+            for (nuint f = 0; f < 1000; f += 4)
+            {
+                var sums = Vector128.LoadUnsafe(ref mean, f);
+                (Vector128.LoadUnsafe(ref total, f) + Vector128.WidenLower(sums)).StoreUnsafe(ref total, f);
+                (Vector128.LoadUnsafe(ref total, f + 2) + Vector128.WidenUpper(sums)).StoreUnsafe(ref total, f + 2);
+            }
+
+            for (nuint f = 0; f < 1000; f += 4)
+            {
+                Vector128.Narrow(Vector128.LoadUnsafe(ref total, f) * inverseRows, Vector128.LoadUnsafe(ref total, f + 2) * inverseRows).StoreUnsafe(ref mean, f);
+            }
+
+            // Pass 2: squared deviations from the chunk mean, 4 rows at a time; the chunk is still in cache.
+            MemoryMarshal.CreateSpan(ref squares, Features).Clear();
+            totals.Clear();
+            for (nint start = 0; start < blockedRows; start += 16)
+            {
+                for (nint r = start; r < start + 16; r += 4)
+                {
+                    ref float xRow0 = ref Unsafe.Add(ref x, r * Features);
+                    ref float xRow1 = ref Unsafe.Add(ref xRow0, Features);
+                    ref float xRow2 = ref Unsafe.Add(ref xRow1, Features);
+                    ref float xRow3 = ref Unsafe.Add(ref xRow2, Features);
+                    for (nuint f = 0; f < 1000; f += 4)
+                    {
+                        var p = Vector128.LoadUnsafe(ref pivot, f);
+                        var m = Vector128.LoadUnsafe(ref mean, f);
+                        var deviationRow0 = Vector128.LoadUnsafe(ref xRow0, f) - p - m;
+                        var deviationRow1 = Vector128.LoadUnsafe(ref xRow1, f) - p - m;
+                        var deviationRow2 = Vector128.LoadUnsafe(ref xRow2, f) - p - m;
+                        var deviationRow3 = Vector128.LoadUnsafe(ref xRow3, f) - p - m;
+                        (Vector128.LoadUnsafe(ref squares, f) + (((deviationRow0 * deviationRow0) + (deviationRow1 * deviationRow1)) + ((deviationRow2 * deviationRow2) + (deviationRow3 * deviationRow3)))).StoreUnsafe(ref squares, f);
+                    }
                 }
 
-                mean0.StoreUnsafe(ref mean, f);
-                squares0.StoreUnsafe(ref squares, f);
-                mean1.StoreUnsafe(ref mean, f + 4);
-                squares1.StoreUnsafe(ref squares, f + 4);
+                for (nuint f = 0; f < 1000; f += 4)
+                {
+                    var sums = Vector128.LoadUnsafe(ref squares, f);
+                    (Vector128.LoadUnsafe(ref total, f) + Vector128.WidenLower(sums)).StoreUnsafe(ref total, f);
+                    (Vector128.LoadUnsafe(ref total, f + 2) + Vector128.WidenUpper(sums)).StoreUnsafe(ref total, f + 2);
+                    Vector128<float>.Zero.StoreUnsafe(ref squares, f);
+                }
+            }
+
+            for (nint r = blockedRows; r < rows; r++)
+            {
+                ref float xRow = ref Unsafe.Add(ref x, r * Features);
+                for (nuint f = 0; f < 1000; f += 4)
+                {
+                    var p = Vector128.LoadUnsafe(ref pivot, f);
+                    var m = Vector128.LoadUnsafe(ref mean, f);
+                    var deviation = Vector128.LoadUnsafe(ref xRow, f) - p - m;
+                    (Vector128.LoadUnsafe(ref squares, f) + (deviation * deviation)).StoreUnsafe(ref squares, f);
+                }
+            }
+
+            for (nuint f = 0; f < 1000; f += 4)
+            {
+                var sums = Vector128.LoadUnsafe(ref squares, f);
+                (Vector128.LoadUnsafe(ref total, f) + Vector128.WidenLower(sums)).StoreUnsafe(ref total, f);
+                (Vector128.LoadUnsafe(ref total, f + 2) + Vector128.WidenUpper(sums)).StoreUnsafe(ref total, f + 2);
+            }
+
+            for (nuint f = 0; f < 1000; f += 4)
+            {
+                Vector128.Narrow(Vector128.LoadUnsafe(ref total, f), Vector128.LoadUnsafe(ref total, f + 2)).StoreUnsafe(ref squares, f);
             }
         }
 
@@ -575,42 +778,22 @@ namespace NormGen.Generated
             }
         }
 
-        /// <summary><see cref="BackwardSums"/> with 4 features per Vector128, accumulators in registers.</summary>
+        /// <summary><see cref="BackwardSums"/> with 4 features per Vector128, the running sums in sumDy and sumDyCentered (in L1).</summary>
         private static void BackwardSums128(ref float x, nint rows, ref float dy, ref float pivot, ref float sumDy, ref float sumDyCentered)
         {
             MemoryMarshal.CreateSpan(ref sumDy, Features).Clear();
             MemoryMarshal.CreateSpan(ref sumDyCentered, Features).Clear();
-
-            // Chunks of rows stay in cache while 2 vectors at a time walk down them, their sums in registers.
-            for (nint start = 0; start < rows; start += RowsPerChunk)
+            for (nint r = 0; r < rows; r++)
             {
-                nint count = Math.Min(RowsPerChunk, rows - start);
-                ref float xChunk = ref Unsafe.Add(ref x, start * Features);
-                ref float dyChunk = ref Unsafe.Add(ref dy, start * Features);
-                for (nuint f = 0; f < 1000; f += 8)
+                ref float xRow = ref Unsafe.Add(ref x, r * Features);
+                ref float dyRow = ref Unsafe.Add(ref dy, r * Features);
+                for (nuint f = 0; f < 1000; f += 4)
                 {
-                    var sumDy0 = Vector128.LoadUnsafe(ref sumDy, f);
-                    var sumDyCentered0 = Vector128.LoadUnsafe(ref sumDyCentered, f);
-                    var sumDy1 = Vector128.LoadUnsafe(ref sumDy, f + 4);
-                    var sumDyCentered1 = Vector128.LoadUnsafe(ref sumDyCentered, f + 4);
-                    for (nint r = 0; r < count; r++)
-                    {
-                        ref float xRow = ref Unsafe.Add(ref xChunk, r * Features);
-                        ref float dyRow = ref Unsafe.Add(ref dyChunk, r * Features);
-                        var centered0 = Vector128.LoadUnsafe(ref xRow, f) - Vector128.LoadUnsafe(ref pivot, f);
-                        var dy0 = Vector128.LoadUnsafe(ref dyRow, f);
-                        sumDy0 += dy0;
-                        sumDyCentered0 += dy0 * centered0;
-                        var centered1 = Vector128.LoadUnsafe(ref xRow, f + 4) - Vector128.LoadUnsafe(ref pivot, f + 4);
-                        var dy1 = Vector128.LoadUnsafe(ref dyRow, f + 4);
-                        sumDy1 += dy1;
-                        sumDyCentered1 += dy1 * centered1;
-                    }
-
-                    sumDy0.StoreUnsafe(ref sumDy, f);
-                    sumDyCentered0.StoreUnsafe(ref sumDyCentered, f);
-                    sumDy1.StoreUnsafe(ref sumDy, f + 4);
-                    sumDyCentered1.StoreUnsafe(ref sumDyCentered, f + 4);
+                    var p = Vector128.LoadUnsafe(ref pivot, f);
+                    var centered = Vector128.LoadUnsafe(ref xRow, f) - p;
+                    var gradient = Vector128.LoadUnsafe(ref dyRow, f);
+                    (Vector128.LoadUnsafe(ref sumDy, f) + (gradient)).StoreUnsafe(ref sumDy, f);
+                    (Vector128.LoadUnsafe(ref sumDyCentered, f) + (gradient * centered)).StoreUnsafe(ref sumDyCentered, f);
                 }
             }
         }
@@ -625,40 +808,45 @@ namespace NormGen.Generated
                 ref float dxRow = ref Unsafe.Add(ref dx, r * Features);
                 for (nuint f = 0; f < 1000; f += 4)
                 {
-                    var centeredBlock = Vector128.LoadUnsafe(ref xRow, f) - Vector128.LoadUnsafe(ref pivot, f);
-                    var dyBlock = Vector128.LoadUnsafe(ref dyRow, f);
-                    (Vector128.LoadUnsafe(ref a, f) * dyBlock + Vector128.LoadUnsafe(ref k, f) * centeredBlock + Vector128.LoadUnsafe(ref c, f)).StoreUnsafe(ref dxRow, f);
+                    var centered = Vector128.LoadUnsafe(ref xRow, f) - Vector128.LoadUnsafe(ref pivot, f);
+                    var gradient = Vector128.LoadUnsafe(ref dyRow, f);
+                    (Vector128.LoadUnsafe(ref a, f) * gradient + Vector128.LoadUnsafe(ref k, f) * centered + Vector128.LoadUnsafe(ref c, f)).StoreUnsafe(ref dxRow, f);
                 }
             }
         }
 
-        /// <summary><see cref="ChunkMoments"/> one feature at a time.</summary>
-        private static void ChunkMomentsScalar(ref float chunk, nint rows, ref float pivot, ref float mean, ref float squares)
+        /// <summary><see cref="ChunkMoments"/> one feature at a time, the sums in double.</summary>
+        private static void ChunkMomentsScalar(ref float x, nint rows, ref float pivot, ref float mean, ref float squares)
         {
-            MemoryMarshal.CreateSpan(ref mean, Features).Clear();
-            MemoryMarshal.CreateSpan(ref squares, Features).Clear();
+            Span<double> totals = stackalloc double[Features];
             for (nint r = 0; r < rows; r++)
             {
-                ref float row = ref Unsafe.Add(ref chunk, r * Features);
+                ref float xRow = ref Unsafe.Add(ref x, r * Features);
                 for (int f = 0; f < Features; f++)
                 {
-                    Unsafe.Add(ref mean, f) += Unsafe.Add(ref row, f) - Unsafe.Add(ref pivot, f);
+                    totals[f] += Unsafe.Add(ref xRow, f) - Unsafe.Add(ref pivot, f);
                 }
             }
 
             for (int f = 0; f < Features; f++)
             {
-                Unsafe.Add(ref mean, f) /= rows;
+                Unsafe.Add(ref mean, f) = (float)(totals[f] / rows);
+                totals[f] = 0;
             }
 
             for (nint r = 0; r < rows; r++)
             {
-                ref float row = ref Unsafe.Add(ref chunk, r * Features);
+                ref float xRow = ref Unsafe.Add(ref x, r * Features);
                 for (int f = 0; f < Features; f++)
                 {
-                    float deviation = Unsafe.Add(ref row, f) - Unsafe.Add(ref pivot, f) - Unsafe.Add(ref mean, f);
-                    Unsafe.Add(ref squares, f) += deviation * deviation;
+                    float deviation = Unsafe.Add(ref xRow, f) - Unsafe.Add(ref pivot, f) - Unsafe.Add(ref mean, f);
+                    totals[f] += deviation * deviation;
                 }
+            }
+
+            for (int f = 0; f < Features; f++)
+            {
+                Unsafe.Add(ref squares, f) = (float)totals[f];
             }
         }
 
@@ -688,9 +876,9 @@ namespace NormGen.Generated
                 for (int f = 0; f < Features; f++)
                 {
                     float centered = Unsafe.Add(ref xRow, f) - Unsafe.Add(ref pivot, f);
-                    float dyValue = Unsafe.Add(ref dyRow, f);
-                    Unsafe.Add(ref sumDy, f) += dyValue;
-                    Unsafe.Add(ref sumDyCentered, f) += dyValue * centered;
+                    float gradient = Unsafe.Add(ref dyRow, f);
+                    Unsafe.Add(ref sumDy, f) += gradient;
+                    Unsafe.Add(ref sumDyCentered, f) += gradient * centered;
                 }
             }
         }
@@ -706,8 +894,8 @@ namespace NormGen.Generated
                 for (int f = 0; f < Features; f++)
                 {
                     float centered = Unsafe.Add(ref xRow, f) - Unsafe.Add(ref pivot, f);
-                    float dyValue = Unsafe.Add(ref dyRow, f);
-                    Unsafe.Add(ref dxRow, f) = Unsafe.Add(ref a, f) * dyValue + Unsafe.Add(ref k, f) * centered + Unsafe.Add(ref c, f);
+                    float gradient = Unsafe.Add(ref dyRow, f);
+                    Unsafe.Add(ref dxRow, f) = Unsafe.Add(ref a, f) * gradient + Unsafe.Add(ref k, f) * centered + Unsafe.Add(ref c, f);
                 }
             }
         }

@@ -143,8 +143,8 @@ namespace NormGen.Generated
         private const int Features = 5;
         private const int Spatial = 1;
 
-        // Samples per statistics chunk: about 64 KiB of x, so the second pass over a chunk hits the cache.
-        private const int RowsPerChunk = 3276;
+        // Samples per statistics chunk: up to 128 KiB of x and 256 rows, so the second pass over a chunk hits L2.
+        private const int RowsPerChunk = 256;
 
         public LayerCore()
             : base(
@@ -243,73 +243,189 @@ namespace NormGen.Generated
             }
         }
 
-        /// <summary><see cref="ChunkMoments"/> with 4 features per Vector128, accumulators in registers.</summary>
-        private static void ChunkMoments128(ref float chunk, nint rows, ref float pivot, ref float mean, ref float squares)
+        /// <summary><see cref="ChunkMoments"/> with 4 features per Vector128, the sums in registers: float over 16 rows, then double.</summary>
+        private static void ChunkMoments128(ref float x, nint rows, ref float pivot, ref float mean, ref float squares)
         {
-            var inverseRows = Vector128.Create((float)1 / rows);
-            // Pass 1: sums of x - pivot.
+            var inverseRows = Vector128.Create((double)1 / rows);
+            nint blockedRows = rows - rows % 16;
+
+            // Pass 1: sums of x - pivot, in float over 16 rows (so rounding stays near 16 * 2^-24), then in double.
+            var pivot0 = Vector128.LoadUnsafe(ref pivot, 0);
+            var pivotTail = Vector128.LoadUnsafe(ref pivot, 1);
             var sum0 = Vector128<float>.Zero;
+            var total0Low = Vector128<double>.Zero;
+            var total0High = Vector128<double>.Zero;
             var sumTail = Vector128<float>.Zero;
-            for (nint r = 0; r < rows; r++)
+            var totalTailLow = Vector128<double>.Zero;
+            var totalTailHigh = Vector128<double>.Zero;
+            for (nint start = 0; start < blockedRows; start += 16)
             {
-                ref float row = ref Unsafe.Add(ref chunk, r * Features);
-                sum0 += Vector128.LoadUnsafe(ref row, 0) - Vector128.LoadUnsafe(ref pivot, 0);
-                sumTail += Vector128.LoadUnsafe(ref row, 1) - Vector128.LoadUnsafe(ref pivot, 1);
+                for (nint r = start; r < start + 16; r += 4)
+                {
+                    ref float xRow0 = ref Unsafe.Add(ref x, r * Features);
+                    ref float xRow1 = ref Unsafe.Add(ref xRow0, Features);
+                    ref float xRow2 = ref Unsafe.Add(ref xRow1, Features);
+                    ref float xRow3 = ref Unsafe.Add(ref xRow2, Features);
+                    sum0 += (((Vector128.LoadUnsafe(ref xRow0, 0) - pivot0) + (Vector128.LoadUnsafe(ref xRow1, 0) - pivot0)) + ((Vector128.LoadUnsafe(ref xRow2, 0) - pivot0) + (Vector128.LoadUnsafe(ref xRow3, 0) - pivot0)));
+                    sumTail += (((Vector128.LoadUnsafe(ref xRow0, 1) - pivotTail) + (Vector128.LoadUnsafe(ref xRow1, 1) - pivotTail)) + ((Vector128.LoadUnsafe(ref xRow2, 1) - pivotTail) + (Vector128.LoadUnsafe(ref xRow3, 1) - pivotTail)));
+                }
+
+                total0Low += Vector128.WidenLower(sum0);
+                total0High += Vector128.WidenUpper(sum0);
+                sum0 = Vector128<float>.Zero;
+                totalTailLow += Vector128.WidenLower(sumTail);
+                totalTailHigh += Vector128.WidenUpper(sumTail);
+                sumTail = Vector128<float>.Zero;
             }
+
+            for (nint r = blockedRows; r < rows; r++)
+            {
+                ref float xRow = ref Unsafe.Add(ref x, r * Features);
+                sum0 += (Vector128.LoadUnsafe(ref xRow, 0) - pivot0);
+                sumTail += (Vector128.LoadUnsafe(ref xRow, 1) - pivotTail);
+            }
+
+            total0Low += Vector128.WidenLower(sum0);
+            total0High += Vector128.WidenUpper(sum0);
+            totalTailLow += Vector128.WidenLower(sumTail);
+            totalTailHigh += Vector128.WidenUpper(sumTail);
 
             // Pass 2: squared deviations from the chunk mean; the chunk is still in cache.
-            var mean0 = sum0 * inverseRows;
+            var mean0 = Vector128.Narrow(total0Low * inverseRows, total0High * inverseRows);
+            var meanTail = Vector128.Narrow(totalTailLow * inverseRows, totalTailHigh * inverseRows);
             var squares0 = Vector128<float>.Zero;
-            var meanTail = sumTail * inverseRows;
+            total0Low = Vector128<double>.Zero;
+            total0High = Vector128<double>.Zero;
             var squaresTail = Vector128<float>.Zero;
-            for (nint r = 0; r < rows; r++)
+            totalTailLow = Vector128<double>.Zero;
+            totalTailHigh = Vector128<double>.Zero;
+            for (nint start = 0; start < blockedRows; start += 16)
             {
-                ref float row = ref Unsafe.Add(ref chunk, r * Features);
-                var deviation0 = Vector128.LoadUnsafe(ref row, 0) - Vector128.LoadUnsafe(ref pivot, 0) - mean0;
-                squares0 += deviation0 * deviation0;
-                var deviationTail = Vector128.LoadUnsafe(ref row, 1) - Vector128.LoadUnsafe(ref pivot, 1) - meanTail;
-                squaresTail += deviationTail * deviationTail;
+                for (nint r = start; r < start + 16; r += 4)
+                {
+                    ref float xRow0 = ref Unsafe.Add(ref x, r * Features);
+                    ref float xRow1 = ref Unsafe.Add(ref xRow0, Features);
+                    ref float xRow2 = ref Unsafe.Add(ref xRow1, Features);
+                    ref float xRow3 = ref Unsafe.Add(ref xRow2, Features);
+                    var deviation0Row0 = Vector128.LoadUnsafe(ref xRow0, 0) - pivot0 - mean0;
+                    var deviation0Row1 = Vector128.LoadUnsafe(ref xRow1, 0) - pivot0 - mean0;
+                    var deviation0Row2 = Vector128.LoadUnsafe(ref xRow2, 0) - pivot0 - mean0;
+                    var deviation0Row3 = Vector128.LoadUnsafe(ref xRow3, 0) - pivot0 - mean0;
+                    squares0 += (((deviation0Row0 * deviation0Row0) + (deviation0Row1 * deviation0Row1)) + ((deviation0Row2 * deviation0Row2) + (deviation0Row3 * deviation0Row3)));
+                    var deviationTailRow0 = Vector128.LoadUnsafe(ref xRow0, 1) - pivotTail - meanTail;
+                    var deviationTailRow1 = Vector128.LoadUnsafe(ref xRow1, 1) - pivotTail - meanTail;
+                    var deviationTailRow2 = Vector128.LoadUnsafe(ref xRow2, 1) - pivotTail - meanTail;
+                    var deviationTailRow3 = Vector128.LoadUnsafe(ref xRow3, 1) - pivotTail - meanTail;
+                    squaresTail += (((deviationTailRow0 * deviationTailRow0) + (deviationTailRow1 * deviationTailRow1)) + ((deviationTailRow2 * deviationTailRow2) + (deviationTailRow3 * deviationTailRow3)));
+                }
+
+                total0Low += Vector128.WidenLower(squares0);
+                total0High += Vector128.WidenUpper(squares0);
+                squares0 = Vector128<float>.Zero;
+                totalTailLow += Vector128.WidenLower(squaresTail);
+                totalTailHigh += Vector128.WidenUpper(squaresTail);
+                squaresTail = Vector128<float>.Zero;
             }
 
+            for (nint r = blockedRows; r < rows; r++)
+            {
+                ref float xRow = ref Unsafe.Add(ref x, r * Features);
+                var deviation0 = Vector128.LoadUnsafe(ref xRow, 0) - pivot0 - mean0;
+                squares0 += (deviation0 * deviation0);
+                var deviationTail = Vector128.LoadUnsafe(ref xRow, 1) - pivotTail - meanTail;
+                squaresTail += (deviationTail * deviationTail);
+            }
+
+            total0Low += Vector128.WidenLower(squares0);
+            total0High += Vector128.WidenUpper(squares0);
+            totalTailLow += Vector128.WidenLower(squaresTail);
+            totalTailHigh += Vector128.WidenUpper(squaresTail);
+
             mean0.StoreUnsafe(ref mean, 0);
-            squares0.StoreUnsafe(ref squares, 0);
+            Vector128.Narrow(total0Low, total0High).StoreUnsafe(ref squares, 0);
             meanTail.StoreUnsafe(ref mean, 1);
-            squaresTail.StoreUnsafe(ref squares, 1);
+            Vector128.Narrow(totalTailLow, totalTailHigh).StoreUnsafe(ref squares, 1);
         }
 
         /// <summary><see cref="Normalize"/> with 4 features per Vector128.</summary>
         private static void Normalize128(ref float x, nint rows, ref float y, ref float c, ref float s, ref float b)
         {
+            // The whole row's coefficients in registers.
+            var c0 = Vector128.LoadUnsafe(ref c, 0);
+            var s0 = Vector128.LoadUnsafe(ref s, 0);
+            var b0 = Vector128.LoadUnsafe(ref b, 0);
+            var cTail = Vector128.LoadUnsafe(ref c, 1);
+            var sTail = Vector128.LoadUnsafe(ref s, 1);
+            var bTail = Vector128.LoadUnsafe(ref b, 1);
             for (nint r = 0; r < rows; r++)
             {
                 ref float xRow = ref Unsafe.Add(ref x, r * Features);
                 ref float yRow = ref Unsafe.Add(ref y, r * Features);
                 // The overlapping last vector is read before any store, so y may be x itself.
-                var yTail = Vector128.Max((Vector128.LoadUnsafe(ref xRow, 1) - Vector128.LoadUnsafe(ref c, 1)) * Vector128.LoadUnsafe(ref s, 1) + Vector128.LoadUnsafe(ref b, 1), Vector128<float>.Zero);
-                (Vector128.Max((Vector128.LoadUnsafe(ref xRow, 0) - Vector128.LoadUnsafe(ref c, 0)) * Vector128.LoadUnsafe(ref s, 0) + Vector128.LoadUnsafe(ref b, 0), Vector128<float>.Zero)).StoreUnsafe(ref yRow, 0);
+                var yTail = Vector128.Max((Vector128.LoadUnsafe(ref xRow, 1) - cTail) * sTail + bTail, Vector128<float>.Zero);
+                (Vector128.Max((Vector128.LoadUnsafe(ref xRow, 0) - c0) * s0 + b0, Vector128<float>.Zero)).StoreUnsafe(ref yRow, 0);
                 yTail.StoreUnsafe(ref yRow, 1);
             }
         }
 
-        /// <summary><see cref="BackwardSums"/> with 4 features per Vector128, accumulators in registers.</summary>
+        /// <summary><see cref="BackwardSums"/> with 4 features per Vector128, the sums in registers.</summary>
         private static void BackwardSums128(ref float x, nint rows, ref float dy, ref float pivot, ref float s, ref float b, ref float sumDy, ref float sumDyCentered)
         {
+            nint blockedRows = rows - rows % 4;
+            var pivot0 = Vector128.LoadUnsafe(ref pivot, 0);
+            var s0 = Vector128.LoadUnsafe(ref s, 0);
+            var b0 = Vector128.LoadUnsafe(ref b, 0);
             var sumDy0 = Vector128<float>.Zero;
             var sumDyCentered0 = Vector128<float>.Zero;
+            var pivotTail = Vector128.LoadUnsafe(ref pivot, 1);
+            var sTail = Vector128.LoadUnsafe(ref s, 1);
+            var bTail = Vector128.LoadUnsafe(ref b, 1);
             var sumDyTail = Vector128<float>.Zero;
             var sumDyCenteredTail = Vector128<float>.Zero;
-            for (nint r = 0; r < rows; r++)
+            for (nint r = 0; r < blockedRows; r += 4)
+            {
+                ref float xRow0 = ref Unsafe.Add(ref x, r * Features);
+                ref float xRow1 = ref Unsafe.Add(ref xRow0, Features);
+                ref float xRow2 = ref Unsafe.Add(ref xRow1, Features);
+                ref float xRow3 = ref Unsafe.Add(ref xRow2, Features);
+                ref float dyRow0 = ref Unsafe.Add(ref dy, r * Features);
+                ref float dyRow1 = ref Unsafe.Add(ref dyRow0, Features);
+                ref float dyRow2 = ref Unsafe.Add(ref dyRow1, Features);
+                ref float dyRow3 = ref Unsafe.Add(ref dyRow2, Features);
+                var centered0Row0 = Vector128.LoadUnsafe(ref xRow0, 0) - pivot0;
+                var gradient0Row0 = Vector128.LoadUnsafe(ref dyRow0, 0) & Vector128.GreaterThan(centered0Row0 * s0 + b0, Vector128<float>.Zero);
+                var centered0Row1 = Vector128.LoadUnsafe(ref xRow1, 0) - pivot0;
+                var gradient0Row1 = Vector128.LoadUnsafe(ref dyRow1, 0) & Vector128.GreaterThan(centered0Row1 * s0 + b0, Vector128<float>.Zero);
+                var centered0Row2 = Vector128.LoadUnsafe(ref xRow2, 0) - pivot0;
+                var gradient0Row2 = Vector128.LoadUnsafe(ref dyRow2, 0) & Vector128.GreaterThan(centered0Row2 * s0 + b0, Vector128<float>.Zero);
+                var centered0Row3 = Vector128.LoadUnsafe(ref xRow3, 0) - pivot0;
+                var gradient0Row3 = Vector128.LoadUnsafe(ref dyRow3, 0) & Vector128.GreaterThan(centered0Row3 * s0 + b0, Vector128<float>.Zero);
+                sumDy0 += (((gradient0Row0) + (gradient0Row1)) + ((gradient0Row2) + (gradient0Row3)));
+                sumDyCentered0 += (((gradient0Row0 * centered0Row0) + (gradient0Row1 * centered0Row1)) + ((gradient0Row2 * centered0Row2) + (gradient0Row3 * centered0Row3)));
+                var centeredTailRow0 = Vector128.LoadUnsafe(ref xRow0, 1) - pivotTail;
+                var gradientTailRow0 = Vector128.LoadUnsafe(ref dyRow0, 1) & Vector128.GreaterThan(centeredTailRow0 * sTail + bTail, Vector128<float>.Zero);
+                var centeredTailRow1 = Vector128.LoadUnsafe(ref xRow1, 1) - pivotTail;
+                var gradientTailRow1 = Vector128.LoadUnsafe(ref dyRow1, 1) & Vector128.GreaterThan(centeredTailRow1 * sTail + bTail, Vector128<float>.Zero);
+                var centeredTailRow2 = Vector128.LoadUnsafe(ref xRow2, 1) - pivotTail;
+                var gradientTailRow2 = Vector128.LoadUnsafe(ref dyRow2, 1) & Vector128.GreaterThan(centeredTailRow2 * sTail + bTail, Vector128<float>.Zero);
+                var centeredTailRow3 = Vector128.LoadUnsafe(ref xRow3, 1) - pivotTail;
+                var gradientTailRow3 = Vector128.LoadUnsafe(ref dyRow3, 1) & Vector128.GreaterThan(centeredTailRow3 * sTail + bTail, Vector128<float>.Zero);
+                sumDyTail += (((gradientTailRow0) + (gradientTailRow1)) + ((gradientTailRow2) + (gradientTailRow3)));
+                sumDyCenteredTail += (((gradientTailRow0 * centeredTailRow0) + (gradientTailRow1 * centeredTailRow1)) + ((gradientTailRow2 * centeredTailRow2) + (gradientTailRow3 * centeredTailRow3)));
+            }
+
+            for (nint r = blockedRows; r < rows; r++)
             {
                 ref float xRow = ref Unsafe.Add(ref x, r * Features);
                 ref float dyRow = ref Unsafe.Add(ref dy, r * Features);
-                var centered0 = Vector128.LoadUnsafe(ref xRow, 0) - Vector128.LoadUnsafe(ref pivot, 0);
-                var dy0 = Vector128.LoadUnsafe(ref dyRow, 0) & Vector128.GreaterThan(centered0 * Vector128.LoadUnsafe(ref s, 0) + Vector128.LoadUnsafe(ref b, 0), Vector128<float>.Zero);
-                sumDy0 += dy0;
-                sumDyCentered0 += dy0 * centered0;
-                var centeredTail = Vector128.LoadUnsafe(ref xRow, 1) - Vector128.LoadUnsafe(ref pivot, 1);
-                var dyTail = Vector128.LoadUnsafe(ref dyRow, 1) & Vector128.GreaterThan(centeredTail * Vector128.LoadUnsafe(ref s, 1) + Vector128.LoadUnsafe(ref b, 1), Vector128<float>.Zero);
-                sumDyTail += dyTail;
-                sumDyCenteredTail += dyTail * centeredTail;
+                var centered0 = Vector128.LoadUnsafe(ref xRow, 0) - pivot0;
+                var gradient0 = Vector128.LoadUnsafe(ref dyRow, 0) & Vector128.GreaterThan(centered0 * s0 + b0, Vector128<float>.Zero);
+                sumDy0 += (gradient0);
+                sumDyCentered0 += (gradient0 * centered0);
+                var centeredTail = Vector128.LoadUnsafe(ref xRow, 1) - pivotTail;
+                var gradientTail = Vector128.LoadUnsafe(ref dyRow, 1) & Vector128.GreaterThan(centeredTail * sTail + bTail, Vector128<float>.Zero);
+                sumDyTail += (gradientTail);
+                sumDyCenteredTail += (gradientTail * centeredTail);
             }
 
             sumDy0.StoreUnsafe(ref sumDy, 0);
@@ -321,49 +437,67 @@ namespace NormGen.Generated
         /// <summary><see cref="BackwardInput"/> with 4 features per Vector128.</summary>
         private static void BackwardInput128(ref float x, nint rows, ref float dy, ref float dx, ref float pivot, ref float s, ref float b, ref float a, ref float k, ref float c)
         {
+            // The whole row's coefficients in registers.
+            var pivot0 = Vector128.LoadUnsafe(ref pivot, 0);
+            var s0 = Vector128.LoadUnsafe(ref s, 0);
+            var b0 = Vector128.LoadUnsafe(ref b, 0);
+            var a0 = Vector128.LoadUnsafe(ref a, 0);
+            var k0 = Vector128.LoadUnsafe(ref k, 0);
+            var c0 = Vector128.LoadUnsafe(ref c, 0);
+            var pivotTail = Vector128.LoadUnsafe(ref pivot, 1);
+            var sTail = Vector128.LoadUnsafe(ref s, 1);
+            var bTail = Vector128.LoadUnsafe(ref b, 1);
+            var aTail = Vector128.LoadUnsafe(ref a, 1);
+            var kTail = Vector128.LoadUnsafe(ref k, 1);
+            var cTail = Vector128.LoadUnsafe(ref c, 1);
             for (nint r = 0; r < rows; r++)
             {
                 ref float xRow = ref Unsafe.Add(ref x, r * Features);
                 ref float dyRow = ref Unsafe.Add(ref dy, r * Features);
                 ref float dxRow = ref Unsafe.Add(ref dx, r * Features);
                 // The overlapping last vector is read before any store, so dx may be dy itself.
-                var centeredTail = Vector128.LoadUnsafe(ref xRow, 1) - Vector128.LoadUnsafe(ref pivot, 1);
-                var dyTail = Vector128.LoadUnsafe(ref dyRow, 1) & Vector128.GreaterThan(centeredTail * Vector128.LoadUnsafe(ref s, 1) + Vector128.LoadUnsafe(ref b, 1), Vector128<float>.Zero);
-                var dxTail = Vector128.LoadUnsafe(ref a, 1) * dyTail + Vector128.LoadUnsafe(ref k, 1) * centeredTail + Vector128.LoadUnsafe(ref c, 1);
-                var centered0 = Vector128.LoadUnsafe(ref xRow, 0) - Vector128.LoadUnsafe(ref pivot, 0);
-                var dy0 = Vector128.LoadUnsafe(ref dyRow, 0) & Vector128.GreaterThan(centered0 * Vector128.LoadUnsafe(ref s, 0) + Vector128.LoadUnsafe(ref b, 0), Vector128<float>.Zero);
-                (Vector128.LoadUnsafe(ref a, 0) * dy0 + Vector128.LoadUnsafe(ref k, 0) * centered0 + Vector128.LoadUnsafe(ref c, 0)).StoreUnsafe(ref dxRow, 0);
+                var centeredTail = Vector128.LoadUnsafe(ref xRow, 1) - pivotTail;
+                var gradientTail = Vector128.LoadUnsafe(ref dyRow, 1) & Vector128.GreaterThan(centeredTail * sTail + bTail, Vector128<float>.Zero);
+                var dxTail = aTail * gradientTail + kTail * centeredTail + cTail;
+                var centered0 = Vector128.LoadUnsafe(ref xRow, 0) - pivot0;
+                var gradient0 = Vector128.LoadUnsafe(ref dyRow, 0) & Vector128.GreaterThan(centered0 * s0 + b0, Vector128<float>.Zero);
+                (a0 * gradient0 + k0 * centered0 + c0).StoreUnsafe(ref dxRow, 0);
                 dxTail.StoreUnsafe(ref dxRow, 1);
             }
         }
 
-        /// <summary><see cref="ChunkMoments"/> one feature at a time.</summary>
-        private static void ChunkMomentsScalar(ref float chunk, nint rows, ref float pivot, ref float mean, ref float squares)
+        /// <summary><see cref="ChunkMoments"/> one feature at a time, the sums in double.</summary>
+        private static void ChunkMomentsScalar(ref float x, nint rows, ref float pivot, ref float mean, ref float squares)
         {
-            MemoryMarshal.CreateSpan(ref mean, Features).Clear();
-            MemoryMarshal.CreateSpan(ref squares, Features).Clear();
+            Span<double> totals = stackalloc double[Features];
             for (nint r = 0; r < rows; r++)
             {
-                ref float row = ref Unsafe.Add(ref chunk, r * Features);
+                ref float xRow = ref Unsafe.Add(ref x, r * Features);
                 for (int f = 0; f < Features; f++)
                 {
-                    Unsafe.Add(ref mean, f) += Unsafe.Add(ref row, f) - Unsafe.Add(ref pivot, f);
+                    totals[f] += Unsafe.Add(ref xRow, f) - Unsafe.Add(ref pivot, f);
                 }
             }
 
             for (int f = 0; f < Features; f++)
             {
-                Unsafe.Add(ref mean, f) /= rows;
+                Unsafe.Add(ref mean, f) = (float)(totals[f] / rows);
+                totals[f] = 0;
             }
 
             for (nint r = 0; r < rows; r++)
             {
-                ref float row = ref Unsafe.Add(ref chunk, r * Features);
+                ref float xRow = ref Unsafe.Add(ref x, r * Features);
                 for (int f = 0; f < Features; f++)
                 {
-                    float deviation = Unsafe.Add(ref row, f) - Unsafe.Add(ref pivot, f) - Unsafe.Add(ref mean, f);
-                    Unsafe.Add(ref squares, f) += deviation * deviation;
+                    float deviation = Unsafe.Add(ref xRow, f) - Unsafe.Add(ref pivot, f) - Unsafe.Add(ref mean, f);
+                    totals[f] += deviation * deviation;
                 }
+            }
+
+            for (int f = 0; f < Features; f++)
+            {
+                Unsafe.Add(ref squares, f) = (float)totals[f];
             }
         }
 
@@ -393,9 +527,9 @@ namespace NormGen.Generated
                 for (int f = 0; f < Features; f++)
                 {
                     float centered = Unsafe.Add(ref xRow, f) - Unsafe.Add(ref pivot, f);
-                    float dyValue = centered * Unsafe.Add(ref s, f) + Unsafe.Add(ref b, f) > 0 ? Unsafe.Add(ref dyRow, f) : (float)0;
-                    Unsafe.Add(ref sumDy, f) += dyValue;
-                    Unsafe.Add(ref sumDyCentered, f) += dyValue * centered;
+                    float gradient = centered * Unsafe.Add(ref s, f) + Unsafe.Add(ref b, f) > 0 ? Unsafe.Add(ref dyRow, f) : (float)0;
+                    Unsafe.Add(ref sumDy, f) += gradient;
+                    Unsafe.Add(ref sumDyCentered, f) += gradient * centered;
                 }
             }
         }
@@ -411,8 +545,8 @@ namespace NormGen.Generated
                 for (int f = 0; f < Features; f++)
                 {
                     float centered = Unsafe.Add(ref xRow, f) - Unsafe.Add(ref pivot, f);
-                    float dyValue = centered * Unsafe.Add(ref s, f) + Unsafe.Add(ref b, f) > 0 ? Unsafe.Add(ref dyRow, f) : (float)0;
-                    Unsafe.Add(ref dxRow, f) = Unsafe.Add(ref a, f) * dyValue + Unsafe.Add(ref k, f) * centered + Unsafe.Add(ref c, f);
+                    float gradient = centered * Unsafe.Add(ref s, f) + Unsafe.Add(ref b, f) > 0 ? Unsafe.Add(ref dyRow, f) : (float)0;
+                    Unsafe.Add(ref dxRow, f) = Unsafe.Add(ref a, f) * gradient + Unsafe.Add(ref k, f) * centered + Unsafe.Add(ref c, f);
                 }
             }
         }

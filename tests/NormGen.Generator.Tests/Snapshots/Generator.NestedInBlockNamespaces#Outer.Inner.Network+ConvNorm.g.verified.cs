@@ -172,22 +172,23 @@ namespace NormGen.Generated
         {
             ref float chunk = ref MemoryMarshal.GetReference(x);
             nint rows = x.Length / (Features * Spatial);
-            mean.Clear();
-            m2.Clear();
-            // In memory order: each (sample, channel) run gets two passes while it is in cache, and its moments are merged
-            // into the channel's with the Chan-Golub-LeVeque formula, so x is read from memory once.
-            for (nint n = 0; n < rows; n++)
+            // Per channel, each (sample, channel) run gets two passes while it is in cache, and the runs' moments are
+            // merged in double with the Chan-Golub-LeVeque formula, so no float sum covers more than one run.
+            for (int c = 0; c < Features; c++)
             {
-                // The new run's weight among the n + 1 merged so far, and Chan's factor Spatial * n / (n + 1) for delta^2.
-                float weight = 1 / (float)(n + 1);
-                float spreadFactor = Spatial * n * weight;
-                for (int c = 0; c < Features; c++)
+                double channelMean = 0, channelM2 = 0;
+                for (nint n = 0; n < rows; n++)
                 {
                     float runM2 = SegmentKernels.Moments(ref Unsafe.Add(ref chunk, n * (Features * Spatial) + c * Spatial), Spatial, pivot[c], out float runMean);
-                    float delta = runMean - mean[c];
-                    mean[c] += delta * weight;
-                    m2[c] += runM2 + delta * delta * spreadFactor;
+                    // The new run's weight among the n + 1 merged so far, and Chan's factor Spatial * n / (n + 1) for delta^2.
+                    double weight = 1.0 / (n + 1);
+                    double delta = runMean - channelMean;
+                    channelMean += delta * weight;
+                    channelM2 += runM2 + delta * delta * (Spatial * n * weight);
                 }
+
+                mean[c] = (float)channelMean;
+                m2[c] = (float)channelM2;
             }
         }
 

@@ -142,8 +142,8 @@ namespace NormGen.Generated
         private const int Features = 128;
         private const int Spatial = 1;
 
-        // Samples per statistics chunk: about 64 KiB of x, so the second pass over a chunk hits the cache.
-        private const int RowsPerChunk = 128;
+        // Samples per statistics chunk: up to 128 KiB of x and 256 rows, so the second pass over a chunk hits L2.
+        private const int RowsPerChunk = 256;
 
         public Hidden1NormCore()
             : base(
@@ -270,161 +270,483 @@ namespace NormGen.Generated
             }
         }
 
-        /// <summary><see cref="ChunkMoments"/> with 16 features per Vector512, accumulators in registers.</summary>
-        private static void ChunkMoments512(ref float chunk, nint rows, ref float pivot, ref float mean, ref float squares)
+        /// <summary><see cref="ChunkMoments"/> with 16 features per Vector512, the sums in registers: float over 16 rows, then double.</summary>
+        private static void ChunkMoments512(ref float x, nint rows, ref float pivot, ref float mean, ref float squares)
         {
-            var inverseRows = Vector512.Create((float)1 / rows);
-            // Pass 1: sums of x - pivot.
+            var inverseRows = Vector512.Create((double)1 / rows);
+            nint blockedRows = rows - rows % 16;
+
+            // Pass 1: sums of x - pivot, in float over 16 rows (so rounding stays near 16 * 2^-24), then in double.
+            var pivot0 = Vector512.LoadUnsafe(ref pivot, 0);
+            var pivot1 = Vector512.LoadUnsafe(ref pivot, 16);
+            var pivot2 = Vector512.LoadUnsafe(ref pivot, 32);
+            var pivot3 = Vector512.LoadUnsafe(ref pivot, 48);
+            var pivot4 = Vector512.LoadUnsafe(ref pivot, 64);
+            var pivot5 = Vector512.LoadUnsafe(ref pivot, 80);
+            var pivot6 = Vector512.LoadUnsafe(ref pivot, 96);
+            var pivot7 = Vector512.LoadUnsafe(ref pivot, 112);
             var sum0 = Vector512<float>.Zero;
+            var total0Low = Vector512<double>.Zero;
+            var total0High = Vector512<double>.Zero;
             var sum1 = Vector512<float>.Zero;
+            var total1Low = Vector512<double>.Zero;
+            var total1High = Vector512<double>.Zero;
             var sum2 = Vector512<float>.Zero;
+            var total2Low = Vector512<double>.Zero;
+            var total2High = Vector512<double>.Zero;
             var sum3 = Vector512<float>.Zero;
+            var total3Low = Vector512<double>.Zero;
+            var total3High = Vector512<double>.Zero;
             var sum4 = Vector512<float>.Zero;
+            var total4Low = Vector512<double>.Zero;
+            var total4High = Vector512<double>.Zero;
             var sum5 = Vector512<float>.Zero;
+            var total5Low = Vector512<double>.Zero;
+            var total5High = Vector512<double>.Zero;
             var sum6 = Vector512<float>.Zero;
+            var total6Low = Vector512<double>.Zero;
+            var total6High = Vector512<double>.Zero;
             var sum7 = Vector512<float>.Zero;
-            for (nint r = 0; r < rows; r++)
+            var total7Low = Vector512<double>.Zero;
+            var total7High = Vector512<double>.Zero;
+            for (nint start = 0; start < blockedRows; start += 16)
             {
-                ref float row = ref Unsafe.Add(ref chunk, r * Features);
-                sum0 += Vector512.LoadUnsafe(ref row, 0) - Vector512.LoadUnsafe(ref pivot, 0);
-                sum1 += Vector512.LoadUnsafe(ref row, 16) - Vector512.LoadUnsafe(ref pivot, 16);
-                sum2 += Vector512.LoadUnsafe(ref row, 32) - Vector512.LoadUnsafe(ref pivot, 32);
-                sum3 += Vector512.LoadUnsafe(ref row, 48) - Vector512.LoadUnsafe(ref pivot, 48);
-                sum4 += Vector512.LoadUnsafe(ref row, 64) - Vector512.LoadUnsafe(ref pivot, 64);
-                sum5 += Vector512.LoadUnsafe(ref row, 80) - Vector512.LoadUnsafe(ref pivot, 80);
-                sum6 += Vector512.LoadUnsafe(ref row, 96) - Vector512.LoadUnsafe(ref pivot, 96);
-                sum7 += Vector512.LoadUnsafe(ref row, 112) - Vector512.LoadUnsafe(ref pivot, 112);
+                for (nint r = start; r < start + 16; r += 4)
+                {
+                    ref float xRow0 = ref Unsafe.Add(ref x, r * Features);
+                    ref float xRow1 = ref Unsafe.Add(ref xRow0, Features);
+                    ref float xRow2 = ref Unsafe.Add(ref xRow1, Features);
+                    ref float xRow3 = ref Unsafe.Add(ref xRow2, Features);
+                    sum0 += (((Vector512.LoadUnsafe(ref xRow0, 0) - pivot0) + (Vector512.LoadUnsafe(ref xRow1, 0) - pivot0)) + ((Vector512.LoadUnsafe(ref xRow2, 0) - pivot0) + (Vector512.LoadUnsafe(ref xRow3, 0) - pivot0)));
+                    sum1 += (((Vector512.LoadUnsafe(ref xRow0, 16) - pivot1) + (Vector512.LoadUnsafe(ref xRow1, 16) - pivot1)) + ((Vector512.LoadUnsafe(ref xRow2, 16) - pivot1) + (Vector512.LoadUnsafe(ref xRow3, 16) - pivot1)));
+                    sum2 += (((Vector512.LoadUnsafe(ref xRow0, 32) - pivot2) + (Vector512.LoadUnsafe(ref xRow1, 32) - pivot2)) + ((Vector512.LoadUnsafe(ref xRow2, 32) - pivot2) + (Vector512.LoadUnsafe(ref xRow3, 32) - pivot2)));
+                    sum3 += (((Vector512.LoadUnsafe(ref xRow0, 48) - pivot3) + (Vector512.LoadUnsafe(ref xRow1, 48) - pivot3)) + ((Vector512.LoadUnsafe(ref xRow2, 48) - pivot3) + (Vector512.LoadUnsafe(ref xRow3, 48) - pivot3)));
+                    sum4 += (((Vector512.LoadUnsafe(ref xRow0, 64) - pivot4) + (Vector512.LoadUnsafe(ref xRow1, 64) - pivot4)) + ((Vector512.LoadUnsafe(ref xRow2, 64) - pivot4) + (Vector512.LoadUnsafe(ref xRow3, 64) - pivot4)));
+                    sum5 += (((Vector512.LoadUnsafe(ref xRow0, 80) - pivot5) + (Vector512.LoadUnsafe(ref xRow1, 80) - pivot5)) + ((Vector512.LoadUnsafe(ref xRow2, 80) - pivot5) + (Vector512.LoadUnsafe(ref xRow3, 80) - pivot5)));
+                    sum6 += (((Vector512.LoadUnsafe(ref xRow0, 96) - pivot6) + (Vector512.LoadUnsafe(ref xRow1, 96) - pivot6)) + ((Vector512.LoadUnsafe(ref xRow2, 96) - pivot6) + (Vector512.LoadUnsafe(ref xRow3, 96) - pivot6)));
+                    sum7 += (((Vector512.LoadUnsafe(ref xRow0, 112) - pivot7) + (Vector512.LoadUnsafe(ref xRow1, 112) - pivot7)) + ((Vector512.LoadUnsafe(ref xRow2, 112) - pivot7) + (Vector512.LoadUnsafe(ref xRow3, 112) - pivot7)));
+                }
+
+                total0Low += Vector512.WidenLower(sum0);
+                total0High += Vector512.WidenUpper(sum0);
+                sum0 = Vector512<float>.Zero;
+                total1Low += Vector512.WidenLower(sum1);
+                total1High += Vector512.WidenUpper(sum1);
+                sum1 = Vector512<float>.Zero;
+                total2Low += Vector512.WidenLower(sum2);
+                total2High += Vector512.WidenUpper(sum2);
+                sum2 = Vector512<float>.Zero;
+                total3Low += Vector512.WidenLower(sum3);
+                total3High += Vector512.WidenUpper(sum3);
+                sum3 = Vector512<float>.Zero;
+                total4Low += Vector512.WidenLower(sum4);
+                total4High += Vector512.WidenUpper(sum4);
+                sum4 = Vector512<float>.Zero;
+                total5Low += Vector512.WidenLower(sum5);
+                total5High += Vector512.WidenUpper(sum5);
+                sum5 = Vector512<float>.Zero;
+                total6Low += Vector512.WidenLower(sum6);
+                total6High += Vector512.WidenUpper(sum6);
+                sum6 = Vector512<float>.Zero;
+                total7Low += Vector512.WidenLower(sum7);
+                total7High += Vector512.WidenUpper(sum7);
+                sum7 = Vector512<float>.Zero;
             }
+
+            for (nint r = blockedRows; r < rows; r++)
+            {
+                ref float xRow = ref Unsafe.Add(ref x, r * Features);
+                sum0 += (Vector512.LoadUnsafe(ref xRow, 0) - pivot0);
+                sum1 += (Vector512.LoadUnsafe(ref xRow, 16) - pivot1);
+                sum2 += (Vector512.LoadUnsafe(ref xRow, 32) - pivot2);
+                sum3 += (Vector512.LoadUnsafe(ref xRow, 48) - pivot3);
+                sum4 += (Vector512.LoadUnsafe(ref xRow, 64) - pivot4);
+                sum5 += (Vector512.LoadUnsafe(ref xRow, 80) - pivot5);
+                sum6 += (Vector512.LoadUnsafe(ref xRow, 96) - pivot6);
+                sum7 += (Vector512.LoadUnsafe(ref xRow, 112) - pivot7);
+            }
+
+            total0Low += Vector512.WidenLower(sum0);
+            total0High += Vector512.WidenUpper(sum0);
+            total1Low += Vector512.WidenLower(sum1);
+            total1High += Vector512.WidenUpper(sum1);
+            total2Low += Vector512.WidenLower(sum2);
+            total2High += Vector512.WidenUpper(sum2);
+            total3Low += Vector512.WidenLower(sum3);
+            total3High += Vector512.WidenUpper(sum3);
+            total4Low += Vector512.WidenLower(sum4);
+            total4High += Vector512.WidenUpper(sum4);
+            total5Low += Vector512.WidenLower(sum5);
+            total5High += Vector512.WidenUpper(sum5);
+            total6Low += Vector512.WidenLower(sum6);
+            total6High += Vector512.WidenUpper(sum6);
+            total7Low += Vector512.WidenLower(sum7);
+            total7High += Vector512.WidenUpper(sum7);
 
             // Pass 2: squared deviations from the chunk mean; the chunk is still in cache.
-            var mean0 = sum0 * inverseRows;
+            var mean0 = Vector512.Narrow(total0Low * inverseRows, total0High * inverseRows);
+            var mean1 = Vector512.Narrow(total1Low * inverseRows, total1High * inverseRows);
+            var mean2 = Vector512.Narrow(total2Low * inverseRows, total2High * inverseRows);
+            var mean3 = Vector512.Narrow(total3Low * inverseRows, total3High * inverseRows);
+            var mean4 = Vector512.Narrow(total4Low * inverseRows, total4High * inverseRows);
+            var mean5 = Vector512.Narrow(total5Low * inverseRows, total5High * inverseRows);
+            var mean6 = Vector512.Narrow(total6Low * inverseRows, total6High * inverseRows);
+            var mean7 = Vector512.Narrow(total7Low * inverseRows, total7High * inverseRows);
             var squares0 = Vector512<float>.Zero;
-            var mean1 = sum1 * inverseRows;
+            total0Low = Vector512<double>.Zero;
+            total0High = Vector512<double>.Zero;
             var squares1 = Vector512<float>.Zero;
-            var mean2 = sum2 * inverseRows;
+            total1Low = Vector512<double>.Zero;
+            total1High = Vector512<double>.Zero;
             var squares2 = Vector512<float>.Zero;
-            var mean3 = sum3 * inverseRows;
+            total2Low = Vector512<double>.Zero;
+            total2High = Vector512<double>.Zero;
             var squares3 = Vector512<float>.Zero;
-            var mean4 = sum4 * inverseRows;
+            total3Low = Vector512<double>.Zero;
+            total3High = Vector512<double>.Zero;
             var squares4 = Vector512<float>.Zero;
-            var mean5 = sum5 * inverseRows;
+            total4Low = Vector512<double>.Zero;
+            total4High = Vector512<double>.Zero;
             var squares5 = Vector512<float>.Zero;
-            var mean6 = sum6 * inverseRows;
+            total5Low = Vector512<double>.Zero;
+            total5High = Vector512<double>.Zero;
             var squares6 = Vector512<float>.Zero;
-            var mean7 = sum7 * inverseRows;
+            total6Low = Vector512<double>.Zero;
+            total6High = Vector512<double>.Zero;
             var squares7 = Vector512<float>.Zero;
-            for (nint r = 0; r < rows; r++)
+            total7Low = Vector512<double>.Zero;
+            total7High = Vector512<double>.Zero;
+            for (nint start = 0; start < blockedRows; start += 16)
             {
-                ref float row = ref Unsafe.Add(ref chunk, r * Features);
-                var deviation0 = Vector512.LoadUnsafe(ref row, 0) - Vector512.LoadUnsafe(ref pivot, 0) - mean0;
-                squares0 += deviation0 * deviation0;
-                var deviation1 = Vector512.LoadUnsafe(ref row, 16) - Vector512.LoadUnsafe(ref pivot, 16) - mean1;
-                squares1 += deviation1 * deviation1;
-                var deviation2 = Vector512.LoadUnsafe(ref row, 32) - Vector512.LoadUnsafe(ref pivot, 32) - mean2;
-                squares2 += deviation2 * deviation2;
-                var deviation3 = Vector512.LoadUnsafe(ref row, 48) - Vector512.LoadUnsafe(ref pivot, 48) - mean3;
-                squares3 += deviation3 * deviation3;
-                var deviation4 = Vector512.LoadUnsafe(ref row, 64) - Vector512.LoadUnsafe(ref pivot, 64) - mean4;
-                squares4 += deviation4 * deviation4;
-                var deviation5 = Vector512.LoadUnsafe(ref row, 80) - Vector512.LoadUnsafe(ref pivot, 80) - mean5;
-                squares5 += deviation5 * deviation5;
-                var deviation6 = Vector512.LoadUnsafe(ref row, 96) - Vector512.LoadUnsafe(ref pivot, 96) - mean6;
-                squares6 += deviation6 * deviation6;
-                var deviation7 = Vector512.LoadUnsafe(ref row, 112) - Vector512.LoadUnsafe(ref pivot, 112) - mean7;
-                squares7 += deviation7 * deviation7;
+                for (nint r = start; r < start + 16; r += 4)
+                {
+                    ref float xRow0 = ref Unsafe.Add(ref x, r * Features);
+                    ref float xRow1 = ref Unsafe.Add(ref xRow0, Features);
+                    ref float xRow2 = ref Unsafe.Add(ref xRow1, Features);
+                    ref float xRow3 = ref Unsafe.Add(ref xRow2, Features);
+                    var deviation0Row0 = Vector512.LoadUnsafe(ref xRow0, 0) - pivot0 - mean0;
+                    var deviation0Row1 = Vector512.LoadUnsafe(ref xRow1, 0) - pivot0 - mean0;
+                    var deviation0Row2 = Vector512.LoadUnsafe(ref xRow2, 0) - pivot0 - mean0;
+                    var deviation0Row3 = Vector512.LoadUnsafe(ref xRow3, 0) - pivot0 - mean0;
+                    squares0 += (((deviation0Row0 * deviation0Row0) + (deviation0Row1 * deviation0Row1)) + ((deviation0Row2 * deviation0Row2) + (deviation0Row3 * deviation0Row3)));
+                    var deviation1Row0 = Vector512.LoadUnsafe(ref xRow0, 16) - pivot1 - mean1;
+                    var deviation1Row1 = Vector512.LoadUnsafe(ref xRow1, 16) - pivot1 - mean1;
+                    var deviation1Row2 = Vector512.LoadUnsafe(ref xRow2, 16) - pivot1 - mean1;
+                    var deviation1Row3 = Vector512.LoadUnsafe(ref xRow3, 16) - pivot1 - mean1;
+                    squares1 += (((deviation1Row0 * deviation1Row0) + (deviation1Row1 * deviation1Row1)) + ((deviation1Row2 * deviation1Row2) + (deviation1Row3 * deviation1Row3)));
+                    var deviation2Row0 = Vector512.LoadUnsafe(ref xRow0, 32) - pivot2 - mean2;
+                    var deviation2Row1 = Vector512.LoadUnsafe(ref xRow1, 32) - pivot2 - mean2;
+                    var deviation2Row2 = Vector512.LoadUnsafe(ref xRow2, 32) - pivot2 - mean2;
+                    var deviation2Row3 = Vector512.LoadUnsafe(ref xRow3, 32) - pivot2 - mean2;
+                    squares2 += (((deviation2Row0 * deviation2Row0) + (deviation2Row1 * deviation2Row1)) + ((deviation2Row2 * deviation2Row2) + (deviation2Row3 * deviation2Row3)));
+                    var deviation3Row0 = Vector512.LoadUnsafe(ref xRow0, 48) - pivot3 - mean3;
+                    var deviation3Row1 = Vector512.LoadUnsafe(ref xRow1, 48) - pivot3 - mean3;
+                    var deviation3Row2 = Vector512.LoadUnsafe(ref xRow2, 48) - pivot3 - mean3;
+                    var deviation3Row3 = Vector512.LoadUnsafe(ref xRow3, 48) - pivot3 - mean3;
+                    squares3 += (((deviation3Row0 * deviation3Row0) + (deviation3Row1 * deviation3Row1)) + ((deviation3Row2 * deviation3Row2) + (deviation3Row3 * deviation3Row3)));
+                    var deviation4Row0 = Vector512.LoadUnsafe(ref xRow0, 64) - pivot4 - mean4;
+                    var deviation4Row1 = Vector512.LoadUnsafe(ref xRow1, 64) - pivot4 - mean4;
+                    var deviation4Row2 = Vector512.LoadUnsafe(ref xRow2, 64) - pivot4 - mean4;
+                    var deviation4Row3 = Vector512.LoadUnsafe(ref xRow3, 64) - pivot4 - mean4;
+                    squares4 += (((deviation4Row0 * deviation4Row0) + (deviation4Row1 * deviation4Row1)) + ((deviation4Row2 * deviation4Row2) + (deviation4Row3 * deviation4Row3)));
+                    var deviation5Row0 = Vector512.LoadUnsafe(ref xRow0, 80) - pivot5 - mean5;
+                    var deviation5Row1 = Vector512.LoadUnsafe(ref xRow1, 80) - pivot5 - mean5;
+                    var deviation5Row2 = Vector512.LoadUnsafe(ref xRow2, 80) - pivot5 - mean5;
+                    var deviation5Row3 = Vector512.LoadUnsafe(ref xRow3, 80) - pivot5 - mean5;
+                    squares5 += (((deviation5Row0 * deviation5Row0) + (deviation5Row1 * deviation5Row1)) + ((deviation5Row2 * deviation5Row2) + (deviation5Row3 * deviation5Row3)));
+                    var deviation6Row0 = Vector512.LoadUnsafe(ref xRow0, 96) - pivot6 - mean6;
+                    var deviation6Row1 = Vector512.LoadUnsafe(ref xRow1, 96) - pivot6 - mean6;
+                    var deviation6Row2 = Vector512.LoadUnsafe(ref xRow2, 96) - pivot6 - mean6;
+                    var deviation6Row3 = Vector512.LoadUnsafe(ref xRow3, 96) - pivot6 - mean6;
+                    squares6 += (((deviation6Row0 * deviation6Row0) + (deviation6Row1 * deviation6Row1)) + ((deviation6Row2 * deviation6Row2) + (deviation6Row3 * deviation6Row3)));
+                    var deviation7Row0 = Vector512.LoadUnsafe(ref xRow0, 112) - pivot7 - mean7;
+                    var deviation7Row1 = Vector512.LoadUnsafe(ref xRow1, 112) - pivot7 - mean7;
+                    var deviation7Row2 = Vector512.LoadUnsafe(ref xRow2, 112) - pivot7 - mean7;
+                    var deviation7Row3 = Vector512.LoadUnsafe(ref xRow3, 112) - pivot7 - mean7;
+                    squares7 += (((deviation7Row0 * deviation7Row0) + (deviation7Row1 * deviation7Row1)) + ((deviation7Row2 * deviation7Row2) + (deviation7Row3 * deviation7Row3)));
+                }
+
+                total0Low += Vector512.WidenLower(squares0);
+                total0High += Vector512.WidenUpper(squares0);
+                squares0 = Vector512<float>.Zero;
+                total1Low += Vector512.WidenLower(squares1);
+                total1High += Vector512.WidenUpper(squares1);
+                squares1 = Vector512<float>.Zero;
+                total2Low += Vector512.WidenLower(squares2);
+                total2High += Vector512.WidenUpper(squares2);
+                squares2 = Vector512<float>.Zero;
+                total3Low += Vector512.WidenLower(squares3);
+                total3High += Vector512.WidenUpper(squares3);
+                squares3 = Vector512<float>.Zero;
+                total4Low += Vector512.WidenLower(squares4);
+                total4High += Vector512.WidenUpper(squares4);
+                squares4 = Vector512<float>.Zero;
+                total5Low += Vector512.WidenLower(squares5);
+                total5High += Vector512.WidenUpper(squares5);
+                squares5 = Vector512<float>.Zero;
+                total6Low += Vector512.WidenLower(squares6);
+                total6High += Vector512.WidenUpper(squares6);
+                squares6 = Vector512<float>.Zero;
+                total7Low += Vector512.WidenLower(squares7);
+                total7High += Vector512.WidenUpper(squares7);
+                squares7 = Vector512<float>.Zero;
             }
 
+            for (nint r = blockedRows; r < rows; r++)
+            {
+                ref float xRow = ref Unsafe.Add(ref x, r * Features);
+                var deviation0 = Vector512.LoadUnsafe(ref xRow, 0) - pivot0 - mean0;
+                squares0 += (deviation0 * deviation0);
+                var deviation1 = Vector512.LoadUnsafe(ref xRow, 16) - pivot1 - mean1;
+                squares1 += (deviation1 * deviation1);
+                var deviation2 = Vector512.LoadUnsafe(ref xRow, 32) - pivot2 - mean2;
+                squares2 += (deviation2 * deviation2);
+                var deviation3 = Vector512.LoadUnsafe(ref xRow, 48) - pivot3 - mean3;
+                squares3 += (deviation3 * deviation3);
+                var deviation4 = Vector512.LoadUnsafe(ref xRow, 64) - pivot4 - mean4;
+                squares4 += (deviation4 * deviation4);
+                var deviation5 = Vector512.LoadUnsafe(ref xRow, 80) - pivot5 - mean5;
+                squares5 += (deviation5 * deviation5);
+                var deviation6 = Vector512.LoadUnsafe(ref xRow, 96) - pivot6 - mean6;
+                squares6 += (deviation6 * deviation6);
+                var deviation7 = Vector512.LoadUnsafe(ref xRow, 112) - pivot7 - mean7;
+                squares7 += (deviation7 * deviation7);
+            }
+
+            total0Low += Vector512.WidenLower(squares0);
+            total0High += Vector512.WidenUpper(squares0);
+            total1Low += Vector512.WidenLower(squares1);
+            total1High += Vector512.WidenUpper(squares1);
+            total2Low += Vector512.WidenLower(squares2);
+            total2High += Vector512.WidenUpper(squares2);
+            total3Low += Vector512.WidenLower(squares3);
+            total3High += Vector512.WidenUpper(squares3);
+            total4Low += Vector512.WidenLower(squares4);
+            total4High += Vector512.WidenUpper(squares4);
+            total5Low += Vector512.WidenLower(squares5);
+            total5High += Vector512.WidenUpper(squares5);
+            total6Low += Vector512.WidenLower(squares6);
+            total6High += Vector512.WidenUpper(squares6);
+            total7Low += Vector512.WidenLower(squares7);
+            total7High += Vector512.WidenUpper(squares7);
+
             mean0.StoreUnsafe(ref mean, 0);
-            squares0.StoreUnsafe(ref squares, 0);
+            Vector512.Narrow(total0Low, total0High).StoreUnsafe(ref squares, 0);
             mean1.StoreUnsafe(ref mean, 16);
-            squares1.StoreUnsafe(ref squares, 16);
+            Vector512.Narrow(total1Low, total1High).StoreUnsafe(ref squares, 16);
             mean2.StoreUnsafe(ref mean, 32);
-            squares2.StoreUnsafe(ref squares, 32);
+            Vector512.Narrow(total2Low, total2High).StoreUnsafe(ref squares, 32);
             mean3.StoreUnsafe(ref mean, 48);
-            squares3.StoreUnsafe(ref squares, 48);
+            Vector512.Narrow(total3Low, total3High).StoreUnsafe(ref squares, 48);
             mean4.StoreUnsafe(ref mean, 64);
-            squares4.StoreUnsafe(ref squares, 64);
+            Vector512.Narrow(total4Low, total4High).StoreUnsafe(ref squares, 64);
             mean5.StoreUnsafe(ref mean, 80);
-            squares5.StoreUnsafe(ref squares, 80);
+            Vector512.Narrow(total5Low, total5High).StoreUnsafe(ref squares, 80);
             mean6.StoreUnsafe(ref mean, 96);
-            squares6.StoreUnsafe(ref squares, 96);
+            Vector512.Narrow(total6Low, total6High).StoreUnsafe(ref squares, 96);
             mean7.StoreUnsafe(ref mean, 112);
-            squares7.StoreUnsafe(ref squares, 112);
+            Vector512.Narrow(total7Low, total7High).StoreUnsafe(ref squares, 112);
         }
 
         /// <summary><see cref="Normalize"/> with 16 features per Vector512.</summary>
         private static void Normalize512(ref float x, nint rows, ref float y, ref float c, ref float s, ref float b)
         {
+            // The whole row's coefficients in registers.
+            var c0 = Vector512.LoadUnsafe(ref c, 0);
+            var s0 = Vector512.LoadUnsafe(ref s, 0);
+            var b0 = Vector512.LoadUnsafe(ref b, 0);
+            var c1 = Vector512.LoadUnsafe(ref c, 16);
+            var s1 = Vector512.LoadUnsafe(ref s, 16);
+            var b1 = Vector512.LoadUnsafe(ref b, 16);
+            var c2 = Vector512.LoadUnsafe(ref c, 32);
+            var s2 = Vector512.LoadUnsafe(ref s, 32);
+            var b2 = Vector512.LoadUnsafe(ref b, 32);
+            var c3 = Vector512.LoadUnsafe(ref c, 48);
+            var s3 = Vector512.LoadUnsafe(ref s, 48);
+            var b3 = Vector512.LoadUnsafe(ref b, 48);
+            var c4 = Vector512.LoadUnsafe(ref c, 64);
+            var s4 = Vector512.LoadUnsafe(ref s, 64);
+            var b4 = Vector512.LoadUnsafe(ref b, 64);
+            var c5 = Vector512.LoadUnsafe(ref c, 80);
+            var s5 = Vector512.LoadUnsafe(ref s, 80);
+            var b5 = Vector512.LoadUnsafe(ref b, 80);
+            var c6 = Vector512.LoadUnsafe(ref c, 96);
+            var s6 = Vector512.LoadUnsafe(ref s, 96);
+            var b6 = Vector512.LoadUnsafe(ref b, 96);
+            var c7 = Vector512.LoadUnsafe(ref c, 112);
+            var s7 = Vector512.LoadUnsafe(ref s, 112);
+            var b7 = Vector512.LoadUnsafe(ref b, 112);
             for (nint r = 0; r < rows; r++)
             {
                 ref float xRow = ref Unsafe.Add(ref x, r * Features);
                 ref float yRow = ref Unsafe.Add(ref y, r * Features);
-                ((Vector512.LoadUnsafe(ref xRow, 0) - Vector512.LoadUnsafe(ref c, 0)) * Vector512.LoadUnsafe(ref s, 0) + Vector512.LoadUnsafe(ref b, 0)).StoreUnsafe(ref yRow, 0);
-                ((Vector512.LoadUnsafe(ref xRow, 16) - Vector512.LoadUnsafe(ref c, 16)) * Vector512.LoadUnsafe(ref s, 16) + Vector512.LoadUnsafe(ref b, 16)).StoreUnsafe(ref yRow, 16);
-                ((Vector512.LoadUnsafe(ref xRow, 32) - Vector512.LoadUnsafe(ref c, 32)) * Vector512.LoadUnsafe(ref s, 32) + Vector512.LoadUnsafe(ref b, 32)).StoreUnsafe(ref yRow, 32);
-                ((Vector512.LoadUnsafe(ref xRow, 48) - Vector512.LoadUnsafe(ref c, 48)) * Vector512.LoadUnsafe(ref s, 48) + Vector512.LoadUnsafe(ref b, 48)).StoreUnsafe(ref yRow, 48);
-                ((Vector512.LoadUnsafe(ref xRow, 64) - Vector512.LoadUnsafe(ref c, 64)) * Vector512.LoadUnsafe(ref s, 64) + Vector512.LoadUnsafe(ref b, 64)).StoreUnsafe(ref yRow, 64);
-                ((Vector512.LoadUnsafe(ref xRow, 80) - Vector512.LoadUnsafe(ref c, 80)) * Vector512.LoadUnsafe(ref s, 80) + Vector512.LoadUnsafe(ref b, 80)).StoreUnsafe(ref yRow, 80);
-                ((Vector512.LoadUnsafe(ref xRow, 96) - Vector512.LoadUnsafe(ref c, 96)) * Vector512.LoadUnsafe(ref s, 96) + Vector512.LoadUnsafe(ref b, 96)).StoreUnsafe(ref yRow, 96);
-                ((Vector512.LoadUnsafe(ref xRow, 112) - Vector512.LoadUnsafe(ref c, 112)) * Vector512.LoadUnsafe(ref s, 112) + Vector512.LoadUnsafe(ref b, 112)).StoreUnsafe(ref yRow, 112);
+                ((Vector512.LoadUnsafe(ref xRow, 0) - c0) * s0 + b0).StoreUnsafe(ref yRow, 0);
+                ((Vector512.LoadUnsafe(ref xRow, 16) - c1) * s1 + b1).StoreUnsafe(ref yRow, 16);
+                ((Vector512.LoadUnsafe(ref xRow, 32) - c2) * s2 + b2).StoreUnsafe(ref yRow, 32);
+                ((Vector512.LoadUnsafe(ref xRow, 48) - c3) * s3 + b3).StoreUnsafe(ref yRow, 48);
+                ((Vector512.LoadUnsafe(ref xRow, 64) - c4) * s4 + b4).StoreUnsafe(ref yRow, 64);
+                ((Vector512.LoadUnsafe(ref xRow, 80) - c5) * s5 + b5).StoreUnsafe(ref yRow, 80);
+                ((Vector512.LoadUnsafe(ref xRow, 96) - c6) * s6 + b6).StoreUnsafe(ref yRow, 96);
+                ((Vector512.LoadUnsafe(ref xRow, 112) - c7) * s7 + b7).StoreUnsafe(ref yRow, 112);
             }
         }
 
-        /// <summary><see cref="BackwardSums"/> with 16 features per Vector512, accumulators in registers.</summary>
+        /// <summary><see cref="BackwardSums"/> with 16 features per Vector512, the sums in registers.</summary>
         private static void BackwardSums512(ref float x, nint rows, ref float dy, ref float pivot, ref float sumDy, ref float sumDyCentered)
         {
+            nint blockedRows = rows - rows % 4;
+            var pivot0 = Vector512.LoadUnsafe(ref pivot, 0);
             var sumDy0 = Vector512<float>.Zero;
             var sumDyCentered0 = Vector512<float>.Zero;
+            var pivot1 = Vector512.LoadUnsafe(ref pivot, 16);
             var sumDy1 = Vector512<float>.Zero;
             var sumDyCentered1 = Vector512<float>.Zero;
+            var pivot2 = Vector512.LoadUnsafe(ref pivot, 32);
             var sumDy2 = Vector512<float>.Zero;
             var sumDyCentered2 = Vector512<float>.Zero;
+            var pivot3 = Vector512.LoadUnsafe(ref pivot, 48);
             var sumDy3 = Vector512<float>.Zero;
             var sumDyCentered3 = Vector512<float>.Zero;
+            var pivot4 = Vector512.LoadUnsafe(ref pivot, 64);
             var sumDy4 = Vector512<float>.Zero;
             var sumDyCentered4 = Vector512<float>.Zero;
+            var pivot5 = Vector512.LoadUnsafe(ref pivot, 80);
             var sumDy5 = Vector512<float>.Zero;
             var sumDyCentered5 = Vector512<float>.Zero;
+            var pivot6 = Vector512.LoadUnsafe(ref pivot, 96);
             var sumDy6 = Vector512<float>.Zero;
             var sumDyCentered6 = Vector512<float>.Zero;
+            var pivot7 = Vector512.LoadUnsafe(ref pivot, 112);
             var sumDy7 = Vector512<float>.Zero;
             var sumDyCentered7 = Vector512<float>.Zero;
-            for (nint r = 0; r < rows; r++)
+            for (nint r = 0; r < blockedRows; r += 4)
+            {
+                ref float xRow0 = ref Unsafe.Add(ref x, r * Features);
+                ref float xRow1 = ref Unsafe.Add(ref xRow0, Features);
+                ref float xRow2 = ref Unsafe.Add(ref xRow1, Features);
+                ref float xRow3 = ref Unsafe.Add(ref xRow2, Features);
+                ref float dyRow0 = ref Unsafe.Add(ref dy, r * Features);
+                ref float dyRow1 = ref Unsafe.Add(ref dyRow0, Features);
+                ref float dyRow2 = ref Unsafe.Add(ref dyRow1, Features);
+                ref float dyRow3 = ref Unsafe.Add(ref dyRow2, Features);
+                var centered0Row0 = Vector512.LoadUnsafe(ref xRow0, 0) - pivot0;
+                var gradient0Row0 = Vector512.LoadUnsafe(ref dyRow0, 0);
+                var centered0Row1 = Vector512.LoadUnsafe(ref xRow1, 0) - pivot0;
+                var gradient0Row1 = Vector512.LoadUnsafe(ref dyRow1, 0);
+                var centered0Row2 = Vector512.LoadUnsafe(ref xRow2, 0) - pivot0;
+                var gradient0Row2 = Vector512.LoadUnsafe(ref dyRow2, 0);
+                var centered0Row3 = Vector512.LoadUnsafe(ref xRow3, 0) - pivot0;
+                var gradient0Row3 = Vector512.LoadUnsafe(ref dyRow3, 0);
+                sumDy0 += (((gradient0Row0) + (gradient0Row1)) + ((gradient0Row2) + (gradient0Row3)));
+                sumDyCentered0 += (((gradient0Row0 * centered0Row0) + (gradient0Row1 * centered0Row1)) + ((gradient0Row2 * centered0Row2) + (gradient0Row3 * centered0Row3)));
+                var centered1Row0 = Vector512.LoadUnsafe(ref xRow0, 16) - pivot1;
+                var gradient1Row0 = Vector512.LoadUnsafe(ref dyRow0, 16);
+                var centered1Row1 = Vector512.LoadUnsafe(ref xRow1, 16) - pivot1;
+                var gradient1Row1 = Vector512.LoadUnsafe(ref dyRow1, 16);
+                var centered1Row2 = Vector512.LoadUnsafe(ref xRow2, 16) - pivot1;
+                var gradient1Row2 = Vector512.LoadUnsafe(ref dyRow2, 16);
+                var centered1Row3 = Vector512.LoadUnsafe(ref xRow3, 16) - pivot1;
+                var gradient1Row3 = Vector512.LoadUnsafe(ref dyRow3, 16);
+                sumDy1 += (((gradient1Row0) + (gradient1Row1)) + ((gradient1Row2) + (gradient1Row3)));
+                sumDyCentered1 += (((gradient1Row0 * centered1Row0) + (gradient1Row1 * centered1Row1)) + ((gradient1Row2 * centered1Row2) + (gradient1Row3 * centered1Row3)));
+                var centered2Row0 = Vector512.LoadUnsafe(ref xRow0, 32) - pivot2;
+                var gradient2Row0 = Vector512.LoadUnsafe(ref dyRow0, 32);
+                var centered2Row1 = Vector512.LoadUnsafe(ref xRow1, 32) - pivot2;
+                var gradient2Row1 = Vector512.LoadUnsafe(ref dyRow1, 32);
+                var centered2Row2 = Vector512.LoadUnsafe(ref xRow2, 32) - pivot2;
+                var gradient2Row2 = Vector512.LoadUnsafe(ref dyRow2, 32);
+                var centered2Row3 = Vector512.LoadUnsafe(ref xRow3, 32) - pivot2;
+                var gradient2Row3 = Vector512.LoadUnsafe(ref dyRow3, 32);
+                sumDy2 += (((gradient2Row0) + (gradient2Row1)) + ((gradient2Row2) + (gradient2Row3)));
+                sumDyCentered2 += (((gradient2Row0 * centered2Row0) + (gradient2Row1 * centered2Row1)) + ((gradient2Row2 * centered2Row2) + (gradient2Row3 * centered2Row3)));
+                var centered3Row0 = Vector512.LoadUnsafe(ref xRow0, 48) - pivot3;
+                var gradient3Row0 = Vector512.LoadUnsafe(ref dyRow0, 48);
+                var centered3Row1 = Vector512.LoadUnsafe(ref xRow1, 48) - pivot3;
+                var gradient3Row1 = Vector512.LoadUnsafe(ref dyRow1, 48);
+                var centered3Row2 = Vector512.LoadUnsafe(ref xRow2, 48) - pivot3;
+                var gradient3Row2 = Vector512.LoadUnsafe(ref dyRow2, 48);
+                var centered3Row3 = Vector512.LoadUnsafe(ref xRow3, 48) - pivot3;
+                var gradient3Row3 = Vector512.LoadUnsafe(ref dyRow3, 48);
+                sumDy3 += (((gradient3Row0) + (gradient3Row1)) + ((gradient3Row2) + (gradient3Row3)));
+                sumDyCentered3 += (((gradient3Row0 * centered3Row0) + (gradient3Row1 * centered3Row1)) + ((gradient3Row2 * centered3Row2) + (gradient3Row3 * centered3Row3)));
+                var centered4Row0 = Vector512.LoadUnsafe(ref xRow0, 64) - pivot4;
+                var gradient4Row0 = Vector512.LoadUnsafe(ref dyRow0, 64);
+                var centered4Row1 = Vector512.LoadUnsafe(ref xRow1, 64) - pivot4;
+                var gradient4Row1 = Vector512.LoadUnsafe(ref dyRow1, 64);
+                var centered4Row2 = Vector512.LoadUnsafe(ref xRow2, 64) - pivot4;
+                var gradient4Row2 = Vector512.LoadUnsafe(ref dyRow2, 64);
+                var centered4Row3 = Vector512.LoadUnsafe(ref xRow3, 64) - pivot4;
+                var gradient4Row3 = Vector512.LoadUnsafe(ref dyRow3, 64);
+                sumDy4 += (((gradient4Row0) + (gradient4Row1)) + ((gradient4Row2) + (gradient4Row3)));
+                sumDyCentered4 += (((gradient4Row0 * centered4Row0) + (gradient4Row1 * centered4Row1)) + ((gradient4Row2 * centered4Row2) + (gradient4Row3 * centered4Row3)));
+                var centered5Row0 = Vector512.LoadUnsafe(ref xRow0, 80) - pivot5;
+                var gradient5Row0 = Vector512.LoadUnsafe(ref dyRow0, 80);
+                var centered5Row1 = Vector512.LoadUnsafe(ref xRow1, 80) - pivot5;
+                var gradient5Row1 = Vector512.LoadUnsafe(ref dyRow1, 80);
+                var centered5Row2 = Vector512.LoadUnsafe(ref xRow2, 80) - pivot5;
+                var gradient5Row2 = Vector512.LoadUnsafe(ref dyRow2, 80);
+                var centered5Row3 = Vector512.LoadUnsafe(ref xRow3, 80) - pivot5;
+                var gradient5Row3 = Vector512.LoadUnsafe(ref dyRow3, 80);
+                sumDy5 += (((gradient5Row0) + (gradient5Row1)) + ((gradient5Row2) + (gradient5Row3)));
+                sumDyCentered5 += (((gradient5Row0 * centered5Row0) + (gradient5Row1 * centered5Row1)) + ((gradient5Row2 * centered5Row2) + (gradient5Row3 * centered5Row3)));
+                var centered6Row0 = Vector512.LoadUnsafe(ref xRow0, 96) - pivot6;
+                var gradient6Row0 = Vector512.LoadUnsafe(ref dyRow0, 96);
+                var centered6Row1 = Vector512.LoadUnsafe(ref xRow1, 96) - pivot6;
+                var gradient6Row1 = Vector512.LoadUnsafe(ref dyRow1, 96);
+                var centered6Row2 = Vector512.LoadUnsafe(ref xRow2, 96) - pivot6;
+                var gradient6Row2 = Vector512.LoadUnsafe(ref dyRow2, 96);
+                var centered6Row3 = Vector512.LoadUnsafe(ref xRow3, 96) - pivot6;
+                var gradient6Row3 = Vector512.LoadUnsafe(ref dyRow3, 96);
+                sumDy6 += (((gradient6Row0) + (gradient6Row1)) + ((gradient6Row2) + (gradient6Row3)));
+                sumDyCentered6 += (((gradient6Row0 * centered6Row0) + (gradient6Row1 * centered6Row1)) + ((gradient6Row2 * centered6Row2) + (gradient6Row3 * centered6Row3)));
+                var centered7Row0 = Vector512.LoadUnsafe(ref xRow0, 112) - pivot7;
+                var gradient7Row0 = Vector512.LoadUnsafe(ref dyRow0, 112);
+                var centered7Row1 = Vector512.LoadUnsafe(ref xRow1, 112) - pivot7;
+                var gradient7Row1 = Vector512.LoadUnsafe(ref dyRow1, 112);
+                var centered7Row2 = Vector512.LoadUnsafe(ref xRow2, 112) - pivot7;
+                var gradient7Row2 = Vector512.LoadUnsafe(ref dyRow2, 112);
+                var centered7Row3 = Vector512.LoadUnsafe(ref xRow3, 112) - pivot7;
+                var gradient7Row3 = Vector512.LoadUnsafe(ref dyRow3, 112);
+                sumDy7 += (((gradient7Row0) + (gradient7Row1)) + ((gradient7Row2) + (gradient7Row3)));
+                sumDyCentered7 += (((gradient7Row0 * centered7Row0) + (gradient7Row1 * centered7Row1)) + ((gradient7Row2 * centered7Row2) + (gradient7Row3 * centered7Row3)));
+            }
+
+            for (nint r = blockedRows; r < rows; r++)
             {
                 ref float xRow = ref Unsafe.Add(ref x, r * Features);
                 ref float dyRow = ref Unsafe.Add(ref dy, r * Features);
-                var centered0 = Vector512.LoadUnsafe(ref xRow, 0) - Vector512.LoadUnsafe(ref pivot, 0);
-                var dy0 = Vector512.LoadUnsafe(ref dyRow, 0);
-                sumDy0 += dy0;
-                sumDyCentered0 += dy0 * centered0;
-                var centered1 = Vector512.LoadUnsafe(ref xRow, 16) - Vector512.LoadUnsafe(ref pivot, 16);
-                var dy1 = Vector512.LoadUnsafe(ref dyRow, 16);
-                sumDy1 += dy1;
-                sumDyCentered1 += dy1 * centered1;
-                var centered2 = Vector512.LoadUnsafe(ref xRow, 32) - Vector512.LoadUnsafe(ref pivot, 32);
-                var dy2 = Vector512.LoadUnsafe(ref dyRow, 32);
-                sumDy2 += dy2;
-                sumDyCentered2 += dy2 * centered2;
-                var centered3 = Vector512.LoadUnsafe(ref xRow, 48) - Vector512.LoadUnsafe(ref pivot, 48);
-                var dy3 = Vector512.LoadUnsafe(ref dyRow, 48);
-                sumDy3 += dy3;
-                sumDyCentered3 += dy3 * centered3;
-                var centered4 = Vector512.LoadUnsafe(ref xRow, 64) - Vector512.LoadUnsafe(ref pivot, 64);
-                var dy4 = Vector512.LoadUnsafe(ref dyRow, 64);
-                sumDy4 += dy4;
-                sumDyCentered4 += dy4 * centered4;
-                var centered5 = Vector512.LoadUnsafe(ref xRow, 80) - Vector512.LoadUnsafe(ref pivot, 80);
-                var dy5 = Vector512.LoadUnsafe(ref dyRow, 80);
-                sumDy5 += dy5;
-                sumDyCentered5 += dy5 * centered5;
-                var centered6 = Vector512.LoadUnsafe(ref xRow, 96) - Vector512.LoadUnsafe(ref pivot, 96);
-                var dy6 = Vector512.LoadUnsafe(ref dyRow, 96);
-                sumDy6 += dy6;
-                sumDyCentered6 += dy6 * centered6;
-                var centered7 = Vector512.LoadUnsafe(ref xRow, 112) - Vector512.LoadUnsafe(ref pivot, 112);
-                var dy7 = Vector512.LoadUnsafe(ref dyRow, 112);
-                sumDy7 += dy7;
-                sumDyCentered7 += dy7 * centered7;
+                var centered0 = Vector512.LoadUnsafe(ref xRow, 0) - pivot0;
+                var gradient0 = Vector512.LoadUnsafe(ref dyRow, 0);
+                sumDy0 += (gradient0);
+                sumDyCentered0 += (gradient0 * centered0);
+                var centered1 = Vector512.LoadUnsafe(ref xRow, 16) - pivot1;
+                var gradient1 = Vector512.LoadUnsafe(ref dyRow, 16);
+                sumDy1 += (gradient1);
+                sumDyCentered1 += (gradient1 * centered1);
+                var centered2 = Vector512.LoadUnsafe(ref xRow, 32) - pivot2;
+                var gradient2 = Vector512.LoadUnsafe(ref dyRow, 32);
+                sumDy2 += (gradient2);
+                sumDyCentered2 += (gradient2 * centered2);
+                var centered3 = Vector512.LoadUnsafe(ref xRow, 48) - pivot3;
+                var gradient3 = Vector512.LoadUnsafe(ref dyRow, 48);
+                sumDy3 += (gradient3);
+                sumDyCentered3 += (gradient3 * centered3);
+                var centered4 = Vector512.LoadUnsafe(ref xRow, 64) - pivot4;
+                var gradient4 = Vector512.LoadUnsafe(ref dyRow, 64);
+                sumDy4 += (gradient4);
+                sumDyCentered4 += (gradient4 * centered4);
+                var centered5 = Vector512.LoadUnsafe(ref xRow, 80) - pivot5;
+                var gradient5 = Vector512.LoadUnsafe(ref dyRow, 80);
+                sumDy5 += (gradient5);
+                sumDyCentered5 += (gradient5 * centered5);
+                var centered6 = Vector512.LoadUnsafe(ref xRow, 96) - pivot6;
+                var gradient6 = Vector512.LoadUnsafe(ref dyRow, 96);
+                sumDy6 += (gradient6);
+                sumDyCentered6 += (gradient6 * centered6);
+                var centered7 = Vector512.LoadUnsafe(ref xRow, 112) - pivot7;
+                var gradient7 = Vector512.LoadUnsafe(ref dyRow, 112);
+                sumDy7 += (gradient7);
+                sumDyCentered7 += (gradient7 * centered7);
             }
 
             sumDy0.StoreUnsafe(ref sumDy, 0);
@@ -448,90 +770,178 @@ namespace NormGen.Generated
         /// <summary><see cref="BackwardInput"/> with 16 features per Vector512.</summary>
         private static void BackwardInput512(ref float x, nint rows, ref float dy, ref float dx, ref float pivot, ref float a, ref float k, ref float c)
         {
+            // The whole row's coefficients in registers.
+            var pivot0 = Vector512.LoadUnsafe(ref pivot, 0);
+            var a0 = Vector512.LoadUnsafe(ref a, 0);
+            var k0 = Vector512.LoadUnsafe(ref k, 0);
+            var c0 = Vector512.LoadUnsafe(ref c, 0);
+            var pivot1 = Vector512.LoadUnsafe(ref pivot, 16);
+            var a1 = Vector512.LoadUnsafe(ref a, 16);
+            var k1 = Vector512.LoadUnsafe(ref k, 16);
+            var c1 = Vector512.LoadUnsafe(ref c, 16);
+            var pivot2 = Vector512.LoadUnsafe(ref pivot, 32);
+            var a2 = Vector512.LoadUnsafe(ref a, 32);
+            var k2 = Vector512.LoadUnsafe(ref k, 32);
+            var c2 = Vector512.LoadUnsafe(ref c, 32);
+            var pivot3 = Vector512.LoadUnsafe(ref pivot, 48);
+            var a3 = Vector512.LoadUnsafe(ref a, 48);
+            var k3 = Vector512.LoadUnsafe(ref k, 48);
+            var c3 = Vector512.LoadUnsafe(ref c, 48);
+            var pivot4 = Vector512.LoadUnsafe(ref pivot, 64);
+            var a4 = Vector512.LoadUnsafe(ref a, 64);
+            var k4 = Vector512.LoadUnsafe(ref k, 64);
+            var c4 = Vector512.LoadUnsafe(ref c, 64);
+            var pivot5 = Vector512.LoadUnsafe(ref pivot, 80);
+            var a5 = Vector512.LoadUnsafe(ref a, 80);
+            var k5 = Vector512.LoadUnsafe(ref k, 80);
+            var c5 = Vector512.LoadUnsafe(ref c, 80);
+            var pivot6 = Vector512.LoadUnsafe(ref pivot, 96);
+            var a6 = Vector512.LoadUnsafe(ref a, 96);
+            var k6 = Vector512.LoadUnsafe(ref k, 96);
+            var c6 = Vector512.LoadUnsafe(ref c, 96);
+            var pivot7 = Vector512.LoadUnsafe(ref pivot, 112);
+            var a7 = Vector512.LoadUnsafe(ref a, 112);
+            var k7 = Vector512.LoadUnsafe(ref k, 112);
+            var c7 = Vector512.LoadUnsafe(ref c, 112);
             for (nint r = 0; r < rows; r++)
             {
                 ref float xRow = ref Unsafe.Add(ref x, r * Features);
                 ref float dyRow = ref Unsafe.Add(ref dy, r * Features);
                 ref float dxRow = ref Unsafe.Add(ref dx, r * Features);
-                var centered0 = Vector512.LoadUnsafe(ref xRow, 0) - Vector512.LoadUnsafe(ref pivot, 0);
-                var dy0 = Vector512.LoadUnsafe(ref dyRow, 0);
-                (Vector512.LoadUnsafe(ref a, 0) * dy0 + Vector512.LoadUnsafe(ref k, 0) * centered0 + Vector512.LoadUnsafe(ref c, 0)).StoreUnsafe(ref dxRow, 0);
-                var centered1 = Vector512.LoadUnsafe(ref xRow, 16) - Vector512.LoadUnsafe(ref pivot, 16);
-                var dy1 = Vector512.LoadUnsafe(ref dyRow, 16);
-                (Vector512.LoadUnsafe(ref a, 16) * dy1 + Vector512.LoadUnsafe(ref k, 16) * centered1 + Vector512.LoadUnsafe(ref c, 16)).StoreUnsafe(ref dxRow, 16);
-                var centered2 = Vector512.LoadUnsafe(ref xRow, 32) - Vector512.LoadUnsafe(ref pivot, 32);
-                var dy2 = Vector512.LoadUnsafe(ref dyRow, 32);
-                (Vector512.LoadUnsafe(ref a, 32) * dy2 + Vector512.LoadUnsafe(ref k, 32) * centered2 + Vector512.LoadUnsafe(ref c, 32)).StoreUnsafe(ref dxRow, 32);
-                var centered3 = Vector512.LoadUnsafe(ref xRow, 48) - Vector512.LoadUnsafe(ref pivot, 48);
-                var dy3 = Vector512.LoadUnsafe(ref dyRow, 48);
-                (Vector512.LoadUnsafe(ref a, 48) * dy3 + Vector512.LoadUnsafe(ref k, 48) * centered3 + Vector512.LoadUnsafe(ref c, 48)).StoreUnsafe(ref dxRow, 48);
-                var centered4 = Vector512.LoadUnsafe(ref xRow, 64) - Vector512.LoadUnsafe(ref pivot, 64);
-                var dy4 = Vector512.LoadUnsafe(ref dyRow, 64);
-                (Vector512.LoadUnsafe(ref a, 64) * dy4 + Vector512.LoadUnsafe(ref k, 64) * centered4 + Vector512.LoadUnsafe(ref c, 64)).StoreUnsafe(ref dxRow, 64);
-                var centered5 = Vector512.LoadUnsafe(ref xRow, 80) - Vector512.LoadUnsafe(ref pivot, 80);
-                var dy5 = Vector512.LoadUnsafe(ref dyRow, 80);
-                (Vector512.LoadUnsafe(ref a, 80) * dy5 + Vector512.LoadUnsafe(ref k, 80) * centered5 + Vector512.LoadUnsafe(ref c, 80)).StoreUnsafe(ref dxRow, 80);
-                var centered6 = Vector512.LoadUnsafe(ref xRow, 96) - Vector512.LoadUnsafe(ref pivot, 96);
-                var dy6 = Vector512.LoadUnsafe(ref dyRow, 96);
-                (Vector512.LoadUnsafe(ref a, 96) * dy6 + Vector512.LoadUnsafe(ref k, 96) * centered6 + Vector512.LoadUnsafe(ref c, 96)).StoreUnsafe(ref dxRow, 96);
-                var centered7 = Vector512.LoadUnsafe(ref xRow, 112) - Vector512.LoadUnsafe(ref pivot, 112);
-                var dy7 = Vector512.LoadUnsafe(ref dyRow, 112);
-                (Vector512.LoadUnsafe(ref a, 112) * dy7 + Vector512.LoadUnsafe(ref k, 112) * centered7 + Vector512.LoadUnsafe(ref c, 112)).StoreUnsafe(ref dxRow, 112);
+                var centered0 = Vector512.LoadUnsafe(ref xRow, 0) - pivot0;
+                var gradient0 = Vector512.LoadUnsafe(ref dyRow, 0);
+                (a0 * gradient0 + k0 * centered0 + c0).StoreUnsafe(ref dxRow, 0);
+                var centered1 = Vector512.LoadUnsafe(ref xRow, 16) - pivot1;
+                var gradient1 = Vector512.LoadUnsafe(ref dyRow, 16);
+                (a1 * gradient1 + k1 * centered1 + c1).StoreUnsafe(ref dxRow, 16);
+                var centered2 = Vector512.LoadUnsafe(ref xRow, 32) - pivot2;
+                var gradient2 = Vector512.LoadUnsafe(ref dyRow, 32);
+                (a2 * gradient2 + k2 * centered2 + c2).StoreUnsafe(ref dxRow, 32);
+                var centered3 = Vector512.LoadUnsafe(ref xRow, 48) - pivot3;
+                var gradient3 = Vector512.LoadUnsafe(ref dyRow, 48);
+                (a3 * gradient3 + k3 * centered3 + c3).StoreUnsafe(ref dxRow, 48);
+                var centered4 = Vector512.LoadUnsafe(ref xRow, 64) - pivot4;
+                var gradient4 = Vector512.LoadUnsafe(ref dyRow, 64);
+                (a4 * gradient4 + k4 * centered4 + c4).StoreUnsafe(ref dxRow, 64);
+                var centered5 = Vector512.LoadUnsafe(ref xRow, 80) - pivot5;
+                var gradient5 = Vector512.LoadUnsafe(ref dyRow, 80);
+                (a5 * gradient5 + k5 * centered5 + c5).StoreUnsafe(ref dxRow, 80);
+                var centered6 = Vector512.LoadUnsafe(ref xRow, 96) - pivot6;
+                var gradient6 = Vector512.LoadUnsafe(ref dyRow, 96);
+                (a6 * gradient6 + k6 * centered6 + c6).StoreUnsafe(ref dxRow, 96);
+                var centered7 = Vector512.LoadUnsafe(ref xRow, 112) - pivot7;
+                var gradient7 = Vector512.LoadUnsafe(ref dyRow, 112);
+                (a7 * gradient7 + k7 * centered7 + c7).StoreUnsafe(ref dxRow, 112);
             }
         }
 
-        /// <summary><see cref="ChunkMoments"/> with 8 features per Vector256, accumulators in registers.</summary>
-        private static void ChunkMoments256(ref float chunk, nint rows, ref float pivot, ref float mean, ref float squares)
+        /// <summary><see cref="ChunkMoments"/> with 8 features per Vector256, the float sums in mean and squares (in L1), the double ones on the stack: float over 16 rows, then double.</summary>
+        private static void ChunkMoments256(ref float x, nint rows, ref float pivot, ref float mean, ref float squares)
         {
-            var inverseRows = Vector256.Create((float)1 / rows);
+            var inverseRows = Vector256.Create((double)1 / rows);
+            nint blockedRows = rows - rows % 16;
+            Span<double> totals = stackalloc double[Features];
+            ref double total = ref MemoryMarshal.GetReference(totals);
 
-            // 4 vectors at a time walk down the chunk (which stays in cache), their sums in registers.
-            for (nuint f = 0; f < 128; f += 32)
+            // Pass 1: sums of x - pivot, row after row, in float over 16 rows (so rounding stays near 16 * 2^-24), then in double.
+            MemoryMarshal.CreateSpan(ref mean, Features).Clear();
+            for (nint start = 0; start < blockedRows; start += 16)
             {
-                // Pass 1: sums of x - pivot.
-                var sum0 = Vector256<float>.Zero;
-                var sum1 = Vector256<float>.Zero;
-                var sum2 = Vector256<float>.Zero;
-                var sum3 = Vector256<float>.Zero;
-                for (nint r = 0; r < rows; r++)
+                for (nint r = start; r < start + 16; r++)
                 {
-                    ref float row = ref Unsafe.Add(ref chunk, r * Features);
-                    sum0 += Vector256.LoadUnsafe(ref row, f) - Vector256.LoadUnsafe(ref pivot, f);
-                    sum1 += Vector256.LoadUnsafe(ref row, f + 8) - Vector256.LoadUnsafe(ref pivot, f + 8);
-                    sum2 += Vector256.LoadUnsafe(ref row, f + 16) - Vector256.LoadUnsafe(ref pivot, f + 16);
-                    sum3 += Vector256.LoadUnsafe(ref row, f + 24) - Vector256.LoadUnsafe(ref pivot, f + 24);
+                    ref float xRow = ref Unsafe.Add(ref x, r * Features);
+                    for (nuint f = 0; f < 128; f += 8)
+                    {
+                        var p = Vector256.LoadUnsafe(ref pivot, f);
+                        (Vector256.LoadUnsafe(ref mean, f) + (Vector256.LoadUnsafe(ref xRow, f) - p)).StoreUnsafe(ref mean, f);
+                    }
                 }
 
-                // Pass 2: squared deviations from the chunk mean; the chunk is still in cache.
-                var mean0 = sum0 * inverseRows;
-                var squares0 = Vector256<float>.Zero;
-                var mean1 = sum1 * inverseRows;
-                var squares1 = Vector256<float>.Zero;
-                var mean2 = sum2 * inverseRows;
-                var squares2 = Vector256<float>.Zero;
-                var mean3 = sum3 * inverseRows;
-                var squares3 = Vector256<float>.Zero;
-                for (nint r = 0; r < rows; r++)
+                for (nuint f = 0; f < 128; f += 8)
                 {
-                    ref float row = ref Unsafe.Add(ref chunk, r * Features);
-                    var deviation0 = Vector256.LoadUnsafe(ref row, f) - Vector256.LoadUnsafe(ref pivot, f) - mean0;
-                    squares0 += deviation0 * deviation0;
-                    var deviation1 = Vector256.LoadUnsafe(ref row, f + 8) - Vector256.LoadUnsafe(ref pivot, f + 8) - mean1;
-                    squares1 += deviation1 * deviation1;
-                    var deviation2 = Vector256.LoadUnsafe(ref row, f + 16) - Vector256.LoadUnsafe(ref pivot, f + 16) - mean2;
-                    squares2 += deviation2 * deviation2;
-                    var deviation3 = Vector256.LoadUnsafe(ref row, f + 24) - Vector256.LoadUnsafe(ref pivot, f + 24) - mean3;
-                    squares3 += deviation3 * deviation3;
+                    var sums = Vector256.LoadUnsafe(ref mean, f);
+                    (Vector256.LoadUnsafe(ref total, f) + Vector256.WidenLower(sums)).StoreUnsafe(ref total, f);
+                    (Vector256.LoadUnsafe(ref total, f + 4) + Vector256.WidenUpper(sums)).StoreUnsafe(ref total, f + 4);
+                    Vector256<float>.Zero.StoreUnsafe(ref mean, f);
+                }
+            }
+
+            for (nint r = blockedRows; r < rows; r++)
+            {
+                ref float xRow = ref Unsafe.Add(ref x, r * Features);
+                for (nuint f = 0; f < 128; f += 8)
+                {
+                    var p = Vector256.LoadUnsafe(ref pivot, f);
+                    (Vector256.LoadUnsafe(ref mean, f) + (Vector256.LoadUnsafe(ref xRow, f) - p)).StoreUnsafe(ref mean, f);
+                }
+            }
+
+            for (nuint f = 0; f < 128; f += 8)
+            {
+                var sums = Vector256.LoadUnsafe(ref mean, f);
+                (Vector256.LoadUnsafe(ref total, f) + Vector256.WidenLower(sums)).StoreUnsafe(ref total, f);
+                (Vector256.LoadUnsafe(ref total, f + 4) + Vector256.WidenUpper(sums)).StoreUnsafe(ref total, f + 4);
+            }
+
+            for (nuint f = 0; f < 128; f += 8)
+            {
+                Vector256.Narrow(Vector256.LoadUnsafe(ref total, f) * inverseRows, Vector256.LoadUnsafe(ref total, f + 4) * inverseRows).StoreUnsafe(ref mean, f);
+            }
+
+            // Pass 2: squared deviations from the chunk mean, 4 rows at a time; the chunk is still in cache.
+            MemoryMarshal.CreateSpan(ref squares, Features).Clear();
+            totals.Clear();
+            for (nint start = 0; start < blockedRows; start += 16)
+            {
+                for (nint r = start; r < start + 16; r += 4)
+                {
+                    ref float xRow0 = ref Unsafe.Add(ref x, r * Features);
+                    ref float xRow1 = ref Unsafe.Add(ref xRow0, Features);
+                    ref float xRow2 = ref Unsafe.Add(ref xRow1, Features);
+                    ref float xRow3 = ref Unsafe.Add(ref xRow2, Features);
+                    for (nuint f = 0; f < 128; f += 8)
+                    {
+                        var p = Vector256.LoadUnsafe(ref pivot, f);
+                        var m = Vector256.LoadUnsafe(ref mean, f);
+                        var deviationRow0 = Vector256.LoadUnsafe(ref xRow0, f) - p - m;
+                        var deviationRow1 = Vector256.LoadUnsafe(ref xRow1, f) - p - m;
+                        var deviationRow2 = Vector256.LoadUnsafe(ref xRow2, f) - p - m;
+                        var deviationRow3 = Vector256.LoadUnsafe(ref xRow3, f) - p - m;
+                        (Vector256.LoadUnsafe(ref squares, f) + (((deviationRow0 * deviationRow0) + (deviationRow1 * deviationRow1)) + ((deviationRow2 * deviationRow2) + (deviationRow3 * deviationRow3)))).StoreUnsafe(ref squares, f);
+                    }
                 }
 
-                mean0.StoreUnsafe(ref mean, f);
-                squares0.StoreUnsafe(ref squares, f);
-                mean1.StoreUnsafe(ref mean, f + 8);
-                squares1.StoreUnsafe(ref squares, f + 8);
-                mean2.StoreUnsafe(ref mean, f + 16);
-                squares2.StoreUnsafe(ref squares, f + 16);
-                mean3.StoreUnsafe(ref mean, f + 24);
-                squares3.StoreUnsafe(ref squares, f + 24);
+                for (nuint f = 0; f < 128; f += 8)
+                {
+                    var sums = Vector256.LoadUnsafe(ref squares, f);
+                    (Vector256.LoadUnsafe(ref total, f) + Vector256.WidenLower(sums)).StoreUnsafe(ref total, f);
+                    (Vector256.LoadUnsafe(ref total, f + 4) + Vector256.WidenUpper(sums)).StoreUnsafe(ref total, f + 4);
+                    Vector256<float>.Zero.StoreUnsafe(ref squares, f);
+                }
+            }
+
+            for (nint r = blockedRows; r < rows; r++)
+            {
+                ref float xRow = ref Unsafe.Add(ref x, r * Features);
+                for (nuint f = 0; f < 128; f += 8)
+                {
+                    var p = Vector256.LoadUnsafe(ref pivot, f);
+                    var m = Vector256.LoadUnsafe(ref mean, f);
+                    var deviation = Vector256.LoadUnsafe(ref xRow, f) - p - m;
+                    (Vector256.LoadUnsafe(ref squares, f) + (deviation * deviation)).StoreUnsafe(ref squares, f);
+                }
+            }
+
+            for (nuint f = 0; f < 128; f += 8)
+            {
+                var sums = Vector256.LoadUnsafe(ref squares, f);
+                (Vector256.LoadUnsafe(ref total, f) + Vector256.WidenLower(sums)).StoreUnsafe(ref total, f);
+                (Vector256.LoadUnsafe(ref total, f + 4) + Vector256.WidenUpper(sums)).StoreUnsafe(ref total, f + 4);
+            }
+
+            for (nuint f = 0; f < 128; f += 8)
+            {
+                Vector256.Narrow(Vector256.LoadUnsafe(ref total, f), Vector256.LoadUnsafe(ref total, f + 4)).StoreUnsafe(ref squares, f);
             }
         }
 
@@ -549,58 +959,22 @@ namespace NormGen.Generated
             }
         }
 
-        /// <summary><see cref="BackwardSums"/> with 8 features per Vector256, accumulators in registers.</summary>
+        /// <summary><see cref="BackwardSums"/> with 8 features per Vector256, the running sums in sumDy and sumDyCentered (in L1).</summary>
         private static void BackwardSums256(ref float x, nint rows, ref float dy, ref float pivot, ref float sumDy, ref float sumDyCentered)
         {
             MemoryMarshal.CreateSpan(ref sumDy, Features).Clear();
             MemoryMarshal.CreateSpan(ref sumDyCentered, Features).Clear();
-
-            // Chunks of rows stay in cache while 4 vectors at a time walk down them, their sums in registers.
-            for (nint start = 0; start < rows; start += RowsPerChunk)
+            for (nint r = 0; r < rows; r++)
             {
-                nint count = Math.Min(RowsPerChunk, rows - start);
-                ref float xChunk = ref Unsafe.Add(ref x, start * Features);
-                ref float dyChunk = ref Unsafe.Add(ref dy, start * Features);
-                for (nuint f = 0; f < 128; f += 32)
+                ref float xRow = ref Unsafe.Add(ref x, r * Features);
+                ref float dyRow = ref Unsafe.Add(ref dy, r * Features);
+                for (nuint f = 0; f < 128; f += 8)
                 {
-                    var sumDy0 = Vector256.LoadUnsafe(ref sumDy, f);
-                    var sumDyCentered0 = Vector256.LoadUnsafe(ref sumDyCentered, f);
-                    var sumDy1 = Vector256.LoadUnsafe(ref sumDy, f + 8);
-                    var sumDyCentered1 = Vector256.LoadUnsafe(ref sumDyCentered, f + 8);
-                    var sumDy2 = Vector256.LoadUnsafe(ref sumDy, f + 16);
-                    var sumDyCentered2 = Vector256.LoadUnsafe(ref sumDyCentered, f + 16);
-                    var sumDy3 = Vector256.LoadUnsafe(ref sumDy, f + 24);
-                    var sumDyCentered3 = Vector256.LoadUnsafe(ref sumDyCentered, f + 24);
-                    for (nint r = 0; r < count; r++)
-                    {
-                        ref float xRow = ref Unsafe.Add(ref xChunk, r * Features);
-                        ref float dyRow = ref Unsafe.Add(ref dyChunk, r * Features);
-                        var centered0 = Vector256.LoadUnsafe(ref xRow, f) - Vector256.LoadUnsafe(ref pivot, f);
-                        var dy0 = Vector256.LoadUnsafe(ref dyRow, f);
-                        sumDy0 += dy0;
-                        sumDyCentered0 += dy0 * centered0;
-                        var centered1 = Vector256.LoadUnsafe(ref xRow, f + 8) - Vector256.LoadUnsafe(ref pivot, f + 8);
-                        var dy1 = Vector256.LoadUnsafe(ref dyRow, f + 8);
-                        sumDy1 += dy1;
-                        sumDyCentered1 += dy1 * centered1;
-                        var centered2 = Vector256.LoadUnsafe(ref xRow, f + 16) - Vector256.LoadUnsafe(ref pivot, f + 16);
-                        var dy2 = Vector256.LoadUnsafe(ref dyRow, f + 16);
-                        sumDy2 += dy2;
-                        sumDyCentered2 += dy2 * centered2;
-                        var centered3 = Vector256.LoadUnsafe(ref xRow, f + 24) - Vector256.LoadUnsafe(ref pivot, f + 24);
-                        var dy3 = Vector256.LoadUnsafe(ref dyRow, f + 24);
-                        sumDy3 += dy3;
-                        sumDyCentered3 += dy3 * centered3;
-                    }
-
-                    sumDy0.StoreUnsafe(ref sumDy, f);
-                    sumDyCentered0.StoreUnsafe(ref sumDyCentered, f);
-                    sumDy1.StoreUnsafe(ref sumDy, f + 8);
-                    sumDyCentered1.StoreUnsafe(ref sumDyCentered, f + 8);
-                    sumDy2.StoreUnsafe(ref sumDy, f + 16);
-                    sumDyCentered2.StoreUnsafe(ref sumDyCentered, f + 16);
-                    sumDy3.StoreUnsafe(ref sumDy, f + 24);
-                    sumDyCentered3.StoreUnsafe(ref sumDyCentered, f + 24);
+                    var p = Vector256.LoadUnsafe(ref pivot, f);
+                    var centered = Vector256.LoadUnsafe(ref xRow, f) - p;
+                    var gradient = Vector256.LoadUnsafe(ref dyRow, f);
+                    (Vector256.LoadUnsafe(ref sumDy, f) + (gradient)).StoreUnsafe(ref sumDy, f);
+                    (Vector256.LoadUnsafe(ref sumDyCentered, f) + (gradient * centered)).StoreUnsafe(ref sumDyCentered, f);
                 }
             }
         }
@@ -615,65 +989,120 @@ namespace NormGen.Generated
                 ref float dxRow = ref Unsafe.Add(ref dx, r * Features);
                 for (nuint f = 0; f < 128; f += 8)
                 {
-                    var centeredBlock = Vector256.LoadUnsafe(ref xRow, f) - Vector256.LoadUnsafe(ref pivot, f);
-                    var dyBlock = Vector256.LoadUnsafe(ref dyRow, f);
-                    (Vector256.LoadUnsafe(ref a, f) * dyBlock + Vector256.LoadUnsafe(ref k, f) * centeredBlock + Vector256.LoadUnsafe(ref c, f)).StoreUnsafe(ref dxRow, f);
+                    var centered = Vector256.LoadUnsafe(ref xRow, f) - Vector256.LoadUnsafe(ref pivot, f);
+                    var gradient = Vector256.LoadUnsafe(ref dyRow, f);
+                    (Vector256.LoadUnsafe(ref a, f) * gradient + Vector256.LoadUnsafe(ref k, f) * centered + Vector256.LoadUnsafe(ref c, f)).StoreUnsafe(ref dxRow, f);
                 }
             }
         }
 
-        /// <summary><see cref="ChunkMoments"/> with 4 features per Vector128, accumulators in registers.</summary>
-        private static void ChunkMoments128(ref float chunk, nint rows, ref float pivot, ref float mean, ref float squares)
+        /// <summary><see cref="ChunkMoments"/> with 4 features per Vector128, the float sums in mean and squares (in L1), the double ones on the stack: float over 16 rows, then double.</summary>
+        private static void ChunkMoments128(ref float x, nint rows, ref float pivot, ref float mean, ref float squares)
         {
-            var inverseRows = Vector128.Create((float)1 / rows);
+            var inverseRows = Vector128.Create((double)1 / rows);
+            nint blockedRows = rows - rows % 16;
+            Span<double> totals = stackalloc double[Features];
+            ref double total = ref MemoryMarshal.GetReference(totals);
 
-            // 4 vectors at a time walk down the chunk (which stays in cache), their sums in registers.
-            for (nuint f = 0; f < 128; f += 16)
+            // Pass 1: sums of x - pivot, row after row, in float over 16 rows (so rounding stays near 16 * 2^-24), then in double.
+            MemoryMarshal.CreateSpan(ref mean, Features).Clear();
+            for (nint start = 0; start < blockedRows; start += 16)
             {
-                // Pass 1: sums of x - pivot.
-                var sum0 = Vector128<float>.Zero;
-                var sum1 = Vector128<float>.Zero;
-                var sum2 = Vector128<float>.Zero;
-                var sum3 = Vector128<float>.Zero;
-                for (nint r = 0; r < rows; r++)
+                for (nint r = start; r < start + 16; r++)
                 {
-                    ref float row = ref Unsafe.Add(ref chunk, r * Features);
-                    sum0 += Vector128.LoadUnsafe(ref row, f) - Vector128.LoadUnsafe(ref pivot, f);
-                    sum1 += Vector128.LoadUnsafe(ref row, f + 4) - Vector128.LoadUnsafe(ref pivot, f + 4);
-                    sum2 += Vector128.LoadUnsafe(ref row, f + 8) - Vector128.LoadUnsafe(ref pivot, f + 8);
-                    sum3 += Vector128.LoadUnsafe(ref row, f + 12) - Vector128.LoadUnsafe(ref pivot, f + 12);
+                    ref float xRow = ref Unsafe.Add(ref x, r * Features);
+                    for (nuint f = 0; f < 128; f += 4)
+                    {
+                        var p = Vector128.LoadUnsafe(ref pivot, f);
+                        (Vector128.LoadUnsafe(ref mean, f) + (Vector128.LoadUnsafe(ref xRow, f) - p)).StoreUnsafe(ref mean, f);
+                    }
                 }
 
-                // Pass 2: squared deviations from the chunk mean; the chunk is still in cache.
-                var mean0 = sum0 * inverseRows;
-                var squares0 = Vector128<float>.Zero;
-                var mean1 = sum1 * inverseRows;
-                var squares1 = Vector128<float>.Zero;
-                var mean2 = sum2 * inverseRows;
-                var squares2 = Vector128<float>.Zero;
-                var mean3 = sum3 * inverseRows;
-                var squares3 = Vector128<float>.Zero;
-                for (nint r = 0; r < rows; r++)
+                for (nuint f = 0; f < 128; f += 4)
                 {
-                    ref float row = ref Unsafe.Add(ref chunk, r * Features);
-                    var deviation0 = Vector128.LoadUnsafe(ref row, f) - Vector128.LoadUnsafe(ref pivot, f) - mean0;
-                    squares0 += deviation0 * deviation0;
-                    var deviation1 = Vector128.LoadUnsafe(ref row, f + 4) - Vector128.LoadUnsafe(ref pivot, f + 4) - mean1;
-                    squares1 += deviation1 * deviation1;
-                    var deviation2 = Vector128.LoadUnsafe(ref row, f + 8) - Vector128.LoadUnsafe(ref pivot, f + 8) - mean2;
-                    squares2 += deviation2 * deviation2;
-                    var deviation3 = Vector128.LoadUnsafe(ref row, f + 12) - Vector128.LoadUnsafe(ref pivot, f + 12) - mean3;
-                    squares3 += deviation3 * deviation3;
+                    var sums = Vector128.LoadUnsafe(ref mean, f);
+                    (Vector128.LoadUnsafe(ref total, f) + Vector128.WidenLower(sums)).StoreUnsafe(ref total, f);
+                    (Vector128.LoadUnsafe(ref total, f + 2) + Vector128.WidenUpper(sums)).StoreUnsafe(ref total, f + 2);
+                    Vector128<float>.Zero.StoreUnsafe(ref mean, f);
+                }
+            }
+
+            for (nint r = blockedRows; r < rows; r++)
+            {
+                ref float xRow = ref Unsafe.Add(ref x, r * Features);
+                for (nuint f = 0; f < 128; f += 4)
+                {
+                    var p = Vector128.LoadUnsafe(ref pivot, f);
+                    (Vector128.LoadUnsafe(ref mean, f) + (Vector128.LoadUnsafe(ref xRow, f) - p)).StoreUnsafe(ref mean, f);
+                }
+            }
+
+            for (nuint f = 0; f < 128; f += 4)
+            {
+                var sums = Vector128.LoadUnsafe(ref mean, f);
+                (Vector128.LoadUnsafe(ref total, f) + Vector128.WidenLower(sums)).StoreUnsafe(ref total, f);
+                (Vector128.LoadUnsafe(ref total, f + 2) + Vector128.WidenUpper(sums)).StoreUnsafe(ref total, f + 2);
+            }
+
+            for (nuint f = 0; f < 128; f += 4)
+            {
+                Vector128.Narrow(Vector128.LoadUnsafe(ref total, f) * inverseRows, Vector128.LoadUnsafe(ref total, f + 2) * inverseRows).StoreUnsafe(ref mean, f);
+            }
+
+            // Pass 2: squared deviations from the chunk mean, 4 rows at a time; the chunk is still in cache.
+            MemoryMarshal.CreateSpan(ref squares, Features).Clear();
+            totals.Clear();
+            for (nint start = 0; start < blockedRows; start += 16)
+            {
+                for (nint r = start; r < start + 16; r += 4)
+                {
+                    ref float xRow0 = ref Unsafe.Add(ref x, r * Features);
+                    ref float xRow1 = ref Unsafe.Add(ref xRow0, Features);
+                    ref float xRow2 = ref Unsafe.Add(ref xRow1, Features);
+                    ref float xRow3 = ref Unsafe.Add(ref xRow2, Features);
+                    for (nuint f = 0; f < 128; f += 4)
+                    {
+                        var p = Vector128.LoadUnsafe(ref pivot, f);
+                        var m = Vector128.LoadUnsafe(ref mean, f);
+                        var deviationRow0 = Vector128.LoadUnsafe(ref xRow0, f) - p - m;
+                        var deviationRow1 = Vector128.LoadUnsafe(ref xRow1, f) - p - m;
+                        var deviationRow2 = Vector128.LoadUnsafe(ref xRow2, f) - p - m;
+                        var deviationRow3 = Vector128.LoadUnsafe(ref xRow3, f) - p - m;
+                        (Vector128.LoadUnsafe(ref squares, f) + (((deviationRow0 * deviationRow0) + (deviationRow1 * deviationRow1)) + ((deviationRow2 * deviationRow2) + (deviationRow3 * deviationRow3)))).StoreUnsafe(ref squares, f);
+                    }
                 }
 
-                mean0.StoreUnsafe(ref mean, f);
-                squares0.StoreUnsafe(ref squares, f);
-                mean1.StoreUnsafe(ref mean, f + 4);
-                squares1.StoreUnsafe(ref squares, f + 4);
-                mean2.StoreUnsafe(ref mean, f + 8);
-                squares2.StoreUnsafe(ref squares, f + 8);
-                mean3.StoreUnsafe(ref mean, f + 12);
-                squares3.StoreUnsafe(ref squares, f + 12);
+                for (nuint f = 0; f < 128; f += 4)
+                {
+                    var sums = Vector128.LoadUnsafe(ref squares, f);
+                    (Vector128.LoadUnsafe(ref total, f) + Vector128.WidenLower(sums)).StoreUnsafe(ref total, f);
+                    (Vector128.LoadUnsafe(ref total, f + 2) + Vector128.WidenUpper(sums)).StoreUnsafe(ref total, f + 2);
+                    Vector128<float>.Zero.StoreUnsafe(ref squares, f);
+                }
+            }
+
+            for (nint r = blockedRows; r < rows; r++)
+            {
+                ref float xRow = ref Unsafe.Add(ref x, r * Features);
+                for (nuint f = 0; f < 128; f += 4)
+                {
+                    var p = Vector128.LoadUnsafe(ref pivot, f);
+                    var m = Vector128.LoadUnsafe(ref mean, f);
+                    var deviation = Vector128.LoadUnsafe(ref xRow, f) - p - m;
+                    (Vector128.LoadUnsafe(ref squares, f) + (deviation * deviation)).StoreUnsafe(ref squares, f);
+                }
+            }
+
+            for (nuint f = 0; f < 128; f += 4)
+            {
+                var sums = Vector128.LoadUnsafe(ref squares, f);
+                (Vector128.LoadUnsafe(ref total, f) + Vector128.WidenLower(sums)).StoreUnsafe(ref total, f);
+                (Vector128.LoadUnsafe(ref total, f + 2) + Vector128.WidenUpper(sums)).StoreUnsafe(ref total, f + 2);
+            }
+
+            for (nuint f = 0; f < 128; f += 4)
+            {
+                Vector128.Narrow(Vector128.LoadUnsafe(ref total, f), Vector128.LoadUnsafe(ref total, f + 2)).StoreUnsafe(ref squares, f);
             }
         }
 
@@ -691,58 +1120,22 @@ namespace NormGen.Generated
             }
         }
 
-        /// <summary><see cref="BackwardSums"/> with 4 features per Vector128, accumulators in registers.</summary>
+        /// <summary><see cref="BackwardSums"/> with 4 features per Vector128, the running sums in sumDy and sumDyCentered (in L1).</summary>
         private static void BackwardSums128(ref float x, nint rows, ref float dy, ref float pivot, ref float sumDy, ref float sumDyCentered)
         {
             MemoryMarshal.CreateSpan(ref sumDy, Features).Clear();
             MemoryMarshal.CreateSpan(ref sumDyCentered, Features).Clear();
-
-            // Chunks of rows stay in cache while 4 vectors at a time walk down them, their sums in registers.
-            for (nint start = 0; start < rows; start += RowsPerChunk)
+            for (nint r = 0; r < rows; r++)
             {
-                nint count = Math.Min(RowsPerChunk, rows - start);
-                ref float xChunk = ref Unsafe.Add(ref x, start * Features);
-                ref float dyChunk = ref Unsafe.Add(ref dy, start * Features);
-                for (nuint f = 0; f < 128; f += 16)
+                ref float xRow = ref Unsafe.Add(ref x, r * Features);
+                ref float dyRow = ref Unsafe.Add(ref dy, r * Features);
+                for (nuint f = 0; f < 128; f += 4)
                 {
-                    var sumDy0 = Vector128.LoadUnsafe(ref sumDy, f);
-                    var sumDyCentered0 = Vector128.LoadUnsafe(ref sumDyCentered, f);
-                    var sumDy1 = Vector128.LoadUnsafe(ref sumDy, f + 4);
-                    var sumDyCentered1 = Vector128.LoadUnsafe(ref sumDyCentered, f + 4);
-                    var sumDy2 = Vector128.LoadUnsafe(ref sumDy, f + 8);
-                    var sumDyCentered2 = Vector128.LoadUnsafe(ref sumDyCentered, f + 8);
-                    var sumDy3 = Vector128.LoadUnsafe(ref sumDy, f + 12);
-                    var sumDyCentered3 = Vector128.LoadUnsafe(ref sumDyCentered, f + 12);
-                    for (nint r = 0; r < count; r++)
-                    {
-                        ref float xRow = ref Unsafe.Add(ref xChunk, r * Features);
-                        ref float dyRow = ref Unsafe.Add(ref dyChunk, r * Features);
-                        var centered0 = Vector128.LoadUnsafe(ref xRow, f) - Vector128.LoadUnsafe(ref pivot, f);
-                        var dy0 = Vector128.LoadUnsafe(ref dyRow, f);
-                        sumDy0 += dy0;
-                        sumDyCentered0 += dy0 * centered0;
-                        var centered1 = Vector128.LoadUnsafe(ref xRow, f + 4) - Vector128.LoadUnsafe(ref pivot, f + 4);
-                        var dy1 = Vector128.LoadUnsafe(ref dyRow, f + 4);
-                        sumDy1 += dy1;
-                        sumDyCentered1 += dy1 * centered1;
-                        var centered2 = Vector128.LoadUnsafe(ref xRow, f + 8) - Vector128.LoadUnsafe(ref pivot, f + 8);
-                        var dy2 = Vector128.LoadUnsafe(ref dyRow, f + 8);
-                        sumDy2 += dy2;
-                        sumDyCentered2 += dy2 * centered2;
-                        var centered3 = Vector128.LoadUnsafe(ref xRow, f + 12) - Vector128.LoadUnsafe(ref pivot, f + 12);
-                        var dy3 = Vector128.LoadUnsafe(ref dyRow, f + 12);
-                        sumDy3 += dy3;
-                        sumDyCentered3 += dy3 * centered3;
-                    }
-
-                    sumDy0.StoreUnsafe(ref sumDy, f);
-                    sumDyCentered0.StoreUnsafe(ref sumDyCentered, f);
-                    sumDy1.StoreUnsafe(ref sumDy, f + 4);
-                    sumDyCentered1.StoreUnsafe(ref sumDyCentered, f + 4);
-                    sumDy2.StoreUnsafe(ref sumDy, f + 8);
-                    sumDyCentered2.StoreUnsafe(ref sumDyCentered, f + 8);
-                    sumDy3.StoreUnsafe(ref sumDy, f + 12);
-                    sumDyCentered3.StoreUnsafe(ref sumDyCentered, f + 12);
+                    var p = Vector128.LoadUnsafe(ref pivot, f);
+                    var centered = Vector128.LoadUnsafe(ref xRow, f) - p;
+                    var gradient = Vector128.LoadUnsafe(ref dyRow, f);
+                    (Vector128.LoadUnsafe(ref sumDy, f) + (gradient)).StoreUnsafe(ref sumDy, f);
+                    (Vector128.LoadUnsafe(ref sumDyCentered, f) + (gradient * centered)).StoreUnsafe(ref sumDyCentered, f);
                 }
             }
         }
@@ -757,40 +1150,45 @@ namespace NormGen.Generated
                 ref float dxRow = ref Unsafe.Add(ref dx, r * Features);
                 for (nuint f = 0; f < 128; f += 4)
                 {
-                    var centeredBlock = Vector128.LoadUnsafe(ref xRow, f) - Vector128.LoadUnsafe(ref pivot, f);
-                    var dyBlock = Vector128.LoadUnsafe(ref dyRow, f);
-                    (Vector128.LoadUnsafe(ref a, f) * dyBlock + Vector128.LoadUnsafe(ref k, f) * centeredBlock + Vector128.LoadUnsafe(ref c, f)).StoreUnsafe(ref dxRow, f);
+                    var centered = Vector128.LoadUnsafe(ref xRow, f) - Vector128.LoadUnsafe(ref pivot, f);
+                    var gradient = Vector128.LoadUnsafe(ref dyRow, f);
+                    (Vector128.LoadUnsafe(ref a, f) * gradient + Vector128.LoadUnsafe(ref k, f) * centered + Vector128.LoadUnsafe(ref c, f)).StoreUnsafe(ref dxRow, f);
                 }
             }
         }
 
-        /// <summary><see cref="ChunkMoments"/> one feature at a time.</summary>
-        private static void ChunkMomentsScalar(ref float chunk, nint rows, ref float pivot, ref float mean, ref float squares)
+        /// <summary><see cref="ChunkMoments"/> one feature at a time, the sums in double.</summary>
+        private static void ChunkMomentsScalar(ref float x, nint rows, ref float pivot, ref float mean, ref float squares)
         {
-            MemoryMarshal.CreateSpan(ref mean, Features).Clear();
-            MemoryMarshal.CreateSpan(ref squares, Features).Clear();
+            Span<double> totals = stackalloc double[Features];
             for (nint r = 0; r < rows; r++)
             {
-                ref float row = ref Unsafe.Add(ref chunk, r * Features);
+                ref float xRow = ref Unsafe.Add(ref x, r * Features);
                 for (int f = 0; f < Features; f++)
                 {
-                    Unsafe.Add(ref mean, f) += Unsafe.Add(ref row, f) - Unsafe.Add(ref pivot, f);
+                    totals[f] += Unsafe.Add(ref xRow, f) - Unsafe.Add(ref pivot, f);
                 }
             }
 
             for (int f = 0; f < Features; f++)
             {
-                Unsafe.Add(ref mean, f) /= rows;
+                Unsafe.Add(ref mean, f) = (float)(totals[f] / rows);
+                totals[f] = 0;
             }
 
             for (nint r = 0; r < rows; r++)
             {
-                ref float row = ref Unsafe.Add(ref chunk, r * Features);
+                ref float xRow = ref Unsafe.Add(ref x, r * Features);
                 for (int f = 0; f < Features; f++)
                 {
-                    float deviation = Unsafe.Add(ref row, f) - Unsafe.Add(ref pivot, f) - Unsafe.Add(ref mean, f);
-                    Unsafe.Add(ref squares, f) += deviation * deviation;
+                    float deviation = Unsafe.Add(ref xRow, f) - Unsafe.Add(ref pivot, f) - Unsafe.Add(ref mean, f);
+                    totals[f] += deviation * deviation;
                 }
+            }
+
+            for (int f = 0; f < Features; f++)
+            {
+                Unsafe.Add(ref squares, f) = (float)totals[f];
             }
         }
 
@@ -820,9 +1218,9 @@ namespace NormGen.Generated
                 for (int f = 0; f < Features; f++)
                 {
                     float centered = Unsafe.Add(ref xRow, f) - Unsafe.Add(ref pivot, f);
-                    float dyValue = Unsafe.Add(ref dyRow, f);
-                    Unsafe.Add(ref sumDy, f) += dyValue;
-                    Unsafe.Add(ref sumDyCentered, f) += dyValue * centered;
+                    float gradient = Unsafe.Add(ref dyRow, f);
+                    Unsafe.Add(ref sumDy, f) += gradient;
+                    Unsafe.Add(ref sumDyCentered, f) += gradient * centered;
                 }
             }
         }
@@ -838,8 +1236,8 @@ namespace NormGen.Generated
                 for (int f = 0; f < Features; f++)
                 {
                     float centered = Unsafe.Add(ref xRow, f) - Unsafe.Add(ref pivot, f);
-                    float dyValue = Unsafe.Add(ref dyRow, f);
-                    Unsafe.Add(ref dxRow, f) = Unsafe.Add(ref a, f) * dyValue + Unsafe.Add(ref k, f) * centered + Unsafe.Add(ref c, f);
+                    float gradient = Unsafe.Add(ref dyRow, f);
+                    Unsafe.Add(ref dxRow, f) = Unsafe.Add(ref a, f) * gradient + Unsafe.Add(ref k, f) * centered + Unsafe.Add(ref c, f);
                 }
             }
         }

@@ -113,7 +113,7 @@ public class BatchNormReferenceTests
     /// One training step (Forward, running statistics, Backward) and one inference Forward, compared with the reference.
     /// Gamma and Beta are random so they matter; inputs are rounded to float so both precisions see the same data.
     /// </summary>
-    private static void CheckAgainstReference<T>(IBatchNormLayer<T> layer, int features, int spatial, int batch, double tolerance, bool relu, int seed)
+    internal static void CheckAgainstReference<T>(IBatchNormLayer<T> layer, int features, int spatial, int batch, double tolerance, bool relu, int seed)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         var random = new Random(seed);

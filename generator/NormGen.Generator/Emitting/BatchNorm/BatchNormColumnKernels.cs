@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using System.Linq;
 using NormGen.Generator.Model;
@@ -11,8 +12,39 @@ namespace NormGen.Generator.Emitting;
 /// plain vector adds (no horizontal sums). Each kernel is emitted once per vector width that fits in a row,
 /// plus a scalar version, behind a dispatcher on IsHardwareAccelerated (a JIT-time constant).
 /// </summary>
-internal sealed class BatchNormColumnKernels
+/// <remarks>
+/// <para>
+/// Every pass that reads x or dy from memory walks the rows in memory order, one row after the other, so the hardware
+/// prefetchers see one ascending stream per array (blocks of rows interleave several streams within a page, which
+/// measured up to 1.5x slower on batches that do not fit in cache). A row that fits in registers
+/// (<see cref="VectorPlan.Unrolled"/>) keeps its sums and coefficients in registers, and its reductions take
+/// <see cref="ReductionRows"/> rows at a time (a short tree per block, so a register's dependency chain is one add per
+/// block). A wider row keeps its running sums in the kernel's output spans, which stay in L1 while the rows stream past;
+/// each vector of a row is a different set of features, so the updates of one row are independent and no dependency
+/// chain limits the walk. The second pass of the statistics reads a chunk that is still in cache, and takes it
+/// <see cref="ReductionRows"/> rows at a time: one load and one store of each running sum per block.
+/// </para>
+/// </remarks>
+internal sealed partial class BatchNormColumnKernels
 {
+    /// <summary>Rows per block of the reductions held in registers and of the second statistics pass.</summary>
+    internal const int ReductionRows = 4;
+
+    /// <summary>
+    /// Most rows a float sum of the statistics covers: its relative error stays near 16 * 2^-24 at worst, and longer sums
+    /// go on in double (<see cref="Widens"/>); the core merges chunks in double.
+    /// </summary>
+    internal const int FloatSumRows = 16;
+
+    /// <summary>
+    /// Bytes of x per statistics chunk: the chunk stays in L2 (512 KiB or more per core on current x64 parts) between
+    /// the two passes of <c>ChunkMoments</c>, and the core's O(Features) merge per chunk is spread over many rows.
+    /// </summary>
+    private const int ChunkBytes = 128 * 1024;
+
+    /// <summary>Most rows per chunk: enough to spread the core's O(Features) merge per chunk over many rows.</summary>
+    private const int MaxChunkRows = 256;
+
     private readonly BatchNormSpec _spec;
     private readonly string _t;
     private readonly List<VectorPlan> _plans;
@@ -25,6 +57,29 @@ internal sealed class BatchNormColumnKernels
     }
 
     private bool Relu => _spec.Activation == Activation.Relu;
+
+    /// <summary>
+    /// Whether ChunkMoments sums in float over <see cref="FloatSumRows"/> rows and then in double: a float layer whose
+    /// chunks are longer (rows of less than 8 KiB, so the double sums of a wide row fit in 16 KiB of stack).
+    /// </summary>
+    private bool Widens => _spec.Element == ElementKind.Float && RowsPerChunk(_spec) > FloatSumRows;
+
+    private static int ElementBytes(BatchNormSpec spec) => spec.Element == ElementKind.Float ? 4 : 8;
+
+    /// <summary>
+    /// Rows per statistics chunk for a (batch, Features) layer: about <see cref="ChunkBytes"/> of x, at most
+    /// <see cref="MaxChunkRows"/>, at least 2, and a whole number of reduction blocks when there is more than one.
+    /// </summary>
+    public static int RowsPerChunk(BatchNormSpec spec)
+    {
+        int rows = Math.Min(MaxChunkRows, ChunkBytes / (spec.Features * ElementBytes(spec)));
+        return rows >= ReductionRows ? rows - rows % ReductionRows : Math.Max(2, rows);
+    }
+
+    /// <summary>The comment above the RowsPerChunk constant.</summary>
+    public static string ChunkComment(BatchNormSpec spec) =>
+        "// Samples per statistics chunk: up to " + Literals.Int(ChunkBytes / 1024) + " KiB of x and " + Literals.Int(MaxChunkRows) +
+        " rows, so the second pass over a chunk hits L2" + (RowsPerChunk(spec) * spec.Features * ElementBytes(spec) > ChunkBytes ? " or L3." : ".");
 
     public void Write(SourceWriter w)
     {
@@ -106,373 +161,90 @@ internal sealed class BatchNormColumnKernels
         w.Close();
     }
 
-    private string RowRef(string row, string source) => "ref " + _t + " " + row + " = ref Unsafe.Add(ref " + source + ", r * Features);";
+    /// <summary>Opens a kernel: its summary and the signature.</summary>
+    private static void OpenKernel(SourceWriter w, string summary, string signature)
+    {
+        w.Line();
+        w.Summary(summary);
+        w.Open("private static void " + signature);
+    }
 
     /// <summary>The scale and shift parameters the backward kernels take to recompute a fused ReLU's mask.</summary>
     private string MaskParameters => Relu ? "ref " + _t + " s, ref " + _t + " b, " : "";
 
     /// <summary>
-    /// The vectors one register group covers: every vector of an unrolled plan (literal offsets), or
-    /// <see cref="VectorPlan.GroupVectors"/> vectors at <c>f</c>, <c>f + lanes</c>, ... inside a loop over feature groups.
+    /// The name of a value of row <paramref name="row"/> of an iteration over <paramref name="count"/> rows:
+    /// <c>deviation0Row1</c>, or <c>deviation0</c> when the iteration has one row.
     /// </summary>
-    private static List<(string Suffix, string Offset)> GroupBlocks(VectorPlan p)
+    private static string Name(string stem, string suffix, int row, int count) =>
+        count == 1 ? stem + suffix : stem + suffix + "Row" + Literals.Int(row);
+
+    /// <summary>The reference to row <paramref name="row"/> of <paramref name="stream"/> in an iteration over <paramref name="count"/> rows: <c>xRow1</c>, or <c>xRow</c>.</summary>
+    private static string RowOf(string stream, int row, int count) => count == 1 ? stream + "Row" : stream + "Row" + Literals.Int(row);
+
+    /// <summary>
+    /// The loops over the rows: blocks of <paramref name="block"/> rows up to <c>blockedRows</c>, then the rest one at
+    /// a time (or one loop, for blocks of one row). Each iteration declares a reference to its rows of every stream
+    /// and writes its body through <paramref name="body"/>, which gets the number of rows in the iteration.
+    /// </summary>
+    private void WriteRowLoops(SourceWriter w, int block, string[] streams, Action<int> body)
     {
-        var blocks = new List<(string Suffix, string Offset)>();
-        for (int i = 0; i < p.GroupVectors; i++)
+        if (block > 1)
         {
-            blocks.Add((Literals.Int(i), i == 0 ? "f" : "f + " + Literals.Int(i * p.Lanes)));
-        }
-
-        return blocks;
-    }
-
-    private static List<(string Suffix, string Offset)> Literal(IEnumerable<(string Suffix, int Offset)> blocks)
-    {
-        var list = new List<(string Suffix, string Offset)>();
-        foreach ((string suffix, int offset) in blocks)
-        {
-            list.Add((suffix, Literals.Int(offset)));
-        }
-
-        return list;
-    }
-
-    private string GroupLoop(VectorPlan p) =>
-        "for (nuint f = 0; f < " + Literals.Int(p.LoopEnd) + "; f += " + Literals.Int(p.GroupVectors * p.Lanes) + ")";
-
-    private void WriteChunkMoments(SourceWriter w, VectorPlan p)
-    {
-        w.Line();
-        w.Summary("<see cref=\"ChunkMoments\"/> with " + Literals.Int(p.Lanes) + " features per " + p.Vector + ", accumulators in registers.");
-        w.Open("private static void ChunkMoments" + Literals.Int(p.Bits) + "(ref " + _t + " chunk, nint rows, ref " + _t + " pivot, ref " + _t + " mean, ref " + _t + " squares)");
-        w.Line("var inverseRows = " + p.Vector + ".Create((" + _t + ")1 / rows);");
-        if (p.Unrolled)
-        {
-            WriteMomentsGroup(w, p, Literal(p.AllBlocks));
+            w.Open("for (nint r = 0; r < blockedRows; r += " + Literals.Int(block) + ")");
+            WriteRowReferences(w, block, streams);
+            body(block);
             w.Close();
-            return;
+            w.Open("for (nint r = blockedRows; r < rows; r++)");
         }
-
-        w.Line();
-        w.Line("// " + Literals.Int(p.GroupVectors) + " vectors at a time walk down the chunk (which stays in cache), their sums in registers.");
-        w.Open(GroupLoop(p));
-        WriteMomentsGroup(w, p, GroupBlocks(p));
-        w.Close();
-        if (p.HasTail)
+        else
         {
-            w.Line();
-            w.Line("// The overlapping last vector, stored after the groups: shared lanes get the same values again.");
-            WriteMomentsGroup(w, p, Literal(new[] { ("Tail", p.TailOffset) }));
+            w.Open("for (nint r = 0; r < rows; r++)");
         }
 
+        WriteRowReferences(w, 1, streams);
+        body(1);
         w.Close();
     }
 
-    /// <summary>Both passes over the chunk's rows for one group of vectors, then the stores.</summary>
-    private void WriteMomentsGroup(SourceWriter w, VectorPlan p, List<(string Suffix, string Offset)> blocks)
+    private void WriteRowReferences(SourceWriter w, int count, string[] streams)
     {
-        w.Line("// Pass 1: sums of x - pivot.");
-        foreach ((string k, string _) in blocks)
+        foreach (string stream in streams)
         {
-            w.Line("var sum" + k + " = " + p.Zero + ";");
-        }
-
-        w.Open("for (nint r = 0; r < rows; r++)");
-        w.Line(RowRef("row", "chunk"));
-        foreach ((string k, string offset) in blocks)
-        {
-            w.Line("sum" + k + " += " + p.Load("row", offset) + " - " + p.Load("pivot", offset) + ";");
-        }
-
-        w.Close();
-        w.Line();
-        w.Line("// Pass 2: squared deviations from the chunk mean; the chunk is still in cache.");
-        foreach ((string k, string _) in blocks)
-        {
-            w.Line("var mean" + k + " = sum" + k + " * inverseRows;");
-            w.Line("var squares" + k + " = " + p.Zero + ";");
-        }
-
-        w.Open("for (nint r = 0; r < rows; r++)");
-        w.Line(RowRef("row", "chunk"));
-        foreach ((string k, string offset) in blocks)
-        {
-            w.Line("var deviation" + k + " = " + p.Load("row", offset) + " - " + p.Load("pivot", offset) + " - mean" + k + ";");
-            w.Line("squares" + k + " += deviation" + k + " * deviation" + k + ";");
-        }
-
-        w.Close();
-        w.Line();
-        foreach ((string k, string offset) in blocks)
-        {
-            w.Line("mean" + k + ".StoreUnsafe(ref mean, " + offset + ");");
-            w.Line("squares" + k + ".StoreUnsafe(ref squares, " + offset + ");");
-        }
-    }
-
-    private string Activate(VectorPlan p, string value) => Relu ? p.Vector + ".Max(" + value + ", " + p.Zero + ")" : value;
-
-    private void WriteNormalize(SourceWriter w, VectorPlan p)
-    {
-        w.Line();
-        w.Summary("<see cref=\"Normalize\"/> with " + Literals.Int(p.Lanes) + " features per " + p.Vector + ".");
-        w.Open("private static void Normalize" + Literals.Int(p.Bits) + "(ref " + _t + " x, nint rows, ref " + _t + " y, ref " + _t + " c, ref " + _t + " s, ref " + _t + " b)");
-        w.Open("for (nint r = 0; r < rows; r++)");
-        w.Line(RowRef("xRow", "x"));
-        w.Line(RowRef("yRow", "y"));
-        string Value(string offset) => Activate(p, "(" + p.Load("xRow", offset) + " - " + p.Load("c", offset) + ") * " + p.Load("s", offset) + " + " + p.Load("b", offset));
-        string tail = Literals.Int(p.TailOffset);
-        if (p.HasTail)
-        {
-            w.Line("// The overlapping last vector is read before any store, so y may be x itself.");
-            w.Line("var yTail = " + Value(tail) + ";");
-        }
-
-        if (p.Unrolled)
-        {
-            foreach ((string _, int offset) in p.FullBlocks)
+            w.Line("ref " + _t + " " + RowOf(stream, 0, count) + " = ref Unsafe.Add(ref " + stream + ", r * Features);");
+            for (int i = 1; i < count; i++)
             {
-                w.Line("(" + Value(Literals.Int(offset)) + ").StoreUnsafe(ref yRow, " + Literals.Int(offset) + ");");
+                w.Line("ref " + _t + " " + RowOf(stream, i, count) + " = ref Unsafe.Add(ref " + RowOf(stream, i - 1, count) + ", Features);");
             }
         }
-        else
-        {
-            w.Open("for (nuint f = 0; f < " + Literals.Int(p.LoopEnd) + "; f += " + Literals.Int(p.Lanes) + ")");
-            w.Line("(" + Value("f") + ").StoreUnsafe(ref yRow, f);");
-            w.Close();
-        }
-
-        if (p.HasTail)
-        {
-            w.Line("yTail.StoreUnsafe(ref yRow, " + tail + ");");
-        }
-
-        w.Close();
-        w.Close();
     }
 
-    /// <summary>Lines that compute centered{k} = x - pivot and dy{k}, masked by the ReLU where fused.</summary>
-    private void WriteCenteredAndDy(SourceWriter w, VectorPlan p, string k, string offset)
+    /// <summary>
+    /// The sum of <paramref name="terms"/> as a balanced tree, so its adds do not wait on each other. Every term and
+    /// every partial sum is parenthesized: a term may be a difference, and <c>sum + x - p</c> would add x to the sum
+    /// before subtracting the pivot, which loses the digits the pivot is there to keep.
+    /// </summary>
+    private static string Tree(IReadOnlyList<string> terms)
     {
-        w.Line("var centered" + k + " = " + p.Load("xRow", offset) + " - " + p.Load("pivot", offset) + ";");
-        if (Relu)
+        if (terms.Count == 1)
         {
-            w.Line("var dy" + k + " = " + p.Load("dyRow", offset) + " & " + p.Vector + ".GreaterThan(centered" + k + " * " + p.Load("s", offset) + " + " + p.Load("b", offset) + ", " + p.Zero + ");");
+            return "(" + terms[0] + ")";
         }
-        else
-        {
-            w.Line("var dy" + k + " = " + p.Load("dyRow", offset) + ";");
-        }
+
+        int half = (terms.Count + 1) / 2;
+        return "(" + Tree(terms.Take(half).ToList()) + " + " + Tree(terms.Skip(half).ToList()) + ")";
     }
 
-    private void WriteBackwardSums(SourceWriter w, VectorPlan p)
-    {
-        w.Line();
-        w.Summary("<see cref=\"BackwardSums\"/> with " + Literals.Int(p.Lanes) + " features per " + p.Vector + ", accumulators in registers.");
-        w.Open("private static void BackwardSums" + Literals.Int(p.Bits) + "(ref " + _t + " x, nint rows, ref " + _t + " dy, ref " + _t + " pivot, " +
-            MaskParameters + "ref " + _t + " sumDy, ref " + _t + " sumDyCentered)");
-        if (p.Unrolled)
-        {
-            List<(string Suffix, string Offset)> all = Literal(p.AllBlocks);
-            DeclareSums(w, p, all);
-            WriteSumsOverRows(w, p, all, "rows", "x", "dy");
-            StoreSums(w, p, all);
-            w.Close();
-            return;
-        }
+    private static string[] Rows(int count, Func<int, string> term) =>
+        Enumerable.Range(0, count).Select(term).ToArray();
 
-        List<(string Suffix, string Offset)> tail = Literal(new[] { ("Tail", p.TailOffset) });
-        w.Line("MemoryMarshal.CreateSpan(ref sumDy, Features).Clear();");
-        w.Line("MemoryMarshal.CreateSpan(ref sumDyCentered, Features).Clear();");
-        if (p.HasTail)
-        {
-            DeclareSums(w, p, tail);
-        }
+    /// <summary>The vectors of a row that fits in registers: a name suffix and a literal offset each, the overlapping tail last.</summary>
+    private static List<(string Suffix, string Offset)> RegisterBlocks(VectorPlan p) =>
+        p.AllBlocks.Select(b => (b.Suffix, Literals.Int(b.Offset))).ToList();
 
-        w.Line();
-        w.Line("// Chunks of rows stay in cache while " + Literals.Int(p.GroupVectors) + " vectors at a time walk down them, their sums in registers.");
-        w.Open("for (nint start = 0; start < rows; start += RowsPerChunk)");
-        w.Line("nint count = Math.Min(RowsPerChunk, rows - start);");
-        w.Line("ref " + _t + " xChunk = ref Unsafe.Add(ref x, start * Features);");
-        w.Line("ref " + _t + " dyChunk = ref Unsafe.Add(ref dy, start * Features);");
-        w.Open(GroupLoop(p));
-        List<(string Suffix, string Offset)> group = GroupBlocks(p);
-        foreach ((string k, string offset) in group)
-        {
-            w.Line("var sumDy" + k + " = " + p.Load("sumDy", offset) + ";");
-            w.Line("var sumDyCentered" + k + " = " + p.Load("sumDyCentered", offset) + ";");
-        }
+    private static string BlockedRows(int block) =>
+        "nint blockedRows = rows - rows % " + Literals.Int(block) + ";";
 
-        WriteSumsOverRows(w, p, group, "count", "xChunk", "dyChunk");
-        StoreSums(w, p, group);
-        w.Close();
-        if (p.HasTail)
-        {
-            w.Line();
-            w.Line("// The overlapping last vector keeps its own sums in registers across chunks; stored last.");
-            WriteSumsOverRows(w, p, tail, "count", "xChunk", "dyChunk");
-        }
-
-        w.Close();
-        if (p.HasTail)
-        {
-            StoreSums(w, p, tail);
-        }
-
-        w.Close();
-    }
-
-    private void DeclareSums(SourceWriter w, VectorPlan p, List<(string Suffix, string Offset)> blocks)
-    {
-        foreach ((string k, string _) in blocks)
-        {
-            w.Line("var sumDy" + k + " = " + p.Zero + ";");
-            w.Line("var sumDyCentered" + k + " = " + p.Zero + ";");
-        }
-    }
-
-    private void WriteSumsOverRows(SourceWriter w, VectorPlan p, List<(string Suffix, string Offset)> blocks, string rows, string x, string dy)
-    {
-        w.Open("for (nint r = 0; r < " + rows + "; r++)");
-        w.Line(RowRef("xRow", x));
-        w.Line(RowRef("dyRow", dy));
-        foreach ((string k, string offset) in blocks)
-        {
-            WriteCenteredAndDy(w, p, k, offset);
-            w.Line("sumDy" + k + " += dy" + k + ";");
-            w.Line("sumDyCentered" + k + " += dy" + k + " * centered" + k + ";");
-        }
-
-        w.Close();
-    }
-
-    private static void StoreSums(SourceWriter w, VectorPlan p, List<(string Suffix, string Offset)> blocks)
-    {
-        foreach ((string k, string offset) in blocks)
-        {
-            w.Line("sumDy" + k + ".StoreUnsafe(ref sumDy, " + offset + ");");
-            w.Line("sumDyCentered" + k + ".StoreUnsafe(ref sumDyCentered, " + offset + ");");
-        }
-    }
-
-    private void WriteBackwardInput(SourceWriter w, VectorPlan p)
-    {
-        w.Line();
-        w.Summary("<see cref=\"BackwardInput\"/> with " + Literals.Int(p.Lanes) + " features per " + p.Vector + ".");
-        w.Open("private static void BackwardInput" + Literals.Int(p.Bits) + "(ref " + _t + " x, nint rows, ref " + _t + " dy, ref " + _t + " dx, ref " + _t + " pivot, " +
-            MaskParameters + "ref " + _t + " a, ref " + _t + " k, ref " + _t + " c)");
-        w.Open("for (nint r = 0; r < rows; r++)");
-        w.Line(RowRef("xRow", "x"));
-        w.Line(RowRef("dyRow", "dy"));
-        w.Line(RowRef("dxRow", "dx"));
-        string Dx(string k, string offset) => p.Load("a", offset) + " * dy" + k + " + " + p.Load("k", offset) + " * centered" + k + " + " + p.Load("c", offset);
-        string tail = Literals.Int(p.TailOffset);
-        if (p.HasTail)
-        {
-            w.Line("// The overlapping last vector is read before any store, so dx may be dy itself.");
-            WriteCenteredAndDy(w, p, "Tail", tail);
-            w.Line("var dxTail = " + Dx("Tail", tail) + ";");
-        }
-
-        if (p.Unrolled)
-        {
-            foreach ((string k, int offset) in p.FullBlocks)
-            {
-                WriteCenteredAndDy(w, p, k, Literals.Int(offset));
-                w.Line("(" + Dx(k, Literals.Int(offset)) + ").StoreUnsafe(ref dxRow, " + Literals.Int(offset) + ");");
-            }
-        }
-        else
-        {
-            w.Open("for (nuint f = 0; f < " + Literals.Int(p.LoopEnd) + "; f += " + Literals.Int(p.Lanes) + ")");
-            WriteCenteredAndDy(w, p, "Block", "f");
-            w.Line("(" + Dx("Block", "f") + ").StoreUnsafe(ref dxRow, f);");
-            w.Close();
-        }
-
-        if (p.HasTail)
-        {
-            w.Line("dxTail.StoreUnsafe(ref dxRow, " + tail + ");");
-        }
-
-        w.Close();
-        w.Close();
-    }
-
-    /// <summary>Scalar kernels: the fallback without SIMD, and the only path when Features is below the narrowest vector.</summary>
-    private void WriteScalarKernels(SourceWriter w)
-    {
-        string zero = "(" + _t + ")0";
-        w.Line();
-        w.Summary("<see cref=\"ChunkMoments\"/> one feature at a time.");
-        w.Open("private static void ChunkMomentsScalar(ref " + _t + " chunk, nint rows, ref " + _t + " pivot, ref " + _t + " mean, ref " + _t + " squares)");
-        w.Line("MemoryMarshal.CreateSpan(ref mean, Features).Clear();");
-        w.Line("MemoryMarshal.CreateSpan(ref squares, Features).Clear();");
-        w.Open("for (nint r = 0; r < rows; r++)");
-        w.Line(RowRef("row", "chunk"));
-        w.Open("for (int f = 0; f < Features; f++)");
-        w.Line("Unsafe.Add(ref mean, f) += Unsafe.Add(ref row, f) - Unsafe.Add(ref pivot, f);");
-        w.Close();
-        w.Close();
-        w.Open("for (int f = 0; f < Features; f++)");
-        w.Line("Unsafe.Add(ref mean, f) /= rows;");
-        w.Close();
-        w.Open("for (nint r = 0; r < rows; r++)");
-        w.Line(RowRef("row", "chunk"));
-        w.Open("for (int f = 0; f < Features; f++)");
-        w.Line(_t + " deviation = Unsafe.Add(ref row, f) - Unsafe.Add(ref pivot, f) - Unsafe.Add(ref mean, f);");
-        w.Line("Unsafe.Add(ref squares, f) += deviation * deviation;");
-        w.Close();
-        w.Close();
-        w.Close();
-
-        w.Line();
-        w.Summary("<see cref=\"Normalize\"/> one feature at a time.");
-        w.Open("private static void NormalizeScalar(ref " + _t + " x, nint rows, ref " + _t + " y, ref " + _t + " c, ref " + _t + " s, ref " + _t + " b)");
-        w.Open("for (nint r = 0; r < rows; r++)");
-        w.Line(RowRef("xRow", "x"));
-        w.Line(RowRef("yRow", "y"));
-        w.Open("for (int f = 0; f < Features; f++)");
-        string value = "(Unsafe.Add(ref xRow, f) - Unsafe.Add(ref c, f)) * Unsafe.Add(ref s, f) + Unsafe.Add(ref b, f)";
-        w.Line("Unsafe.Add(ref yRow, f) = " + (Relu ? "Math.Max(" + value + ", " + zero + ")" : value) + ";");
-        w.Close();
-        w.Close();
-        w.Close();
-
-        void CenteredAndDy()
-        {
-            w.Line(_t + " centered = Unsafe.Add(ref xRow, f) - Unsafe.Add(ref pivot, f);");
-            w.Line(_t + " dyValue = " + (Relu ? "centered * Unsafe.Add(ref s, f) + Unsafe.Add(ref b, f) > 0 ? Unsafe.Add(ref dyRow, f) : " + zero : "Unsafe.Add(ref dyRow, f)") + ";");
-        }
-
-        w.Line();
-        w.Summary("<see cref=\"BackwardSums\"/> one feature at a time.");
-        w.Open("private static void BackwardSumsScalar(ref " + _t + " x, nint rows, ref " + _t + " dy, ref " + _t + " pivot, " + MaskParameters + "ref " + _t + " sumDy, ref " + _t + " sumDyCentered)");
-        w.Line("MemoryMarshal.CreateSpan(ref sumDy, Features).Clear();");
-        w.Line("MemoryMarshal.CreateSpan(ref sumDyCentered, Features).Clear();");
-        w.Open("for (nint r = 0; r < rows; r++)");
-        w.Line(RowRef("xRow", "x"));
-        w.Line(RowRef("dyRow", "dy"));
-        w.Open("for (int f = 0; f < Features; f++)");
-        CenteredAndDy();
-        w.Line("Unsafe.Add(ref sumDy, f) += dyValue;");
-        w.Line("Unsafe.Add(ref sumDyCentered, f) += dyValue * centered;");
-        w.Close();
-        w.Close();
-        w.Close();
-
-        w.Line();
-        w.Summary("<see cref=\"BackwardInput\"/> one feature at a time.");
-        w.Open("private static void BackwardInputScalar(ref " + _t + " x, nint rows, ref " + _t + " dy, ref " + _t + " dx, ref " + _t + " pivot, " + MaskParameters + "ref " + _t + " a, ref " + _t + " k, ref " + _t + " c)");
-        w.Open("for (nint r = 0; r < rows; r++)");
-        w.Line(RowRef("xRow", "x"));
-        w.Line(RowRef("dyRow", "dy"));
-        w.Line(RowRef("dxRow", "dx"));
-        w.Open("for (int f = 0; f < Features; f++)");
-        CenteredAndDy();
-        w.Line("Unsafe.Add(ref dxRow, f) = Unsafe.Add(ref a, f) * dyValue + Unsafe.Add(ref k, f) * centered + Unsafe.Add(ref c, f);");
-        w.Close();
-        w.Close();
-        w.Close();
-    }
+    private static string FeatureLoop(VectorPlan p) =>
+        "for (nuint f = 0; f < " + Literals.Int(p.LoopEnd) + "; f += " + Literals.Int(p.Lanes) + ")";
 }

@@ -113,7 +113,10 @@ internal sealed class BatchNormEmitter : LayerEmitter<BatchNormSpec>
         return new[] { shape };
     }
 
-    /// <summary>Elements per statistics chunk: 16 Ki values (64 KiB of float) stay in L2 between a chunk's two passes.</summary>
+    /// <summary>
+    /// Elements per statistics chunk of a spatial layer: 16 Ki values (64 KiB of float) stay in L2 between a chunk's two
+    /// passes. Layers with Spatial = 1 take <see cref="BatchNormColumnKernels.RowsPerChunk"/>.
+    /// </summary>
     private const int ChunkElements = 16384;
 
     private const string NoRunning = "Empty: RunningStats = None keeps no running statistics.";
@@ -222,12 +225,20 @@ internal sealed class BatchNormEmitter : LayerEmitter<BatchNormSpec>
 
     protected override void WriteCore(SourceWriter w, BatchNormSpec spec, string coreName)
     {
-        int rowsPerChunk = System.Math.Max(2, ChunkElements / (spec.Features * spec.Spatial));
         w.Line("private const int Features = " + Literals.Int(spec.Features) + ";");
         w.Line("private const int Spatial = " + Literals.Int(spec.Spatial) + ";");
         w.Line();
-        w.Line("// Samples per statistics chunk: about " + (spec.Element == ElementKind.Float ? "64" : "128") + " KiB of x, so the second pass over a chunk hits the cache.");
-        w.Line("private const int RowsPerChunk = " + Literals.Int(rowsPerChunk) + ";");
+        if (spec.Spatial == 1)
+        {
+            w.Line(BatchNormColumnKernels.ChunkComment(spec));
+            w.Line("private const int RowsPerChunk = " + Literals.Int(BatchNormColumnKernels.RowsPerChunk(spec)) + ";");
+        }
+        else
+        {
+            w.Line("// Samples per statistics chunk: about " + (spec.Element == ElementKind.Float ? "64" : "128") + " KiB of x, so the second pass over a chunk hits the cache.");
+            w.Line("private const int RowsPerChunk = " + Literals.Int(System.Math.Max(2, ChunkElements / (spec.Features * spec.Spatial))) + ";");
+        }
+
         w.Line();
         w.Line("public " + coreName + "()");
         w.Line("    : base(");

@@ -6,9 +6,10 @@ namespace NormGen.Generator.Emitting;
 /// <summary>
 /// The O(batch * Features * Spatial) kernels of a spatial batch-norm layer (Spatial &gt; 1, NCHW input):
 /// each (sample, channel) pair is a contiguous run of Spatial values sharing one channel's statistics,
-/// handled by the runtime's <c>SegmentKernels</c> with the constant run length Spatial. Every kernel walks x in
-/// memory order (sample by sample, channel by channel), so the hardware prefetchers stream it; the statistics take
-/// two passes over each run while it is in cache and merge runs with Chan's formula, so x is read from memory once.
+/// handled by the runtime's <c>SegmentKernels</c> with the constant run length Spatial. The elementwise kernels walk x
+/// in memory order (sample by sample, channel by channel), so the hardware prefetchers stream it; the statistics take
+/// a chunk channel by channel, two passes over each run while it is in cache, and merge the runs with Chan's formula in
+/// double, so x is read from memory once and no float sum covers more than one run.
 /// </summary>
 internal sealed class BatchNormSpatialKernels
 {
@@ -35,20 +36,20 @@ internal sealed class BatchNormSpatialKernels
         w.Open("protected override void ChunkMoments(" + ReadOnlySpan + " x, " + ReadOnlySpan + " pivot, " + Span + " mean, " + Span + " m2)");
         w.Line("ref " + _t + " chunk = ref MemoryMarshal.GetReference(x);");
         w.Line("nint rows = x.Length / (Features * Spatial);");
-        w.Line("mean.Clear();");
-        w.Line("m2.Clear();");
-        w.Line("// In memory order: each (sample, channel) run gets two passes while it is in cache, and its moments are merged");
-        w.Line("// into the channel's with the Chan-Golub-LeVeque formula, so x is read from memory once.");
-        w.Open("for (nint n = 0; n < rows; n++)");
-        w.Line("// The new run's weight among the n + 1 merged so far, and Chan's factor Spatial * n / (n + 1) for delta^2.");
-        w.Line(_t + " weight = 1 / (" + _t + ")(n + 1);");
-        w.Line(_t + " spreadFactor = Spatial * n * weight;");
+        w.Line("// Per channel, each (sample, channel) run gets two passes while it is in cache, and the runs' moments are");
+        w.Line("// merged in double with the Chan-Golub-LeVeque formula, so no float sum covers more than one run.");
         w.Open("for (int c = 0; c < Features; c++)");
+        w.Line("double channelMean = 0, channelM2 = 0;");
+        w.Open("for (nint n = 0; n < rows; n++)");
         w.Line(_t + " runM2 = SegmentKernels.Moments(ref Unsafe.Add(ref chunk, n * (Features * Spatial) + c * Spatial), Spatial, pivot[c], out " + _t + " runMean);");
-        w.Line(_t + " delta = runMean - mean[c];");
-        w.Line("mean[c] += delta * weight;");
-        w.Line("m2[c] += runM2 + delta * delta * spreadFactor;");
+        w.Line("// The new run's weight among the n + 1 merged so far, and Chan's factor Spatial * n / (n + 1) for delta^2.");
+        w.Line("double weight = 1.0 / (n + 1);");
+        w.Line("double delta = runMean - channelMean;");
+        w.Line("channelMean += delta * weight;");
+        w.Line("channelM2 += runM2 + delta * delta * (Spatial * n * weight);");
         w.Close();
+        w.Line("mean[c] = (" + _t + ")channelMean;");
+        w.Line("m2[c] = (" + _t + ")channelM2;");
         w.Close();
         w.Close();
 

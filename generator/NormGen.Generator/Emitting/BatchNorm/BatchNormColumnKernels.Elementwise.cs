@@ -1,0 +1,139 @@
+using System.Collections.Generic;
+using NormGen.Generator.Shared;
+
+namespace NormGen.Generator.Emitting;
+
+/// <summary>The elementwise kernels, y from x (Normalize) and dx from x and dy (BackwardInput).</summary>
+internal sealed partial class BatchNormColumnKernels
+{
+    private string Activate(VectorPlan p, string value) => Relu ? p.Vector + ".Max(" + value + ", " + p.Zero + ")" : value;
+
+    /// <summary>The normalized value of <paramref name="row"/> at <paramref name="offset"/>, through the fused activation.</summary>
+    private string Normalized(VectorPlan p, string row, string offset, string center, string scale, string shift) =>
+        Activate(p, "(" + p.Load(row, offset) + " - " + center + ") * " + scale + " + " + shift);
+
+    private void WriteNormalize(SourceWriter w, VectorPlan p)
+    {
+        string bits = Literals.Int(p.Bits);
+        OpenKernel(w,
+            "<see cref=\"Normalize\"/> with " + Literals.Int(p.Lanes) + " features per " + p.Vector + ".",
+            "Normalize" + bits + "(ref " + _t + " x, nint rows, ref " + _t + " y, ref " + _t + " c, ref " + _t + " s, ref " + _t + " b)");
+        string tail = Literals.Int(p.TailOffset);
+        if (p.Unrolled)
+        {
+            w.Line("// The whole row's coefficients in registers.");
+            List<(string Suffix, string Offset)> blocks = RegisterBlocks(p);
+            foreach ((string k, string offset) in blocks)
+            {
+                w.Line("var c" + k + " = " + p.Load("c", offset) + ";");
+                w.Line("var s" + k + " = " + p.Load("s", offset) + ";");
+                w.Line("var b" + k + " = " + p.Load("b", offset) + ";");
+            }
+        }
+
+        WriteRowLoops(w, 1, new[] { "x", "y" }, _ =>
+        {
+            if (p.HasTail)
+            {
+                w.Line("// The overlapping last vector is read before any store, so y may be x itself.");
+                w.Line("var yTail = " + (p.Unrolled
+                    ? Normalized(p, "xRow", tail, "cTail", "sTail", "bTail")
+                    : Normalized(p, "xRow", tail, p.Load("c", tail), p.Load("s", tail), p.Load("b", tail))) + ";");
+            }
+
+            if (p.Unrolled)
+            {
+                foreach ((string k, int offset) in p.FullBlocks)
+                {
+                    string o = Literals.Int(offset);
+                    w.Line("(" + Normalized(p, "xRow", o, "c" + k, "s" + k, "b" + k) + ").StoreUnsafe(ref yRow, " + o + ");");
+                }
+            }
+            else
+            {
+                w.Open(FeatureLoop(p));
+                w.Line("(" + Normalized(p, "xRow", "f", p.Load("c", "f"), p.Load("s", "f"), p.Load("b", "f")) + ").StoreUnsafe(ref yRow, f);");
+                w.Close();
+            }
+
+            if (p.HasTail)
+            {
+                w.Line("yTail.StoreUnsafe(ref yRow, " + tail + ");");
+            }
+        });
+        w.Close();
+    }
+
+    /// <summary>dx = dyCoefficient * gradient + xCoefficient * centered + bias, from the names of its parts.</summary>
+    private static string InputGradient(string gradient, string centered, string a, string k, string c) =>
+        a + " * " + gradient + " + " + k + " * " + centered + " + " + c;
+
+    private void WriteBackwardInput(SourceWriter w, VectorPlan p)
+    {
+        string bits = Literals.Int(p.Bits);
+        OpenKernel(w,
+            "<see cref=\"BackwardInput\"/> with " + Literals.Int(p.Lanes) + " features per " + p.Vector + ".",
+            "BackwardInput" + bits + "(ref " + _t + " x, nint rows, ref " + _t + " dy, ref " + _t + " dx, ref " + _t + " pivot, " +
+                MaskParameters + "ref " + _t + " a, ref " + _t + " k, ref " + _t + " c)");
+        string tail = Literals.Int(p.TailOffset);
+        string[] streams = { "x", "dy", "dx" };
+        if (p.Unrolled)
+        {
+            w.Line("// The whole row's coefficients in registers.");
+            foreach ((string suffix, string offset) in RegisterBlocks(p))
+            {
+                w.Line("var pivot" + suffix + " = " + p.Load("pivot", offset) + ";");
+                if (Relu)
+                {
+                    w.Line("var s" + suffix + " = " + p.Load("s", offset) + ";");
+                    w.Line("var b" + suffix + " = " + p.Load("b", offset) + ";");
+                }
+
+                w.Line("var a" + suffix + " = " + p.Load("a", offset) + ";");
+                w.Line("var k" + suffix + " = " + p.Load("k", offset) + ";");
+                w.Line("var c" + suffix + " = " + p.Load("c", offset) + ";");
+            }
+        }
+
+        WriteRowLoops(w, 1, streams, _ =>
+        {
+            if (p.HasTail)
+            {
+                w.Line("// The overlapping last vector is read before any store, so dx may be dy itself.");
+                if (p.Unrolled)
+                {
+                    WriteCenteredAndDy(w, p, 0, 1, "Tail", tail, "pivotTail", "sTail", "bTail");
+                    w.Line("var dxTail = " + InputGradient("gradientTail", "centeredTail", "aTail", "kTail", "cTail") + ";");
+                }
+                else
+                {
+                    WriteCenteredAndDy(w, p, 0, 1, "Tail", tail, p.Load("pivot", tail), p.Load("s", tail), p.Load("b", tail));
+                    w.Line("var dxTail = " + InputGradient("gradientTail", "centeredTail", p.Load("a", tail), p.Load("k", tail), p.Load("c", tail)) + ";");
+                }
+            }
+
+            if (p.Unrolled)
+            {
+                foreach ((string suffix, int offset) in p.FullBlocks)
+                {
+                    string o = Literals.Int(offset);
+                    WriteCenteredAndDy(w, p, 0, 1, suffix, o, "pivot" + suffix, "s" + suffix, "b" + suffix);
+                    w.Line("(" + InputGradient("gradient" + suffix, "centered" + suffix, "a" + suffix, "k" + suffix, "c" + suffix) + ").StoreUnsafe(ref dxRow, " + o + ");");
+                }
+            }
+            else
+            {
+                w.Open(FeatureLoop(p));
+                WriteCenteredAndDy(w, p, 0, 1, "", "f", p.Load("pivot", "f"), p.Load("s", "f"), p.Load("b", "f"));
+                w.Line("(" + InputGradient("gradient", "centered", p.Load("a", "f"), p.Load("k", "f"), p.Load("c", "f")) + ").StoreUnsafe(ref dxRow, f);");
+                w.Close();
+            }
+
+            if (p.HasTail)
+            {
+                w.Line("dxTail.StoreUnsafe(ref dxRow, " + tail + ");");
+            }
+        });
+        w.Close();
+    }
+}

@@ -1,0 +1,15 @@
+using NormGen;
+
+namespace NormGen.Tests;
+
+// Layers for the code paths of the Spatial = 1 kernels (generator: BatchNormColumnKernels). With 256-bit vectors a row
+// of at most 4 vectors keeps its sums in registers; a wider one keeps them in memory, and an overlapping tail vector
+// keeps its own in registers. With AVX2 off (IsaCheck) the same widths take the 128-bit plans.
+[BatchNorm(Features = 32)] public partial class BnColumnF32 { }     // 4 vectors of 256 bits: registers (128 bits: 8, memory)
+[BatchNorm(Features = 36)] public partial class BnColumnF36 { }     // 4 vectors + tail: memory, tail in registers
+[BatchNorm(Features = 40)] public partial class BnColumnF40 { }     // 5 vectors, no tail: memory
+[BatchNorm(Features = 16, ElementType = typeof(double))] public partial class BnColumnD16 { }   // 4 vectors of 256 bits: registers
+[BatchNorm(Features = 18, ElementType = typeof(double))] public partial class BnColumnD18 { }   // 4 + tail: memory, tail in registers
+[BatchNorm(Features = 20, Activation = Activation.Relu)] public partial class BnColumnReluF20 { } // 2 + tail: registers (128 bits: 5, memory)
+[BatchNorm(Features = 44, Activation = Activation.Relu)] public partial class BnColumnReluF44 { } // 5 + tail: memory, with the mask
+
