@@ -10,7 +10,9 @@ namespace FashionMnistBatchNorm;
 /// <list type="number">
 /// <item>main: batch norm vs no norm, batch 50, weight scale 2e-2, on the whole training set;</item>
 /// <item>weight scale: best validation accuracy with and without batch norm for scales on a log grid 1e-4 to 1;</item>
-/// <item>batch size: batch norm with batches of 5, 10 and 50, no norm with 5, and layer norm with 5, 10 and 50.</item>
+/// <item>batch size: batch norm and layer norm with batches of 5, 10 and 50, no norm with 5; with
+/// <see cref="Options.SmallBatches"/>, batch norm, batch renormalization and layer norm with batches of 2, 5, 10 and 50,
+/// no norm with 2 and 5, and ghost batch norm with batches of 50 in virtual batches of 10 and of 5.</item>
 /// </list>
 /// Runs that are compared share a seed, so they start from the same weights.
 /// </summary>
@@ -49,18 +51,31 @@ internal sealed record ExperimentPlan(RunSpec[] Main, RunSpec[] WeightScale, Run
             weightScale.Add(new("weight-scale", NormKind.None, 50, scales[k], epochs, weightScaleCount, runSeed));
         }
 
+        // Every batch-size run shares a seed (same initial weights), the epochs and the 5,000 images. Small batches
+        // (issue 15): plain batch norm, batch renormalization and layer norm at every size, no norm at the small ones,
+        // and ghost batch norm at 50 split into virtual batches of 10 and 5. In quick mode one small and one large size
+        // but every variant, so a broken variant fails the sample tests.
         int batchSeed = unchecked(seed + 2000);
-        int[] batchSizes = options.Quick ? [5, 50] : [5, 10, 50];
         var batchSize = new List<RunSpec>();
-        foreach (int size in batchSizes)
+        RunSpec BatchSizeRun(NormKind norm, int size, int virtualBatchSize = 0) =>
+            new("batch-size", norm, size, DefaultWeightScale, epochs, batchSizeCount, batchSeed, virtualBatchSize);
+        if (options.SmallBatches)
         {
-            batchSize.Add(new("batch-size", NormKind.Batch, size, DefaultWeightScale, epochs, batchSizeCount, batchSeed));
+            int[] sizes = options.Quick ? [2, 50] : [2, 5, 10, 50];
+            int[] noNormSizes = options.Quick ? [2] : [2, 5];
+            batchSize.AddRange(sizes.Select(size => BatchSizeRun(NormKind.Batch, size)));
+            batchSize.AddRange(sizes.Select(size => BatchSizeRun(NormKind.BatchRenorm, size)));
+            batchSize.Add(BatchSizeRun(NormKind.GhostBatch, 50, HiddenGhost10Norm.VirtualBatchSize));
+            batchSize.Add(BatchSizeRun(NormKind.GhostBatch, 50, HiddenGhost5Norm.VirtualBatchSize));
+            batchSize.AddRange(sizes.Select(size => BatchSizeRun(NormKind.Layer, size)));
+            batchSize.AddRange(noNormSizes.Select(size => BatchSizeRun(NormKind.None, size)));
         }
-
-        batchSize.Add(new("batch-size", NormKind.None, batchSizes[0], DefaultWeightScale, epochs, batchSizeCount, batchSeed));
-        foreach (int size in batchSizes)
+        else
         {
-            batchSize.Add(new("batch-size", NormKind.Layer, size, DefaultWeightScale, epochs, batchSizeCount, batchSeed));
+            int[] sizes = options.Quick ? [5, 50] : [5, 10, 50];
+            batchSize.AddRange(sizes.Select(size => BatchSizeRun(NormKind.Batch, size)));
+            batchSize.Add(BatchSizeRun(NormKind.None, sizes[0]));
+            batchSize.AddRange(sizes.Select(size => BatchSizeRun(NormKind.Layer, size)));
         }
 
         return new ExperimentPlan(main, [.. weightScale], [.. batchSize]);
@@ -90,7 +105,8 @@ internal sealed record ExperimentResults(RunResult[] Main, RunResult[] WeightSca
         progress.Heading($"2/3 Weight-scale experiment: {plan.WeightScale.Length / 2} scales from 1e-4 to 1, with and without batch norm ({plan.WeightScale[0].TrainCount} images)");
         RunResult[] weightScale = plan.WeightScale.Select(trainer.Run).ToArray();
 
-        progress.Heading($"3/3 Batch-size experiment ({plan.BatchSize[0].TrainCount} images)");
+        string norms = string.Join(", ", plan.BatchSize.Select(r => r.NormTitle).Distinct());
+        progress.Heading($"3/3 Batch-size experiment: {norms}; batches of {plan.BatchSize.Min(r => r.BatchSize)} to {plan.BatchSize.Max(r => r.BatchSize)} ({plan.BatchSize[0].TrainCount} images)");
         RunResult[] batchSize = plan.BatchSize.Select(trainer.Run).ToArray();
         return new ExperimentResults(main, weightScale, batchSize, clock.Elapsed.TotalSeconds);
     }
@@ -108,4 +124,13 @@ internal sealed record ExperimentResults(RunResult[] Main, RunResult[] WeightSca
                 RunResult noNorm = g.Single(r => r.Spec.Norm == NormKind.None);
                 return (g.Key, batchNorm.BestValidationAccuracy, noNorm.BestValidationAccuracy, batchNorm.RecalibratedValidationAccuracy);
             });
+
+    /// <summary>
+    /// The batch-size runs grouped by norm variant (by <see cref="RunSpec.Label"/>, in plan order), each group's runs
+    /// ordered by batch size: one line of the batch-size plot and one row of its summary table.
+    /// </summary>
+    public IEnumerable<(string Label, RunResult[] Runs)> BatchSizeVariants() =>
+        BatchSize
+            .GroupBy(r => r.Spec.Label)
+            .Select(g => (g.Key, g.OrderBy(r => r.Spec.BatchSize).ToArray()));
 }

@@ -220,4 +220,30 @@ internal sealed class Network
         Training = true;
         return (double)correct / data.Count;
     }
+
+    /// <summary>
+    /// Accuracy on a dataset in training mode: consecutive batches of <paramref name="batch"/> samples (an incomplete
+    /// last batch is left out, as in training), each normalized with its own statistics. No weights change, but batch
+    /// norms update their running statistics as in any training Forward.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="batch"/> is below 2, above the capacity, or above the dataset.</exception>
+    public double TrainingModeAccuracy(Dataset data, int batch)
+    {
+        if (batch < 2 || batch > _capacity || batch > data.Count)
+        {
+            throw new ArgumentException($"Network: training-mode batch {batch} must be in [2, min(capacity {_capacity}, dataset {data.Count})].", nameof(batch));
+        }
+
+        Training = true;
+        int correct = 0;
+        int batches = data.Count / batch;
+        for (int b = 0; b < batches; b++)
+        {
+            int start = b * batch;
+            ReadOnlySpan<float> logits = Forward(data.Images.AsSpan(start * data.Features, batch * data.Features), batch);
+            correct += SoftmaxCrossEntropy.CountCorrect(logits, data.Labels.AsSpan(start, batch), Classes);
+        }
+
+        return (double)correct / (batches * batch);
+    }
 }

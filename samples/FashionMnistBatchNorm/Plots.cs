@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Globalization;
 using System.IO;
 using System.Linq;
 using System.Reflection;
@@ -26,7 +27,7 @@ internal static class Plots
             Loss(Path.Combine(directory, "loss.png"), results.Main),
             Accuracy(Path.Combine(directory, "accuracy.png"), results.Main),
             WeightScale(Path.Combine(directory, "weight-scale.png"), results),
-            BatchSize(Path.Combine(directory, "batch-size.png"), results.BatchSize),
+            BatchSize(Path.Combine(directory, "batch-size.png"), results),
         ];
     }
 
@@ -107,22 +108,29 @@ internal static class Plots
         return Save(plot, path);
     }
 
-    /// <summary>Validation accuracy per epoch for each batch size and norm.</summary>
-    private static string BatchSize(string path, RunResult[] runs)
+    /// <summary>
+    /// Best validation accuracy against the batch size (log axis), a line per norm variant; the ghost-batch variants,
+    /// trained only with batches of 50, are single markers there.
+    /// </summary>
+    private static string BatchSize(string path, ExperimentResults results)
     {
         var plot = new Plot();
-        LinePattern[] patterns = [LinePattern.Dotted, LinePattern.Dashed, LinePattern.Solid];
-        int[] sizes = runs.Select(r => r.Spec.BatchSize).Distinct().Order().ToArray();
-        foreach (RunResult run in runs)
+        foreach (var (label, runs) in results.BatchSizeVariants())
         {
-            double[] epochs = Enumerable.Range(1, run.Spec.Epochs).Select(e => (double)e).ToArray();
-            var line = plot.Add.Scatter(epochs, Percent(run.EpochValidationAccuracy), Color(run.Spec.Norm));
-            line.LegendText = $"{run.Spec.Label}, batch {run.Spec.BatchSize}";
+            RunSpec spec = runs[0].Spec;
+            double[] logSize = runs.Select(r => Math.Log10(r.Spec.BatchSize)).ToArray();
+            var line = plot.Add.Scatter(logSize, runs.Select(r => 100 * r.BestValidationAccuracy).ToArray(), Color(spec));
+            line.LegendText = label;
             line.LineWidth = 2;
-            line.LinePattern = patterns[Math.Min(patterns.Length - 1, Array.IndexOf(sizes, run.Spec.BatchSize) + patterns.Length - sizes.Length)];
+            line.MarkerSize = runs.Length == 1 ? 11 : 8;
+            line.MarkerShape = spec.Norm == NormKind.GhostBatch ? MarkerShape.FilledDiamond : MarkerShape.FilledCircle;
         }
 
-        Decorate(plot, "Validation accuracy by batch size", "epoch", "validation accuracy (%)");
+        int[] sizes = results.BatchSize.Select(r => r.Spec.BatchSize).Distinct().Order().ToArray();
+        plot.Axes.Bottom.SetTicks(
+            sizes.Select(s => Math.Log10(s)).ToArray(),
+            sizes.Select(s => s.ToString(CultureInfo.InvariantCulture)).ToArray());
+        Decorate(plot, "Best validation accuracy by batch size", "training batch size (log)", "best validation accuracy (%)");
         plot.ShowLegend(Alignment.LowerRight);
         return Save(plot, path);
     }
@@ -150,8 +158,14 @@ internal static class Plots
     {
         NormKind.Batch => Colors.C0,
         NormKind.Layer => Colors.C2,
+        NormKind.BatchRenorm => Colors.C3,
+        NormKind.GhostBatch => Colors.C4,
         _ => Colors.C1,
     };
+
+    /// <summary>The color of a run's norm; the two ghost-batch variants get two shades.</summary>
+    private static Color Color(RunSpec spec) =>
+        spec is { Norm: NormKind.GhostBatch, VirtualBatchSize: 5 } ? Colors.C5 : Color(spec.Norm);
 
     private static double[] Percent(List<double> fractions) => fractions.Select(f => 100 * f).ToArray();
 

@@ -63,7 +63,7 @@ internal static class Program
         Directory.CreateDirectory(options.OutputDirectory);
         var plots = Plots.WriteAll(options.OutputDirectory, results);
         string tables = Report.Tables(results);
-        File.WriteAllText(Path.Combine(options.OutputDirectory, "results.md"), tables);
+        File.WriteAllText(Path.Combine(options.OutputDirectory, "results.md"), Report.CommandLine(args) + tables);
         string json = Path.Combine(options.OutputDirectory, "results.json");
         Report.WriteJson(json, options, data, results, plots);
 

@@ -96,6 +96,6 @@ internal static class ProgressText
         string recalibrated = result.RecalibratedValidationAccuracy is double r ? $"  exact-stats val {Format.Percent(r)}" : string.Empty;
         return string.Create(
             CultureInfo.InvariantCulture,
-            $"{Title(result.Spec),-38} best val {Format.Percent(result.BestValidationAccuracy)}  final val {Format.Percent(result.FinalValidationAccuracy)}{recalibrated}  ({result.Seconds:0.0}s)");
+            $"{Title(result.Spec),-53} best val {Format.Percent(result.BestValidationAccuracy)}  final val {Format.Percent(result.FinalValidationAccuracy)}{recalibrated}  ({result.Seconds:0.0}s)");
     }
 }

@@ -11,7 +11,16 @@ namespace FashionMnistBatchNorm;
 /// <summary>The final tables (console and Markdown) and the machine-readable results.json.</summary>
 internal static class Report
 {
-    /// <summary>The three result tables as Markdown (also readable as plain text on a console).</summary>
+    /// <summary>The first line of results.md: the command that produced it, so committed results say how to repeat them.</summary>
+    /// <param name="args">The sample's command-line arguments.</param>
+    public static string CommandLine(string[] args)
+    {
+        string arguments = string.Join(' ', args.Select(a => a.Contains(' ', StringComparison.Ordinal) ? $"\"{a}\"" : a));
+        string command = "dotnet run -c Release --project samples/FashionMnistBatchNorm" + (args.Length == 0 ? string.Empty : " -- " + arguments);
+        return $"Produced by `{command}`" + Environment.NewLine + Environment.NewLine;
+    }
+
+    /// <summary>The result tables as Markdown (also readable as plain text on a console).</summary>
     public static string Tables(ExperimentResults results)
     {
         var text = new StringBuilder();
@@ -45,11 +54,28 @@ internal static class Report
             }));
 
         text.AppendLine();
-        text.AppendLine("Batch-size experiment (validation accuracy)");
+        int[] sizes = results.BatchSize.Select(r => r.Spec.BatchSize).Distinct().Order().ToArray();
+        text.AppendLine("Batch-size experiment: best validation accuracy by training batch size (same seed, epochs and images in every row)");
         text.AppendLine();
         AppendTable(
             text,
-            ["norm", "batch", "best val", "final val", "final val, exact BN stats", "time"],
+            ["norm", .. sizes.Select(size => "batch " + size.ToString(CultureInfo.InvariantCulture))],
+            results.BatchSizeVariants().Select(variant => (string[])
+            [
+                variant.Label,
+                .. sizes.Select(size => variant.Runs.FirstOrDefault(r => r.Spec.BatchSize == size) is RunResult run ? Format.Percent(run.BestValidationAccuracy) : "-"),
+            ]));
+
+        // Training mode normalizes each batch with its own statistics, inference mode with the running ones. On the same
+        // images and weights, the difference is the train/inference mismatch (0 for layer norm and no norm).
+        text.AppendLine();
+        text.AppendLine("Batch-size experiment, every run. Train/inference mismatch: accuracy on the run's training images at its final weights,");
+        text.AppendLine("normalized with batch statistics (training mode, consecutive batches of the run's size) and with the running");
+        text.AppendLine("statistics (inference mode); gap = inference - training, in points.");
+        text.AppendLine();
+        AppendTable(
+            text,
+            ["norm", "batch", "best val", "final val", "final val, exact BN stats", "train, training mode", "train, inference mode", "gap", "time"],
             results.BatchSize.Select(r => new[]
             {
                 r.Spec.Label,
@@ -57,6 +83,9 @@ internal static class Report
                 Format.Percent(r.BestValidationAccuracy),
                 Format.Percent(r.FinalValidationAccuracy),
                 Recalibrated(r),
+                Format.Percent(r.TrainingModeTrainAccuracy),
+                Format.Percent(r.InferenceModeTrainAccuracy),
+                (100 * (r.InferenceModeTrainAccuracy - r.TrainingModeTrainAccuracy)).ToString("+0.0;-0.0;0.0", CultureInfo.InvariantCulture),
                 Seconds(r.Seconds),
             }));
         return text.ToString();
@@ -74,6 +103,7 @@ internal static class Report
         json.WriteNumber("trainImages", data.Train.Count);
         json.WriteNumber("validationImages", data.Validation.Count);
         json.WriteBoolean("quick", options.Quick);
+        json.WriteBoolean("smallBatches", options.SmallBatches);
         json.WriteNumber("seed", options.Seed);
         json.WriteNumber("seconds", Math.Round(results.Seconds, 2));
         json.WriteStartArray("plots");
@@ -114,8 +144,10 @@ internal static class Report
         RunSpec spec = run.Spec;
         json.WriteStartObject();
         json.WriteString("experiment", spec.Experiment);
-        json.WriteString("norm", spec.Norm switch { NormKind.Batch => "batch", NormKind.Layer => "layer", _ => "none" });
+        json.WriteString("norm", spec.NormName);
+        json.WriteString("label", spec.Label);
         json.WriteNumber("batchSize", spec.BatchSize);
+        json.WriteNumber("virtualBatchSize", spec.VirtualBatchSize);
         json.WriteNumber("weightScale", spec.WeightScale);
         json.WriteNumber("epochs", spec.Epochs);
         json.WriteNumber("trainImages", spec.TrainCount);
@@ -131,6 +163,8 @@ internal static class Report
             json.WriteNull("recalibratedValidationAccuracy");
         }
 
+        json.WriteNumber("trainingModeTrainAccuracy", run.TrainingModeTrainAccuracy);
+        json.WriteNumber("inferenceModeTrainAccuracy", run.InferenceModeTrainAccuracy);
         json.WriteNumber("seconds", Math.Round(run.Seconds, 3));
         WriteArray(json, "epochLoss", run.EpochLoss);
         WriteArray(json, "epochTrainAccuracy", run.EpochTrainAccuracy);

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Diagnostics;
+using System.Globalization;
 using NormGen;
 
 namespace FashionMnistBatchNorm;
@@ -16,6 +17,12 @@ internal enum NormKind
 
     /// <summary>Generated <c>[LayerNorm(Features = 100)]</c> layers.</summary>
     Layer,
+
+    /// <summary>Generated <c>[BatchNorm(Features = 100, Renorm = true)]</c> layers: batch renormalization.</summary>
+    BatchRenorm,
+
+    /// <summary>Generated <c>[BatchNorm(Features = 100, VirtualBatchSize = n)]</c> layers: ghost batch norm (n from <see cref="RunSpec.VirtualBatchSize"/>).</summary>
+    GhostBatch,
 }
 
 /// <summary>One training run.</summary>
@@ -26,15 +33,43 @@ internal enum NormKind
 /// <param name="Epochs">Passes over the training set.</param>
 /// <param name="TrainCount">Training images used (the first ones of the training set).</param>
 /// <param name="Seed">Seed of the initial weights and the shuffles; runs that are compared share it.</param>
-internal sealed record RunSpec(string Experiment, NormKind Norm, int BatchSize, double WeightScale, int Epochs, int TrainCount, int Seed)
+/// <param name="VirtualBatchSize">Samples per ghost batch of <see cref="NormKind.GhostBatch"/> (10 or 5); 0 for the other kinds.</param>
+internal sealed record RunSpec(string Experiment, NormKind Norm, int BatchSize, double WeightScale, int Epochs, int TrainCount, int Seed, int VirtualBatchSize = 0)
 {
-    /// <summary>Short label for tables and legends, e.g. "batch norm, batch 50".</summary>
+    /// <summary>
+    /// Label for tables and legends: the norm with the settings that tell its variants apart, e.g. "batch norm",
+    /// "batch renorm (r_max 3, d_max 5)" or "ghost batch norm, virtual 10".
+    /// </summary>
     public string Label => Norm switch
     {
+        NormKind.BatchRenorm => string.Create(
+            CultureInfo.InvariantCulture, $"batch renorm (r_max {HiddenRenorm.RenormMaxScale}, d_max {HiddenRenorm.RenormMaxShift})"),
+        NormKind.GhostBatch => string.Create(CultureInfo.InvariantCulture, $"ghost batch norm, virtual {VirtualBatchSize}"),
+        _ => NormTitle,
+    };
+
+    /// <summary>The kind of norm alone: "batch norm", "batch renorm", "ghost batch norm", "layer norm" or "no norm".</summary>
+    public string NormTitle => Norm switch
+    {
         NormKind.Batch => "batch norm",
+        NormKind.BatchRenorm => "batch renorm",
+        NormKind.GhostBatch => "ghost batch norm",
         NormKind.Layer => "layer norm",
         _ => "no norm",
     };
+
+    /// <summary>The norm's name in results.json: none, batch, renorm, ghost or layer.</summary>
+    public string NormName => Norm switch
+    {
+        NormKind.Batch => "batch",
+        NormKind.BatchRenorm => "renorm",
+        NormKind.GhostBatch => "ghost",
+        NormKind.Layer => "layer",
+        _ => "none",
+    };
+
+    /// <summary>True for the batch-norm variants: they normalize with batch statistics in training and running statistics at inference.</summary>
+    public bool IsBatchNorm => Norm is NormKind.Batch or NormKind.BatchRenorm or NormKind.GhostBatch;
 }
 
 /// <summary>What a run measured.</summary>
@@ -64,6 +99,18 @@ internal sealed class RunResult
     /// <summary>Final validation accuracy after recalibrating the running statistics exactly over the training set (batch norm only).</summary>
     public double? RecalibratedValidationAccuracy { get; set; }
 
+    /// <summary>
+    /// Accuracy on the run's training images at the final weights in inference mode (running statistics, before
+    /// recalibration). With <see cref="TrainingModeTrainAccuracy"/>, it measures the train/inference mismatch on the same data.
+    /// </summary>
+    public double InferenceModeTrainAccuracy { get; set; }
+
+    /// <summary>
+    /// Accuracy on the run's training images at the final weights in training mode: consecutive batches of the run's
+    /// batch size, normalized as in training (batch statistics; ghost groups; renorm's correction).
+    /// </summary>
+    public double TrainingModeTrainAccuracy { get; set; }
+
     /// <summary>Wall time of the run.</summary>
     public double Seconds { get; set; }
 }
@@ -91,10 +138,21 @@ internal sealed class Trainer
     }
 
     /// <summary>Creates the five generated norm layers of a kind (null for none).</summary>
-    public static INormalizationLayer<float>[]? CreateNorms(NormKind kind) => kind switch
+    /// <param name="kind">The norm.</param>
+    /// <param name="virtualBatchSize">Samples per ghost batch for <see cref="NormKind.GhostBatch"/>: 10 or 5 (the generated variants).</param>
+    /// <exception cref="ArgumentOutOfRangeException">Ghost batch norm with a virtual batch size that has no generated layer.</exception>
+    public static INormalizationLayer<float>[]? CreateNorms(NormKind kind, int virtualBatchSize = 0) => kind switch
     {
         NormKind.Batch => [new Hidden1Norm(), new Hidden2Norm(), new Hidden3Norm(), new Hidden4Norm(), new Hidden5Norm()],
         NormKind.Layer => [new Hidden1LayerNorm(), new Hidden2LayerNorm(), new Hidden3LayerNorm(), new Hidden4LayerNorm(), new Hidden5LayerNorm()],
+        NormKind.BatchRenorm => Five(() => new HiddenRenorm()),
+        NormKind.GhostBatch => virtualBatchSize switch
+        {
+            HiddenGhost10Norm.VirtualBatchSize => Five(() => new HiddenGhost10Norm()),
+            HiddenGhost5Norm.VirtualBatchSize => Five(() => new HiddenGhost5Norm()),
+            _ => throw new ArgumentOutOfRangeException(
+                nameof(virtualBatchSize), virtualBatchSize, $"Trainer: ghost batch norm is generated for virtual batches of 10 and 5, not {virtualBatchSize}."),
+        },
         _ => null,
     };
 
@@ -105,7 +163,7 @@ internal sealed class Trainer
         var random = new Random(spec.Seed);
         Dataset train = _data.Train.Take(spec.TrainCount);
         Dataset validation = _data.Validation;
-        INormalizationLayer<float>[]? norms = CreateNorms(spec.Norm);
+        INormalizationLayer<float>[]? norms = CreateNorms(spec.Norm, spec.VirtualBatchSize);
         var network = new Network(
             train.Features, HiddenLayers, FashionMnist.ClassNames.Length, norms, spec.WeightScale,
             Math.Max(spec.BatchSize, EvaluationChunk), random);
@@ -154,7 +212,11 @@ internal sealed class Trainer
 
         result.FinalValidationAccuracy = result.EpochValidationAccuracy[^1];
         result.BestValidationAccuracy = Max(result.EpochValidationAccuracy);
-        if (spec.Norm == NormKind.Batch && norms is not null)
+
+        // Both before recalibration, which replaces the running statistics the training-mode pass has moved.
+        result.InferenceModeTrainAccuracy = network.Accuracy(train);
+        result.TrainingModeTrainAccuracy = network.TrainingModeAccuracy(train, spec.BatchSize);
+        if (spec.IsBatchNorm && norms is not null)
         {
             result.RecalibratedValidationAccuracy = Recalibrate(network, norms, train, validation);
         }
@@ -191,6 +253,9 @@ internal sealed class Trainer
         network.Training = true;
         return network.Accuracy(validation);
     }
+
+    private static INormalizationLayer<float>[] Five(Func<INormalizationLayer<float>> create) =>
+        [create(), create(), create(), create(), create()];
 
     private static double Max(List<double> values)
     {
