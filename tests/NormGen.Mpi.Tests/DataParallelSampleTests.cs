@@ -12,7 +12,7 @@ public class DataParallelSampleTests
 {
     private static readonly TimeSpan JobLimit = TimeSpan.FromMinutes(5);
 
-    [Fact]
+    [MpiFact]
     public void Two_ranks_train_step_for_step_as_one_process_on_the_whole_batch()
     {
         JobResult job = MpiLauncher.RunDll(2, MpiLauncher.DataParallelSampleDll, ["--epochs", "1", "--train", "600", "--batch", "200"], JobLimit);
