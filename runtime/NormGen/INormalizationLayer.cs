@@ -87,6 +87,23 @@ public interface IBatchNormLayer<T> : INormalizationLayer<T>
     /// <exception cref="InvalidOperationException">The layer keeps no running statistics (RunningStats = None).</exception>
     void BeginCollect();
 
+    /// <summary>
+    /// The workers of a data-parallel training step to synchronize with (PyTorch SyncBatchNorm), or null (the default):
+    /// each batch is then normalized on its own. With a group, each worker passes its shard of the batch (any size,
+    /// including empty) and training Forward and Backward compute what one layer computes on the concatenated shards,
+    /// in rank order: y and dx for this worker's rows, and on every worker the same running statistics,
+    /// BatchesTracked, collected statistics, GammaGrad and BetaGrad (the whole batch's sums: do not all-reduce them
+    /// again). Every worker must make the same training calls in the same order (they are collective). Inference
+    /// ignores the group.
+    /// </summary>
+    /// <remarks>
+    /// Forward then also throws <see cref="InvalidOperationException"/> on a layer with ghost batches
+    /// (VirtualBatchSize), and what the group's <see cref="IWorkerGroup.AllGather"/> throws (e.g.
+    /// <see cref="TimeoutException"/> when a worker did not arrive, such as one that threw on a wrong span before the
+    /// gather). Errors that depend on the whole batch (too few values, NaN or infinity) are raised alike on every worker.
+    /// </remarks>
+    IWorkerGroup? WorkerGroup { get; set; }
+
     /// <summary>Writes the collected statistics into RunningMean and RunningVariance and ends collection.</summary>
     /// <exception cref="InvalidOperationException">No collection is running, or too few samples were collected; nothing changes.</exception>
     void EndCollect();

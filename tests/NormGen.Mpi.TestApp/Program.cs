@@ -5,8 +5,9 @@ using NormGen.Mpi;
 namespace NormGen.Mpi.TestApp;
 
 /// <summary>
-/// `mpiexec -n N dotnet NormGen.Mpi.TestApp.dll [check|hang|die]` runs one mode on every rank.
+/// `mpiexec -n N dotnet NormGen.Mpi.TestApp.dll [check|syncbn|hang|die]` runs one mode on every rank.
 /// check: <see cref="Checks"/>; exit 0 when every rank passed.
+/// syncbn: <see cref="SyncBatchNormChecks"/>, synchronized batch norm against one layer on the whole batch.
 /// hang: rank 1 stays alive but never calls AllGather; rank 0 must get a TimeoutException naming rank 1 (exit 2).
 /// die: rank 1 exits with code 3 without finalizing MPI; mpiexec must end the job instead of leaving rank 0 waiting.
 /// no-register, no-init (one process, no mpiexec): creating a group without MpiNativeLibrary.Register(), or without
@@ -31,9 +32,10 @@ public static class Program
             int code = mode switch
             {
                 "check" => Checks.Run(),
+                "syncbn" => SyncBatchNormChecks.Run(),
                 "hang" => Hang(),
                 "die" => Die(),
-                _ => throw new ArgumentException($"unknown mode '{mode}'; use check, hang or die"),
+                _ => throw new ArgumentException($"unknown mode '{mode}'; use check, syncbn, hang or die"),
             };
             if (code != 0)
             {

@@ -22,19 +22,21 @@ internal static class MpiLauncher
     public static readonly string[] LauncherNames = ["mpiexec.mpich", "mpiexec.hydra", "mpiexec"];
 
     /// <summary>The test app's DLL, as the build recorded it (see the project file).</summary>
-    public static string TestAppDll
-    {
-        get
-        {
-            string? path = typeof(MpiLauncher).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
-                .FirstOrDefault(a => a.Key == "MpiTestApp")?.Value;
-            if (string.IsNullOrEmpty(path) || !File.Exists(path))
-            {
-                throw new InvalidOperationException($"NormGen.Mpi.TestApp.dll was not built (recorded path '{path}'); build tests/NormGen.Mpi.Tests first.");
-            }
+    public static string TestAppDll => Recorded("MpiTestApp", "NormGen.Mpi.TestApp.dll");
 
-            return path;
+    /// <summary>The DataParallelMpi sample's DLL, as the build recorded it.</summary>
+    public static string DataParallelSampleDll => Recorded("DataParallelSample", "DataParallelMpi.dll");
+
+    private static string Recorded(string key, string name)
+    {
+        string? path = typeof(MpiLauncher).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
+            .FirstOrDefault(a => a.Key == key)?.Value;
+        if (string.IsNullOrEmpty(path) || !File.Exists(path))
+        {
+            throw new InvalidOperationException($"{name} was not built (recorded path '{path}'); build tests/NormGen.Mpi.Tests first.");
         }
+
+        return path;
     }
 
     /// <summary>The full path of the first launcher found on <paramref name="pathVariable"/> (default: this process's PATH).</summary>
@@ -66,6 +68,10 @@ internal static class MpiLauncher
     /// </summary>
     public static JobResult Run(int ranks, string mode, TimeSpan limit) =>
         RunProcess(FindMpiexec(), ["-n", ranks.ToString(System.Globalization.CultureInfo.InvariantCulture), Dotnet(), TestAppDll, mode], null, limit);
+
+    /// <summary>Runs <c>mpiexec -n <paramref name="ranks"/> dotnet <paramref name="dll"/> <paramref name="arguments"/></c>, as <see cref="Run"/> does.</summary>
+    public static JobResult RunDll(int ranks, string dll, IEnumerable<string> arguments, TimeSpan limit) =>
+        RunProcess(FindMpiexec(), new[] { "-n", ranks.ToString(System.Globalization.CultureInfo.InvariantCulture), Dotnet(), dll }.Concat(arguments), null, limit);
 
     /// <summary>Runs the test app as one process without mpiexec (MPI's singleton start), with extra environment variables.</summary>
     public static JobResult RunSingleton(string mode, IReadOnlyDictionary<string, string> environment, TimeSpan limit) =>

@@ -40,6 +40,27 @@ public class MpiWorkerGroupTests
         Assert.DoesNotContain("FAILED", job.Output, StringComparison.Ordinal);
     }
 
+    [MpiTheory]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void Synchronized_batch_norm_on_shards_matches_one_layer_on_the_whole_batch(int ranks)
+    {
+        JobResult job = MpiLauncher.Run(ranks, "syncbn", JobLimit);
+
+        Assert.True(job.ExitCode == 0, job.ToString());
+        for (int r = 0; r < ranks; r++)
+        {
+            Assert.True(job.Output.Contains($"rank {r}: syncbn-double ok: 4 steps", StringComparison.Ordinal), job.ToString());
+            Assert.True(job.Output.Contains($"rank {r}: syncbn-float ok: 4 steps", StringComparison.Ordinal), job.ToString());
+
+            // The app checked the message's text on every rank and compared it across ranks.
+            Assert.True(job.Output.Contains($"rank {r}: syncbn-nonfinite ok: every rank threw the same message", StringComparison.Ordinal), job.ToString());
+            Assert.True(job.Output.Contains($"rank {r} of {ranks}: syncbn passed", StringComparison.Ordinal), job.ToString());
+        }
+
+        Assert.DoesNotContain("FAILED", job.Output, StringComparison.Ordinal);
+    }
+
     [MpiFact]
     public void A_rank_that_hangs_makes_the_others_time_out_naming_it()
     {

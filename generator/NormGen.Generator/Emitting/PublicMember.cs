@@ -100,9 +100,13 @@ internal sealed class MemberWriter
     }
 
     /// <summary>A read-write property that forwards to the core's member of the same name.</summary>
-    public void ForwardedSettable(string summary, string type, string name, params (string Exception, string Text)[] exceptions)
+    public void ForwardedSettable(string summary, string type, string name, params (string Exception, string Text)[] exceptions) =>
+        ForwardedSettable(new[] { summary }, type, name, exceptions);
+
+    /// <summary>A read-write property that forwards to the core's member of the same name, with a summary of several lines.</summary>
+    public void ForwardedSettable(IReadOnlyList<string> summary, string type, string name, params (string Exception, string Text)[] exceptions)
     {
-        Doc(new[] { summary }, exceptions);
+        Doc(summary, exceptions);
         Source.Open("public " + type + " " + name);
         Source.Line("get => " + CoreField + "." + name + ";");
         Source.Line("set => " + CoreField + "." + name + " = value;");

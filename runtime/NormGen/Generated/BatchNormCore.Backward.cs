@@ -5,13 +5,22 @@ namespace NormGen.Generated;
 /// <summary>Backward: per block the sums over its rows, per group the closed-form coefficients, then dx per block.</summary>
 public abstract partial class BatchNormCore<T>
 {
-    private void BackwardGroups(ReadOnlySpan<T> x, ReadOnlySpan<T> dy, Span<T> dx, int batch)
+    /// <param name="x">The x of the last training Forward (with a worker group, this worker's shard; it may be empty).</param>
+    /// <param name="dy">The gradient of the loss with respect to y.</param>
+    /// <param name="dx">Receives the gradient with respect to x.</param>
+    /// <param name="batch">Samples in x.</param>
+    /// <param name="group">The worker group the Forward synchronized with, or null.</param>
+    private void BackwardGroups(ReadOnlySpan<T> x, ReadOnlySpan<T> dy, Span<T> dx, int batch, IWorkerGroup? group)
     {
-        int groups = GroupsOf(batch);
+        int groups = group is null ? GroupsOf(batch) : 1;
         BlockPlan plan = PlanOf(batch, groups);
+        double count = group is null ? (double)plan.RowsPerGroup * SpatialLength : _forwardCount;
         EnsureScratch(plan);
         GroupScaleShift(groups, _centeredMean, _inverseStd, _groupScale, _groupShift);
-        RunBlocks(Phase.BackwardSums, plan, x, dy, default);
+        if (batch > 0)
+        {
+            RunBlocks(Phase.BackwardSums, plan, x, dy, default);
+        }
 
         // The statistics scratch is free after Forward: its first two groups' worth hold one group's sums and the
         // parameter gradients of all of them, in double.
@@ -33,9 +42,15 @@ public abstract partial class BatchNormCore<T>
                 Add(sumDyCentered, sums.Slice(FeatureCount, FeatureCount));
             }
 
+            // With a worker group, the whole batch's sums: every worker's, added in rank order.
+            if (group is not null)
+            {
+                SynchronizeBackwardSums(group, sumDy, sumDyCentered);
+            }
+
             // The dy coefficient is Forward's scale (Gamma * invstd, times r with Renorm).
             FeatureMath.BackwardCoefficients<T>(
-                sumDy, sumDyCentered, (double)plan.RowsPerGroup * SpatialLength, OfGroup<T>(_inverseStd, g), OfGroup<T>(_centeredMean, g),
+                sumDy, sumDyCentered, count, OfGroup<T>(_inverseStd, g), OfGroup<T>(_centeredMean, g),
                 OfGroup<T>(_groupScale, g), _renormScale, _renormShift, gammaGrad, betaGrad, OfGroup<T>(_groupXCoefficient, g), OfGroup<T>(_groupBias, g));
         }
 
@@ -45,7 +60,10 @@ public abstract partial class BatchNormCore<T>
             BetaGrad[f] = T.CreateTruncating(betaGrad[f]);
         }
 
-        RunBlocks(Phase.BackwardInput, plan, x, dy, dx);
+        if (batch > 0)
+        {
+            RunBlocks(Phase.BackwardInput, plan, x, dy, dx);
+        }
     }
 
     private static void Add(Span<double> sums, ReadOnlySpan<double> values)

@@ -6,12 +6,17 @@ namespace NormGen.Generated;
 /// <summary>Forward: the statistics of each group of a batch, their checks, and the normalization.</summary>
 public abstract partial class BatchNormCore<T>
 {
-    private void TrainingForward(ReadOnlySpan<T> x, Span<T> y, int batch)
+    /// <param name="x">This call's samples; with a worker group, this worker's shard (it may be empty).</param>
+    /// <param name="y">The output, as long as x.</param>
+    /// <param name="batch">Samples in x.</param>
+    /// <param name="group">The worker group to synchronize with (one group of the whole batch, no ghost batches), or null.</param>
+    private void TrainingForward(ReadOnlySpan<T> x, Span<T> y, int batch, IWorkerGroup? group)
     {
-        int groups = GroupsOf(batch);
+        int groups = group is null ? GroupsOf(batch) : 1;
 
-        // Collection allows batches of one sample: only the merged statistics need two values.
-        if (!IsCollecting || VirtualBatchSize > 0)
+        // Collection allows batches of one sample: only the merged statistics need two values. With a worker group
+        // the count that matters is the whole batch's, checked after the gather so every worker decides alike.
+        if (group is null && (!IsCollecting || VirtualBatchSize > 0))
         {
             ShapeGuard.MoreThanOneValuePerFeature(Name, Shape, batch / groups, SpatialLength, KeepsRunningStatistics);
         }
@@ -20,34 +25,54 @@ public abstract partial class BatchNormCore<T>
         EnsureGroupCapacity(groups);
         EnsureScratch(plan);
         var statistics = new GroupStatistics(_groupPivot, _groupMean, _groupM2, groups, FeatureCount);
-        TakePivots(x, plan, statistics.Pivot);
-        RunBlocks(Phase.Statistics, plan, x, default, default);
-        MergeBlocks(plan, _blockSums, statistics);
-        ThrowIfNotFinite(statistics);
+        if (batch > 0)
+        {
+            TakePivots(x, plan, statistics.Pivot);
+            RunBlocks(Phase.Statistics, plan, x, default, default);
+            MergeBlocks(plan, _blockSums, statistics);
+        }
+
+        // Values per feature in one group: this batch's, or with a worker group the whole batch's, whose statistics
+        // replace this worker's (identical on every worker).
+        long count = (long)plan.RowsPerGroup * SpatialLength;
+        if (group is not null)
+        {
+            count = SynchronizeStatistics(group, statistics, count, batch);
+        }
+        else
+        {
+            ThrowIfNotFinite(statistics);
+        }
 
         // Every check has passed: from here the call changes state. Renorm's r and d come from the running statistics
         // before this batch updates them.
         if (Renorm)
         {
-            ComputeRenormCorrection(statistics, (double)batch * SpatialLength);
+            ComputeRenormCorrection(statistics, count);
         }
 
         if (IsCollecting)
         {
-            CollectBatch(statistics, (long)plan.RowsPerGroup * SpatialLength);
+            CollectBatch(statistics, count);
         }
         else if (KeepsRunningStatistics)
         {
-            UpdateRunningStatistics(statistics, (long)plan.RowsPerGroup * SpatialLength);
+            UpdateRunningStatistics(statistics, count);
         }
 
         int length = groups * FeatureCount;
         statistics.Pivot.CopyTo(_pivot);
         FeatureMath.FinishStatistics<T>(
-            statistics.Mean, statistics.M2, (double)plan.RowsPerGroup * SpatialLength, Epsilon, _centeredMean.AsSpan(0, length), _inverseStd.AsSpan(0, length));
+            statistics.Mean, statistics.M2, count, Epsilon, _centeredMean.AsSpan(0, length), _inverseStd.AsSpan(0, length));
         GroupScaleShift(groups, _centeredMean, _inverseStd, _groupScale, _groupShift);
-        RunBlocks(Phase.Normalize, plan, x, default, y);
+        if (batch > 0)
+        {
+            RunBlocks(Phase.Normalize, plan, x, default, y);
+        }
+
         _forwardBatch = batch;
+        _forwardGroup = group;
+        _forwardCount = count;
     }
 
     /// <summary>
@@ -77,9 +102,10 @@ public abstract partial class BatchNormCore<T>
             BatchStatisticsInference(x, y, batch);
         }
 
-        // Backward after an inference Forward would use another x's statistics: refuse it. The same value from every
+        // Backward after an inference Forward would use another x's statistics: refuse it. The same values from every
         // thread, so concurrent inference calls agree.
         _forwardBatch = 0;
+        _forwardGroup = null;
     }
 
     /// <summary>

@@ -49,6 +49,11 @@ public abstract partial class BatchNormCore<T> : LayerCore<T>
     private readonly T[] _renormShift;
     private int _forwardBatch;
 
+    // With a worker group: the group the last training Forward synchronized with (Backward goes back through the same
+    // one), and the values per feature of the whole batch. _forwardBatch may then be 0 (an empty shard).
+    private IWorkerGroup? _forwardGroup;
+    private long _forwardCount;
+
     // The training calls' scratch: per group and feature the pivot, and the statistics in double (at least two groups'
     // worth, reused by Backward for a group's sums and the parameter gradients). More per block: see Blocks.
     private T[] _groupPivot;
@@ -165,7 +170,9 @@ public abstract partial class BatchNormCore<T> : LayerCore<T>
     /// </summary>
     public sealed override void Forward(ReadOnlySpan<T> x, Span<T> y)
     {
-        int batch = CheckForward(x, y);
+        // Inference ignores the worker group: it uses the running statistics (or this batch's alone).
+        IWorkerGroup? group = Training ? WorkerGroup : null;
+        int batch = group is null ? CheckForward(x, y) : CheckSynchronizedForward(x, y);
         if (!Training)
         {
             InferenceForward(x, y, batch);
@@ -175,7 +182,7 @@ public abstract partial class BatchNormCore<T> : LayerCore<T>
         EnterTrainingCall("training Forward");
         try
         {
-            TrainingForward(x, y, batch);
+            TrainingForward(x, y, batch, group);
         }
         finally
         {
@@ -193,8 +200,8 @@ public abstract partial class BatchNormCore<T> : LayerCore<T>
         EnterTrainingCall("Backward");
         try
         {
-            int batch = CheckBackward(x, dy, dx, _forwardBatch);
-            BackwardGroups(x, dy, dx, batch);
+            int batch = _forwardGroup is null ? CheckBackward(x, dy, dx, _forwardBatch) : CheckSynchronizedBackward(x, dy, dx);
+            BackwardGroups(x, dy, dx, batch, _forwardGroup);
         }
         finally
         {

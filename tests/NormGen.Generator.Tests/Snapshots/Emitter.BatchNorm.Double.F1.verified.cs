@@ -86,6 +86,18 @@ namespace Snapshots
         public bool IsCollecting => __normGenCore.IsCollecting;
 
         /// <summary>
+        /// The workers to synchronize training statistics with (PyTorch SyncBatchNorm), or null (default): each worker passes its
+        /// shard of the batch (any size, even empty) and gets what one layer computes on the shards concatenated in rank order,
+        /// y and dx for its rows, and the same running statistics, BatchesTracked and GammaGrad/BetaGrad (whole-batch sums) on
+        /// every worker. Training calls are collective: every worker makes them in the same order. Inference ignores it.
+        /// </summary>
+        public global::NormGen.IWorkerGroup? WorkerGroup
+        {
+            get => __normGenCore.WorkerGroup;
+            set => __normGenCore.WorkerGroup = value;
+        }
+
+        /// <summary>
         /// Normalizes x of shape (batch, 1) into y of the same shape. Training: batch statistics, running statistics updated.
         /// Inference (Training = false): running statistics. y may be x itself.
         /// </summary>

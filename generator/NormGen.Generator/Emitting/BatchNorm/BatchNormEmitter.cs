@@ -56,6 +56,10 @@ internal sealed class BatchNormEmitter : LayerEmitter<BatchNormSpec>
             "BatchesTracked",
             ("ArgumentOutOfRangeException", "Set to a negative value; nothing changes."))),
         new PublicMember<BatchNormSpec>("IsCollecting", (w, _) => w.Forwarded("True between BeginCollect and EndCollect.", "bool", "IsCollecting")),
+        new PublicMember<BatchNormSpec>("WorkerGroup", (w, s) => w.ForwardedSettable(
+            WorkerGroupSummary(s),
+            "global::NormGen.IWorkerGroup?",
+            "WorkerGroup")),
     };
 
     protected override IReadOnlyList<PublicMember<BatchNormSpec>> Methods { get; } = new[]
@@ -100,6 +104,23 @@ internal sealed class BatchNormEmitter : LayerEmitter<BatchNormSpec>
             new[] { (w.Span, "weight"), (w.Span, "bias") },
             FoldingExceptions(s))),
     };
+
+    private static string[] WorkerGroupSummary(BatchNormSpec spec)
+    {
+        var lines = new List<string>
+        {
+            "The workers to synchronize training statistics with (PyTorch SyncBatchNorm), or null (default): each worker passes its",
+            "shard of the batch (any size, even empty) and gets what one layer computes on the shards concatenated in rank order,",
+            "y and dx for its rows, and the same running statistics, BatchesTracked and GammaGrad/BetaGrad (whole-batch sums) on",
+            "every worker. Training calls are collective: every worker makes them in the same order. Inference ignores it.",
+        };
+        if (spec.VirtualBatchSize > 0)
+        {
+            lines.Add("Not available with VirtualBatchSize (ghost batches): training Forward with a group throws InvalidOperationException.");
+        }
+
+        return lines.ToArray();
+    }
 
     private static (string, string)[] FoldingExceptions(BatchNormSpec spec)
     {
