@@ -9,8 +9,10 @@
 #
 # Usage: build/bench.sh [options]        (from any directory; options go to the driver)
 #   --rounds N (default 3)   --quick (one shape per kind, 1 round, short timings)   --kinds K,...   --shapes S,...
-#   --peers P,...   --peer-threads N|default   --normgen-threads N (0: all; adds a 1-thread NormGen peer)   --verify-only   --keep-data
-# A full run (no --quick/--kinds/--shapes/--peers/--verify-only) regenerates benchmarks/RESULTS.md; any other run
+#   --peers P,...|none   --peer-threads N|default   --normgen-threads N (0: all; adds a 1-thread NormGen peer)   --verify-only   --keep-data
+#   --variants (batch norm: also NormGen renorm with r_max 1, d_max 0, and ghost batch norm with batch/4 per ghost batch,
+#   reported as plain NormGen time / variant time)
+# A full run (no --quick/--kinds/--shapes/--peers/--verify-only/--normgen-threads/--variants) regenerates benchmarks/RESULTS.md; any other run
 # writes artifacts/bench/RESULTS.md. Environment: NORMGEN_BENCH_OUT=dir (default artifacts/bench),
 # NORMGEN_BENCH_RESULTS=file (where the markdown goes).
 # Needs: the .NET SDK; for the peers, Debian python3-torch, python3-onnx, libdnnl-dev and g++ (a missing one is
@@ -28,7 +30,7 @@ command_line="build/bench.sh${*:+ $*}"
 full=1
 for arg in "$@"; do
   case "$arg" in
-    --quick|--kinds|--shapes|--peers|--verify-only|--normgen-threads) full=0 ;;
+    --quick|--kinds|--shapes|--peers|--verify-only|--normgen-threads|--variants) full=0 ;;
   esac
 done
 if [[ $full == 1 ]]; then

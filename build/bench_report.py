@@ -6,6 +6,10 @@ Per round r and (case, operation): t_impl(r) = the implementation's median time 
   fraction of roofline     = t_roofline(r) / t_NormGen(r)      (1: NormGen moves its bytes as fast as plain passes)
   roofline time            = read_x + copy_x_y (training Forward), copy_x_y (inference),
                              read_x_dy + x_dy_to_dx (Backward), all four (Forward+Backward)
+  speed of a variant       = t_NormGen(r) / t_variant(r)       (--variants: batch renorm and ghost batch norm;
+                                                                 at least 1/1.1 = 0.91: within 10% of plain); also
+                             with CPU time per call (CPU/wall of the measurement x its mean wall time per call),
+                             which descheduling on a loaded machine does not inflate
 and the report gives the median over rounds with the min-max spread. Targets are judged on the medians.
 Python standard library only.
 """
@@ -27,6 +31,10 @@ KERNELS = [("read_x", "read x"), ("copy_x_y", "copy x to y"), ("read_x_dy", "rea
 ROOFLINE_TARGET = {"train_forward": 0.8, "forward_backward": 0.8, "inference": 0.9}
 ROOFLINE_MIN_ELEMENTS = 128 * 1024
 PEER_ORDER = ["scalar", "tensorprimitives", "onnxruntime", "pytorch", "onednn"]
+# The small-batch variants of NormGen batch norm (--variants): compared with plain NormGen, not with the peers.
+VARIANTS = ["normgen-renorm", "normgen-ghost"]
+VARIANT_SHORT = {"normgen-renorm": "renorm", "normgen-ghost": "ghost"}
+VARIANT_TARGET = 1 / 1.10
 
 
 def fmt_time(ns):
@@ -62,6 +70,8 @@ class Run:
         self.rounds = [r["index"] for r in document["rounds"]]
         # (case, op, impl) -> {round: median}
         self.times = defaultdict(dict)
+        # (case, op, impl) -> {round: CPU time per call}: CPU/wall over the timed batches x their mean wall time per call.
+        self.cpu_times = defaultdict(dict)
         self.allocations = defaultdict(list)
         self.errors = []
         for m in document["measurements"]:
@@ -69,6 +79,9 @@ class Run:
                 self.errors.append(m)
                 continue
             self.times[(m["case"], m["op"], m["implementation"])][m["round"]] = m["median_ns"]
+            if m.get("cpu_over_wall") is not None and m.get("per_call_ns"):
+                self.cpu_times[(m["case"], m["op"], m["implementation"])][m["round"]] = \
+                    m["cpu_over_wall"] * statistics.fmean(m["per_call_ns"])
             if m.get("allocated_bytes_per_call") is not None:
                 self.allocations[(m["case"], m["op"], m["implementation"])].append(m["allocated_bytes_per_call"])
         self.verification = {(v["case"], v["implementation"]): v for v in document["verification"]}
@@ -95,6 +108,15 @@ class Run:
 
     def peers(self):
         return [p for p in PEER_ORDER if p in self.impls]
+
+    def variants(self):
+        return [v for v in VARIANTS if v in self.impls]
+
+    def speeds(self, case, op, variant, cpu=False):
+        """Per-round t_NormGen / t_variant (at least 0.91: the variant is within 10% of plain NormGen); wall or CPU time."""
+        source = self.cpu_times if cpu else self.times
+        mine, ours = source.get((case, op, variant), {}), source.get((case, op, "normgen"), {})
+        return [ours[r] / mine[r] for r in self.rounds if r in mine and r in ours]
 
 
 def header(run, args):
@@ -147,7 +169,7 @@ def rounds_section(run):
     total = defaultdict(int)
     for m in run.doc["measurements"]:
         if m.get("cpu_over_wall") is not None and m["implementation"] in ("normgen", "roofline", "scalar", "tensorprimitives",
-                                                                          "onnxruntime", "pytorch", "onednn"):
+                                                                          "onnxruntime", "pytorch", "onednn", *VARIANTS):
             total[m["round"]] += 1
             if m["cpu_over_wall"] < 0.9:
                 low[m["round"]] += 1
@@ -354,6 +376,63 @@ def targets_section(run):
     return lines
 
 
+def variants_section(run):
+    """Plain NormGen against its own small-batch variants (issue 15: within 10% at the benchmark shapes)."""
+    variants = run.variants()
+    if not variants:
+        return []
+    lines = ["## Small-batch variants of batch norm (`--variants`)", "",
+             "Plain NormGen batch norm against the same shapes with batch renormalization "
+             "(`Renorm = true, RenormMaxScale = 1, RenormMaxShift = 0`: r = 1 and d = 0, so plain batch norm's numbers "
+             "through the renorm code path) and ghost batch norm (`VirtualBatchSize` = batch / 4: four ghost batches, each "
+             "normalized with its own statistics). Each variant was verified against the double-precision reference "
+             "(ghost: statistics per ghost batch and feature, running statistics the mean over ghost batches). "
+             "Speed = plain NormGen time / variant time, per round (both timed in the same round, interleaved), "
+             "median over rounds (min-max); at least 0.91 (= 1/1.1) means the variant is within 10% of plain. "
+             "\"CPU\": the same ratio with CPU time per call (the measurement's CPU/wall times its mean wall time per "
+             "call), which a loaded machine's descheduling does not inflate (cache and memory contention still show). "
+             "The target is judged on wall time.", "",
+             "Rounds: " + "; ".join(
+                 f"{r['index']}: 1-min load {r['load_before'][0]:.2f} before, max {r['load_max_during']:.2f} during, "
+                 f"{r['load_after'][0]:.2f} after" for r in run.doc["rounds"]) + ".", ""]
+    lines += ["Columns: " + "; ".join(f"{VARIANT_SHORT[v]} = {run.impls[v]['label']}: {run.impls[v]['info']}" for v in variants) + ".", ""]
+    header_cells = []
+    for v in variants:
+        header_cells += [VARIANT_SHORT[v], f"plain / {VARIANT_SHORT[v]}", "CPU"]
+    lines += ["| case | operation | NormGen | " + " | ".join(header_cells) + " |",
+              "|---|---|---:|" + "---:|" * len(header_cells)]
+    misses, checked = [], 0
+    for case in run.cases:
+        cid = case["id"]
+        if not any((cid, v) in run.verification and run.verification[(cid, v)]["status"] != "n/a" for v in variants):
+            continue
+        label = case["label"]
+        ghost = run.verification.get((cid, "normgen-ghost"))
+        if ghost and ghost["status"] == "ok" and ghost["message"]:
+            label += f", ghost {ghost['message']}"
+        for op, title in OPS:
+            cells = [fmt_time(run.normgen(cid, op))]
+            for v in variants:
+                times = list(run.per_round(cid, op, v).values())
+                speeds = run.speeds(cid, op, v)
+                status = run.verification.get((cid, v), {}).get("status")
+                cells.append(fmt_time(statistics.median(times)) if times else ("not timed" if status not in (None, "ok") else "-"))
+                cells.append(fmt_ratio(speeds) if speeds else "-")
+                cpu_speeds = run.speeds(cid, op, v, cpu=True)
+                cells.append(fmt_ratio(cpu_speeds) if cpu_speeds else "-")
+                if op == "forward_backward" and speeds:
+                    checked += 1
+                    if statistics.median(speeds) < VARIANT_TARGET:
+                        misses.append(f"{case['label']} {run.impls[v]['label']}: {statistics.median(speeds):.2f} "
+                                      f"(min {min(speeds):.2f}); needs 0.91")
+            lines.append(f"| {label} | {title} | " + " | ".join(cells) + " |")
+    lines += ["", f"- **Renorm and ghost Forward+Backward within 10% of plain batch norm** ({checked} comparisons, on the "
+              "median over rounds): " + ("met." if not misses else f"missed in {len(misses)}:")]
+    lines += [f"  - {m}" for m in misses]
+    lines.append("")
+    return lines
+
+
 def method_section():
     return ["## Method", "",
             "- One driver (`benchmarks/NormGen.Benchmarks`) runs everything: NormGen's generated layers through "
@@ -394,7 +473,7 @@ def main():
     args = parser.parse_args()
     with open(args.run, encoding="utf-8") as handle:
         run = Run(json.load(handle))
-    lines = header(run, args) + summary_section(run) + targets_section(run) + rounds_section(run) \
+    lines = header(run, args) + summary_section(run) + targets_section(run) + variants_section(run) + rounds_section(run) \
         + verification_section(run) + case_sections(run) + method_section()
     with open(args.output, "w", encoding="utf-8") as handle:
         handle.write("\n".join(lines).rstrip() + "\n")

@@ -129,6 +129,7 @@ public sealed class BenchDriver(BenchOptions options, TextWriter console)
                     "CPU time beside it (driver thread: CLOCK_THREAD_CPUTIME_ID; workers: their process)",
         ["peer_threads"] = options.PeerThreads == 0 ? "default" : options.PeerThreads.ToString(CultureInfo.InvariantCulture),
         ["normgen_threads"] = options.NormGenThreads,
+        ["variants"] = options.Variants,
         ["onednn_spatial_layout"] = options.OneDnnSpatialLayout,
         ["load_threshold"] = LoadThreshold,
         ["tolerance"] = Verification.Tolerance,
@@ -143,6 +144,12 @@ public sealed class BenchDriver(BenchOptions options, TextWriter console)
         if (options.NormGenThreads != 1)
         {
             list.Add(LayerImplementation.NormGenOneThread());
+        }
+
+        if (options.Variants)
+        {
+            list.Add(LayerImplementation.NormGenRenorm(options.NormGenThreads));
+            list.Add(LayerImplementation.NormGenGhost(options.NormGenThreads));
         }
 
         if (options.Peers.Contains("scalar"))
@@ -231,7 +238,8 @@ public sealed class BenchDriver(BenchOptions options, TextWriter console)
     private void VerifyCase(CaseData data, List<Implementation> implementations)
     {
         BenchCase c = data.Case;
-        NormReference reference = NormReference.Compute(data);
+        // One reference per ghost batch size: 0 (the whole batch) for every implementation but the ghost variant.
+        var references = new Dictionary<int, NormReference>();
         foreach (Implementation implementation in implementations)
         {
             VerificationRecord result;
@@ -249,6 +257,13 @@ public sealed class BenchDriver(BenchOptions options, TextWriter console)
                 {
                     string note = implementation.Load(data);
                     Outputs outputs = implementation.Verify(data);
+                    int virtualBatchSize = implementation.VirtualBatchSize(c);
+                    if (!references.TryGetValue(virtualBatchSize, out NormReference? reference))
+                    {
+                        reference = NormReference.Compute(data, virtualBatchSize);
+                        references[virtualBatchSize] = reference;
+                    }
+
                     var (errors, problems) = Verification.Check(implementation, reference, outputs);
                     bool ok = problems.Count == 0;
                     result = new VerificationRecord(c.Id, implementation.Id, ok ? "ok" : "fail", errors, ok ? note : string.Join("; ", problems));

@@ -19,10 +19,14 @@ public sealed class BenchOptions
           --quick                  one shape per kind, 1 round, short timings (development, CI smoke)
           --kinds K,...            batchnorm|bn, batchnorm-spatial|bn2d, layernorm|ln, rmsnorm|rms, groupnorm|gn
           --shapes S,...           e.g. 32x128,1000x1000,32x64x784 (any catalogued shape)
-          --peers P,...            subset of scalar,tensorprimitives,onnxruntime,pytorch,onednn (default: all)
+          --peers P,...|none       subset of scalar,tensorprimitives,onnxruntime,pytorch,onednn (default: all); none:
+                                   NormGen (and its variants) and the roofline kernels only (the roofline always runs)
           --peer-threads N|default threads of PyTorch, oneDNN and ONNX Runtime (default 1)
           --normgen-threads N      MaxDegreeOfParallelism of the NormGen layers (default 1; 0: every processor);
                                    other than 1 adds "NormGen 1 thread" as a peer, so the speedup is a ratio of one run
+          --variants               also time, on the batch-norm cases, NormGen batch renormalization (RenormMaxScale 1,
+                                   RenormMaxShift 0: plain batch norm's numbers) and ghost batch norm (VirtualBatchSize =
+                                   batch / 4), verified against the reference and reported as plain time / variant time
           --verify-only            check every implementation against the reference, time nothing
           --settle SECONDS         before the first round, wait up to this long for the 1-min load average to fall
                                    to 1.0 (default 120; --quick: 0), so the build's own load does not flag round 1
@@ -57,6 +61,9 @@ public sealed class BenchOptions
 
     /// <summary>NormGen threads (1 only, for now).</summary>
     public int NormGenThreads { get; private set; } = 1;
+
+    /// <summary>Also time the small-batch variants of batch norm (renorm and ghost) beside plain NormGen.</summary>
+    public bool Variants { get; private set; }
 
     /// <summary>Longest wait for the load average to settle before the first round, in seconds (null: the mode's default).</summary>
     public int? SettleSeconds { get; private set; }
@@ -125,7 +132,8 @@ public sealed class BenchOptions
                     break;
                 case "--peers":
                     {
-                        string[] peers = List(Value());
+                        string value = Value();
+                        string[] peers = value.Trim() == "none" ? [] : List(value);
                         foreach (string peer in peers.Where(p => !AllPeers.Contains(p)))
                         {
                             throw new FormatException($"Unknown peer '{peer}': expected some of {string.Join(',', AllPeers)}.");
@@ -161,6 +169,9 @@ public sealed class BenchOptions
 
                 case "--verify-only":
                     options.VerifyOnly = true;
+                    break;
+                case "--variants":
+                    options.Variants = true;
                     break;
                 case "--out":
                     options.Out = Value();

@@ -24,6 +24,12 @@ public abstract class Implementation : IDisposable
     /// <summary>Why this implementation has no version of <paramref name="benchCase"/> (e.g. oneDNN has no RMS norm), or null.</summary>
     public abstract string? NotApplicable(BenchCase benchCase);
 
+    /// <summary>
+    /// Samples per ghost batch of the implementation's training statistics on <paramref name="benchCase"/> (the ghost
+    /// batch-norm variant), or 0 for statistics over the whole batch. The reference it is checked against uses the same.
+    /// </summary>
+    public virtual int VirtualBatchSize(BenchCase benchCase) => 0;
+
     /// <summary>True when the implementation times <paramref name="op"/> on the case (ONNX Runtime: inference only).</summary>
     public abstract bool Supports(BenchCase benchCase, BenchOp op);
 

@@ -4,24 +4,36 @@ using System.Collections.Generic;
 namespace NormGen.Benchmarks;
 
 /// <summary>
-/// An in-process implementation seen through <see cref="INormalizationLayer{T}"/>: the NormGen generated layers, and
-/// the scalar and TensorPrimitives batch-norm peers. One layer per case, kept across rounds.
+/// An in-process implementation seen through <see cref="INormalizationLayer{T}"/>: the NormGen generated layers (plain,
+/// and with <c>--variants</c> the batch renormalization and ghost batch-norm ones), and the scalar and TensorPrimitives
+/// batch-norm peers. One layer per case, kept across rounds.
 /// </summary>
 public sealed class LayerImplementation : Implementation
 {
     private const int JitWarmupCalls = 40;
     private readonly Func<BenchCase, INormalizationLayer<float>> create;
     private readonly Func<BenchCase, bool> applies;
+    private readonly string notApplicable;
+    private readonly Func<BenchCase, int> virtualBatchSize;
     private readonly Dictionary<string, INormalizationLayer<float>> layers = [];
     private CaseData? current;
 
-    private LayerImplementation(string id, string label, string info, Func<BenchCase, bool> applies, Func<BenchCase, INormalizationLayer<float>> create)
+    private LayerImplementation(
+        string id,
+        string label,
+        string info,
+        Func<BenchCase, bool> applies,
+        Func<BenchCase, INormalizationLayer<float>> create,
+        string notApplicable = "batch norm 1d only",
+        Func<BenchCase, int>? virtualBatchSize = null)
     {
         Id = id;
         Label = label;
         Info = info;
         this.applies = applies;
         this.create = create;
+        this.notApplicable = notApplicable;
+        this.virtualBatchSize = virtualBatchSize ?? (_ => 0);
     }
 
     /// <inheritdoc/>
@@ -43,6 +55,31 @@ public sealed class LayerImplementation : Implementation
         "normgen-1thread", "NormGen 1 thread", "generated layers, MaxDegreeOfParallelism = 1", _ => true,
         c => WithThreads(GeneratedLayers.Create(c), 1));
 
+    /// <summary>
+    /// Batch renormalization with RenormMaxScale = 1 and RenormMaxShift = 0 (r = 1, d = 0: plain batch norm's numbers
+    /// through the renorm code path), batch-norm kinds, on up to <paramref name="threads"/> threads as plain NormGen.
+    /// </summary>
+    public static LayerImplementation NormGenRenorm(int threads) => new(
+        "normgen-renorm",
+        "NormGen renorm (r_max 1, d_max 0)",
+        $"generated batch-norm layers with Renorm = true, RenormMaxScale = 1, RenormMaxShift = 0 (equals plain batch norm), MaxDegreeOfParallelism = {threads}",
+        c => c.Kind.IsBatchNorm(),
+        c => WithThreads(GeneratedLayers.CreateRenorm(c)!, threads),
+        "batch norm only");
+
+    /// <summary>
+    /// Ghost batch norm with VirtualBatchSize = batch / 4 (four ghost batches per batch), batch-norm kinds, on up to
+    /// <paramref name="threads"/> threads as plain NormGen.
+    /// </summary>
+    public static LayerImplementation NormGenGhost(int threads) => new(
+        "normgen-ghost",
+        "NormGen ghost (4 ghost batches)",
+        $"generated batch-norm layers with VirtualBatchSize = batch / 4 (4 ghost batches, each with its own statistics), MaxDegreeOfParallelism = {threads}",
+        c => c.Kind.IsBatchNorm(),
+        c => WithThreads(GeneratedLayers.Ghost(c)!.Create(), threads),
+        "batch norm only",
+        c => c.Kind.IsBatchNorm() ? GeneratedLayers.Ghost(c)!.VirtualBatchSize : 0);
+
     private static string ThreadsText(int threads) => threads <= 0 ? "all processors" : $"{threads} threads";
 
     private static INormalizationLayer<float> WithThreads(INormalizationLayer<float> layer, int threads)
@@ -62,7 +99,10 @@ public sealed class LayerImplementation : Implementation
         c => c.Kind == NormKind.BatchNorm, c => new TensorPrimitivesBatchNorm(c.Channels));
 
     /// <inheritdoc/>
-    public override string? NotApplicable(BenchCase benchCase) => applies(benchCase) ? null : "batch norm 1d only";
+    public override string? NotApplicable(BenchCase benchCase) => applies(benchCase) ? null : notApplicable;
+
+    /// <inheritdoc/>
+    public override int VirtualBatchSize(BenchCase benchCase) => virtualBatchSize(benchCase);
 
     /// <inheritdoc/>
     public override bool Supports(BenchCase benchCase, BenchOp op) => applies(benchCase);
@@ -75,11 +115,12 @@ public sealed class LayerImplementation : Implementation
         if (!layers.ContainsKey(data.Case.Id))
         {
             INormalizationLayer<float> layer = Fresh(data);
-            WarmUpJit(layer, data);
+            WarmUpJit(layer, data, VirtualBatchSize(data.Case));
             layers[data.Case.Id] = layer;
         }
 
-        return "";
+        int virtualBatchSize = VirtualBatchSize(data.Case);
+        return virtualBatchSize > 0 ? $"VirtualBatchSize = {virtualBatchSize}" : "";
     }
 
     /// <inheritdoc/>
@@ -179,11 +220,12 @@ public sealed class LayerImplementation : Implementation
 
     /// <summary>
     /// Calls every operation on a few samples so the JIT has moved the layer's methods to optimized code before the
-    /// first timed round (the per-measurement warm-up then only has to warm caches).
+    /// first timed round (the per-measurement warm-up then only has to warm caches). A ghost layer gets one ghost batch
+    /// (a training batch must be a multiple of it).
     /// </summary>
-    private static void WarmUpJit(INormalizationLayer<float> layer, CaseData data)
+    private static void WarmUpJit(INormalizationLayer<float> layer, CaseData data, int virtualBatchSize)
     {
-        int samples = Math.Min(data.Case.Batch, 8);
+        int samples = virtualBatchSize > 0 ? virtualBatchSize : Math.Min(data.Case.Batch, 8);
         int length = samples * data.Case.SampleLength;
         ReadOnlySpan<float> x = data.X.AsSpan(0, length);
         Span<float> y = data.Y.AsSpan(0, length);

@@ -6,8 +6,8 @@ namespace NormGen.Benchmarks;
 /// Double-precision reference outputs of a case, computed node by node through the computational graph (the staged
 /// cs231n form: mean, centered x, variance, sqrt, inverse, xhat, out, then back through the same nodes), not with
 /// the closed-form backward that the implementations use. One routine serves every kind: each element belongs to a
-/// statistics group (a feature for batch norm, a sample for layer and RMS norm, a sample's group of channels for
-/// group norm) and has a channel (its Gamma and Beta).
+/// statistics group (a feature for batch norm, or a (ghost batch, feature) pair for ghost batch norm; a sample for layer
+/// and RMS norm; a sample's group of channels for group norm) and has a channel (its Gamma and Beta).
 /// </summary>
 public sealed class NormReference
 {
@@ -17,9 +17,10 @@ public sealed class NormReference
     /// <summary>Momentum of the batch-norm layers (weight of the old running value; the attribute's default).</summary>
     public const double Momentum = 0.9;
 
-    private NormReference(BenchCase benchCase)
+    private NormReference(BenchCase benchCase, int virtualBatchSize)
     {
         Case = benchCase;
+        VirtualBatchSize = virtualBatchSize;
         TrainY = new double[benchCase.Elements];
         Dx = new double[benchCase.Elements];
         DGamma = new double[benchCase.Channels];
@@ -28,13 +29,22 @@ public sealed class NormReference
     /// <summary>The case.</summary>
     public BenchCase Case { get; }
 
+    /// <summary>Samples per ghost batch (batch norm), or 0: statistics over the whole batch.</summary>
+    public int VirtualBatchSize { get; }
+
     /// <summary>y of a training Forward.</summary>
     public double[] TrainY { get; }
 
-    /// <summary>Running mean after one training Forward from 0 (batch norm), else null.</summary>
+    /// <summary>
+    /// Running mean after one training Forward from 0 (batch norm), else null. With ghost batches: the batch value is the
+    /// mean over ghost batches of their means (Keras).
+    /// </summary>
     public double[]? RunningMean { get; private set; }
 
-    /// <summary>Running (unbiased) variance after one training Forward from 1 (batch norm), else null.</summary>
+    /// <summary>
+    /// Running (unbiased) variance after one training Forward from 1 (batch norm), else null. With ghost batches: the
+    /// batch value is the mean over ghost batches of their unbiased variances (Keras).
+    /// </summary>
     public double[]? RunningVariance { get; private set; }
 
     /// <summary>dx of Backward.</summary>
@@ -49,11 +59,23 @@ public sealed class NormReference
     /// <summary>y of inference: batch norm with the case's given running statistics; the other kinds equal <see cref="TrainY"/>.</summary>
     public double[] InferY { get; private set; } = [];
 
-    /// <summary>Computes every reference output of <paramref name="data"/>.</summary>
-    public static NormReference Compute(CaseData data)
+    /// <summary>
+    /// Computes every reference output of <paramref name="data"/>; for batch norm with <paramref name="virtualBatchSize"/>
+    /// above 0, ghost batch norm: each consecutive group of that many samples normalized with its own statistics.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">
+    /// A ghost batch size for a kind other than batch norm, or one that does not divide the batch.
+    /// </exception>
+    public static NormReference Compute(CaseData data, int virtualBatchSize = 0)
     {
         ArgumentNullException.ThrowIfNull(data);
-        var reference = new NormReference(data.Case);
+        if (virtualBatchSize < 0 || (virtualBatchSize > 0 && (!data.Case.Kind.IsBatchNorm() || data.Case.Batch % virtualBatchSize != 0)))
+        {
+            throw new ArgumentOutOfRangeException(
+                nameof(virtualBatchSize), virtualBatchSize, $"Ghost batches apply to batch norm only and must divide the batch ({data.Case.Id}).");
+        }
+
+        var reference = new NormReference(data.Case, virtualBatchSize);
         if (data.Case.Kind == NormKind.RmsNorm)
         {
             reference.ComputeRms(data);
@@ -66,19 +88,23 @@ public sealed class NormReference
         return reference;
     }
 
+    /// <summary>Ghost batches per batch (1 without ghost batches).</summary>
+    private int GhostBatches => VirtualBatchSize > 0 ? Case.Batch / VirtualBatchSize : 1;
+
     /// <summary>Number of statistics groups.</summary>
-    private static int GroupCount(BenchCase c) => c.Kind switch
+    private int GroupCount(BenchCase c) => c.Kind switch
     {
-        NormKind.BatchNorm or NormKind.BatchNormSpatial => c.Channels,
+        NormKind.BatchNorm or NormKind.BatchNormSpatial => GhostBatches * c.Channels,
         NormKind.LayerNorm or NormKind.RmsNorm => c.Batch,
         NormKind.GroupNorm => c.Batch * c.Groups,
         _ => throw new ArgumentOutOfRangeException(nameof(c), c.Kind, "Unknown kind."),
     };
 
-    /// <summary>The statistics group of element <paramref name="e"/>.</summary>
-    private static int GroupOf(BenchCase c, long e) => c.Kind switch
+    /// <summary>The statistics group of element <paramref name="e"/> (batch norm: ghost batch * Channels + channel).</summary>
+    private int GroupOf(BenchCase c, long e) => c.Kind switch
     {
-        NormKind.BatchNorm or NormKind.BatchNormSpatial => c.ChannelOf(e),
+        NormKind.BatchNorm or NormKind.BatchNormSpatial =>
+            (VirtualBatchSize > 0 ? (int)(e / c.SampleLength / VirtualBatchSize) * c.Channels : 0) + c.ChannelOf(e),
         NormKind.LayerNorm or NormKind.RmsNorm => (int)(e / c.Channels),
         NormKind.GroupNorm => (int)(e / c.SampleLength) * c.Groups + c.ChannelOf(e) / (c.Channels / c.Groups),
         _ => throw new ArgumentOutOfRangeException(nameof(c), c.Kind, "Unknown kind."),
@@ -175,13 +201,23 @@ public sealed class NormReference
             return;
         }
 
-        // Running statistics after one step from (0, 1), unbiased variance; inference with the given statistics.
-        RunningMean = new double[groups];
-        RunningVariance = new double[groups];
+        // Running statistics after one step from (0, 1), unbiased variance; with ghost batches, the batch values are
+        // the means over ghost batches of their means and unbiased variances. Group g is (ghost batch g / Channels,
+        // feature g % Channels). Inference with the given statistics.
+        RunningMean = new double[c.Channels];
+        RunningVariance = new double[c.Channels];
+        var batchMean = new double[c.Channels];
+        var batchVariance = new double[c.Channels];
         for (int g = 0; g < groups; g++)
         {
-            RunningMean[g] = (1 - Momentum) * mu[g];
-            RunningVariance[g] = Momentum + (1 - Momentum) * variance[g] * m / (m - 1);
+            batchMean[g % c.Channels] += mu[g] / GhostBatches;
+            batchVariance[g % c.Channels] += variance[g] * m / (m - 1) / GhostBatches;
+        }
+
+        for (int j = 0; j < c.Channels; j++)
+        {
+            RunningMean[j] = (1 - Momentum) * batchMean[j];
+            RunningVariance[j] = Momentum + (1 - Momentum) * batchVariance[j];
         }
 
         InferY = new double[x.Length];
