@@ -77,8 +77,9 @@ public abstract partial class BatchNormCore<T>
 
     /// <summary>
     /// Inference: nothing of the layer's changes but the Backward link, so concurrent calls are safe. Its scratch comes
-    /// from the shared array pool, which keeps arrays per thread and per core: no allocation in steady state. Inference
-    /// runs on the calling thread.
+    /// from the shared array pool, which keeps arrays per thread and per core: no allocation in steady state. With running
+    /// statistics, a large batch is normalized on up to MaxDegreeOfParallelism threads; a layer without them (batch
+    /// statistics at inference) runs on the calling thread.
     /// </summary>
     private void InferenceForward(ReadOnlySpan<T> x, Span<T> y, int batch)
     {
@@ -90,7 +91,7 @@ public abstract partial class BatchNormCore<T>
                 Span<T> scale = scaleShift.AsSpan(0, FeatureCount);
                 Span<T> shift = scaleShift.AsSpan(FeatureCount, FeatureCount);
                 FeatureMath.InferenceScaleShift<T>(Gamma, Beta, RunningVariance, _epsilon, scale, shift);
-                Normalize(x, y, RunningMean, scale, shift);
+                NormalizeRows(x, y, RunningMean, scale, shift);
             }
             finally
             {
