@@ -169,13 +169,22 @@ public class DegreeTests
 
                 Step();
                 Step();
-                long before = GC.GetAllocatedBytesForCurrentThread();
-                for (int i = 0; i < 5; i++)
+
+                // The shared array pool can drop its cached arrays on a gen-2 collection (other tests run in parallel), and
+                // the next rent allocates once. A steady state allocates nothing: the least of three windows must be 0.
+                long least = long.MaxValue;
+                for (int window = 0; window < 3; window++)
                 {
-                    Step();
+                    long before = GC.GetAllocatedBytesForCurrentThread();
+                    for (int i = 0; i < 5; i++)
+                    {
+                        Step();
+                    }
+
+                    least = Math.Min(least, GC.GetAllocatedBytesForCurrentThread() - before);
                 }
 
-                return GC.GetAllocatedBytesForCurrentThread() - before;
+                return least;
             }
 
             private static T[] Data(Random random, int n, double center, double spread) =>
