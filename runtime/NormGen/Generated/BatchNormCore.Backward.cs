@@ -38,8 +38,8 @@ public abstract partial class BatchNormCore<T>
             for (int block = g * plan.BlocksPerGroup; block < (g + 1) * plan.BlocksPerGroup; block++)
             {
                 ReadOnlySpan<double> sums = _blockSums.AsSpan(block * 2 * FeatureCount, 2 * FeatureCount);
-                Add(sumDy, sums.Slice(0, FeatureCount));
-                Add(sumDyCentered, sums.Slice(FeatureCount, FeatureCount));
+                FeatureVectors.Add(sumDy, sums.Slice(0, FeatureCount));
+                FeatureVectors.Add(sumDyCentered, sums.Slice(FeatureCount, FeatureCount));
             }
 
             // With a worker group, the whole batch's sums: every worker's, added in rank order.
@@ -54,23 +54,12 @@ public abstract partial class BatchNormCore<T>
                 OfGroup<T>(_groupScale, g), _renormScale, _renormShift, gammaGrad, betaGrad, OfGroup<T>(_groupXCoefficient, g), OfGroup<T>(_groupBias, g));
         }
 
-        for (int f = 0; f < GammaGrad.Length; f++)
-        {
-            GammaGrad[f] = T.CreateTruncating(gammaGrad[f]);
-            BetaGrad[f] = T.CreateTruncating(betaGrad[f]);
-        }
+        FeatureVectors.Round<T>(gammaGrad.Slice(0, GammaGrad.Length), GammaGrad);
+        FeatureVectors.Round<T>(betaGrad.Slice(0, BetaGrad.Length), BetaGrad);
 
         if (batch > 0)
         {
             RunBlocks(Phase.BackwardInput, plan, x, dy, dx);
-        }
-    }
-
-    private static void Add(Span<double> sums, ReadOnlySpan<double> values)
-    {
-        for (int f = 0; f < sums.Length; f++)
-        {
-            sums[f] += values[f];
         }
     }
 }

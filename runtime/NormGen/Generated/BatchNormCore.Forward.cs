@@ -1,5 +1,6 @@
 using System;
 using System.Buffers;
+using System.Numerics;
 
 namespace NormGen.Generated;
 
@@ -180,6 +181,12 @@ public abstract partial class BatchNormCore<T>
         {
             ReadOnlySpan<T> firstSample = Rows(x, g * plan.RowsPerGroup, 1);
             Span<T> pivot = OfGroup(pivots, g);
+            if (SpatialLength == 1)
+            {
+                firstSample.CopyTo(pivot);
+                continue;
+            }
+
             for (int f = 0; f < FeatureCount; f++)
             {
                 pivot[f] = firstSample[f * SpatialLength];
@@ -217,6 +224,11 @@ public abstract partial class BatchNormCore<T>
     /// </summary>
     private void ThrowIfNotFinite(GroupStatistics statistics)
     {
+        if (FeatureVectors.AllFinite(statistics.Mean) && FeatureVectors.AllFinite(statistics.M2))
+        {
+            return;
+        }
+
         for (int i = 0; i < statistics.Mean.Length; i++)
         {
             if (!double.IsFinite(statistics.Mean[i]) || !double.IsFinite(statistics.M2[i]))
@@ -250,7 +262,34 @@ public abstract partial class BatchNormCore<T>
     /// <param name="count">Values per feature in the batch.</param>
     private void ComputeRenormCorrection(GroupStatistics statistics, double count)
     {
-        for (int f = 0; f < FeatureCount; f++)
+        int f = 0;
+        var countVector = new Vector<double>(count);
+        var epsilonVector = new Vector<double>(Epsilon);
+        var minScale = new Vector<double>(1 / RenormMaxScale);
+        var maxScale = new Vector<double>(RenormMaxScale);
+        var maxShift = new Vector<double>(RenormMaxShift);
+        for (int vectorLength = FeatureVectors.VectorLength(FeatureCount); f < vectorLength; f += FeatureVectors.Step)
+        {
+            FeatureVectors.Load<T>(statistics.Pivot, f, out var pivotLow, out var pivotHigh);
+            FeatureVectors.Load<double>(statistics.Mean, f, out var meanLow, out var meanHigh);
+            FeatureVectors.Load<double>(statistics.M2, f, out var m2Low, out var m2High);
+            FeatureVectors.Load<T>(RunningMean, f, out var runningMeanLow, out var runningMeanHigh);
+            FeatureVectors.Load<T>(RunningVariance, f, out var runningVarianceLow, out var runningVarianceHigh);
+            var sigmaLow = Vector.SquareRoot(runningVarianceLow + epsilonVector);
+            var sigmaHigh = Vector.SquareRoot(runningVarianceHigh + epsilonVector);
+            FeatureVectors.Store<T>(
+                _renormScale,
+                f,
+                Vector.Min(Vector.Max(Vector.SquareRoot(m2Low / countVector + epsilonVector) / sigmaLow, minScale), maxScale),
+                Vector.Min(Vector.Max(Vector.SquareRoot(m2High / countVector + epsilonVector) / sigmaHigh, minScale), maxScale));
+            FeatureVectors.Store<T>(
+                _renormShift,
+                f,
+                Vector.Min(Vector.Max((pivotLow + meanLow - runningMeanLow) / sigmaLow, -maxShift), maxShift),
+                Vector.Min(Vector.Max((pivotHigh + meanHigh - runningMeanHigh) / sigmaHigh, -maxShift), maxShift));
+        }
+
+        for (; f < FeatureCount; f++)
         {
             double batchMean = double.CreateTruncating(statistics.Pivot[f]) + statistics.Mean[f];
             double batchSigma = Math.Sqrt(statistics.M2[f] / count + Epsilon);

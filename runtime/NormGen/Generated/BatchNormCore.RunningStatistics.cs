@@ -1,4 +1,5 @@
 using System;
+using System.Numerics;
 
 namespace NormGen.Generated;
 
@@ -52,22 +53,56 @@ public abstract partial class BatchNormCore<T>
     private void UpdateRunningStatistics(GroupStatistics statistics, long count)
     {
         _batchesTracked++;
-        T take = RunningStats == RunningStatsMode.Exponential
-            ? T.CreateTruncating(1 - Momentum)
-            : T.CreateTruncating(1.0 / _batchesTracked);
-        T keep = RunningStats == RunningStatsMode.Exponential ? T.CreateTruncating(Momentum) : T.One - take;
-        double varianceFactor = (UnbiasedRunningVariance ? 1.0 / (count - 1) : 1.0 / count) / statistics.Groups;
-        for (int f = 0; f < FeatureCount; f++)
+        double take = RunningStats == RunningStatsMode.Exponential ? 1 - Momentum : 1.0 / _batchesTracked;
+        double keep = RunningStats == RunningStatsMode.Exponential ? Momentum : 1 - take;
+        double inverseGroups = 1.0 / statistics.Groups;
+        double varianceFactor = (UnbiasedRunningVariance ? 1.0 / (count - 1) : 1.0 / count) * inverseGroups;
+
+        // In double, rounded once: running = keep * running + take * (the groups' mean of mean, and of variance).
+        int f = 0;
+        var takeVector = new Vector<double>(take);
+        var keepVector = new Vector<double>(keep);
+        var inverseGroupsVector = new Vector<double>(inverseGroups);
+        var varianceFactorVector = new Vector<double>(varianceFactor);
+        for (int vectorLength = FeatureVectors.VectorLength(FeatureCount); f < vectorLength; f += FeatureVectors.Step)
         {
-            double mean = 0, variance = 0;
+            Vector<double> meanLow = default, meanHigh = default, m2Low = default, m2High = default;
+            for (int i = f; i < statistics.Mean.Length; i += FeatureCount)
+            {
+                FeatureVectors.Load<T>(statistics.Pivot, i, out var pivotLow, out var pivotHigh);
+                FeatureVectors.Load<double>(statistics.Mean, i, out var offsetLow, out var offsetHigh);
+                FeatureVectors.Load<double>(statistics.M2, i, out var groupM2Low, out var groupM2High);
+                meanLow += pivotLow + offsetLow;
+                meanHigh += pivotHigh + offsetHigh;
+                m2Low += groupM2Low;
+                m2High += groupM2High;
+            }
+
+            FeatureVectors.Load<T>(RunningMean, f, out var runningMeanLow, out var runningMeanHigh);
+            FeatureVectors.Store<T>(
+                RunningMean,
+                f,
+                keepVector * runningMeanLow + takeVector * (meanLow * inverseGroupsVector),
+                keepVector * runningMeanHigh + takeVector * (meanHigh * inverseGroupsVector));
+            FeatureVectors.Load<T>(RunningVariance, f, out var runningVarianceLow, out var runningVarianceHigh);
+            FeatureVectors.Store<T>(
+                RunningVariance,
+                f,
+                keepVector * runningVarianceLow + takeVector * (m2Low * varianceFactorVector),
+                keepVector * runningVarianceHigh + takeVector * (m2High * varianceFactorVector));
+        }
+
+        for (; f < FeatureCount; f++)
+        {
+            double mean = 0, m2 = 0;
             for (int i = f; i < statistics.Mean.Length; i += FeatureCount)
             {
                 mean += double.CreateTruncating(statistics.Pivot[i]) + statistics.Mean[i];
-                variance += statistics.M2[i];
+                m2 += statistics.M2[i];
             }
 
-            RunningMean[f] = keep * RunningMean[f] + take * T.CreateTruncating(mean / statistics.Groups);
-            RunningVariance[f] = keep * RunningVariance[f] + take * T.CreateTruncating(variance * varianceFactor);
+            RunningMean[f] = T.CreateTruncating(keep * double.CreateTruncating(RunningMean[f]) + take * (mean * inverseGroups));
+            RunningVariance[f] = T.CreateTruncating(keep * double.CreateTruncating(RunningVariance[f]) + take * (m2 * varianceFactor));
         }
     }
 }

@@ -176,8 +176,8 @@ public abstract partial class BatchNormCore<T>
         sumDyCentered.Clear();
         for (int r = 0; r < workers; r++)
         {
-            Add(sumDy, gathered.Slice(r * stride, features));
-            Add(sumDyCentered, gathered.Slice((r * stride) + features, features));
+            FeatureVectors.Add(sumDy, gathered.Slice(r * stride, features));
+            FeatureVectors.Add(sumDyCentered, gathered.Slice((r * stride) + features, features));
         }
     }
 

@@ -22,7 +22,21 @@ internal static class FeatureMath
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         double inverseCount = 1 / count;
-        for (int i = 0; i < meanOffset.Length; i++)
+        int i = 0;
+        var inverseCountVector = new Vector<double>(inverseCount);
+        var epsilonVector = new Vector<double>(epsilon);
+        for (int vectorLength = FeatureVectors.VectorLength(meanOffset.Length); i < vectorLength; i += FeatureVectors.Step)
+        {
+            FeatureVectors.Load(m2, i, out var m2Low, out var m2High);
+            FeatureVectors.Store(
+                inverseStd,
+                i,
+                Vector<double>.One / Vector.SquareRoot(m2Low * inverseCountVector + epsilonVector),
+                Vector<double>.One / Vector.SquareRoot(m2High * inverseCountVector + epsilonVector));
+        }
+
+        FeatureVectors.Round(meanOffset.Slice(0, i), centeredMean);
+        for (; i < meanOffset.Length; i++)
         {
             centeredMean[i] = T.CreateTruncating(meanOffset[i]);
             inverseStd[i] = T.CreateTruncating(1 / Math.Sqrt(m2[i] * inverseCount + epsilon));
@@ -46,7 +60,27 @@ internal static class FeatureMath
         Span<T> shift)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        for (int i = 0; i < scale.Length; i++)
+        // Vector<T> does the scalar form's operations in its order, so the tail gets the same bits.
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            for (; i <= scale.Length - Vector<T>.Count; i += Vector<T>.Count)
+            {
+                var g = gamma.IsEmpty ? Vector<T>.One : new Vector<T>(gamma.Slice(i));
+                var s = gamma.IsEmpty ? new Vector<T>(inverseStd.Slice(i)) : g * new Vector<T>(inverseStd.Slice(i));
+                var b = beta.IsEmpty ? Vector<T>.Zero : new Vector<T>(beta.Slice(i));
+                if (!renormScale.IsEmpty)
+                {
+                    s *= new Vector<T>(renormScale.Slice(i));
+                    b += g * new Vector<T>(renormShift.Slice(i));
+                }
+
+                s.CopyTo(scale.Slice(i));
+                (b - new Vector<T>(centeredMean.Slice(i)) * s).CopyTo(shift.Slice(i));
+            }
+        }
+
+        for (; i < scale.Length; i++)
         {
             T g = gamma.IsEmpty ? T.One : gamma[i];
             T s = gamma.IsEmpty ? inverseStd[i] : g * inverseStd[i];
@@ -70,7 +104,19 @@ internal static class FeatureMath
         ReadOnlySpan<T> gamma, ReadOnlySpan<T> beta, ReadOnlySpan<T> runningVariance, T epsilon, Span<T> scale, Span<T> shift)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        for (int i = 0; i < scale.Length; i++)
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var epsilonVector = new Vector<T>(epsilon);
+            for (; i <= scale.Length - Vector<T>.Count; i += Vector<T>.Count)
+            {
+                var inverseStd = Vector<T>.One / Vector.SquareRoot(new Vector<T>(runningVariance.Slice(i)) + epsilonVector);
+                (gamma.IsEmpty ? inverseStd : new Vector<T>(gamma.Slice(i)) * inverseStd).CopyTo(scale.Slice(i));
+                (beta.IsEmpty ? Vector<T>.Zero : new Vector<T>(beta.Slice(i))).CopyTo(shift.Slice(i));
+            }
+        }
+
+        for (; i < scale.Length; i++)
         {
             T inverseStd = T.One / T.Sqrt(runningVariance[i] + epsilon);
             scale[i] = gamma.IsEmpty ? inverseStd : gamma[i] * inverseStd;
@@ -112,7 +158,43 @@ internal static class FeatureMath
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         double inverseCount = 1 / count;
-        for (int i = 0; i < sumDy.Length; i++)
+        int i = 0;
+        var inverseCountVector = new Vector<double>(inverseCount);
+        for (int vectorLength = FeatureVectors.VectorLength(sumDy.Length); i < vectorLength; i += FeatureVectors.Step)
+        {
+            FeatureVectors.Load(sumDy, i, out var sumDyLow, out var sumDyHigh);
+            FeatureVectors.Load(sumDyCentered, i, out var sumDyCenteredLow, out var sumDyCenteredHigh);
+            FeatureVectors.Load(inverseStd, i, out var invstdLow, out var invstdHigh);
+            FeatureVectors.Load(centeredMean, i, out var meanLow, out var meanHigh);
+            FeatureVectors.Load(dyCoefficient, i, out var aLow, out var aHigh);
+            var sumDyXhatLow = invstdLow * (sumDyCenteredLow - meanLow * sumDyLow);
+            var sumDyXhatHigh = invstdHigh * (sumDyCenteredHigh - meanHigh * sumDyHigh);
+
+            FeatureVectors.Load<double>(gammaGrad, i, out var gammaGradLow, out var gammaGradHigh);
+            if (renormScale.IsEmpty)
+            {
+                gammaGradLow += sumDyXhatLow;
+                gammaGradHigh += sumDyXhatHigh;
+            }
+            else
+            {
+                FeatureVectors.Load(renormScale, i, out var rLow, out var rHigh);
+                FeatureVectors.Load(renormShift, i, out var dLow, out var dHigh);
+                gammaGradLow += rLow * sumDyXhatLow + dLow * sumDyLow;
+                gammaGradHigh += rHigh * sumDyXhatHigh + dHigh * sumDyHigh;
+            }
+
+            FeatureVectors.Store(gammaGrad, i, gammaGradLow, gammaGradHigh);
+            FeatureVectors.Load<double>(betaGrad, i, out var betaGradLow, out var betaGradHigh);
+            FeatureVectors.Store(betaGrad, i, betaGradLow + sumDyLow, betaGradHigh + sumDyHigh);
+
+            var bLow = -aLow * invstdLow * sumDyXhatLow * inverseCountVector;
+            var bHigh = -aHigh * invstdHigh * sumDyXhatHigh * inverseCountVector;
+            FeatureVectors.Store(xCoefficient, i, bLow, bHigh);
+            FeatureVectors.Store(bias, i, -aLow * sumDyLow * inverseCountVector - bLow * meanLow, -aHigh * sumDyHigh * inverseCountVector - bHigh * meanHigh);
+        }
+
+        for (; i < sumDy.Length; i++)
         {
             double invstd = double.CreateTruncating(inverseStd[i]);
             double mean = double.CreateTruncating(centeredMean[i]);

@@ -18,11 +18,8 @@ internal static class Moments
     public static void Start<T>(Span<double> mean, Span<double> m2, ReadOnlySpan<T> chunkMean, ReadOnlySpan<T> chunkM2)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        for (int f = 0; f < mean.Length; f++)
-        {
-            mean[f] = double.CreateTruncating(chunkMean[f]);
-            m2[f] = double.CreateTruncating(chunkM2[f]);
-        }
+        FeatureVectors.Widen(chunkMean.Slice(0, mean.Length), mean);
+        FeatureVectors.Widen(chunkM2.Slice(0, m2.Length), m2);
     }
 
     /// <summary>

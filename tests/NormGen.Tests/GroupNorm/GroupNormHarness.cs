@@ -84,8 +84,10 @@ internal static class GroupNormHarness
         // 3e-8: the differences of the loss carry the forward pass's rounding, which depends on the order of its sums
         // (one per vector width); groups of about 50 values reach 1.1e-8 to 1.4e-8 under the scalar, 128- and 256-bit code.
         Xunit.Assert.True(errors.Dx < 3e-8, $"{what}: dx relative error {errors.Dx:E3}");
-        Xunit.Assert.True(errors.DGamma < 1e-10, $"{what}: dGamma relative error {errors.DGamma:E3}");
-        Xunit.Assert.True(errors.DBeta < 1e-10, $"{what}: dBeta relative error {errors.DBeta:E3}");
+        // Gamma and Beta: the loss is linear in them, so what remains is the loss's rounding over the step, near 1e-10;
+        // the 512-bit code's order of sums reaches 1.4e-10 on one group of 19 values (C38G2S1, batch 1).
+        Xunit.Assert.True(errors.DGamma < 3e-10, $"{what}: dGamma relative error {errors.DGamma:E3}");
+        Xunit.Assert.True(errors.DBeta < 3e-10, $"{what}: dBeta relative error {errors.DBeta:E3}");
     }
 
     private static double PopulationStd(ReadOnlySpan<double> values)
