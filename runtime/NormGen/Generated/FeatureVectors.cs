@@ -43,7 +43,8 @@ internal static class FeatureVectors
         }
         else
         {
-            throw new NotSupportedException($"{typeof(T).Name} is not a NormGen element type.");
+            // No typeof(T).Name in the message: the runtime stays free of reflection (NoReflectionTests).
+            throw new NotSupportedException("FeatureVectors: T must be float or double.");
         }
     }
 
@@ -64,7 +65,8 @@ internal static class FeatureVectors
         }
         else
         {
-            throw new NotSupportedException($"{typeof(T).Name} is not a NormGen element type.");
+            // No typeof(T).Name in the message: the runtime stays free of reflection (NoReflectionTests).
+            throw new NotSupportedException("FeatureVectors: T must be float or double.");
         }
     }
 
