@@ -257,47 +257,53 @@ public abstract partial class BatchNormCore<T>
     /// Batch renormalization's correction, from the running statistics before this batch updates them:
     /// <c>r = clip(sigma_B / sigma, 1/r_max, r_max)</c>, <c>d = clip((mean_B - RunningMean) / sigma, -d_max, d_max)</c>,
     /// with <c>sigma_B = sqrt(var_B + eps)</c> (biased batch variance) and <c>sigma = sqrt(RunningVariance + eps)</c>.
+    /// <c>var_B + eps</c> and <c>mean_B - RunningMean</c> are formed in double (the difference may cancel) and rounded to
+    /// T; the square roots, the division and the clips are T's, as for inverseStd.
     /// </summary>
     /// <param name="statistics">The batch's statistics (Renorm normalizes the batch as one group).</param>
     /// <param name="count">Values per feature in the batch.</param>
     private void ComputeRenormCorrection(GroupStatistics statistics, double count)
     {
+        // _renormScale and _renormShift first hold var_B + eps and mean_B - RunningMean.
+        Span<T> batchVariance = _renormScale;
+        Span<T> meanShift = _renormShift;
+        double inverseCount = 1 / count;
         int f = 0;
-        var countVector = new Vector<double>(count);
+        var inverseCountVector = new Vector<double>(inverseCount);
         var epsilonVector = new Vector<double>(Epsilon);
-        var minScale = new Vector<double>(1 / RenormMaxScale);
-        var maxScale = new Vector<double>(RenormMaxScale);
-        var maxShift = new Vector<double>(RenormMaxShift);
         for (int vectorLength = FeatureVectors.VectorLength(FeatureCount); f < vectorLength; f += FeatureVectors.Step)
         {
             FeatureVectors.Load<T>(statistics.Pivot, f, out var pivotLow, out var pivotHigh);
             FeatureVectors.Load<double>(statistics.Mean, f, out var meanLow, out var meanHigh);
             FeatureVectors.Load<double>(statistics.M2, f, out var m2Low, out var m2High);
             FeatureVectors.Load<T>(RunningMean, f, out var runningMeanLow, out var runningMeanHigh);
-            FeatureVectors.Load<T>(RunningVariance, f, out var runningVarianceLow, out var runningVarianceHigh);
-            var sigmaLow = Vector.SquareRoot(runningVarianceLow + epsilonVector);
-            var sigmaHigh = Vector.SquareRoot(runningVarianceHigh + epsilonVector);
-            FeatureVectors.Store<T>(
-                _renormScale,
-                f,
-                Vector.Min(Vector.Max(Vector.SquareRoot(m2Low / countVector + epsilonVector) / sigmaLow, minScale), maxScale),
-                Vector.Min(Vector.Max(Vector.SquareRoot(m2High / countVector + epsilonVector) / sigmaHigh, minScale), maxScale));
-            FeatureVectors.Store<T>(
-                _renormShift,
-                f,
-                Vector.Min(Vector.Max((pivotLow + meanLow - runningMeanLow) / sigmaLow, -maxShift), maxShift),
-                Vector.Min(Vector.Max((pivotHigh + meanHigh - runningMeanHigh) / sigmaHigh, -maxShift), maxShift));
+            FeatureVectors.Store(batchVariance, f, m2Low * inverseCountVector + epsilonVector, m2High * inverseCountVector + epsilonVector);
+            FeatureVectors.Store(meanShift, f, pivotLow + meanLow - runningMeanLow, pivotHigh + meanHigh - runningMeanHigh);
+        }
+
+        T epsilon = T.CreateTruncating(Epsilon);
+        T maxScale = T.CreateTruncating(RenormMaxScale);
+        T minScale = T.One / maxScale;
+        T maxShift = T.CreateTruncating(RenormMaxShift);
+        var epsilonVectorT = new Vector<T>(epsilon);
+        var maxScaleVector = new Vector<T>(maxScale);
+        var minScaleVector = new Vector<T>(minScale);
+        var maxShiftVector = new Vector<T>(maxShift);
+        for (int v = 0; v < f; v += Vector<T>.Count)
+        {
+            var inverseSigma = Vector<T>.One / Vector.SquareRoot(new Vector<T>(RunningVariance.AsSpan(v)) + epsilonVectorT);
+            var r = Vector.SquareRoot(new Vector<T>(batchVariance.Slice(v))) * inverseSigma;
+            Vector.Min(Vector.Max(r, minScaleVector), maxScaleVector).CopyTo(_renormScale.AsSpan(v));
+            Vector.Min(Vector.Max(new Vector<T>(meanShift.Slice(v)) * inverseSigma, -maxShiftVector), maxShiftVector).CopyTo(_renormShift.AsSpan(v));
         }
 
         for (; f < FeatureCount; f++)
         {
-            double batchMean = double.CreateTruncating(statistics.Pivot[f]) + statistics.Mean[f];
-            double batchSigma = Math.Sqrt(statistics.M2[f] / count + Epsilon);
-            double sigma = Math.Sqrt(double.CreateTruncating(RunningVariance[f]) + Epsilon);
-            double r = Math.Clamp(batchSigma / sigma, 1 / RenormMaxScale, RenormMaxScale);
-            double d = Math.Clamp((batchMean - double.CreateTruncating(RunningMean[f])) / sigma, -RenormMaxShift, RenormMaxShift);
-            _renormScale[f] = T.CreateTruncating(r);
-            _renormShift[f] = T.CreateTruncating(d);
+            T inverseSigma = T.One / T.Sqrt(RunningVariance[f] + epsilon);
+            T r = T.Sqrt(T.CreateTruncating(statistics.M2[f] * inverseCount + Epsilon)) * inverseSigma;
+            T d = T.CreateTruncating(double.CreateTruncating(statistics.Pivot[f]) + statistics.Mean[f] - double.CreateTruncating(RunningMean[f])) * inverseSigma;
+            _renormScale[f] = T.Clamp(r, minScale, maxScale);
+            _renormShift[f] = T.Clamp(d, -maxShift, maxShift);
         }
     }
 }

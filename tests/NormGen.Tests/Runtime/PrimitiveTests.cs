@@ -60,8 +60,11 @@ public class PrimitiveTests
     }
 
     [Fact]
-    public void Finishing_statistics_rounds_once_from_double()
+    public void Finishing_statistics_rounds_the_variance_once_then_takes_the_element_types_root()
     {
+        // inverseStd = 1 / sqrt((T)(m2 / count + eps)): the variance rounds once from double, the root and the division
+        // are T's (correctly rounded in every SIMD width), as PyTorch computes invstd. Both lengths past and inside a
+        // vector's worth of features go through the same rule.
         var random = new Random(3);
         for (int features = 1; features <= 40; features++)
         {
@@ -70,10 +73,15 @@ public class PrimitiveTests
             var mean = new float[features];
             var inverseStd = new float[features];
             FeatureMath.FinishStatistics<float>(offset, m2, 4, 1e-5, mean, inverseStd);
+            var meanDouble = new double[features];
+            var inverseStdDouble = new double[features];
+            FeatureMath.FinishStatistics<double>(offset, m2, 4, 1e-5, meanDouble, inverseStdDouble);
             for (int f = 0; f < features; f++)
             {
                 Assert.Equal((float)offset[f], mean[f]);
-                Assert.Equal((float)(1 / Math.Sqrt(m2[f] / 4 + 1e-5)), inverseStd[f]);
+                Assert.Equal(1f / MathF.Sqrt((float)(m2[f] / 4 + 1e-5)), inverseStd[f]);
+                Assert.Equal(offset[f], meanDouble[f]);
+                Assert.Equal(1 / Math.Sqrt(m2[f] / 4 + 1e-5), inverseStdDouble[f]);
             }
         }
     }
