@@ -69,10 +69,13 @@ internal static class ParallelBlocks
             }
 
             RunBlocks(work);
+
+            // Spin and yield, never Thread.Sleep(1): SpinWait's default sleeps a millisecond once it has spun ~20 times,
+            // which made a (1024, 1024) batch norm 2.5x slower on two threads than on one.
             var spin = default(SpinWait);
             while (Volatile.Read(ref _remaining) > 0)
             {
-                spin.SpinOnce();
+                spin.SpinOnce(sleep1Threshold: -1);
             }
 
             // No worker may touch this call's work once Run returns: wait for the ones still inside it.
@@ -80,7 +83,7 @@ internal static class ParallelBlocks
             spin = default;
             while (Volatile.Read(ref _active) > 0)
             {
-                spin.SpinOnce();
+                spin.SpinOnce(sleep1Threshold: -1);
             }
 
             if (_failure is not null)
