@@ -96,6 +96,10 @@ internal abstract class LayerEmitter<TSpec>
         w.Line("using global::System.Runtime.InteropServices;");
         w.Line("using global::System.Runtime.Intrinsics;");
         w.Line();
+        w.Line("// nint and nuint are keywords only while no type of that name is in scope: these keep them System's.");
+        w.Line("using nint = global::System.IntPtr;");
+        w.Line("using nuint = global::System.UIntPtr;");
+        w.Line();
         w.Summary("The state of " + Cref(target) + " and its kernels, specialized for its shape.");
         w.Line("[GeneratedCode(\"NormGen\", \"" + Version + "\")]");
         w.Open("file sealed class " + coreName + " : " + surface.CoreBase);

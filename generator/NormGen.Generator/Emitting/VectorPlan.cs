@@ -80,7 +80,16 @@ internal sealed class VectorPlan
         }
     }
 
-    public string Zero => Vector + "<" + Element + ">.Zero";
+    /// <summary>
+    /// The vector type, written out where a local is declared: generated code never says <c>var</c>, which binds to
+    /// any type the user names <c>var</c> in the global namespace.
+    /// </summary>
+    public string Type => Vector + "<" + Element + ">";
+
+    /// <summary>The vector of doubles of the same width, for the widening sums.</summary>
+    public string DoubleType => Vector + "<double>";
+
+    public string Zero => Type + ".Zero";
 
     public string Load(string reference, string offset) => Vector + ".LoadUnsafe(ref " + reference + ", " + offset + ")";
 

@@ -18,8 +18,8 @@ public class ScopeIsolationTests
 {
     /// <summary>
     /// Every type and namespace name the generated code refers to, written out so a reader sees what is covered;
-    /// <see cref="TheListCoversEveryNameTheGeneratedCodeUses"/> keeps it complete. All-lowercase names (var, nint) are
-    /// left out: the compiler itself warns that they are reserved for the language (CS8981).
+    /// <see cref="TheListCoversEveryNameTheGeneratedCodeUses"/> keeps it complete. All-lowercase names (var, nint) have
+    /// their own test: <see cref="TypesNamedLikeContextualKeywordsLeaveEveryKindCompilingCleanly"/>.
     /// </summary>
     private static readonly string[] Names =
     {
@@ -27,7 +27,7 @@ public class ScopeIsolationTests
         "GeneratedCode", "GeneratedCodeAttribute", "Math", "MathF", "Array", "Span", "ReadOnlySpan", "MemoryMarshal", "Unsafe",
         "Vector128", "Vector256", "Vector512", "ArgumentException", "ArgumentOutOfRangeException", "InvalidOperationException",
         "BatchNormCore", "SampleNormCore", "SegmentKernels", "RowKernels", "GroupKernels", "RunningStatsMode", "Activation",
-        "IBatchNormLayer", "INormalizationLayer", "IWorkerGroup",
+        "IBatchNormLayer", "INormalizationLayer", "IWorkerGroup", "IntPtr", "UIntPtr",
     };
 
     public static IEnumerable<object[]> Samples() => LayerDeclarations.All().Select(s => new object[] { s.Attribute });
@@ -91,6 +91,30 @@ public class ScopeIsolationTests
         used.Remove("LayerCore");
         string[] missing = used.Except(Names).ToArray();
         Assert.True(missing.Length == 0, "The generated code uses names the isolation test does not try: " + string.Join(", ", missing));
+    }
+
+    /// <summary>
+    /// Lowercase names the language reads as keywords only while no type takes them (CS8981 warns, but <c>@var</c> and
+    /// <c>class nint</c> compile): the generated code writes its locals' types out and never says <c>var</c>, and its
+    /// native-sized integers resolve to System.IntPtr whatever the user declares.
+    /// </summary>
+    [Theory]
+    [InlineData("global")]
+    [InlineData("layer namespace")]
+    public void TypesNamedLikeContextualKeywordsLeaveEveryKindCompilingCleanly(string where)
+    {
+        string[] keywords = { "var", "nint", "nuint", "dynamic", "unmanaged", "notnull", "record", "managed" };
+        string types = "#pragma warning disable CS8981\n" + string.Join("\n", keywords.Select(k => "internal sealed class @" + k + " { }"));
+        foreach ((LayerKind _, string attribute) in LayerDeclarations.All())
+        {
+            string layer = "[" + attribute.Replace("Activation.", "global::NormGen.Activation.").Replace("RunningStatsMode.", "global::NormGen.RunningStatsMode.") + "]\ninternal partial class Layer { }";
+            string[] sources = where == "global"
+                ? new[] { "using NormGen;\nnamespace Contoso.ML\n{\n" + layer + "\n}", types }
+                : new[] { "using NormGen;\nnamespace Contoso.ML\n{\n" + types + "\n" + layer + "\n}" };
+            GeneratorRun run = GeneratorHarness.Run(sources);
+            Diagnostic[] shown = run.Diagnostics.Where(d => d.Severity != DiagnosticSeverity.Hidden).ToArray();
+            Assert.True(shown.Length == 0, $"{where}, [{attribute}]:\n{string.Join("\n", shown.Take(10).Select(d => d.ToString()))}");
+        }
     }
 
     /// <summary>The sources of one scenario: the layer (in namespace Contoso.ML unless the scope says otherwise) and the user's names.</summary>

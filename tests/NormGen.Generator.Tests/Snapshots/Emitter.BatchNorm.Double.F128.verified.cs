@@ -147,6 +147,10 @@ namespace NormGen.Generated
     using global::System.Runtime.InteropServices;
     using global::System.Runtime.Intrinsics;
 
+    // nint and nuint are keywords only while no type of that name is in scope: these keep them System's.
+    using nint = global::System.IntPtr;
+    using nuint = global::System.UIntPtr;
+
     /// <summary>The state of <c>Snapshots.Layer</c> and its kernels, specialized for its shape.</summary>
     [GeneratedCode("NormGen", "0.2.0")]
     file sealed class LayerCore : BatchNormCore<double>
@@ -285,7 +289,7 @@ namespace NormGen.Generated
         /// <summary><see cref="ChunkMoments"/> with 8 features per Vector512, the running sums in mean and squares (in L1).</summary>
         private static void ChunkMoments512(ref double x, nint rows, ref double pivot, ref double mean, ref double squares)
         {
-            var inverseRows = Vector512.Create((double)1 / rows);
+            Vector512<double> inverseRows = Vector512.Create((double)1 / rows);
             nint blockedRows = rows - rows % 4;
 
             // Pass 1: sums of x - pivot, row after row.
@@ -295,7 +299,7 @@ namespace NormGen.Generated
                 ref double xRow = ref Unsafe.Add(ref x, r * Features);
                 for (nuint f = 0; f < 128; f += 8)
                 {
-                    var p = Vector512.LoadUnsafe(ref pivot, f);
+                    Vector512<double> p = Vector512.LoadUnsafe(ref pivot, f);
                     (Vector512.LoadUnsafe(ref mean, f) + (Vector512.LoadUnsafe(ref xRow, f) - p)).StoreUnsafe(ref mean, f);
                 }
             }
@@ -315,12 +319,12 @@ namespace NormGen.Generated
                 ref double xRow3 = ref Unsafe.Add(ref xRow2, Features);
                 for (nuint f = 0; f < 128; f += 8)
                 {
-                    var p = Vector512.LoadUnsafe(ref pivot, f);
-                    var m = Vector512.LoadUnsafe(ref mean, f);
-                    var deviationRow0 = Vector512.LoadUnsafe(ref xRow0, f) - p - m;
-                    var deviationRow1 = Vector512.LoadUnsafe(ref xRow1, f) - p - m;
-                    var deviationRow2 = Vector512.LoadUnsafe(ref xRow2, f) - p - m;
-                    var deviationRow3 = Vector512.LoadUnsafe(ref xRow3, f) - p - m;
+                    Vector512<double> p = Vector512.LoadUnsafe(ref pivot, f);
+                    Vector512<double> m = Vector512.LoadUnsafe(ref mean, f);
+                    Vector512<double> deviationRow0 = Vector512.LoadUnsafe(ref xRow0, f) - p - m;
+                    Vector512<double> deviationRow1 = Vector512.LoadUnsafe(ref xRow1, f) - p - m;
+                    Vector512<double> deviationRow2 = Vector512.LoadUnsafe(ref xRow2, f) - p - m;
+                    Vector512<double> deviationRow3 = Vector512.LoadUnsafe(ref xRow3, f) - p - m;
                     (Vector512.LoadUnsafe(ref squares, f) + (((deviationRow0 * deviationRow0) + (deviationRow1 * deviationRow1)) + ((deviationRow2 * deviationRow2) + (deviationRow3 * deviationRow3)))).StoreUnsafe(ref squares, f);
                 }
             }
@@ -330,9 +334,9 @@ namespace NormGen.Generated
                 ref double xRow = ref Unsafe.Add(ref x, r * Features);
                 for (nuint f = 0; f < 128; f += 8)
                 {
-                    var p = Vector512.LoadUnsafe(ref pivot, f);
-                    var m = Vector512.LoadUnsafe(ref mean, f);
-                    var deviation = Vector512.LoadUnsafe(ref xRow, f) - p - m;
+                    Vector512<double> p = Vector512.LoadUnsafe(ref pivot, f);
+                    Vector512<double> m = Vector512.LoadUnsafe(ref mean, f);
+                    Vector512<double> deviation = Vector512.LoadUnsafe(ref xRow, f) - p - m;
                     (Vector512.LoadUnsafe(ref squares, f) + (deviation * deviation)).StoreUnsafe(ref squares, f);
                 }
             }
@@ -363,9 +367,9 @@ namespace NormGen.Generated
                 ref double dyRow = ref Unsafe.Add(ref dy, r * Features);
                 for (nuint f = 0; f < 128; f += 8)
                 {
-                    var p = Vector512.LoadUnsafe(ref pivot, f);
-                    var centered = Vector512.LoadUnsafe(ref xRow, f) - p;
-                    var gradient = Vector512.LoadUnsafe(ref dyRow, f);
+                    Vector512<double> p = Vector512.LoadUnsafe(ref pivot, f);
+                    Vector512<double> centered = Vector512.LoadUnsafe(ref xRow, f) - p;
+                    Vector512<double> gradient = Vector512.LoadUnsafe(ref dyRow, f);
                     (Vector512.LoadUnsafe(ref sumDy, f) + (gradient)).StoreUnsafe(ref sumDy, f);
                     (Vector512.LoadUnsafe(ref sumDyCentered, f) + (gradient * centered)).StoreUnsafe(ref sumDyCentered, f);
                 }
@@ -382,8 +386,8 @@ namespace NormGen.Generated
                 ref double dxRow = ref Unsafe.Add(ref dx, r * Features);
                 for (nuint f = 0; f < 128; f += 8)
                 {
-                    var centered = Vector512.LoadUnsafe(ref xRow, f) - Vector512.LoadUnsafe(ref pivot, f);
-                    var gradient = Vector512.LoadUnsafe(ref dyRow, f);
+                    Vector512<double> centered = Vector512.LoadUnsafe(ref xRow, f) - Vector512.LoadUnsafe(ref pivot, f);
+                    Vector512<double> gradient = Vector512.LoadUnsafe(ref dyRow, f);
                     (Vector512.LoadUnsafe(ref a, f) * gradient + Vector512.LoadUnsafe(ref k, f) * centered + Vector512.LoadUnsafe(ref c, f)).StoreUnsafe(ref dxRow, f);
                 }
             }
@@ -392,7 +396,7 @@ namespace NormGen.Generated
         /// <summary><see cref="ChunkMoments"/> with 4 features per Vector256, the running sums in mean and squares (in L1).</summary>
         private static void ChunkMoments256(ref double x, nint rows, ref double pivot, ref double mean, ref double squares)
         {
-            var inverseRows = Vector256.Create((double)1 / rows);
+            Vector256<double> inverseRows = Vector256.Create((double)1 / rows);
             nint blockedRows = rows - rows % 4;
 
             // Pass 1: sums of x - pivot, row after row.
@@ -402,7 +406,7 @@ namespace NormGen.Generated
                 ref double xRow = ref Unsafe.Add(ref x, r * Features);
                 for (nuint f = 0; f < 128; f += 4)
                 {
-                    var p = Vector256.LoadUnsafe(ref pivot, f);
+                    Vector256<double> p = Vector256.LoadUnsafe(ref pivot, f);
                     (Vector256.LoadUnsafe(ref mean, f) + (Vector256.LoadUnsafe(ref xRow, f) - p)).StoreUnsafe(ref mean, f);
                 }
             }
@@ -422,12 +426,12 @@ namespace NormGen.Generated
                 ref double xRow3 = ref Unsafe.Add(ref xRow2, Features);
                 for (nuint f = 0; f < 128; f += 4)
                 {
-                    var p = Vector256.LoadUnsafe(ref pivot, f);
-                    var m = Vector256.LoadUnsafe(ref mean, f);
-                    var deviationRow0 = Vector256.LoadUnsafe(ref xRow0, f) - p - m;
-                    var deviationRow1 = Vector256.LoadUnsafe(ref xRow1, f) - p - m;
-                    var deviationRow2 = Vector256.LoadUnsafe(ref xRow2, f) - p - m;
-                    var deviationRow3 = Vector256.LoadUnsafe(ref xRow3, f) - p - m;
+                    Vector256<double> p = Vector256.LoadUnsafe(ref pivot, f);
+                    Vector256<double> m = Vector256.LoadUnsafe(ref mean, f);
+                    Vector256<double> deviationRow0 = Vector256.LoadUnsafe(ref xRow0, f) - p - m;
+                    Vector256<double> deviationRow1 = Vector256.LoadUnsafe(ref xRow1, f) - p - m;
+                    Vector256<double> deviationRow2 = Vector256.LoadUnsafe(ref xRow2, f) - p - m;
+                    Vector256<double> deviationRow3 = Vector256.LoadUnsafe(ref xRow3, f) - p - m;
                     (Vector256.LoadUnsafe(ref squares, f) + (((deviationRow0 * deviationRow0) + (deviationRow1 * deviationRow1)) + ((deviationRow2 * deviationRow2) + (deviationRow3 * deviationRow3)))).StoreUnsafe(ref squares, f);
                 }
             }
@@ -437,9 +441,9 @@ namespace NormGen.Generated
                 ref double xRow = ref Unsafe.Add(ref x, r * Features);
                 for (nuint f = 0; f < 128; f += 4)
                 {
-                    var p = Vector256.LoadUnsafe(ref pivot, f);
-                    var m = Vector256.LoadUnsafe(ref mean, f);
-                    var deviation = Vector256.LoadUnsafe(ref xRow, f) - p - m;
+                    Vector256<double> p = Vector256.LoadUnsafe(ref pivot, f);
+                    Vector256<double> m = Vector256.LoadUnsafe(ref mean, f);
+                    Vector256<double> deviation = Vector256.LoadUnsafe(ref xRow, f) - p - m;
                     (Vector256.LoadUnsafe(ref squares, f) + (deviation * deviation)).StoreUnsafe(ref squares, f);
                 }
             }
@@ -470,9 +474,9 @@ namespace NormGen.Generated
                 ref double dyRow = ref Unsafe.Add(ref dy, r * Features);
                 for (nuint f = 0; f < 128; f += 4)
                 {
-                    var p = Vector256.LoadUnsafe(ref pivot, f);
-                    var centered = Vector256.LoadUnsafe(ref xRow, f) - p;
-                    var gradient = Vector256.LoadUnsafe(ref dyRow, f);
+                    Vector256<double> p = Vector256.LoadUnsafe(ref pivot, f);
+                    Vector256<double> centered = Vector256.LoadUnsafe(ref xRow, f) - p;
+                    Vector256<double> gradient = Vector256.LoadUnsafe(ref dyRow, f);
                     (Vector256.LoadUnsafe(ref sumDy, f) + (gradient)).StoreUnsafe(ref sumDy, f);
                     (Vector256.LoadUnsafe(ref sumDyCentered, f) + (gradient * centered)).StoreUnsafe(ref sumDyCentered, f);
                 }
@@ -489,8 +493,8 @@ namespace NormGen.Generated
                 ref double dxRow = ref Unsafe.Add(ref dx, r * Features);
                 for (nuint f = 0; f < 128; f += 4)
                 {
-                    var centered = Vector256.LoadUnsafe(ref xRow, f) - Vector256.LoadUnsafe(ref pivot, f);
-                    var gradient = Vector256.LoadUnsafe(ref dyRow, f);
+                    Vector256<double> centered = Vector256.LoadUnsafe(ref xRow, f) - Vector256.LoadUnsafe(ref pivot, f);
+                    Vector256<double> gradient = Vector256.LoadUnsafe(ref dyRow, f);
                     (Vector256.LoadUnsafe(ref a, f) * gradient + Vector256.LoadUnsafe(ref k, f) * centered + Vector256.LoadUnsafe(ref c, f)).StoreUnsafe(ref dxRow, f);
                 }
             }
@@ -499,7 +503,7 @@ namespace NormGen.Generated
         /// <summary><see cref="ChunkMoments"/> with 2 features per Vector128, the running sums in mean and squares (in L1).</summary>
         private static void ChunkMoments128(ref double x, nint rows, ref double pivot, ref double mean, ref double squares)
         {
-            var inverseRows = Vector128.Create((double)1 / rows);
+            Vector128<double> inverseRows = Vector128.Create((double)1 / rows);
             nint blockedRows = rows - rows % 4;
 
             // Pass 1: sums of x - pivot, row after row.
@@ -509,7 +513,7 @@ namespace NormGen.Generated
                 ref double xRow = ref Unsafe.Add(ref x, r * Features);
                 for (nuint f = 0; f < 128; f += 2)
                 {
-                    var p = Vector128.LoadUnsafe(ref pivot, f);
+                    Vector128<double> p = Vector128.LoadUnsafe(ref pivot, f);
                     (Vector128.LoadUnsafe(ref mean, f) + (Vector128.LoadUnsafe(ref xRow, f) - p)).StoreUnsafe(ref mean, f);
                 }
             }
@@ -529,12 +533,12 @@ namespace NormGen.Generated
                 ref double xRow3 = ref Unsafe.Add(ref xRow2, Features);
                 for (nuint f = 0; f < 128; f += 2)
                 {
-                    var p = Vector128.LoadUnsafe(ref pivot, f);
-                    var m = Vector128.LoadUnsafe(ref mean, f);
-                    var deviationRow0 = Vector128.LoadUnsafe(ref xRow0, f) - p - m;
-                    var deviationRow1 = Vector128.LoadUnsafe(ref xRow1, f) - p - m;
-                    var deviationRow2 = Vector128.LoadUnsafe(ref xRow2, f) - p - m;
-                    var deviationRow3 = Vector128.LoadUnsafe(ref xRow3, f) - p - m;
+                    Vector128<double> p = Vector128.LoadUnsafe(ref pivot, f);
+                    Vector128<double> m = Vector128.LoadUnsafe(ref mean, f);
+                    Vector128<double> deviationRow0 = Vector128.LoadUnsafe(ref xRow0, f) - p - m;
+                    Vector128<double> deviationRow1 = Vector128.LoadUnsafe(ref xRow1, f) - p - m;
+                    Vector128<double> deviationRow2 = Vector128.LoadUnsafe(ref xRow2, f) - p - m;
+                    Vector128<double> deviationRow3 = Vector128.LoadUnsafe(ref xRow3, f) - p - m;
                     (Vector128.LoadUnsafe(ref squares, f) + (((deviationRow0 * deviationRow0) + (deviationRow1 * deviationRow1)) + ((deviationRow2 * deviationRow2) + (deviationRow3 * deviationRow3)))).StoreUnsafe(ref squares, f);
                 }
             }
@@ -544,9 +548,9 @@ namespace NormGen.Generated
                 ref double xRow = ref Unsafe.Add(ref x, r * Features);
                 for (nuint f = 0; f < 128; f += 2)
                 {
-                    var p = Vector128.LoadUnsafe(ref pivot, f);
-                    var m = Vector128.LoadUnsafe(ref mean, f);
-                    var deviation = Vector128.LoadUnsafe(ref xRow, f) - p - m;
+                    Vector128<double> p = Vector128.LoadUnsafe(ref pivot, f);
+                    Vector128<double> m = Vector128.LoadUnsafe(ref mean, f);
+                    Vector128<double> deviation = Vector128.LoadUnsafe(ref xRow, f) - p - m;
                     (Vector128.LoadUnsafe(ref squares, f) + (deviation * deviation)).StoreUnsafe(ref squares, f);
                 }
             }
@@ -577,9 +581,9 @@ namespace NormGen.Generated
                 ref double dyRow = ref Unsafe.Add(ref dy, r * Features);
                 for (nuint f = 0; f < 128; f += 2)
                 {
-                    var p = Vector128.LoadUnsafe(ref pivot, f);
-                    var centered = Vector128.LoadUnsafe(ref xRow, f) - p;
-                    var gradient = Vector128.LoadUnsafe(ref dyRow, f);
+                    Vector128<double> p = Vector128.LoadUnsafe(ref pivot, f);
+                    Vector128<double> centered = Vector128.LoadUnsafe(ref xRow, f) - p;
+                    Vector128<double> gradient = Vector128.LoadUnsafe(ref dyRow, f);
                     (Vector128.LoadUnsafe(ref sumDy, f) + (gradient)).StoreUnsafe(ref sumDy, f);
                     (Vector128.LoadUnsafe(ref sumDyCentered, f) + (gradient * centered)).StoreUnsafe(ref sumDyCentered, f);
                 }
@@ -596,8 +600,8 @@ namespace NormGen.Generated
                 ref double dxRow = ref Unsafe.Add(ref dx, r * Features);
                 for (nuint f = 0; f < 128; f += 2)
                 {
-                    var centered = Vector128.LoadUnsafe(ref xRow, f) - Vector128.LoadUnsafe(ref pivot, f);
-                    var gradient = Vector128.LoadUnsafe(ref dyRow, f);
+                    Vector128<double> centered = Vector128.LoadUnsafe(ref xRow, f) - Vector128.LoadUnsafe(ref pivot, f);
+                    Vector128<double> gradient = Vector128.LoadUnsafe(ref dyRow, f);
                     (Vector128.LoadUnsafe(ref a, f) * gradient + Vector128.LoadUnsafe(ref k, f) * centered + Vector128.LoadUnsafe(ref c, f)).StoreUnsafe(ref dxRow, f);
                 }
             }

@@ -147,6 +147,10 @@ namespace NormGen.Generated
     using global::System.Runtime.InteropServices;
     using global::System.Runtime.Intrinsics;
 
+    // nint and nuint are keywords only while no type of that name is in scope: these keep them System's.
+    using nint = global::System.IntPtr;
+    using nuint = global::System.UIntPtr;
+
     /// <summary>The state of <c>Snapshots.Layer</c> and its kernels, specialized for its shape.</summary>
     [GeneratedCode("NormGen", "0.2.0")]
     file sealed class LayerCore : BatchNormCore<double>
@@ -269,14 +273,14 @@ namespace NormGen.Generated
         /// <summary><see cref="ChunkMoments"/> with 4 features per Vector256, the sums in registers.</summary>
         private static void ChunkMoments256(ref double x, nint rows, ref double pivot, ref double mean, ref double squares)
         {
-            var inverseRows = Vector256.Create((double)1 / rows);
+            Vector256<double> inverseRows = Vector256.Create((double)1 / rows);
             nint blockedRows = rows - rows % 4;
 
             // Pass 1: sums of x - pivot.
-            var pivot0 = Vector256.LoadUnsafe(ref pivot, 0);
-            var sum0 = Vector256<double>.Zero;
-            var pivotTail = Vector256.LoadUnsafe(ref pivot, 1);
-            var sumTail = Vector256<double>.Zero;
+            Vector256<double> pivot0 = Vector256.LoadUnsafe(ref pivot, 0);
+            Vector256<double> sum0 = Vector256<double>.Zero;
+            Vector256<double> pivotTail = Vector256.LoadUnsafe(ref pivot, 1);
+            Vector256<double> sumTail = Vector256<double>.Zero;
             for (nint r = 0; r < blockedRows; r += 4)
             {
                 ref double xRow0 = ref Unsafe.Add(ref x, r * Features);
@@ -295,34 +299,34 @@ namespace NormGen.Generated
             }
 
             // Pass 2: squared deviations from the chunk mean; the chunk is still in cache.
-            var mean0 = sum0 * inverseRows;
-            var squares0 = Vector256<double>.Zero;
-            var meanTail = sumTail * inverseRows;
-            var squaresTail = Vector256<double>.Zero;
+            Vector256<double> mean0 = sum0 * inverseRows;
+            Vector256<double> squares0 = Vector256<double>.Zero;
+            Vector256<double> meanTail = sumTail * inverseRows;
+            Vector256<double> squaresTail = Vector256<double>.Zero;
             for (nint r = 0; r < blockedRows; r += 4)
             {
                 ref double xRow0 = ref Unsafe.Add(ref x, r * Features);
                 ref double xRow1 = ref Unsafe.Add(ref xRow0, Features);
                 ref double xRow2 = ref Unsafe.Add(ref xRow1, Features);
                 ref double xRow3 = ref Unsafe.Add(ref xRow2, Features);
-                var deviation0Row0 = Vector256.LoadUnsafe(ref xRow0, 0) - pivot0 - mean0;
-                var deviation0Row1 = Vector256.LoadUnsafe(ref xRow1, 0) - pivot0 - mean0;
-                var deviation0Row2 = Vector256.LoadUnsafe(ref xRow2, 0) - pivot0 - mean0;
-                var deviation0Row3 = Vector256.LoadUnsafe(ref xRow3, 0) - pivot0 - mean0;
+                Vector256<double> deviation0Row0 = Vector256.LoadUnsafe(ref xRow0, 0) - pivot0 - mean0;
+                Vector256<double> deviation0Row1 = Vector256.LoadUnsafe(ref xRow1, 0) - pivot0 - mean0;
+                Vector256<double> deviation0Row2 = Vector256.LoadUnsafe(ref xRow2, 0) - pivot0 - mean0;
+                Vector256<double> deviation0Row3 = Vector256.LoadUnsafe(ref xRow3, 0) - pivot0 - mean0;
                 squares0 += (((deviation0Row0 * deviation0Row0) + (deviation0Row1 * deviation0Row1)) + ((deviation0Row2 * deviation0Row2) + (deviation0Row3 * deviation0Row3)));
-                var deviationTailRow0 = Vector256.LoadUnsafe(ref xRow0, 1) - pivotTail - meanTail;
-                var deviationTailRow1 = Vector256.LoadUnsafe(ref xRow1, 1) - pivotTail - meanTail;
-                var deviationTailRow2 = Vector256.LoadUnsafe(ref xRow2, 1) - pivotTail - meanTail;
-                var deviationTailRow3 = Vector256.LoadUnsafe(ref xRow3, 1) - pivotTail - meanTail;
+                Vector256<double> deviationTailRow0 = Vector256.LoadUnsafe(ref xRow0, 1) - pivotTail - meanTail;
+                Vector256<double> deviationTailRow1 = Vector256.LoadUnsafe(ref xRow1, 1) - pivotTail - meanTail;
+                Vector256<double> deviationTailRow2 = Vector256.LoadUnsafe(ref xRow2, 1) - pivotTail - meanTail;
+                Vector256<double> deviationTailRow3 = Vector256.LoadUnsafe(ref xRow3, 1) - pivotTail - meanTail;
                 squaresTail += (((deviationTailRow0 * deviationTailRow0) + (deviationTailRow1 * deviationTailRow1)) + ((deviationTailRow2 * deviationTailRow2) + (deviationTailRow3 * deviationTailRow3)));
             }
 
             for (nint r = blockedRows; r < rows; r++)
             {
                 ref double xRow = ref Unsafe.Add(ref x, r * Features);
-                var deviation0 = Vector256.LoadUnsafe(ref xRow, 0) - pivot0 - mean0;
+                Vector256<double> deviation0 = Vector256.LoadUnsafe(ref xRow, 0) - pivot0 - mean0;
                 squares0 += (deviation0 * deviation0);
-                var deviationTail = Vector256.LoadUnsafe(ref xRow, 1) - pivotTail - meanTail;
+                Vector256<double> deviationTail = Vector256.LoadUnsafe(ref xRow, 1) - pivotTail - meanTail;
                 squaresTail += (deviationTail * deviationTail);
             }
 
@@ -336,18 +340,18 @@ namespace NormGen.Generated
         private static void Normalize256(ref double x, nint rows, ref double y, ref double c, ref double s, ref double b)
         {
             // The whole row's coefficients in registers.
-            var c0 = Vector256.LoadUnsafe(ref c, 0);
-            var s0 = Vector256.LoadUnsafe(ref s, 0);
-            var b0 = Vector256.LoadUnsafe(ref b, 0);
-            var cTail = Vector256.LoadUnsafe(ref c, 1);
-            var sTail = Vector256.LoadUnsafe(ref s, 1);
-            var bTail = Vector256.LoadUnsafe(ref b, 1);
+            Vector256<double> c0 = Vector256.LoadUnsafe(ref c, 0);
+            Vector256<double> s0 = Vector256.LoadUnsafe(ref s, 0);
+            Vector256<double> b0 = Vector256.LoadUnsafe(ref b, 0);
+            Vector256<double> cTail = Vector256.LoadUnsafe(ref c, 1);
+            Vector256<double> sTail = Vector256.LoadUnsafe(ref s, 1);
+            Vector256<double> bTail = Vector256.LoadUnsafe(ref b, 1);
             for (nint r = 0; r < rows; r++)
             {
                 ref double xRow = ref Unsafe.Add(ref x, r * Features);
                 ref double yRow = ref Unsafe.Add(ref y, r * Features);
                 // The overlapping last vector is read before any store, so y may be x itself.
-                var yTail = (Vector256.LoadUnsafe(ref xRow, 1) - cTail) * sTail + bTail;
+                Vector256<double> yTail = (Vector256.LoadUnsafe(ref xRow, 1) - cTail) * sTail + bTail;
                 ((Vector256.LoadUnsafe(ref xRow, 0) - c0) * s0 + b0).StoreUnsafe(ref yRow, 0);
                 yTail.StoreUnsafe(ref yRow, 1);
             }
@@ -357,12 +361,12 @@ namespace NormGen.Generated
         private static void BackwardSums256(ref double x, nint rows, ref double dy, ref double pivot, ref double sumDy, ref double sumDyCentered)
         {
             nint blockedRows = rows - rows % 4;
-            var pivot0 = Vector256.LoadUnsafe(ref pivot, 0);
-            var sumDy0 = Vector256<double>.Zero;
-            var sumDyCentered0 = Vector256<double>.Zero;
-            var pivotTail = Vector256.LoadUnsafe(ref pivot, 1);
-            var sumDyTail = Vector256<double>.Zero;
-            var sumDyCenteredTail = Vector256<double>.Zero;
+            Vector256<double> pivot0 = Vector256.LoadUnsafe(ref pivot, 0);
+            Vector256<double> sumDy0 = Vector256<double>.Zero;
+            Vector256<double> sumDyCentered0 = Vector256<double>.Zero;
+            Vector256<double> pivotTail = Vector256.LoadUnsafe(ref pivot, 1);
+            Vector256<double> sumDyTail = Vector256<double>.Zero;
+            Vector256<double> sumDyCenteredTail = Vector256<double>.Zero;
             for (nint r = 0; r < blockedRows; r += 4)
             {
                 ref double xRow0 = ref Unsafe.Add(ref x, r * Features);
@@ -373,24 +377,24 @@ namespace NormGen.Generated
                 ref double dyRow1 = ref Unsafe.Add(ref dyRow0, Features);
                 ref double dyRow2 = ref Unsafe.Add(ref dyRow1, Features);
                 ref double dyRow3 = ref Unsafe.Add(ref dyRow2, Features);
-                var centered0Row0 = Vector256.LoadUnsafe(ref xRow0, 0) - pivot0;
-                var gradient0Row0 = Vector256.LoadUnsafe(ref dyRow0, 0);
-                var centered0Row1 = Vector256.LoadUnsafe(ref xRow1, 0) - pivot0;
-                var gradient0Row1 = Vector256.LoadUnsafe(ref dyRow1, 0);
-                var centered0Row2 = Vector256.LoadUnsafe(ref xRow2, 0) - pivot0;
-                var gradient0Row2 = Vector256.LoadUnsafe(ref dyRow2, 0);
-                var centered0Row3 = Vector256.LoadUnsafe(ref xRow3, 0) - pivot0;
-                var gradient0Row3 = Vector256.LoadUnsafe(ref dyRow3, 0);
+                Vector256<double> centered0Row0 = Vector256.LoadUnsafe(ref xRow0, 0) - pivot0;
+                Vector256<double> gradient0Row0 = Vector256.LoadUnsafe(ref dyRow0, 0);
+                Vector256<double> centered0Row1 = Vector256.LoadUnsafe(ref xRow1, 0) - pivot0;
+                Vector256<double> gradient0Row1 = Vector256.LoadUnsafe(ref dyRow1, 0);
+                Vector256<double> centered0Row2 = Vector256.LoadUnsafe(ref xRow2, 0) - pivot0;
+                Vector256<double> gradient0Row2 = Vector256.LoadUnsafe(ref dyRow2, 0);
+                Vector256<double> centered0Row3 = Vector256.LoadUnsafe(ref xRow3, 0) - pivot0;
+                Vector256<double> gradient0Row3 = Vector256.LoadUnsafe(ref dyRow3, 0);
                 sumDy0 += (((gradient0Row0) + (gradient0Row1)) + ((gradient0Row2) + (gradient0Row3)));
                 sumDyCentered0 += (((gradient0Row0 * centered0Row0) + (gradient0Row1 * centered0Row1)) + ((gradient0Row2 * centered0Row2) + (gradient0Row3 * centered0Row3)));
-                var centeredTailRow0 = Vector256.LoadUnsafe(ref xRow0, 1) - pivotTail;
-                var gradientTailRow0 = Vector256.LoadUnsafe(ref dyRow0, 1);
-                var centeredTailRow1 = Vector256.LoadUnsafe(ref xRow1, 1) - pivotTail;
-                var gradientTailRow1 = Vector256.LoadUnsafe(ref dyRow1, 1);
-                var centeredTailRow2 = Vector256.LoadUnsafe(ref xRow2, 1) - pivotTail;
-                var gradientTailRow2 = Vector256.LoadUnsafe(ref dyRow2, 1);
-                var centeredTailRow3 = Vector256.LoadUnsafe(ref xRow3, 1) - pivotTail;
-                var gradientTailRow3 = Vector256.LoadUnsafe(ref dyRow3, 1);
+                Vector256<double> centeredTailRow0 = Vector256.LoadUnsafe(ref xRow0, 1) - pivotTail;
+                Vector256<double> gradientTailRow0 = Vector256.LoadUnsafe(ref dyRow0, 1);
+                Vector256<double> centeredTailRow1 = Vector256.LoadUnsafe(ref xRow1, 1) - pivotTail;
+                Vector256<double> gradientTailRow1 = Vector256.LoadUnsafe(ref dyRow1, 1);
+                Vector256<double> centeredTailRow2 = Vector256.LoadUnsafe(ref xRow2, 1) - pivotTail;
+                Vector256<double> gradientTailRow2 = Vector256.LoadUnsafe(ref dyRow2, 1);
+                Vector256<double> centeredTailRow3 = Vector256.LoadUnsafe(ref xRow3, 1) - pivotTail;
+                Vector256<double> gradientTailRow3 = Vector256.LoadUnsafe(ref dyRow3, 1);
                 sumDyTail += (((gradientTailRow0) + (gradientTailRow1)) + ((gradientTailRow2) + (gradientTailRow3)));
                 sumDyCenteredTail += (((gradientTailRow0 * centeredTailRow0) + (gradientTailRow1 * centeredTailRow1)) + ((gradientTailRow2 * centeredTailRow2) + (gradientTailRow3 * centeredTailRow3)));
             }
@@ -399,12 +403,12 @@ namespace NormGen.Generated
             {
                 ref double xRow = ref Unsafe.Add(ref x, r * Features);
                 ref double dyRow = ref Unsafe.Add(ref dy, r * Features);
-                var centered0 = Vector256.LoadUnsafe(ref xRow, 0) - pivot0;
-                var gradient0 = Vector256.LoadUnsafe(ref dyRow, 0);
+                Vector256<double> centered0 = Vector256.LoadUnsafe(ref xRow, 0) - pivot0;
+                Vector256<double> gradient0 = Vector256.LoadUnsafe(ref dyRow, 0);
                 sumDy0 += (gradient0);
                 sumDyCentered0 += (gradient0 * centered0);
-                var centeredTail = Vector256.LoadUnsafe(ref xRow, 1) - pivotTail;
-                var gradientTail = Vector256.LoadUnsafe(ref dyRow, 1);
+                Vector256<double> centeredTail = Vector256.LoadUnsafe(ref xRow, 1) - pivotTail;
+                Vector256<double> gradientTail = Vector256.LoadUnsafe(ref dyRow, 1);
                 sumDyTail += (gradientTail);
                 sumDyCenteredTail += (gradientTail * centeredTail);
             }
@@ -419,25 +423,25 @@ namespace NormGen.Generated
         private static void BackwardInput256(ref double x, nint rows, ref double dy, ref double dx, ref double pivot, ref double a, ref double k, ref double c)
         {
             // The whole row's coefficients in registers.
-            var pivot0 = Vector256.LoadUnsafe(ref pivot, 0);
-            var a0 = Vector256.LoadUnsafe(ref a, 0);
-            var k0 = Vector256.LoadUnsafe(ref k, 0);
-            var c0 = Vector256.LoadUnsafe(ref c, 0);
-            var pivotTail = Vector256.LoadUnsafe(ref pivot, 1);
-            var aTail = Vector256.LoadUnsafe(ref a, 1);
-            var kTail = Vector256.LoadUnsafe(ref k, 1);
-            var cTail = Vector256.LoadUnsafe(ref c, 1);
+            Vector256<double> pivot0 = Vector256.LoadUnsafe(ref pivot, 0);
+            Vector256<double> a0 = Vector256.LoadUnsafe(ref a, 0);
+            Vector256<double> k0 = Vector256.LoadUnsafe(ref k, 0);
+            Vector256<double> c0 = Vector256.LoadUnsafe(ref c, 0);
+            Vector256<double> pivotTail = Vector256.LoadUnsafe(ref pivot, 1);
+            Vector256<double> aTail = Vector256.LoadUnsafe(ref a, 1);
+            Vector256<double> kTail = Vector256.LoadUnsafe(ref k, 1);
+            Vector256<double> cTail = Vector256.LoadUnsafe(ref c, 1);
             for (nint r = 0; r < rows; r++)
             {
                 ref double xRow = ref Unsafe.Add(ref x, r * Features);
                 ref double dyRow = ref Unsafe.Add(ref dy, r * Features);
                 ref double dxRow = ref Unsafe.Add(ref dx, r * Features);
                 // The overlapping last vector is read before any store, so dx may be dy itself.
-                var centeredTail = Vector256.LoadUnsafe(ref xRow, 1) - pivotTail;
-                var gradientTail = Vector256.LoadUnsafe(ref dyRow, 1);
-                var dxTail = aTail * gradientTail + kTail * centeredTail + cTail;
-                var centered0 = Vector256.LoadUnsafe(ref xRow, 0) - pivot0;
-                var gradient0 = Vector256.LoadUnsafe(ref dyRow, 0);
+                Vector256<double> centeredTail = Vector256.LoadUnsafe(ref xRow, 1) - pivotTail;
+                Vector256<double> gradientTail = Vector256.LoadUnsafe(ref dyRow, 1);
+                Vector256<double> dxTail = aTail * gradientTail + kTail * centeredTail + cTail;
+                Vector256<double> centered0 = Vector256.LoadUnsafe(ref xRow, 0) - pivot0;
+                Vector256<double> gradient0 = Vector256.LoadUnsafe(ref dyRow, 0);
                 (a0 * gradient0 + k0 * centered0 + c0).StoreUnsafe(ref dxRow, 0);
                 dxTail.StoreUnsafe(ref dxRow, 1);
             }
@@ -446,16 +450,16 @@ namespace NormGen.Generated
         /// <summary><see cref="ChunkMoments"/> with 2 features per Vector128, the sums in registers.</summary>
         private static void ChunkMoments128(ref double x, nint rows, ref double pivot, ref double mean, ref double squares)
         {
-            var inverseRows = Vector128.Create((double)1 / rows);
+            Vector128<double> inverseRows = Vector128.Create((double)1 / rows);
             nint blockedRows = rows - rows % 4;
 
             // Pass 1: sums of x - pivot.
-            var pivot0 = Vector128.LoadUnsafe(ref pivot, 0);
-            var sum0 = Vector128<double>.Zero;
-            var pivot1 = Vector128.LoadUnsafe(ref pivot, 2);
-            var sum1 = Vector128<double>.Zero;
-            var pivotTail = Vector128.LoadUnsafe(ref pivot, 3);
-            var sumTail = Vector128<double>.Zero;
+            Vector128<double> pivot0 = Vector128.LoadUnsafe(ref pivot, 0);
+            Vector128<double> sum0 = Vector128<double>.Zero;
+            Vector128<double> pivot1 = Vector128.LoadUnsafe(ref pivot, 2);
+            Vector128<double> sum1 = Vector128<double>.Zero;
+            Vector128<double> pivotTail = Vector128.LoadUnsafe(ref pivot, 3);
+            Vector128<double> sumTail = Vector128<double>.Zero;
             for (nint r = 0; r < blockedRows; r += 4)
             {
                 ref double xRow0 = ref Unsafe.Add(ref x, r * Features);
@@ -476,43 +480,43 @@ namespace NormGen.Generated
             }
 
             // Pass 2: squared deviations from the chunk mean; the chunk is still in cache.
-            var mean0 = sum0 * inverseRows;
-            var squares0 = Vector128<double>.Zero;
-            var mean1 = sum1 * inverseRows;
-            var squares1 = Vector128<double>.Zero;
-            var meanTail = sumTail * inverseRows;
-            var squaresTail = Vector128<double>.Zero;
+            Vector128<double> mean0 = sum0 * inverseRows;
+            Vector128<double> squares0 = Vector128<double>.Zero;
+            Vector128<double> mean1 = sum1 * inverseRows;
+            Vector128<double> squares1 = Vector128<double>.Zero;
+            Vector128<double> meanTail = sumTail * inverseRows;
+            Vector128<double> squaresTail = Vector128<double>.Zero;
             for (nint r = 0; r < blockedRows; r += 4)
             {
                 ref double xRow0 = ref Unsafe.Add(ref x, r * Features);
                 ref double xRow1 = ref Unsafe.Add(ref xRow0, Features);
                 ref double xRow2 = ref Unsafe.Add(ref xRow1, Features);
                 ref double xRow3 = ref Unsafe.Add(ref xRow2, Features);
-                var deviation0Row0 = Vector128.LoadUnsafe(ref xRow0, 0) - pivot0 - mean0;
-                var deviation0Row1 = Vector128.LoadUnsafe(ref xRow1, 0) - pivot0 - mean0;
-                var deviation0Row2 = Vector128.LoadUnsafe(ref xRow2, 0) - pivot0 - mean0;
-                var deviation0Row3 = Vector128.LoadUnsafe(ref xRow3, 0) - pivot0 - mean0;
+                Vector128<double> deviation0Row0 = Vector128.LoadUnsafe(ref xRow0, 0) - pivot0 - mean0;
+                Vector128<double> deviation0Row1 = Vector128.LoadUnsafe(ref xRow1, 0) - pivot0 - mean0;
+                Vector128<double> deviation0Row2 = Vector128.LoadUnsafe(ref xRow2, 0) - pivot0 - mean0;
+                Vector128<double> deviation0Row3 = Vector128.LoadUnsafe(ref xRow3, 0) - pivot0 - mean0;
                 squares0 += (((deviation0Row0 * deviation0Row0) + (deviation0Row1 * deviation0Row1)) + ((deviation0Row2 * deviation0Row2) + (deviation0Row3 * deviation0Row3)));
-                var deviation1Row0 = Vector128.LoadUnsafe(ref xRow0, 2) - pivot1 - mean1;
-                var deviation1Row1 = Vector128.LoadUnsafe(ref xRow1, 2) - pivot1 - mean1;
-                var deviation1Row2 = Vector128.LoadUnsafe(ref xRow2, 2) - pivot1 - mean1;
-                var deviation1Row3 = Vector128.LoadUnsafe(ref xRow3, 2) - pivot1 - mean1;
+                Vector128<double> deviation1Row0 = Vector128.LoadUnsafe(ref xRow0, 2) - pivot1 - mean1;
+                Vector128<double> deviation1Row1 = Vector128.LoadUnsafe(ref xRow1, 2) - pivot1 - mean1;
+                Vector128<double> deviation1Row2 = Vector128.LoadUnsafe(ref xRow2, 2) - pivot1 - mean1;
+                Vector128<double> deviation1Row3 = Vector128.LoadUnsafe(ref xRow3, 2) - pivot1 - mean1;
                 squares1 += (((deviation1Row0 * deviation1Row0) + (deviation1Row1 * deviation1Row1)) + ((deviation1Row2 * deviation1Row2) + (deviation1Row3 * deviation1Row3)));
-                var deviationTailRow0 = Vector128.LoadUnsafe(ref xRow0, 3) - pivotTail - meanTail;
-                var deviationTailRow1 = Vector128.LoadUnsafe(ref xRow1, 3) - pivotTail - meanTail;
-                var deviationTailRow2 = Vector128.LoadUnsafe(ref xRow2, 3) - pivotTail - meanTail;
-                var deviationTailRow3 = Vector128.LoadUnsafe(ref xRow3, 3) - pivotTail - meanTail;
+                Vector128<double> deviationTailRow0 = Vector128.LoadUnsafe(ref xRow0, 3) - pivotTail - meanTail;
+                Vector128<double> deviationTailRow1 = Vector128.LoadUnsafe(ref xRow1, 3) - pivotTail - meanTail;
+                Vector128<double> deviationTailRow2 = Vector128.LoadUnsafe(ref xRow2, 3) - pivotTail - meanTail;
+                Vector128<double> deviationTailRow3 = Vector128.LoadUnsafe(ref xRow3, 3) - pivotTail - meanTail;
                 squaresTail += (((deviationTailRow0 * deviationTailRow0) + (deviationTailRow1 * deviationTailRow1)) + ((deviationTailRow2 * deviationTailRow2) + (deviationTailRow3 * deviationTailRow3)));
             }
 
             for (nint r = blockedRows; r < rows; r++)
             {
                 ref double xRow = ref Unsafe.Add(ref x, r * Features);
-                var deviation0 = Vector128.LoadUnsafe(ref xRow, 0) - pivot0 - mean0;
+                Vector128<double> deviation0 = Vector128.LoadUnsafe(ref xRow, 0) - pivot0 - mean0;
                 squares0 += (deviation0 * deviation0);
-                var deviation1 = Vector128.LoadUnsafe(ref xRow, 2) - pivot1 - mean1;
+                Vector128<double> deviation1 = Vector128.LoadUnsafe(ref xRow, 2) - pivot1 - mean1;
                 squares1 += (deviation1 * deviation1);
-                var deviationTail = Vector128.LoadUnsafe(ref xRow, 3) - pivotTail - meanTail;
+                Vector128<double> deviationTail = Vector128.LoadUnsafe(ref xRow, 3) - pivotTail - meanTail;
                 squaresTail += (deviationTail * deviationTail);
             }
 
@@ -528,21 +532,21 @@ namespace NormGen.Generated
         private static void Normalize128(ref double x, nint rows, ref double y, ref double c, ref double s, ref double b)
         {
             // The whole row's coefficients in registers.
-            var c0 = Vector128.LoadUnsafe(ref c, 0);
-            var s0 = Vector128.LoadUnsafe(ref s, 0);
-            var b0 = Vector128.LoadUnsafe(ref b, 0);
-            var c1 = Vector128.LoadUnsafe(ref c, 2);
-            var s1 = Vector128.LoadUnsafe(ref s, 2);
-            var b1 = Vector128.LoadUnsafe(ref b, 2);
-            var cTail = Vector128.LoadUnsafe(ref c, 3);
-            var sTail = Vector128.LoadUnsafe(ref s, 3);
-            var bTail = Vector128.LoadUnsafe(ref b, 3);
+            Vector128<double> c0 = Vector128.LoadUnsafe(ref c, 0);
+            Vector128<double> s0 = Vector128.LoadUnsafe(ref s, 0);
+            Vector128<double> b0 = Vector128.LoadUnsafe(ref b, 0);
+            Vector128<double> c1 = Vector128.LoadUnsafe(ref c, 2);
+            Vector128<double> s1 = Vector128.LoadUnsafe(ref s, 2);
+            Vector128<double> b1 = Vector128.LoadUnsafe(ref b, 2);
+            Vector128<double> cTail = Vector128.LoadUnsafe(ref c, 3);
+            Vector128<double> sTail = Vector128.LoadUnsafe(ref s, 3);
+            Vector128<double> bTail = Vector128.LoadUnsafe(ref b, 3);
             for (nint r = 0; r < rows; r++)
             {
                 ref double xRow = ref Unsafe.Add(ref x, r * Features);
                 ref double yRow = ref Unsafe.Add(ref y, r * Features);
                 // The overlapping last vector is read before any store, so y may be x itself.
-                var yTail = (Vector128.LoadUnsafe(ref xRow, 3) - cTail) * sTail + bTail;
+                Vector128<double> yTail = (Vector128.LoadUnsafe(ref xRow, 3) - cTail) * sTail + bTail;
                 ((Vector128.LoadUnsafe(ref xRow, 0) - c0) * s0 + b0).StoreUnsafe(ref yRow, 0);
                 ((Vector128.LoadUnsafe(ref xRow, 2) - c1) * s1 + b1).StoreUnsafe(ref yRow, 2);
                 yTail.StoreUnsafe(ref yRow, 3);
@@ -553,15 +557,15 @@ namespace NormGen.Generated
         private static void BackwardSums128(ref double x, nint rows, ref double dy, ref double pivot, ref double sumDy, ref double sumDyCentered)
         {
             nint blockedRows = rows - rows % 4;
-            var pivot0 = Vector128.LoadUnsafe(ref pivot, 0);
-            var sumDy0 = Vector128<double>.Zero;
-            var sumDyCentered0 = Vector128<double>.Zero;
-            var pivot1 = Vector128.LoadUnsafe(ref pivot, 2);
-            var sumDy1 = Vector128<double>.Zero;
-            var sumDyCentered1 = Vector128<double>.Zero;
-            var pivotTail = Vector128.LoadUnsafe(ref pivot, 3);
-            var sumDyTail = Vector128<double>.Zero;
-            var sumDyCenteredTail = Vector128<double>.Zero;
+            Vector128<double> pivot0 = Vector128.LoadUnsafe(ref pivot, 0);
+            Vector128<double> sumDy0 = Vector128<double>.Zero;
+            Vector128<double> sumDyCentered0 = Vector128<double>.Zero;
+            Vector128<double> pivot1 = Vector128.LoadUnsafe(ref pivot, 2);
+            Vector128<double> sumDy1 = Vector128<double>.Zero;
+            Vector128<double> sumDyCentered1 = Vector128<double>.Zero;
+            Vector128<double> pivotTail = Vector128.LoadUnsafe(ref pivot, 3);
+            Vector128<double> sumDyTail = Vector128<double>.Zero;
+            Vector128<double> sumDyCenteredTail = Vector128<double>.Zero;
             for (nint r = 0; r < blockedRows; r += 4)
             {
                 ref double xRow0 = ref Unsafe.Add(ref x, r * Features);
@@ -572,34 +576,34 @@ namespace NormGen.Generated
                 ref double dyRow1 = ref Unsafe.Add(ref dyRow0, Features);
                 ref double dyRow2 = ref Unsafe.Add(ref dyRow1, Features);
                 ref double dyRow3 = ref Unsafe.Add(ref dyRow2, Features);
-                var centered0Row0 = Vector128.LoadUnsafe(ref xRow0, 0) - pivot0;
-                var gradient0Row0 = Vector128.LoadUnsafe(ref dyRow0, 0);
-                var centered0Row1 = Vector128.LoadUnsafe(ref xRow1, 0) - pivot0;
-                var gradient0Row1 = Vector128.LoadUnsafe(ref dyRow1, 0);
-                var centered0Row2 = Vector128.LoadUnsafe(ref xRow2, 0) - pivot0;
-                var gradient0Row2 = Vector128.LoadUnsafe(ref dyRow2, 0);
-                var centered0Row3 = Vector128.LoadUnsafe(ref xRow3, 0) - pivot0;
-                var gradient0Row3 = Vector128.LoadUnsafe(ref dyRow3, 0);
+                Vector128<double> centered0Row0 = Vector128.LoadUnsafe(ref xRow0, 0) - pivot0;
+                Vector128<double> gradient0Row0 = Vector128.LoadUnsafe(ref dyRow0, 0);
+                Vector128<double> centered0Row1 = Vector128.LoadUnsafe(ref xRow1, 0) - pivot0;
+                Vector128<double> gradient0Row1 = Vector128.LoadUnsafe(ref dyRow1, 0);
+                Vector128<double> centered0Row2 = Vector128.LoadUnsafe(ref xRow2, 0) - pivot0;
+                Vector128<double> gradient0Row2 = Vector128.LoadUnsafe(ref dyRow2, 0);
+                Vector128<double> centered0Row3 = Vector128.LoadUnsafe(ref xRow3, 0) - pivot0;
+                Vector128<double> gradient0Row3 = Vector128.LoadUnsafe(ref dyRow3, 0);
                 sumDy0 += (((gradient0Row0) + (gradient0Row1)) + ((gradient0Row2) + (gradient0Row3)));
                 sumDyCentered0 += (((gradient0Row0 * centered0Row0) + (gradient0Row1 * centered0Row1)) + ((gradient0Row2 * centered0Row2) + (gradient0Row3 * centered0Row3)));
-                var centered1Row0 = Vector128.LoadUnsafe(ref xRow0, 2) - pivot1;
-                var gradient1Row0 = Vector128.LoadUnsafe(ref dyRow0, 2);
-                var centered1Row1 = Vector128.LoadUnsafe(ref xRow1, 2) - pivot1;
-                var gradient1Row1 = Vector128.LoadUnsafe(ref dyRow1, 2);
-                var centered1Row2 = Vector128.LoadUnsafe(ref xRow2, 2) - pivot1;
-                var gradient1Row2 = Vector128.LoadUnsafe(ref dyRow2, 2);
-                var centered1Row3 = Vector128.LoadUnsafe(ref xRow3, 2) - pivot1;
-                var gradient1Row3 = Vector128.LoadUnsafe(ref dyRow3, 2);
+                Vector128<double> centered1Row0 = Vector128.LoadUnsafe(ref xRow0, 2) - pivot1;
+                Vector128<double> gradient1Row0 = Vector128.LoadUnsafe(ref dyRow0, 2);
+                Vector128<double> centered1Row1 = Vector128.LoadUnsafe(ref xRow1, 2) - pivot1;
+                Vector128<double> gradient1Row1 = Vector128.LoadUnsafe(ref dyRow1, 2);
+                Vector128<double> centered1Row2 = Vector128.LoadUnsafe(ref xRow2, 2) - pivot1;
+                Vector128<double> gradient1Row2 = Vector128.LoadUnsafe(ref dyRow2, 2);
+                Vector128<double> centered1Row3 = Vector128.LoadUnsafe(ref xRow3, 2) - pivot1;
+                Vector128<double> gradient1Row3 = Vector128.LoadUnsafe(ref dyRow3, 2);
                 sumDy1 += (((gradient1Row0) + (gradient1Row1)) + ((gradient1Row2) + (gradient1Row3)));
                 sumDyCentered1 += (((gradient1Row0 * centered1Row0) + (gradient1Row1 * centered1Row1)) + ((gradient1Row2 * centered1Row2) + (gradient1Row3 * centered1Row3)));
-                var centeredTailRow0 = Vector128.LoadUnsafe(ref xRow0, 3) - pivotTail;
-                var gradientTailRow0 = Vector128.LoadUnsafe(ref dyRow0, 3);
-                var centeredTailRow1 = Vector128.LoadUnsafe(ref xRow1, 3) - pivotTail;
-                var gradientTailRow1 = Vector128.LoadUnsafe(ref dyRow1, 3);
-                var centeredTailRow2 = Vector128.LoadUnsafe(ref xRow2, 3) - pivotTail;
-                var gradientTailRow2 = Vector128.LoadUnsafe(ref dyRow2, 3);
-                var centeredTailRow3 = Vector128.LoadUnsafe(ref xRow3, 3) - pivotTail;
-                var gradientTailRow3 = Vector128.LoadUnsafe(ref dyRow3, 3);
+                Vector128<double> centeredTailRow0 = Vector128.LoadUnsafe(ref xRow0, 3) - pivotTail;
+                Vector128<double> gradientTailRow0 = Vector128.LoadUnsafe(ref dyRow0, 3);
+                Vector128<double> centeredTailRow1 = Vector128.LoadUnsafe(ref xRow1, 3) - pivotTail;
+                Vector128<double> gradientTailRow1 = Vector128.LoadUnsafe(ref dyRow1, 3);
+                Vector128<double> centeredTailRow2 = Vector128.LoadUnsafe(ref xRow2, 3) - pivotTail;
+                Vector128<double> gradientTailRow2 = Vector128.LoadUnsafe(ref dyRow2, 3);
+                Vector128<double> centeredTailRow3 = Vector128.LoadUnsafe(ref xRow3, 3) - pivotTail;
+                Vector128<double> gradientTailRow3 = Vector128.LoadUnsafe(ref dyRow3, 3);
                 sumDyTail += (((gradientTailRow0) + (gradientTailRow1)) + ((gradientTailRow2) + (gradientTailRow3)));
                 sumDyCenteredTail += (((gradientTailRow0 * centeredTailRow0) + (gradientTailRow1 * centeredTailRow1)) + ((gradientTailRow2 * centeredTailRow2) + (gradientTailRow3 * centeredTailRow3)));
             }
@@ -608,16 +612,16 @@ namespace NormGen.Generated
             {
                 ref double xRow = ref Unsafe.Add(ref x, r * Features);
                 ref double dyRow = ref Unsafe.Add(ref dy, r * Features);
-                var centered0 = Vector128.LoadUnsafe(ref xRow, 0) - pivot0;
-                var gradient0 = Vector128.LoadUnsafe(ref dyRow, 0);
+                Vector128<double> centered0 = Vector128.LoadUnsafe(ref xRow, 0) - pivot0;
+                Vector128<double> gradient0 = Vector128.LoadUnsafe(ref dyRow, 0);
                 sumDy0 += (gradient0);
                 sumDyCentered0 += (gradient0 * centered0);
-                var centered1 = Vector128.LoadUnsafe(ref xRow, 2) - pivot1;
-                var gradient1 = Vector128.LoadUnsafe(ref dyRow, 2);
+                Vector128<double> centered1 = Vector128.LoadUnsafe(ref xRow, 2) - pivot1;
+                Vector128<double> gradient1 = Vector128.LoadUnsafe(ref dyRow, 2);
                 sumDy1 += (gradient1);
                 sumDyCentered1 += (gradient1 * centered1);
-                var centeredTail = Vector128.LoadUnsafe(ref xRow, 3) - pivotTail;
-                var gradientTail = Vector128.LoadUnsafe(ref dyRow, 3);
+                Vector128<double> centeredTail = Vector128.LoadUnsafe(ref xRow, 3) - pivotTail;
+                Vector128<double> gradientTail = Vector128.LoadUnsafe(ref dyRow, 3);
                 sumDyTail += (gradientTail);
                 sumDyCenteredTail += (gradientTail * centeredTail);
             }
@@ -634,32 +638,32 @@ namespace NormGen.Generated
         private static void BackwardInput128(ref double x, nint rows, ref double dy, ref double dx, ref double pivot, ref double a, ref double k, ref double c)
         {
             // The whole row's coefficients in registers.
-            var pivot0 = Vector128.LoadUnsafe(ref pivot, 0);
-            var a0 = Vector128.LoadUnsafe(ref a, 0);
-            var k0 = Vector128.LoadUnsafe(ref k, 0);
-            var c0 = Vector128.LoadUnsafe(ref c, 0);
-            var pivot1 = Vector128.LoadUnsafe(ref pivot, 2);
-            var a1 = Vector128.LoadUnsafe(ref a, 2);
-            var k1 = Vector128.LoadUnsafe(ref k, 2);
-            var c1 = Vector128.LoadUnsafe(ref c, 2);
-            var pivotTail = Vector128.LoadUnsafe(ref pivot, 3);
-            var aTail = Vector128.LoadUnsafe(ref a, 3);
-            var kTail = Vector128.LoadUnsafe(ref k, 3);
-            var cTail = Vector128.LoadUnsafe(ref c, 3);
+            Vector128<double> pivot0 = Vector128.LoadUnsafe(ref pivot, 0);
+            Vector128<double> a0 = Vector128.LoadUnsafe(ref a, 0);
+            Vector128<double> k0 = Vector128.LoadUnsafe(ref k, 0);
+            Vector128<double> c0 = Vector128.LoadUnsafe(ref c, 0);
+            Vector128<double> pivot1 = Vector128.LoadUnsafe(ref pivot, 2);
+            Vector128<double> a1 = Vector128.LoadUnsafe(ref a, 2);
+            Vector128<double> k1 = Vector128.LoadUnsafe(ref k, 2);
+            Vector128<double> c1 = Vector128.LoadUnsafe(ref c, 2);
+            Vector128<double> pivotTail = Vector128.LoadUnsafe(ref pivot, 3);
+            Vector128<double> aTail = Vector128.LoadUnsafe(ref a, 3);
+            Vector128<double> kTail = Vector128.LoadUnsafe(ref k, 3);
+            Vector128<double> cTail = Vector128.LoadUnsafe(ref c, 3);
             for (nint r = 0; r < rows; r++)
             {
                 ref double xRow = ref Unsafe.Add(ref x, r * Features);
                 ref double dyRow = ref Unsafe.Add(ref dy, r * Features);
                 ref double dxRow = ref Unsafe.Add(ref dx, r * Features);
                 // The overlapping last vector is read before any store, so dx may be dy itself.
-                var centeredTail = Vector128.LoadUnsafe(ref xRow, 3) - pivotTail;
-                var gradientTail = Vector128.LoadUnsafe(ref dyRow, 3);
-                var dxTail = aTail * gradientTail + kTail * centeredTail + cTail;
-                var centered0 = Vector128.LoadUnsafe(ref xRow, 0) - pivot0;
-                var gradient0 = Vector128.LoadUnsafe(ref dyRow, 0);
+                Vector128<double> centeredTail = Vector128.LoadUnsafe(ref xRow, 3) - pivotTail;
+                Vector128<double> gradientTail = Vector128.LoadUnsafe(ref dyRow, 3);
+                Vector128<double> dxTail = aTail * gradientTail + kTail * centeredTail + cTail;
+                Vector128<double> centered0 = Vector128.LoadUnsafe(ref xRow, 0) - pivot0;
+                Vector128<double> gradient0 = Vector128.LoadUnsafe(ref dyRow, 0);
                 (a0 * gradient0 + k0 * centered0 + c0).StoreUnsafe(ref dxRow, 0);
-                var centered1 = Vector128.LoadUnsafe(ref xRow, 2) - pivot1;
-                var gradient1 = Vector128.LoadUnsafe(ref dyRow, 2);
+                Vector128<double> centered1 = Vector128.LoadUnsafe(ref xRow, 2) - pivot1;
+                Vector128<double> gradient1 = Vector128.LoadUnsafe(ref dyRow, 2);
                 (a1 * gradient1 + k1 * centered1 + c1).StoreUnsafe(ref dxRow, 2);
                 dxTail.StoreUnsafe(ref dxRow, 3);
             }

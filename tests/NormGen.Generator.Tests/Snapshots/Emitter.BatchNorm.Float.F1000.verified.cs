@@ -147,6 +147,10 @@ namespace NormGen.Generated
     using global::System.Runtime.InteropServices;
     using global::System.Runtime.Intrinsics;
 
+    // nint and nuint are keywords only while no type of that name is in scope: these keep them System's.
+    using nint = global::System.IntPtr;
+    using nuint = global::System.UIntPtr;
+
     /// <summary>The state of <c>Snapshots.Layer</c> and its kernels, specialized for its shape.</summary>
     [GeneratedCode("NormGen", "0.2.0")]
     file sealed class LayerCore : BatchNormCore<float>
@@ -285,17 +289,17 @@ namespace NormGen.Generated
         /// <summary><see cref="ChunkMoments"/> with 16 features per Vector512, the float sums in mean and squares (in L1), the double ones on the stack: float over 16 rows, then double.</summary>
         private static void ChunkMoments512(ref float x, nint rows, ref float pivot, ref float mean, ref float squares)
         {
-            var inverseRows = Vector512.Create((double)1 / rows);
+            Vector512<double> inverseRows = Vector512.Create((double)1 / rows);
             nint blockedRows = rows - rows % 16;
             Span<double> totals = stackalloc double[Features];
             ref double total = ref MemoryMarshal.GetReference(totals);
 
             // Pass 1: sums of x - pivot, row after row, in float over 16 rows (so rounding stays near 16 * 2^-24), then in double. The overlapping last vector sums in registers, stored after the others: shared lanes get the same sums.
-            var pivotTail = Vector512.LoadUnsafe(ref pivot, 984);
+            Vector512<float> pivotTail = Vector512.LoadUnsafe(ref pivot, 984);
             MemoryMarshal.CreateSpan(ref mean, Features).Clear();
-            var sumTail = Vector512<float>.Zero;
-            var totalTailLow = Vector512<double>.Zero;
-            var totalTailHigh = Vector512<double>.Zero;
+            Vector512<float> sumTail = Vector512<float>.Zero;
+            Vector512<double> totalTailLow = Vector512<double>.Zero;
+            Vector512<double> totalTailHigh = Vector512<double>.Zero;
             for (nint start = 0; start < blockedRows; start += 16)
             {
                 for (nint r = start; r < start + 16; r++)
@@ -303,7 +307,7 @@ namespace NormGen.Generated
                     ref float xRow = ref Unsafe.Add(ref x, r * Features);
                     for (nuint f = 0; f < 992; f += 16)
                     {
-                        var p = Vector512.LoadUnsafe(ref pivot, f);
+                        Vector512<float> p = Vector512.LoadUnsafe(ref pivot, f);
                         (Vector512.LoadUnsafe(ref mean, f) + (Vector512.LoadUnsafe(ref xRow, f) - p)).StoreUnsafe(ref mean, f);
                     }
 
@@ -312,7 +316,7 @@ namespace NormGen.Generated
 
                 for (nuint f = 0; f < 992; f += 16)
                 {
-                    var sums = Vector512.LoadUnsafe(ref mean, f);
+                    Vector512<float> sums = Vector512.LoadUnsafe(ref mean, f);
                     (Vector512.LoadUnsafe(ref total, f) + Vector512.WidenLower(sums)).StoreUnsafe(ref total, f);
                     (Vector512.LoadUnsafe(ref total, f + 8) + Vector512.WidenUpper(sums)).StoreUnsafe(ref total, f + 8);
                     Vector512<float>.Zero.StoreUnsafe(ref mean, f);
@@ -328,7 +332,7 @@ namespace NormGen.Generated
                 ref float xRow = ref Unsafe.Add(ref x, r * Features);
                 for (nuint f = 0; f < 992; f += 16)
                 {
-                    var p = Vector512.LoadUnsafe(ref pivot, f);
+                    Vector512<float> p = Vector512.LoadUnsafe(ref pivot, f);
                     (Vector512.LoadUnsafe(ref mean, f) + (Vector512.LoadUnsafe(ref xRow, f) - p)).StoreUnsafe(ref mean, f);
                 }
 
@@ -337,7 +341,7 @@ namespace NormGen.Generated
 
             for (nuint f = 0; f < 992; f += 16)
             {
-                var sums = Vector512.LoadUnsafe(ref mean, f);
+                Vector512<float> sums = Vector512.LoadUnsafe(ref mean, f);
                 (Vector512.LoadUnsafe(ref total, f) + Vector512.WidenLower(sums)).StoreUnsafe(ref total, f);
                 (Vector512.LoadUnsafe(ref total, f + 8) + Vector512.WidenUpper(sums)).StoreUnsafe(ref total, f + 8);
             }
@@ -350,13 +354,13 @@ namespace NormGen.Generated
                 Vector512.Narrow(Vector512.LoadUnsafe(ref total, f) * inverseRows, Vector512.LoadUnsafe(ref total, f + 8) * inverseRows).StoreUnsafe(ref mean, f);
             }
 
-            var meanTail = Vector512.Narrow(totalTailLow * inverseRows, totalTailHigh * inverseRows);
+            Vector512<float> meanTail = Vector512.Narrow(totalTailLow * inverseRows, totalTailHigh * inverseRows);
             meanTail.StoreUnsafe(ref mean, 984);
 
             // Pass 2: squared deviations from the chunk mean, 4 rows at a time; the chunk is still in cache.
             MemoryMarshal.CreateSpan(ref squares, Features).Clear();
             totals.Clear();
-            var squaresTail = Vector512<float>.Zero;
+            Vector512<float> squaresTail = Vector512<float>.Zero;
             totalTailLow = Vector512<double>.Zero;
             totalTailHigh = Vector512<double>.Zero;
             for (nint start = 0; start < blockedRows; start += 16)
@@ -369,25 +373,25 @@ namespace NormGen.Generated
                     ref float xRow3 = ref Unsafe.Add(ref xRow2, Features);
                     for (nuint f = 0; f < 992; f += 16)
                     {
-                        var p = Vector512.LoadUnsafe(ref pivot, f);
-                        var m = Vector512.LoadUnsafe(ref mean, f);
-                        var deviationRow0 = Vector512.LoadUnsafe(ref xRow0, f) - p - m;
-                        var deviationRow1 = Vector512.LoadUnsafe(ref xRow1, f) - p - m;
-                        var deviationRow2 = Vector512.LoadUnsafe(ref xRow2, f) - p - m;
-                        var deviationRow3 = Vector512.LoadUnsafe(ref xRow3, f) - p - m;
+                        Vector512<float> p = Vector512.LoadUnsafe(ref pivot, f);
+                        Vector512<float> m = Vector512.LoadUnsafe(ref mean, f);
+                        Vector512<float> deviationRow0 = Vector512.LoadUnsafe(ref xRow0, f) - p - m;
+                        Vector512<float> deviationRow1 = Vector512.LoadUnsafe(ref xRow1, f) - p - m;
+                        Vector512<float> deviationRow2 = Vector512.LoadUnsafe(ref xRow2, f) - p - m;
+                        Vector512<float> deviationRow3 = Vector512.LoadUnsafe(ref xRow3, f) - p - m;
                         (Vector512.LoadUnsafe(ref squares, f) + (((deviationRow0 * deviationRow0) + (deviationRow1 * deviationRow1)) + ((deviationRow2 * deviationRow2) + (deviationRow3 * deviationRow3)))).StoreUnsafe(ref squares, f);
                     }
 
-                    var deviationTailRow0 = Vector512.LoadUnsafe(ref xRow0, 984) - pivotTail - meanTail;
-                    var deviationTailRow1 = Vector512.LoadUnsafe(ref xRow1, 984) - pivotTail - meanTail;
-                    var deviationTailRow2 = Vector512.LoadUnsafe(ref xRow2, 984) - pivotTail - meanTail;
-                    var deviationTailRow3 = Vector512.LoadUnsafe(ref xRow3, 984) - pivotTail - meanTail;
+                    Vector512<float> deviationTailRow0 = Vector512.LoadUnsafe(ref xRow0, 984) - pivotTail - meanTail;
+                    Vector512<float> deviationTailRow1 = Vector512.LoadUnsafe(ref xRow1, 984) - pivotTail - meanTail;
+                    Vector512<float> deviationTailRow2 = Vector512.LoadUnsafe(ref xRow2, 984) - pivotTail - meanTail;
+                    Vector512<float> deviationTailRow3 = Vector512.LoadUnsafe(ref xRow3, 984) - pivotTail - meanTail;
                     squaresTail += (((deviationTailRow0 * deviationTailRow0) + (deviationTailRow1 * deviationTailRow1)) + ((deviationTailRow2 * deviationTailRow2) + (deviationTailRow3 * deviationTailRow3)));
                 }
 
                 for (nuint f = 0; f < 992; f += 16)
                 {
-                    var sums = Vector512.LoadUnsafe(ref squares, f);
+                    Vector512<float> sums = Vector512.LoadUnsafe(ref squares, f);
                     (Vector512.LoadUnsafe(ref total, f) + Vector512.WidenLower(sums)).StoreUnsafe(ref total, f);
                     (Vector512.LoadUnsafe(ref total, f + 8) + Vector512.WidenUpper(sums)).StoreUnsafe(ref total, f + 8);
                     Vector512<float>.Zero.StoreUnsafe(ref squares, f);
@@ -403,19 +407,19 @@ namespace NormGen.Generated
                 ref float xRow = ref Unsafe.Add(ref x, r * Features);
                 for (nuint f = 0; f < 992; f += 16)
                 {
-                    var p = Vector512.LoadUnsafe(ref pivot, f);
-                    var m = Vector512.LoadUnsafe(ref mean, f);
-                    var deviation = Vector512.LoadUnsafe(ref xRow, f) - p - m;
+                    Vector512<float> p = Vector512.LoadUnsafe(ref pivot, f);
+                    Vector512<float> m = Vector512.LoadUnsafe(ref mean, f);
+                    Vector512<float> deviation = Vector512.LoadUnsafe(ref xRow, f) - p - m;
                     (Vector512.LoadUnsafe(ref squares, f) + (deviation * deviation)).StoreUnsafe(ref squares, f);
                 }
 
-                var deviationTail = Vector512.LoadUnsafe(ref xRow, 984) - pivotTail - meanTail;
+                Vector512<float> deviationTail = Vector512.LoadUnsafe(ref xRow, 984) - pivotTail - meanTail;
                 squaresTail += (deviationTail * deviationTail);
             }
 
             for (nuint f = 0; f < 992; f += 16)
             {
-                var sums = Vector512.LoadUnsafe(ref squares, f);
+                Vector512<float> sums = Vector512.LoadUnsafe(ref squares, f);
                 (Vector512.LoadUnsafe(ref total, f) + Vector512.WidenLower(sums)).StoreUnsafe(ref total, f);
                 (Vector512.LoadUnsafe(ref total, f + 8) + Vector512.WidenUpper(sums)).StoreUnsafe(ref total, f + 8);
             }
@@ -439,7 +443,7 @@ namespace NormGen.Generated
                 ref float xRow = ref Unsafe.Add(ref x, r * Features);
                 ref float yRow = ref Unsafe.Add(ref y, r * Features);
                 // The overlapping last vector is read before any store, so y may be x itself.
-                var yTail = (Vector512.LoadUnsafe(ref xRow, 984) - Vector512.LoadUnsafe(ref c, 984)) * Vector512.LoadUnsafe(ref s, 984) + Vector512.LoadUnsafe(ref b, 984);
+                Vector512<float> yTail = (Vector512.LoadUnsafe(ref xRow, 984) - Vector512.LoadUnsafe(ref c, 984)) * Vector512.LoadUnsafe(ref s, 984) + Vector512.LoadUnsafe(ref b, 984);
                 for (nuint f = 0; f < 992; f += 16)
                 {
                     ((Vector512.LoadUnsafe(ref xRow, f) - Vector512.LoadUnsafe(ref c, f)) * Vector512.LoadUnsafe(ref s, f) + Vector512.LoadUnsafe(ref b, f)).StoreUnsafe(ref yRow, f);
@@ -456,24 +460,24 @@ namespace NormGen.Generated
             MemoryMarshal.CreateSpan(ref sumDyCentered, Features).Clear();
 
             // The overlapping last vector sums in registers, stored after the others: shared lanes get the same sums.
-            var pivotTail = Vector512.LoadUnsafe(ref pivot, 984);
-            var sumDyTail = Vector512<float>.Zero;
-            var sumDyCenteredTail = Vector512<float>.Zero;
+            Vector512<float> pivotTail = Vector512.LoadUnsafe(ref pivot, 984);
+            Vector512<float> sumDyTail = Vector512<float>.Zero;
+            Vector512<float> sumDyCenteredTail = Vector512<float>.Zero;
             for (nint r = 0; r < rows; r++)
             {
                 ref float xRow = ref Unsafe.Add(ref x, r * Features);
                 ref float dyRow = ref Unsafe.Add(ref dy, r * Features);
                 for (nuint f = 0; f < 992; f += 16)
                 {
-                    var p = Vector512.LoadUnsafe(ref pivot, f);
-                    var centered = Vector512.LoadUnsafe(ref xRow, f) - p;
-                    var gradient = Vector512.LoadUnsafe(ref dyRow, f);
+                    Vector512<float> p = Vector512.LoadUnsafe(ref pivot, f);
+                    Vector512<float> centered = Vector512.LoadUnsafe(ref xRow, f) - p;
+                    Vector512<float> gradient = Vector512.LoadUnsafe(ref dyRow, f);
                     (Vector512.LoadUnsafe(ref sumDy, f) + (gradient)).StoreUnsafe(ref sumDy, f);
                     (Vector512.LoadUnsafe(ref sumDyCentered, f) + (gradient * centered)).StoreUnsafe(ref sumDyCentered, f);
                 }
 
-                var centeredTail = Vector512.LoadUnsafe(ref xRow, 984) - pivotTail;
-                var gradientTail = Vector512.LoadUnsafe(ref dyRow, 984);
+                Vector512<float> centeredTail = Vector512.LoadUnsafe(ref xRow, 984) - pivotTail;
+                Vector512<float> gradientTail = Vector512.LoadUnsafe(ref dyRow, 984);
                 sumDyTail += (gradientTail);
                 sumDyCenteredTail += (gradientTail * centeredTail);
             }
@@ -491,13 +495,13 @@ namespace NormGen.Generated
                 ref float dyRow = ref Unsafe.Add(ref dy, r * Features);
                 ref float dxRow = ref Unsafe.Add(ref dx, r * Features);
                 // The overlapping last vector is read before any store, so dx may be dy itself.
-                var centeredTail = Vector512.LoadUnsafe(ref xRow, 984) - Vector512.LoadUnsafe(ref pivot, 984);
-                var gradientTail = Vector512.LoadUnsafe(ref dyRow, 984);
-                var dxTail = Vector512.LoadUnsafe(ref a, 984) * gradientTail + Vector512.LoadUnsafe(ref k, 984) * centeredTail + Vector512.LoadUnsafe(ref c, 984);
+                Vector512<float> centeredTail = Vector512.LoadUnsafe(ref xRow, 984) - Vector512.LoadUnsafe(ref pivot, 984);
+                Vector512<float> gradientTail = Vector512.LoadUnsafe(ref dyRow, 984);
+                Vector512<float> dxTail = Vector512.LoadUnsafe(ref a, 984) * gradientTail + Vector512.LoadUnsafe(ref k, 984) * centeredTail + Vector512.LoadUnsafe(ref c, 984);
                 for (nuint f = 0; f < 992; f += 16)
                 {
-                    var centered = Vector512.LoadUnsafe(ref xRow, f) - Vector512.LoadUnsafe(ref pivot, f);
-                    var gradient = Vector512.LoadUnsafe(ref dyRow, f);
+                    Vector512<float> centered = Vector512.LoadUnsafe(ref xRow, f) - Vector512.LoadUnsafe(ref pivot, f);
+                    Vector512<float> gradient = Vector512.LoadUnsafe(ref dyRow, f);
                     (Vector512.LoadUnsafe(ref a, f) * gradient + Vector512.LoadUnsafe(ref k, f) * centered + Vector512.LoadUnsafe(ref c, f)).StoreUnsafe(ref dxRow, f);
                 }
 
@@ -508,7 +512,7 @@ namespace NormGen.Generated
         /// <summary><see cref="ChunkMoments"/> with 8 features per Vector256, the float sums in mean and squares (in L1), the double ones on the stack: float over 16 rows, then double.</summary>
         private static void ChunkMoments256(ref float x, nint rows, ref float pivot, ref float mean, ref float squares)
         {
-            var inverseRows = Vector256.Create((double)1 / rows);
+            Vector256<double> inverseRows = Vector256.Create((double)1 / rows);
             nint blockedRows = rows - rows % 16;
             Span<double> totals = stackalloc double[Features];
             ref double total = ref MemoryMarshal.GetReference(totals);
@@ -522,14 +526,14 @@ namespace NormGen.Generated
                     ref float xRow = ref Unsafe.Add(ref x, r * Features);
                     for (nuint f = 0; f < 1000; f += 8)
                     {
-                        var p = Vector256.LoadUnsafe(ref pivot, f);
+                        Vector256<float> p = Vector256.LoadUnsafe(ref pivot, f);
                         (Vector256.LoadUnsafe(ref mean, f) + (Vector256.LoadUnsafe(ref xRow, f) - p)).StoreUnsafe(ref mean, f);
                     }
                 }
 
                 for (nuint f = 0; f < 1000; f += 8)
                 {
-                    var sums = Vector256.LoadUnsafe(ref mean, f);
+                    Vector256<float> sums = Vector256.LoadUnsafe(ref mean, f);
                     (Vector256.LoadUnsafe(ref total, f) + Vector256.WidenLower(sums)).StoreUnsafe(ref total, f);
                     (Vector256.LoadUnsafe(ref total, f + 4) + Vector256.WidenUpper(sums)).StoreUnsafe(ref total, f + 4);
                     Vector256<float>.Zero.StoreUnsafe(ref mean, f);
@@ -541,14 +545,14 @@ namespace NormGen.Generated
                 ref float xRow = ref Unsafe.Add(ref x, r * Features);
                 for (nuint f = 0; f < 1000; f += 8)
                 {
-                    var p = Vector256.LoadUnsafe(ref pivot, f);
+                    Vector256<float> p = Vector256.LoadUnsafe(ref pivot, f);
                     (Vector256.LoadUnsafe(ref mean, f) + (Vector256.LoadUnsafe(ref xRow, f) - p)).StoreUnsafe(ref mean, f);
                 }
             }
 
             for (nuint f = 0; f < 1000; f += 8)
             {
-                var sums = Vector256.LoadUnsafe(ref mean, f);
+                Vector256<float> sums = Vector256.LoadUnsafe(ref mean, f);
                 (Vector256.LoadUnsafe(ref total, f) + Vector256.WidenLower(sums)).StoreUnsafe(ref total, f);
                 (Vector256.LoadUnsafe(ref total, f + 4) + Vector256.WidenUpper(sums)).StoreUnsafe(ref total, f + 4);
             }
@@ -571,19 +575,19 @@ namespace NormGen.Generated
                     ref float xRow3 = ref Unsafe.Add(ref xRow2, Features);
                     for (nuint f = 0; f < 1000; f += 8)
                     {
-                        var p = Vector256.LoadUnsafe(ref pivot, f);
-                        var m = Vector256.LoadUnsafe(ref mean, f);
-                        var deviationRow0 = Vector256.LoadUnsafe(ref xRow0, f) - p - m;
-                        var deviationRow1 = Vector256.LoadUnsafe(ref xRow1, f) - p - m;
-                        var deviationRow2 = Vector256.LoadUnsafe(ref xRow2, f) - p - m;
-                        var deviationRow3 = Vector256.LoadUnsafe(ref xRow3, f) - p - m;
+                        Vector256<float> p = Vector256.LoadUnsafe(ref pivot, f);
+                        Vector256<float> m = Vector256.LoadUnsafe(ref mean, f);
+                        Vector256<float> deviationRow0 = Vector256.LoadUnsafe(ref xRow0, f) - p - m;
+                        Vector256<float> deviationRow1 = Vector256.LoadUnsafe(ref xRow1, f) - p - m;
+                        Vector256<float> deviationRow2 = Vector256.LoadUnsafe(ref xRow2, f) - p - m;
+                        Vector256<float> deviationRow3 = Vector256.LoadUnsafe(ref xRow3, f) - p - m;
                         (Vector256.LoadUnsafe(ref squares, f) + (((deviationRow0 * deviationRow0) + (deviationRow1 * deviationRow1)) + ((deviationRow2 * deviationRow2) + (deviationRow3 * deviationRow3)))).StoreUnsafe(ref squares, f);
                     }
                 }
 
                 for (nuint f = 0; f < 1000; f += 8)
                 {
-                    var sums = Vector256.LoadUnsafe(ref squares, f);
+                    Vector256<float> sums = Vector256.LoadUnsafe(ref squares, f);
                     (Vector256.LoadUnsafe(ref total, f) + Vector256.WidenLower(sums)).StoreUnsafe(ref total, f);
                     (Vector256.LoadUnsafe(ref total, f + 4) + Vector256.WidenUpper(sums)).StoreUnsafe(ref total, f + 4);
                     Vector256<float>.Zero.StoreUnsafe(ref squares, f);
@@ -595,16 +599,16 @@ namespace NormGen.Generated
                 ref float xRow = ref Unsafe.Add(ref x, r * Features);
                 for (nuint f = 0; f < 1000; f += 8)
                 {
-                    var p = Vector256.LoadUnsafe(ref pivot, f);
-                    var m = Vector256.LoadUnsafe(ref mean, f);
-                    var deviation = Vector256.LoadUnsafe(ref xRow, f) - p - m;
+                    Vector256<float> p = Vector256.LoadUnsafe(ref pivot, f);
+                    Vector256<float> m = Vector256.LoadUnsafe(ref mean, f);
+                    Vector256<float> deviation = Vector256.LoadUnsafe(ref xRow, f) - p - m;
                     (Vector256.LoadUnsafe(ref squares, f) + (deviation * deviation)).StoreUnsafe(ref squares, f);
                 }
             }
 
             for (nuint f = 0; f < 1000; f += 8)
             {
-                var sums = Vector256.LoadUnsafe(ref squares, f);
+                Vector256<float> sums = Vector256.LoadUnsafe(ref squares, f);
                 (Vector256.LoadUnsafe(ref total, f) + Vector256.WidenLower(sums)).StoreUnsafe(ref total, f);
                 (Vector256.LoadUnsafe(ref total, f + 4) + Vector256.WidenUpper(sums)).StoreUnsafe(ref total, f + 4);
             }
@@ -640,9 +644,9 @@ namespace NormGen.Generated
                 ref float dyRow = ref Unsafe.Add(ref dy, r * Features);
                 for (nuint f = 0; f < 1000; f += 8)
                 {
-                    var p = Vector256.LoadUnsafe(ref pivot, f);
-                    var centered = Vector256.LoadUnsafe(ref xRow, f) - p;
-                    var gradient = Vector256.LoadUnsafe(ref dyRow, f);
+                    Vector256<float> p = Vector256.LoadUnsafe(ref pivot, f);
+                    Vector256<float> centered = Vector256.LoadUnsafe(ref xRow, f) - p;
+                    Vector256<float> gradient = Vector256.LoadUnsafe(ref dyRow, f);
                     (Vector256.LoadUnsafe(ref sumDy, f) + (gradient)).StoreUnsafe(ref sumDy, f);
                     (Vector256.LoadUnsafe(ref sumDyCentered, f) + (gradient * centered)).StoreUnsafe(ref sumDyCentered, f);
                 }
@@ -659,8 +663,8 @@ namespace NormGen.Generated
                 ref float dxRow = ref Unsafe.Add(ref dx, r * Features);
                 for (nuint f = 0; f < 1000; f += 8)
                 {
-                    var centered = Vector256.LoadUnsafe(ref xRow, f) - Vector256.LoadUnsafe(ref pivot, f);
-                    var gradient = Vector256.LoadUnsafe(ref dyRow, f);
+                    Vector256<float> centered = Vector256.LoadUnsafe(ref xRow, f) - Vector256.LoadUnsafe(ref pivot, f);
+                    Vector256<float> gradient = Vector256.LoadUnsafe(ref dyRow, f);
                     (Vector256.LoadUnsafe(ref a, f) * gradient + Vector256.LoadUnsafe(ref k, f) * centered + Vector256.LoadUnsafe(ref c, f)).StoreUnsafe(ref dxRow, f);
                 }
             }
@@ -669,7 +673,7 @@ namespace NormGen.Generated
         /// <summary><see cref="ChunkMoments"/> with 4 features per Vector128, the float sums in mean and squares (in L1), the double ones on the stack: float over 16 rows, then double.</summary>
         private static void ChunkMoments128(ref float x, nint rows, ref float pivot, ref float mean, ref float squares)
         {
-            var inverseRows = Vector128.Create((double)1 / rows);
+            Vector128<double> inverseRows = Vector128.Create((double)1 / rows);
             nint blockedRows = rows - rows % 16;
             Span<double> totals = stackalloc double[Features];
             ref double total = ref MemoryMarshal.GetReference(totals);
@@ -683,14 +687,14 @@ namespace NormGen.Generated
                     ref float xRow = ref Unsafe.Add(ref x, r * Features);
                     for (nuint f = 0; f < 1000; f += 4)
                     {
-                        var p = Vector128.LoadUnsafe(ref pivot, f);
+                        Vector128<float> p = Vector128.LoadUnsafe(ref pivot, f);
                         (Vector128.LoadUnsafe(ref mean, f) + (Vector128.LoadUnsafe(ref xRow, f) - p)).StoreUnsafe(ref mean, f);
                     }
                 }
 
                 for (nuint f = 0; f < 1000; f += 4)
                 {
-                    var sums = Vector128.LoadUnsafe(ref mean, f);
+                    Vector128<float> sums = Vector128.LoadUnsafe(ref mean, f);
                     (Vector128.LoadUnsafe(ref total, f) + Vector128.WidenLower(sums)).StoreUnsafe(ref total, f);
                     (Vector128.LoadUnsafe(ref total, f + 2) + Vector128.WidenUpper(sums)).StoreUnsafe(ref total, f + 2);
                     Vector128<float>.Zero.StoreUnsafe(ref mean, f);
@@ -702,14 +706,14 @@ namespace NormGen.Generated
                 ref float xRow = ref Unsafe.Add(ref x, r * Features);
                 for (nuint f = 0; f < 1000; f += 4)
                 {
-                    var p = Vector128.LoadUnsafe(ref pivot, f);
+                    Vector128<float> p = Vector128.LoadUnsafe(ref pivot, f);
                     (Vector128.LoadUnsafe(ref mean, f) + (Vector128.LoadUnsafe(ref xRow, f) - p)).StoreUnsafe(ref mean, f);
                 }
             }
 
             for (nuint f = 0; f < 1000; f += 4)
             {
-                var sums = Vector128.LoadUnsafe(ref mean, f);
+                Vector128<float> sums = Vector128.LoadUnsafe(ref mean, f);
                 (Vector128.LoadUnsafe(ref total, f) + Vector128.WidenLower(sums)).StoreUnsafe(ref total, f);
                 (Vector128.LoadUnsafe(ref total, f + 2) + Vector128.WidenUpper(sums)).StoreUnsafe(ref total, f + 2);
             }
@@ -732,19 +736,19 @@ namespace NormGen.Generated
                     ref float xRow3 = ref Unsafe.Add(ref xRow2, Features);
                     for (nuint f = 0; f < 1000; f += 4)
                     {
-                        var p = Vector128.LoadUnsafe(ref pivot, f);
-                        var m = Vector128.LoadUnsafe(ref mean, f);
-                        var deviationRow0 = Vector128.LoadUnsafe(ref xRow0, f) - p - m;
-                        var deviationRow1 = Vector128.LoadUnsafe(ref xRow1, f) - p - m;
-                        var deviationRow2 = Vector128.LoadUnsafe(ref xRow2, f) - p - m;
-                        var deviationRow3 = Vector128.LoadUnsafe(ref xRow3, f) - p - m;
+                        Vector128<float> p = Vector128.LoadUnsafe(ref pivot, f);
+                        Vector128<float> m = Vector128.LoadUnsafe(ref mean, f);
+                        Vector128<float> deviationRow0 = Vector128.LoadUnsafe(ref xRow0, f) - p - m;
+                        Vector128<float> deviationRow1 = Vector128.LoadUnsafe(ref xRow1, f) - p - m;
+                        Vector128<float> deviationRow2 = Vector128.LoadUnsafe(ref xRow2, f) - p - m;
+                        Vector128<float> deviationRow3 = Vector128.LoadUnsafe(ref xRow3, f) - p - m;
                         (Vector128.LoadUnsafe(ref squares, f) + (((deviationRow0 * deviationRow0) + (deviationRow1 * deviationRow1)) + ((deviationRow2 * deviationRow2) + (deviationRow3 * deviationRow3)))).StoreUnsafe(ref squares, f);
                     }
                 }
 
                 for (nuint f = 0; f < 1000; f += 4)
                 {
-                    var sums = Vector128.LoadUnsafe(ref squares, f);
+                    Vector128<float> sums = Vector128.LoadUnsafe(ref squares, f);
                     (Vector128.LoadUnsafe(ref total, f) + Vector128.WidenLower(sums)).StoreUnsafe(ref total, f);
                     (Vector128.LoadUnsafe(ref total, f + 2) + Vector128.WidenUpper(sums)).StoreUnsafe(ref total, f + 2);
                     Vector128<float>.Zero.StoreUnsafe(ref squares, f);
@@ -756,16 +760,16 @@ namespace NormGen.Generated
                 ref float xRow = ref Unsafe.Add(ref x, r * Features);
                 for (nuint f = 0; f < 1000; f += 4)
                 {
-                    var p = Vector128.LoadUnsafe(ref pivot, f);
-                    var m = Vector128.LoadUnsafe(ref mean, f);
-                    var deviation = Vector128.LoadUnsafe(ref xRow, f) - p - m;
+                    Vector128<float> p = Vector128.LoadUnsafe(ref pivot, f);
+                    Vector128<float> m = Vector128.LoadUnsafe(ref mean, f);
+                    Vector128<float> deviation = Vector128.LoadUnsafe(ref xRow, f) - p - m;
                     (Vector128.LoadUnsafe(ref squares, f) + (deviation * deviation)).StoreUnsafe(ref squares, f);
                 }
             }
 
             for (nuint f = 0; f < 1000; f += 4)
             {
-                var sums = Vector128.LoadUnsafe(ref squares, f);
+                Vector128<float> sums = Vector128.LoadUnsafe(ref squares, f);
                 (Vector128.LoadUnsafe(ref total, f) + Vector128.WidenLower(sums)).StoreUnsafe(ref total, f);
                 (Vector128.LoadUnsafe(ref total, f + 2) + Vector128.WidenUpper(sums)).StoreUnsafe(ref total, f + 2);
             }
@@ -801,9 +805,9 @@ namespace NormGen.Generated
                 ref float dyRow = ref Unsafe.Add(ref dy, r * Features);
                 for (nuint f = 0; f < 1000; f += 4)
                 {
-                    var p = Vector128.LoadUnsafe(ref pivot, f);
-                    var centered = Vector128.LoadUnsafe(ref xRow, f) - p;
-                    var gradient = Vector128.LoadUnsafe(ref dyRow, f);
+                    Vector128<float> p = Vector128.LoadUnsafe(ref pivot, f);
+                    Vector128<float> centered = Vector128.LoadUnsafe(ref xRow, f) - p;
+                    Vector128<float> gradient = Vector128.LoadUnsafe(ref dyRow, f);
                     (Vector128.LoadUnsafe(ref sumDy, f) + (gradient)).StoreUnsafe(ref sumDy, f);
                     (Vector128.LoadUnsafe(ref sumDyCentered, f) + (gradient * centered)).StoreUnsafe(ref sumDyCentered, f);
                 }
@@ -820,8 +824,8 @@ namespace NormGen.Generated
                 ref float dxRow = ref Unsafe.Add(ref dx, r * Features);
                 for (nuint f = 0; f < 1000; f += 4)
                 {
-                    var centered = Vector128.LoadUnsafe(ref xRow, f) - Vector128.LoadUnsafe(ref pivot, f);
-                    var gradient = Vector128.LoadUnsafe(ref dyRow, f);
+                    Vector128<float> centered = Vector128.LoadUnsafe(ref xRow, f) - Vector128.LoadUnsafe(ref pivot, f);
+                    Vector128<float> gradient = Vector128.LoadUnsafe(ref dyRow, f);
                     (Vector128.LoadUnsafe(ref a, f) * gradient + Vector128.LoadUnsafe(ref k, f) * centered + Vector128.LoadUnsafe(ref c, f)).StoreUnsafe(ref dxRow, f);
                 }
             }

@@ -147,6 +147,10 @@ namespace NormGen.Generated
     using global::System.Runtime.InteropServices;
     using global::System.Runtime.Intrinsics;
 
+    // nint and nuint are keywords only while no type of that name is in scope: these keep them System's.
+    using nint = global::System.IntPtr;
+    using nuint = global::System.UIntPtr;
+
     /// <summary>The state of <c>Snapshots.Layer</c> and its kernels, specialized for its shape.</summary>
     [GeneratedCode("NormGen", "0.2.0")]
     file sealed class LayerCore : BatchNormCore<float>
@@ -253,18 +257,18 @@ namespace NormGen.Generated
         /// <summary><see cref="ChunkMoments"/> with 4 features per Vector128, the sums in registers: float over 16 rows, then double.</summary>
         private static void ChunkMoments128(ref float x, nint rows, ref float pivot, ref float mean, ref float squares)
         {
-            var inverseRows = Vector128.Create((double)1 / rows);
+            Vector128<double> inverseRows = Vector128.Create((double)1 / rows);
             nint blockedRows = rows - rows % 16;
 
             // Pass 1: sums of x - pivot, in float over 16 rows (so rounding stays near 16 * 2^-24), then in double.
-            var pivot0 = Vector128.LoadUnsafe(ref pivot, 0);
-            var pivotTail = Vector128.LoadUnsafe(ref pivot, 1);
-            var sum0 = Vector128<float>.Zero;
-            var total0Low = Vector128<double>.Zero;
-            var total0High = Vector128<double>.Zero;
-            var sumTail = Vector128<float>.Zero;
-            var totalTailLow = Vector128<double>.Zero;
-            var totalTailHigh = Vector128<double>.Zero;
+            Vector128<float> pivot0 = Vector128.LoadUnsafe(ref pivot, 0);
+            Vector128<float> pivotTail = Vector128.LoadUnsafe(ref pivot, 1);
+            Vector128<float> sum0 = Vector128<float>.Zero;
+            Vector128<double> total0Low = Vector128<double>.Zero;
+            Vector128<double> total0High = Vector128<double>.Zero;
+            Vector128<float> sumTail = Vector128<float>.Zero;
+            Vector128<double> totalTailLow = Vector128<double>.Zero;
+            Vector128<double> totalTailHigh = Vector128<double>.Zero;
             for (nint start = 0; start < blockedRows; start += 16)
             {
                 for (nint r = start; r < start + 16; r += 4)
@@ -298,12 +302,12 @@ namespace NormGen.Generated
             totalTailHigh += Vector128.WidenUpper(sumTail);
 
             // Pass 2: squared deviations from the chunk mean; the chunk is still in cache.
-            var mean0 = Vector128.Narrow(total0Low * inverseRows, total0High * inverseRows);
-            var meanTail = Vector128.Narrow(totalTailLow * inverseRows, totalTailHigh * inverseRows);
-            var squares0 = Vector128<float>.Zero;
+            Vector128<float> mean0 = Vector128.Narrow(total0Low * inverseRows, total0High * inverseRows);
+            Vector128<float> meanTail = Vector128.Narrow(totalTailLow * inverseRows, totalTailHigh * inverseRows);
+            Vector128<float> squares0 = Vector128<float>.Zero;
             total0Low = Vector128<double>.Zero;
             total0High = Vector128<double>.Zero;
-            var squaresTail = Vector128<float>.Zero;
+            Vector128<float> squaresTail = Vector128<float>.Zero;
             totalTailLow = Vector128<double>.Zero;
             totalTailHigh = Vector128<double>.Zero;
             for (nint start = 0; start < blockedRows; start += 16)
@@ -314,15 +318,15 @@ namespace NormGen.Generated
                     ref float xRow1 = ref Unsafe.Add(ref xRow0, Features);
                     ref float xRow2 = ref Unsafe.Add(ref xRow1, Features);
                     ref float xRow3 = ref Unsafe.Add(ref xRow2, Features);
-                    var deviation0Row0 = Vector128.LoadUnsafe(ref xRow0, 0) - pivot0 - mean0;
-                    var deviation0Row1 = Vector128.LoadUnsafe(ref xRow1, 0) - pivot0 - mean0;
-                    var deviation0Row2 = Vector128.LoadUnsafe(ref xRow2, 0) - pivot0 - mean0;
-                    var deviation0Row3 = Vector128.LoadUnsafe(ref xRow3, 0) - pivot0 - mean0;
+                    Vector128<float> deviation0Row0 = Vector128.LoadUnsafe(ref xRow0, 0) - pivot0 - mean0;
+                    Vector128<float> deviation0Row1 = Vector128.LoadUnsafe(ref xRow1, 0) - pivot0 - mean0;
+                    Vector128<float> deviation0Row2 = Vector128.LoadUnsafe(ref xRow2, 0) - pivot0 - mean0;
+                    Vector128<float> deviation0Row3 = Vector128.LoadUnsafe(ref xRow3, 0) - pivot0 - mean0;
                     squares0 += (((deviation0Row0 * deviation0Row0) + (deviation0Row1 * deviation0Row1)) + ((deviation0Row2 * deviation0Row2) + (deviation0Row3 * deviation0Row3)));
-                    var deviationTailRow0 = Vector128.LoadUnsafe(ref xRow0, 1) - pivotTail - meanTail;
-                    var deviationTailRow1 = Vector128.LoadUnsafe(ref xRow1, 1) - pivotTail - meanTail;
-                    var deviationTailRow2 = Vector128.LoadUnsafe(ref xRow2, 1) - pivotTail - meanTail;
-                    var deviationTailRow3 = Vector128.LoadUnsafe(ref xRow3, 1) - pivotTail - meanTail;
+                    Vector128<float> deviationTailRow0 = Vector128.LoadUnsafe(ref xRow0, 1) - pivotTail - meanTail;
+                    Vector128<float> deviationTailRow1 = Vector128.LoadUnsafe(ref xRow1, 1) - pivotTail - meanTail;
+                    Vector128<float> deviationTailRow2 = Vector128.LoadUnsafe(ref xRow2, 1) - pivotTail - meanTail;
+                    Vector128<float> deviationTailRow3 = Vector128.LoadUnsafe(ref xRow3, 1) - pivotTail - meanTail;
                     squaresTail += (((deviationTailRow0 * deviationTailRow0) + (deviationTailRow1 * deviationTailRow1)) + ((deviationTailRow2 * deviationTailRow2) + (deviationTailRow3 * deviationTailRow3)));
                 }
 
@@ -337,9 +341,9 @@ namespace NormGen.Generated
             for (nint r = blockedRows; r < rows; r++)
             {
                 ref float xRow = ref Unsafe.Add(ref x, r * Features);
-                var deviation0 = Vector128.LoadUnsafe(ref xRow, 0) - pivot0 - mean0;
+                Vector128<float> deviation0 = Vector128.LoadUnsafe(ref xRow, 0) - pivot0 - mean0;
                 squares0 += (deviation0 * deviation0);
-                var deviationTail = Vector128.LoadUnsafe(ref xRow, 1) - pivotTail - meanTail;
+                Vector128<float> deviationTail = Vector128.LoadUnsafe(ref xRow, 1) - pivotTail - meanTail;
                 squaresTail += (deviationTail * deviationTail);
             }
 
@@ -358,18 +362,18 @@ namespace NormGen.Generated
         private static void Normalize128(ref float x, nint rows, ref float y, ref float c, ref float s, ref float b)
         {
             // The whole row's coefficients in registers.
-            var c0 = Vector128.LoadUnsafe(ref c, 0);
-            var s0 = Vector128.LoadUnsafe(ref s, 0);
-            var b0 = Vector128.LoadUnsafe(ref b, 0);
-            var cTail = Vector128.LoadUnsafe(ref c, 1);
-            var sTail = Vector128.LoadUnsafe(ref s, 1);
-            var bTail = Vector128.LoadUnsafe(ref b, 1);
+            Vector128<float> c0 = Vector128.LoadUnsafe(ref c, 0);
+            Vector128<float> s0 = Vector128.LoadUnsafe(ref s, 0);
+            Vector128<float> b0 = Vector128.LoadUnsafe(ref b, 0);
+            Vector128<float> cTail = Vector128.LoadUnsafe(ref c, 1);
+            Vector128<float> sTail = Vector128.LoadUnsafe(ref s, 1);
+            Vector128<float> bTail = Vector128.LoadUnsafe(ref b, 1);
             for (nint r = 0; r < rows; r++)
             {
                 ref float xRow = ref Unsafe.Add(ref x, r * Features);
                 ref float yRow = ref Unsafe.Add(ref y, r * Features);
                 // The overlapping last vector is read before any store, so y may be x itself.
-                var yTail = (Vector128.LoadUnsafe(ref xRow, 1) - cTail) * sTail + bTail;
+                Vector128<float> yTail = (Vector128.LoadUnsafe(ref xRow, 1) - cTail) * sTail + bTail;
                 ((Vector128.LoadUnsafe(ref xRow, 0) - c0) * s0 + b0).StoreUnsafe(ref yRow, 0);
                 yTail.StoreUnsafe(ref yRow, 1);
             }
@@ -379,12 +383,12 @@ namespace NormGen.Generated
         private static void BackwardSums128(ref float x, nint rows, ref float dy, ref float pivot, ref float sumDy, ref float sumDyCentered)
         {
             nint blockedRows = rows - rows % 4;
-            var pivot0 = Vector128.LoadUnsafe(ref pivot, 0);
-            var sumDy0 = Vector128<float>.Zero;
-            var sumDyCentered0 = Vector128<float>.Zero;
-            var pivotTail = Vector128.LoadUnsafe(ref pivot, 1);
-            var sumDyTail = Vector128<float>.Zero;
-            var sumDyCenteredTail = Vector128<float>.Zero;
+            Vector128<float> pivot0 = Vector128.LoadUnsafe(ref pivot, 0);
+            Vector128<float> sumDy0 = Vector128<float>.Zero;
+            Vector128<float> sumDyCentered0 = Vector128<float>.Zero;
+            Vector128<float> pivotTail = Vector128.LoadUnsafe(ref pivot, 1);
+            Vector128<float> sumDyTail = Vector128<float>.Zero;
+            Vector128<float> sumDyCenteredTail = Vector128<float>.Zero;
             for (nint r = 0; r < blockedRows; r += 4)
             {
                 ref float xRow0 = ref Unsafe.Add(ref x, r * Features);
@@ -395,24 +399,24 @@ namespace NormGen.Generated
                 ref float dyRow1 = ref Unsafe.Add(ref dyRow0, Features);
                 ref float dyRow2 = ref Unsafe.Add(ref dyRow1, Features);
                 ref float dyRow3 = ref Unsafe.Add(ref dyRow2, Features);
-                var centered0Row0 = Vector128.LoadUnsafe(ref xRow0, 0) - pivot0;
-                var gradient0Row0 = Vector128.LoadUnsafe(ref dyRow0, 0);
-                var centered0Row1 = Vector128.LoadUnsafe(ref xRow1, 0) - pivot0;
-                var gradient0Row1 = Vector128.LoadUnsafe(ref dyRow1, 0);
-                var centered0Row2 = Vector128.LoadUnsafe(ref xRow2, 0) - pivot0;
-                var gradient0Row2 = Vector128.LoadUnsafe(ref dyRow2, 0);
-                var centered0Row3 = Vector128.LoadUnsafe(ref xRow3, 0) - pivot0;
-                var gradient0Row3 = Vector128.LoadUnsafe(ref dyRow3, 0);
+                Vector128<float> centered0Row0 = Vector128.LoadUnsafe(ref xRow0, 0) - pivot0;
+                Vector128<float> gradient0Row0 = Vector128.LoadUnsafe(ref dyRow0, 0);
+                Vector128<float> centered0Row1 = Vector128.LoadUnsafe(ref xRow1, 0) - pivot0;
+                Vector128<float> gradient0Row1 = Vector128.LoadUnsafe(ref dyRow1, 0);
+                Vector128<float> centered0Row2 = Vector128.LoadUnsafe(ref xRow2, 0) - pivot0;
+                Vector128<float> gradient0Row2 = Vector128.LoadUnsafe(ref dyRow2, 0);
+                Vector128<float> centered0Row3 = Vector128.LoadUnsafe(ref xRow3, 0) - pivot0;
+                Vector128<float> gradient0Row3 = Vector128.LoadUnsafe(ref dyRow3, 0);
                 sumDy0 += (((gradient0Row0) + (gradient0Row1)) + ((gradient0Row2) + (gradient0Row3)));
                 sumDyCentered0 += (((gradient0Row0 * centered0Row0) + (gradient0Row1 * centered0Row1)) + ((gradient0Row2 * centered0Row2) + (gradient0Row3 * centered0Row3)));
-                var centeredTailRow0 = Vector128.LoadUnsafe(ref xRow0, 1) - pivotTail;
-                var gradientTailRow0 = Vector128.LoadUnsafe(ref dyRow0, 1);
-                var centeredTailRow1 = Vector128.LoadUnsafe(ref xRow1, 1) - pivotTail;
-                var gradientTailRow1 = Vector128.LoadUnsafe(ref dyRow1, 1);
-                var centeredTailRow2 = Vector128.LoadUnsafe(ref xRow2, 1) - pivotTail;
-                var gradientTailRow2 = Vector128.LoadUnsafe(ref dyRow2, 1);
-                var centeredTailRow3 = Vector128.LoadUnsafe(ref xRow3, 1) - pivotTail;
-                var gradientTailRow3 = Vector128.LoadUnsafe(ref dyRow3, 1);
+                Vector128<float> centeredTailRow0 = Vector128.LoadUnsafe(ref xRow0, 1) - pivotTail;
+                Vector128<float> gradientTailRow0 = Vector128.LoadUnsafe(ref dyRow0, 1);
+                Vector128<float> centeredTailRow1 = Vector128.LoadUnsafe(ref xRow1, 1) - pivotTail;
+                Vector128<float> gradientTailRow1 = Vector128.LoadUnsafe(ref dyRow1, 1);
+                Vector128<float> centeredTailRow2 = Vector128.LoadUnsafe(ref xRow2, 1) - pivotTail;
+                Vector128<float> gradientTailRow2 = Vector128.LoadUnsafe(ref dyRow2, 1);
+                Vector128<float> centeredTailRow3 = Vector128.LoadUnsafe(ref xRow3, 1) - pivotTail;
+                Vector128<float> gradientTailRow3 = Vector128.LoadUnsafe(ref dyRow3, 1);
                 sumDyTail += (((gradientTailRow0) + (gradientTailRow1)) + ((gradientTailRow2) + (gradientTailRow3)));
                 sumDyCenteredTail += (((gradientTailRow0 * centeredTailRow0) + (gradientTailRow1 * centeredTailRow1)) + ((gradientTailRow2 * centeredTailRow2) + (gradientTailRow3 * centeredTailRow3)));
             }
@@ -421,12 +425,12 @@ namespace NormGen.Generated
             {
                 ref float xRow = ref Unsafe.Add(ref x, r * Features);
                 ref float dyRow = ref Unsafe.Add(ref dy, r * Features);
-                var centered0 = Vector128.LoadUnsafe(ref xRow, 0) - pivot0;
-                var gradient0 = Vector128.LoadUnsafe(ref dyRow, 0);
+                Vector128<float> centered0 = Vector128.LoadUnsafe(ref xRow, 0) - pivot0;
+                Vector128<float> gradient0 = Vector128.LoadUnsafe(ref dyRow, 0);
                 sumDy0 += (gradient0);
                 sumDyCentered0 += (gradient0 * centered0);
-                var centeredTail = Vector128.LoadUnsafe(ref xRow, 1) - pivotTail;
-                var gradientTail = Vector128.LoadUnsafe(ref dyRow, 1);
+                Vector128<float> centeredTail = Vector128.LoadUnsafe(ref xRow, 1) - pivotTail;
+                Vector128<float> gradientTail = Vector128.LoadUnsafe(ref dyRow, 1);
                 sumDyTail += (gradientTail);
                 sumDyCenteredTail += (gradientTail * centeredTail);
             }
@@ -441,25 +445,25 @@ namespace NormGen.Generated
         private static void BackwardInput128(ref float x, nint rows, ref float dy, ref float dx, ref float pivot, ref float a, ref float k, ref float c)
         {
             // The whole row's coefficients in registers.
-            var pivot0 = Vector128.LoadUnsafe(ref pivot, 0);
-            var a0 = Vector128.LoadUnsafe(ref a, 0);
-            var k0 = Vector128.LoadUnsafe(ref k, 0);
-            var c0 = Vector128.LoadUnsafe(ref c, 0);
-            var pivotTail = Vector128.LoadUnsafe(ref pivot, 1);
-            var aTail = Vector128.LoadUnsafe(ref a, 1);
-            var kTail = Vector128.LoadUnsafe(ref k, 1);
-            var cTail = Vector128.LoadUnsafe(ref c, 1);
+            Vector128<float> pivot0 = Vector128.LoadUnsafe(ref pivot, 0);
+            Vector128<float> a0 = Vector128.LoadUnsafe(ref a, 0);
+            Vector128<float> k0 = Vector128.LoadUnsafe(ref k, 0);
+            Vector128<float> c0 = Vector128.LoadUnsafe(ref c, 0);
+            Vector128<float> pivotTail = Vector128.LoadUnsafe(ref pivot, 1);
+            Vector128<float> aTail = Vector128.LoadUnsafe(ref a, 1);
+            Vector128<float> kTail = Vector128.LoadUnsafe(ref k, 1);
+            Vector128<float> cTail = Vector128.LoadUnsafe(ref c, 1);
             for (nint r = 0; r < rows; r++)
             {
                 ref float xRow = ref Unsafe.Add(ref x, r * Features);
                 ref float dyRow = ref Unsafe.Add(ref dy, r * Features);
                 ref float dxRow = ref Unsafe.Add(ref dx, r * Features);
                 // The overlapping last vector is read before any store, so dx may be dy itself.
-                var centeredTail = Vector128.LoadUnsafe(ref xRow, 1) - pivotTail;
-                var gradientTail = Vector128.LoadUnsafe(ref dyRow, 1);
-                var dxTail = aTail * gradientTail + kTail * centeredTail + cTail;
-                var centered0 = Vector128.LoadUnsafe(ref xRow, 0) - pivot0;
-                var gradient0 = Vector128.LoadUnsafe(ref dyRow, 0);
+                Vector128<float> centeredTail = Vector128.LoadUnsafe(ref xRow, 1) - pivotTail;
+                Vector128<float> gradientTail = Vector128.LoadUnsafe(ref dyRow, 1);
+                Vector128<float> dxTail = aTail * gradientTail + kTail * centeredTail + cTail;
+                Vector128<float> centered0 = Vector128.LoadUnsafe(ref xRow, 0) - pivot0;
+                Vector128<float> gradient0 = Vector128.LoadUnsafe(ref dyRow, 0);
                 (a0 * gradient0 + k0 * centered0 + c0).StoreUnsafe(ref dxRow, 0);
                 dxTail.StoreUnsafe(ref dxRow, 1);
             }

@@ -92,6 +92,10 @@ namespace NormGen.Generated
     using global::System.Runtime.InteropServices;
     using global::System.Runtime.Intrinsics;
 
+    // nint and nuint are keywords only while no type of that name is in scope: these keep them System's.
+    using nint = global::System.IntPtr;
+    using nuint = global::System.UIntPtr;
+
     /// <summary>The state of <c>Snapshots.Layer</c> and its kernels, specialized for its shape.</summary>
     [GeneratedCode("NormGen", "0.2.0")]
     file sealed class LayerCore : SampleNormCore<float>

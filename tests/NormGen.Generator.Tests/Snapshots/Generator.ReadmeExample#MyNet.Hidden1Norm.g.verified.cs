@@ -147,6 +147,10 @@ namespace NormGen.Generated
     using global::System.Runtime.InteropServices;
     using global::System.Runtime.Intrinsics;
 
+    // nint and nuint are keywords only while no type of that name is in scope: these keep them System's.
+    using nint = global::System.IntPtr;
+    using nuint = global::System.UIntPtr;
+
     /// <summary>The state of <c>MyNet.Hidden1Norm</c> and its kernels, specialized for its shape.</summary>
     [GeneratedCode("NormGen", "0.2.0")]
     file sealed class Hidden1NormCore : BatchNormCore<float>
@@ -285,42 +289,42 @@ namespace NormGen.Generated
         /// <summary><see cref="ChunkMoments"/> with 16 features per Vector512, the sums in registers: float over 16 rows, then double.</summary>
         private static void ChunkMoments512(ref float x, nint rows, ref float pivot, ref float mean, ref float squares)
         {
-            var inverseRows = Vector512.Create((double)1 / rows);
+            Vector512<double> inverseRows = Vector512.Create((double)1 / rows);
             nint blockedRows = rows - rows % 16;
 
             // Pass 1: sums of x - pivot, in float over 16 rows (so rounding stays near 16 * 2^-24), then in double.
-            var pivot0 = Vector512.LoadUnsafe(ref pivot, 0);
-            var pivot1 = Vector512.LoadUnsafe(ref pivot, 16);
-            var pivot2 = Vector512.LoadUnsafe(ref pivot, 32);
-            var pivot3 = Vector512.LoadUnsafe(ref pivot, 48);
-            var pivot4 = Vector512.LoadUnsafe(ref pivot, 64);
-            var pivot5 = Vector512.LoadUnsafe(ref pivot, 80);
-            var pivot6 = Vector512.LoadUnsafe(ref pivot, 96);
-            var pivot7 = Vector512.LoadUnsafe(ref pivot, 112);
-            var sum0 = Vector512<float>.Zero;
-            var total0Low = Vector512<double>.Zero;
-            var total0High = Vector512<double>.Zero;
-            var sum1 = Vector512<float>.Zero;
-            var total1Low = Vector512<double>.Zero;
-            var total1High = Vector512<double>.Zero;
-            var sum2 = Vector512<float>.Zero;
-            var total2Low = Vector512<double>.Zero;
-            var total2High = Vector512<double>.Zero;
-            var sum3 = Vector512<float>.Zero;
-            var total3Low = Vector512<double>.Zero;
-            var total3High = Vector512<double>.Zero;
-            var sum4 = Vector512<float>.Zero;
-            var total4Low = Vector512<double>.Zero;
-            var total4High = Vector512<double>.Zero;
-            var sum5 = Vector512<float>.Zero;
-            var total5Low = Vector512<double>.Zero;
-            var total5High = Vector512<double>.Zero;
-            var sum6 = Vector512<float>.Zero;
-            var total6Low = Vector512<double>.Zero;
-            var total6High = Vector512<double>.Zero;
-            var sum7 = Vector512<float>.Zero;
-            var total7Low = Vector512<double>.Zero;
-            var total7High = Vector512<double>.Zero;
+            Vector512<float> pivot0 = Vector512.LoadUnsafe(ref pivot, 0);
+            Vector512<float> pivot1 = Vector512.LoadUnsafe(ref pivot, 16);
+            Vector512<float> pivot2 = Vector512.LoadUnsafe(ref pivot, 32);
+            Vector512<float> pivot3 = Vector512.LoadUnsafe(ref pivot, 48);
+            Vector512<float> pivot4 = Vector512.LoadUnsafe(ref pivot, 64);
+            Vector512<float> pivot5 = Vector512.LoadUnsafe(ref pivot, 80);
+            Vector512<float> pivot6 = Vector512.LoadUnsafe(ref pivot, 96);
+            Vector512<float> pivot7 = Vector512.LoadUnsafe(ref pivot, 112);
+            Vector512<float> sum0 = Vector512<float>.Zero;
+            Vector512<double> total0Low = Vector512<double>.Zero;
+            Vector512<double> total0High = Vector512<double>.Zero;
+            Vector512<float> sum1 = Vector512<float>.Zero;
+            Vector512<double> total1Low = Vector512<double>.Zero;
+            Vector512<double> total1High = Vector512<double>.Zero;
+            Vector512<float> sum2 = Vector512<float>.Zero;
+            Vector512<double> total2Low = Vector512<double>.Zero;
+            Vector512<double> total2High = Vector512<double>.Zero;
+            Vector512<float> sum3 = Vector512<float>.Zero;
+            Vector512<double> total3Low = Vector512<double>.Zero;
+            Vector512<double> total3High = Vector512<double>.Zero;
+            Vector512<float> sum4 = Vector512<float>.Zero;
+            Vector512<double> total4Low = Vector512<double>.Zero;
+            Vector512<double> total4High = Vector512<double>.Zero;
+            Vector512<float> sum5 = Vector512<float>.Zero;
+            Vector512<double> total5Low = Vector512<double>.Zero;
+            Vector512<double> total5High = Vector512<double>.Zero;
+            Vector512<float> sum6 = Vector512<float>.Zero;
+            Vector512<double> total6Low = Vector512<double>.Zero;
+            Vector512<double> total6High = Vector512<double>.Zero;
+            Vector512<float> sum7 = Vector512<float>.Zero;
+            Vector512<double> total7Low = Vector512<double>.Zero;
+            Vector512<double> total7High = Vector512<double>.Zero;
             for (nint start = 0; start < blockedRows; start += 16)
             {
                 for (nint r = start; r < start + 16; r += 4)
@@ -396,36 +400,36 @@ namespace NormGen.Generated
             total7High += Vector512.WidenUpper(sum7);
 
             // Pass 2: squared deviations from the chunk mean; the chunk is still in cache.
-            var mean0 = Vector512.Narrow(total0Low * inverseRows, total0High * inverseRows);
-            var mean1 = Vector512.Narrow(total1Low * inverseRows, total1High * inverseRows);
-            var mean2 = Vector512.Narrow(total2Low * inverseRows, total2High * inverseRows);
-            var mean3 = Vector512.Narrow(total3Low * inverseRows, total3High * inverseRows);
-            var mean4 = Vector512.Narrow(total4Low * inverseRows, total4High * inverseRows);
-            var mean5 = Vector512.Narrow(total5Low * inverseRows, total5High * inverseRows);
-            var mean6 = Vector512.Narrow(total6Low * inverseRows, total6High * inverseRows);
-            var mean7 = Vector512.Narrow(total7Low * inverseRows, total7High * inverseRows);
-            var squares0 = Vector512<float>.Zero;
+            Vector512<float> mean0 = Vector512.Narrow(total0Low * inverseRows, total0High * inverseRows);
+            Vector512<float> mean1 = Vector512.Narrow(total1Low * inverseRows, total1High * inverseRows);
+            Vector512<float> mean2 = Vector512.Narrow(total2Low * inverseRows, total2High * inverseRows);
+            Vector512<float> mean3 = Vector512.Narrow(total3Low * inverseRows, total3High * inverseRows);
+            Vector512<float> mean4 = Vector512.Narrow(total4Low * inverseRows, total4High * inverseRows);
+            Vector512<float> mean5 = Vector512.Narrow(total5Low * inverseRows, total5High * inverseRows);
+            Vector512<float> mean6 = Vector512.Narrow(total6Low * inverseRows, total6High * inverseRows);
+            Vector512<float> mean7 = Vector512.Narrow(total7Low * inverseRows, total7High * inverseRows);
+            Vector512<float> squares0 = Vector512<float>.Zero;
             total0Low = Vector512<double>.Zero;
             total0High = Vector512<double>.Zero;
-            var squares1 = Vector512<float>.Zero;
+            Vector512<float> squares1 = Vector512<float>.Zero;
             total1Low = Vector512<double>.Zero;
             total1High = Vector512<double>.Zero;
-            var squares2 = Vector512<float>.Zero;
+            Vector512<float> squares2 = Vector512<float>.Zero;
             total2Low = Vector512<double>.Zero;
             total2High = Vector512<double>.Zero;
-            var squares3 = Vector512<float>.Zero;
+            Vector512<float> squares3 = Vector512<float>.Zero;
             total3Low = Vector512<double>.Zero;
             total3High = Vector512<double>.Zero;
-            var squares4 = Vector512<float>.Zero;
+            Vector512<float> squares4 = Vector512<float>.Zero;
             total4Low = Vector512<double>.Zero;
             total4High = Vector512<double>.Zero;
-            var squares5 = Vector512<float>.Zero;
+            Vector512<float> squares5 = Vector512<float>.Zero;
             total5Low = Vector512<double>.Zero;
             total5High = Vector512<double>.Zero;
-            var squares6 = Vector512<float>.Zero;
+            Vector512<float> squares6 = Vector512<float>.Zero;
             total6Low = Vector512<double>.Zero;
             total6High = Vector512<double>.Zero;
-            var squares7 = Vector512<float>.Zero;
+            Vector512<float> squares7 = Vector512<float>.Zero;
             total7Low = Vector512<double>.Zero;
             total7High = Vector512<double>.Zero;
             for (nint start = 0; start < blockedRows; start += 16)
@@ -436,45 +440,45 @@ namespace NormGen.Generated
                     ref float xRow1 = ref Unsafe.Add(ref xRow0, Features);
                     ref float xRow2 = ref Unsafe.Add(ref xRow1, Features);
                     ref float xRow3 = ref Unsafe.Add(ref xRow2, Features);
-                    var deviation0Row0 = Vector512.LoadUnsafe(ref xRow0, 0) - pivot0 - mean0;
-                    var deviation0Row1 = Vector512.LoadUnsafe(ref xRow1, 0) - pivot0 - mean0;
-                    var deviation0Row2 = Vector512.LoadUnsafe(ref xRow2, 0) - pivot0 - mean0;
-                    var deviation0Row3 = Vector512.LoadUnsafe(ref xRow3, 0) - pivot0 - mean0;
+                    Vector512<float> deviation0Row0 = Vector512.LoadUnsafe(ref xRow0, 0) - pivot0 - mean0;
+                    Vector512<float> deviation0Row1 = Vector512.LoadUnsafe(ref xRow1, 0) - pivot0 - mean0;
+                    Vector512<float> deviation0Row2 = Vector512.LoadUnsafe(ref xRow2, 0) - pivot0 - mean0;
+                    Vector512<float> deviation0Row3 = Vector512.LoadUnsafe(ref xRow3, 0) - pivot0 - mean0;
                     squares0 += (((deviation0Row0 * deviation0Row0) + (deviation0Row1 * deviation0Row1)) + ((deviation0Row2 * deviation0Row2) + (deviation0Row3 * deviation0Row3)));
-                    var deviation1Row0 = Vector512.LoadUnsafe(ref xRow0, 16) - pivot1 - mean1;
-                    var deviation1Row1 = Vector512.LoadUnsafe(ref xRow1, 16) - pivot1 - mean1;
-                    var deviation1Row2 = Vector512.LoadUnsafe(ref xRow2, 16) - pivot1 - mean1;
-                    var deviation1Row3 = Vector512.LoadUnsafe(ref xRow3, 16) - pivot1 - mean1;
+                    Vector512<float> deviation1Row0 = Vector512.LoadUnsafe(ref xRow0, 16) - pivot1 - mean1;
+                    Vector512<float> deviation1Row1 = Vector512.LoadUnsafe(ref xRow1, 16) - pivot1 - mean1;
+                    Vector512<float> deviation1Row2 = Vector512.LoadUnsafe(ref xRow2, 16) - pivot1 - mean1;
+                    Vector512<float> deviation1Row3 = Vector512.LoadUnsafe(ref xRow3, 16) - pivot1 - mean1;
                     squares1 += (((deviation1Row0 * deviation1Row0) + (deviation1Row1 * deviation1Row1)) + ((deviation1Row2 * deviation1Row2) + (deviation1Row3 * deviation1Row3)));
-                    var deviation2Row0 = Vector512.LoadUnsafe(ref xRow0, 32) - pivot2 - mean2;
-                    var deviation2Row1 = Vector512.LoadUnsafe(ref xRow1, 32) - pivot2 - mean2;
-                    var deviation2Row2 = Vector512.LoadUnsafe(ref xRow2, 32) - pivot2 - mean2;
-                    var deviation2Row3 = Vector512.LoadUnsafe(ref xRow3, 32) - pivot2 - mean2;
+                    Vector512<float> deviation2Row0 = Vector512.LoadUnsafe(ref xRow0, 32) - pivot2 - mean2;
+                    Vector512<float> deviation2Row1 = Vector512.LoadUnsafe(ref xRow1, 32) - pivot2 - mean2;
+                    Vector512<float> deviation2Row2 = Vector512.LoadUnsafe(ref xRow2, 32) - pivot2 - mean2;
+                    Vector512<float> deviation2Row3 = Vector512.LoadUnsafe(ref xRow3, 32) - pivot2 - mean2;
                     squares2 += (((deviation2Row0 * deviation2Row0) + (deviation2Row1 * deviation2Row1)) + ((deviation2Row2 * deviation2Row2) + (deviation2Row3 * deviation2Row3)));
-                    var deviation3Row0 = Vector512.LoadUnsafe(ref xRow0, 48) - pivot3 - mean3;
-                    var deviation3Row1 = Vector512.LoadUnsafe(ref xRow1, 48) - pivot3 - mean3;
-                    var deviation3Row2 = Vector512.LoadUnsafe(ref xRow2, 48) - pivot3 - mean3;
-                    var deviation3Row3 = Vector512.LoadUnsafe(ref xRow3, 48) - pivot3 - mean3;
+                    Vector512<float> deviation3Row0 = Vector512.LoadUnsafe(ref xRow0, 48) - pivot3 - mean3;
+                    Vector512<float> deviation3Row1 = Vector512.LoadUnsafe(ref xRow1, 48) - pivot3 - mean3;
+                    Vector512<float> deviation3Row2 = Vector512.LoadUnsafe(ref xRow2, 48) - pivot3 - mean3;
+                    Vector512<float> deviation3Row3 = Vector512.LoadUnsafe(ref xRow3, 48) - pivot3 - mean3;
                     squares3 += (((deviation3Row0 * deviation3Row0) + (deviation3Row1 * deviation3Row1)) + ((deviation3Row2 * deviation3Row2) + (deviation3Row3 * deviation3Row3)));
-                    var deviation4Row0 = Vector512.LoadUnsafe(ref xRow0, 64) - pivot4 - mean4;
-                    var deviation4Row1 = Vector512.LoadUnsafe(ref xRow1, 64) - pivot4 - mean4;
-                    var deviation4Row2 = Vector512.LoadUnsafe(ref xRow2, 64) - pivot4 - mean4;
-                    var deviation4Row3 = Vector512.LoadUnsafe(ref xRow3, 64) - pivot4 - mean4;
+                    Vector512<float> deviation4Row0 = Vector512.LoadUnsafe(ref xRow0, 64) - pivot4 - mean4;
+                    Vector512<float> deviation4Row1 = Vector512.LoadUnsafe(ref xRow1, 64) - pivot4 - mean4;
+                    Vector512<float> deviation4Row2 = Vector512.LoadUnsafe(ref xRow2, 64) - pivot4 - mean4;
+                    Vector512<float> deviation4Row3 = Vector512.LoadUnsafe(ref xRow3, 64) - pivot4 - mean4;
                     squares4 += (((deviation4Row0 * deviation4Row0) + (deviation4Row1 * deviation4Row1)) + ((deviation4Row2 * deviation4Row2) + (deviation4Row3 * deviation4Row3)));
-                    var deviation5Row0 = Vector512.LoadUnsafe(ref xRow0, 80) - pivot5 - mean5;
-                    var deviation5Row1 = Vector512.LoadUnsafe(ref xRow1, 80) - pivot5 - mean5;
-                    var deviation5Row2 = Vector512.LoadUnsafe(ref xRow2, 80) - pivot5 - mean5;
-                    var deviation5Row3 = Vector512.LoadUnsafe(ref xRow3, 80) - pivot5 - mean5;
+                    Vector512<float> deviation5Row0 = Vector512.LoadUnsafe(ref xRow0, 80) - pivot5 - mean5;
+                    Vector512<float> deviation5Row1 = Vector512.LoadUnsafe(ref xRow1, 80) - pivot5 - mean5;
+                    Vector512<float> deviation5Row2 = Vector512.LoadUnsafe(ref xRow2, 80) - pivot5 - mean5;
+                    Vector512<float> deviation5Row3 = Vector512.LoadUnsafe(ref xRow3, 80) - pivot5 - mean5;
                     squares5 += (((deviation5Row0 * deviation5Row0) + (deviation5Row1 * deviation5Row1)) + ((deviation5Row2 * deviation5Row2) + (deviation5Row3 * deviation5Row3)));
-                    var deviation6Row0 = Vector512.LoadUnsafe(ref xRow0, 96) - pivot6 - mean6;
-                    var deviation6Row1 = Vector512.LoadUnsafe(ref xRow1, 96) - pivot6 - mean6;
-                    var deviation6Row2 = Vector512.LoadUnsafe(ref xRow2, 96) - pivot6 - mean6;
-                    var deviation6Row3 = Vector512.LoadUnsafe(ref xRow3, 96) - pivot6 - mean6;
+                    Vector512<float> deviation6Row0 = Vector512.LoadUnsafe(ref xRow0, 96) - pivot6 - mean6;
+                    Vector512<float> deviation6Row1 = Vector512.LoadUnsafe(ref xRow1, 96) - pivot6 - mean6;
+                    Vector512<float> deviation6Row2 = Vector512.LoadUnsafe(ref xRow2, 96) - pivot6 - mean6;
+                    Vector512<float> deviation6Row3 = Vector512.LoadUnsafe(ref xRow3, 96) - pivot6 - mean6;
                     squares6 += (((deviation6Row0 * deviation6Row0) + (deviation6Row1 * deviation6Row1)) + ((deviation6Row2 * deviation6Row2) + (deviation6Row3 * deviation6Row3)));
-                    var deviation7Row0 = Vector512.LoadUnsafe(ref xRow0, 112) - pivot7 - mean7;
-                    var deviation7Row1 = Vector512.LoadUnsafe(ref xRow1, 112) - pivot7 - mean7;
-                    var deviation7Row2 = Vector512.LoadUnsafe(ref xRow2, 112) - pivot7 - mean7;
-                    var deviation7Row3 = Vector512.LoadUnsafe(ref xRow3, 112) - pivot7 - mean7;
+                    Vector512<float> deviation7Row0 = Vector512.LoadUnsafe(ref xRow0, 112) - pivot7 - mean7;
+                    Vector512<float> deviation7Row1 = Vector512.LoadUnsafe(ref xRow1, 112) - pivot7 - mean7;
+                    Vector512<float> deviation7Row2 = Vector512.LoadUnsafe(ref xRow2, 112) - pivot7 - mean7;
+                    Vector512<float> deviation7Row3 = Vector512.LoadUnsafe(ref xRow3, 112) - pivot7 - mean7;
                     squares7 += (((deviation7Row0 * deviation7Row0) + (deviation7Row1 * deviation7Row1)) + ((deviation7Row2 * deviation7Row2) + (deviation7Row3 * deviation7Row3)));
                 }
 
@@ -507,21 +511,21 @@ namespace NormGen.Generated
             for (nint r = blockedRows; r < rows; r++)
             {
                 ref float xRow = ref Unsafe.Add(ref x, r * Features);
-                var deviation0 = Vector512.LoadUnsafe(ref xRow, 0) - pivot0 - mean0;
+                Vector512<float> deviation0 = Vector512.LoadUnsafe(ref xRow, 0) - pivot0 - mean0;
                 squares0 += (deviation0 * deviation0);
-                var deviation1 = Vector512.LoadUnsafe(ref xRow, 16) - pivot1 - mean1;
+                Vector512<float> deviation1 = Vector512.LoadUnsafe(ref xRow, 16) - pivot1 - mean1;
                 squares1 += (deviation1 * deviation1);
-                var deviation2 = Vector512.LoadUnsafe(ref xRow, 32) - pivot2 - mean2;
+                Vector512<float> deviation2 = Vector512.LoadUnsafe(ref xRow, 32) - pivot2 - mean2;
                 squares2 += (deviation2 * deviation2);
-                var deviation3 = Vector512.LoadUnsafe(ref xRow, 48) - pivot3 - mean3;
+                Vector512<float> deviation3 = Vector512.LoadUnsafe(ref xRow, 48) - pivot3 - mean3;
                 squares3 += (deviation3 * deviation3);
-                var deviation4 = Vector512.LoadUnsafe(ref xRow, 64) - pivot4 - mean4;
+                Vector512<float> deviation4 = Vector512.LoadUnsafe(ref xRow, 64) - pivot4 - mean4;
                 squares4 += (deviation4 * deviation4);
-                var deviation5 = Vector512.LoadUnsafe(ref xRow, 80) - pivot5 - mean5;
+                Vector512<float> deviation5 = Vector512.LoadUnsafe(ref xRow, 80) - pivot5 - mean5;
                 squares5 += (deviation5 * deviation5);
-                var deviation6 = Vector512.LoadUnsafe(ref xRow, 96) - pivot6 - mean6;
+                Vector512<float> deviation6 = Vector512.LoadUnsafe(ref xRow, 96) - pivot6 - mean6;
                 squares6 += (deviation6 * deviation6);
-                var deviation7 = Vector512.LoadUnsafe(ref xRow, 112) - pivot7 - mean7;
+                Vector512<float> deviation7 = Vector512.LoadUnsafe(ref xRow, 112) - pivot7 - mean7;
                 squares7 += (deviation7 * deviation7);
             }
 
@@ -564,30 +568,30 @@ namespace NormGen.Generated
         private static void Normalize512(ref float x, nint rows, ref float y, ref float c, ref float s, ref float b)
         {
             // The whole row's coefficients in registers.
-            var c0 = Vector512.LoadUnsafe(ref c, 0);
-            var s0 = Vector512.LoadUnsafe(ref s, 0);
-            var b0 = Vector512.LoadUnsafe(ref b, 0);
-            var c1 = Vector512.LoadUnsafe(ref c, 16);
-            var s1 = Vector512.LoadUnsafe(ref s, 16);
-            var b1 = Vector512.LoadUnsafe(ref b, 16);
-            var c2 = Vector512.LoadUnsafe(ref c, 32);
-            var s2 = Vector512.LoadUnsafe(ref s, 32);
-            var b2 = Vector512.LoadUnsafe(ref b, 32);
-            var c3 = Vector512.LoadUnsafe(ref c, 48);
-            var s3 = Vector512.LoadUnsafe(ref s, 48);
-            var b3 = Vector512.LoadUnsafe(ref b, 48);
-            var c4 = Vector512.LoadUnsafe(ref c, 64);
-            var s4 = Vector512.LoadUnsafe(ref s, 64);
-            var b4 = Vector512.LoadUnsafe(ref b, 64);
-            var c5 = Vector512.LoadUnsafe(ref c, 80);
-            var s5 = Vector512.LoadUnsafe(ref s, 80);
-            var b5 = Vector512.LoadUnsafe(ref b, 80);
-            var c6 = Vector512.LoadUnsafe(ref c, 96);
-            var s6 = Vector512.LoadUnsafe(ref s, 96);
-            var b6 = Vector512.LoadUnsafe(ref b, 96);
-            var c7 = Vector512.LoadUnsafe(ref c, 112);
-            var s7 = Vector512.LoadUnsafe(ref s, 112);
-            var b7 = Vector512.LoadUnsafe(ref b, 112);
+            Vector512<float> c0 = Vector512.LoadUnsafe(ref c, 0);
+            Vector512<float> s0 = Vector512.LoadUnsafe(ref s, 0);
+            Vector512<float> b0 = Vector512.LoadUnsafe(ref b, 0);
+            Vector512<float> c1 = Vector512.LoadUnsafe(ref c, 16);
+            Vector512<float> s1 = Vector512.LoadUnsafe(ref s, 16);
+            Vector512<float> b1 = Vector512.LoadUnsafe(ref b, 16);
+            Vector512<float> c2 = Vector512.LoadUnsafe(ref c, 32);
+            Vector512<float> s2 = Vector512.LoadUnsafe(ref s, 32);
+            Vector512<float> b2 = Vector512.LoadUnsafe(ref b, 32);
+            Vector512<float> c3 = Vector512.LoadUnsafe(ref c, 48);
+            Vector512<float> s3 = Vector512.LoadUnsafe(ref s, 48);
+            Vector512<float> b3 = Vector512.LoadUnsafe(ref b, 48);
+            Vector512<float> c4 = Vector512.LoadUnsafe(ref c, 64);
+            Vector512<float> s4 = Vector512.LoadUnsafe(ref s, 64);
+            Vector512<float> b4 = Vector512.LoadUnsafe(ref b, 64);
+            Vector512<float> c5 = Vector512.LoadUnsafe(ref c, 80);
+            Vector512<float> s5 = Vector512.LoadUnsafe(ref s, 80);
+            Vector512<float> b5 = Vector512.LoadUnsafe(ref b, 80);
+            Vector512<float> c6 = Vector512.LoadUnsafe(ref c, 96);
+            Vector512<float> s6 = Vector512.LoadUnsafe(ref s, 96);
+            Vector512<float> b6 = Vector512.LoadUnsafe(ref b, 96);
+            Vector512<float> c7 = Vector512.LoadUnsafe(ref c, 112);
+            Vector512<float> s7 = Vector512.LoadUnsafe(ref s, 112);
+            Vector512<float> b7 = Vector512.LoadUnsafe(ref b, 112);
             for (nint r = 0; r < rows; r++)
             {
                 ref float xRow = ref Unsafe.Add(ref x, r * Features);
@@ -607,30 +611,30 @@ namespace NormGen.Generated
         private static void BackwardSums512(ref float x, nint rows, ref float dy, ref float pivot, ref float sumDy, ref float sumDyCentered)
         {
             nint blockedRows = rows - rows % 4;
-            var pivot0 = Vector512.LoadUnsafe(ref pivot, 0);
-            var sumDy0 = Vector512<float>.Zero;
-            var sumDyCentered0 = Vector512<float>.Zero;
-            var pivot1 = Vector512.LoadUnsafe(ref pivot, 16);
-            var sumDy1 = Vector512<float>.Zero;
-            var sumDyCentered1 = Vector512<float>.Zero;
-            var pivot2 = Vector512.LoadUnsafe(ref pivot, 32);
-            var sumDy2 = Vector512<float>.Zero;
-            var sumDyCentered2 = Vector512<float>.Zero;
-            var pivot3 = Vector512.LoadUnsafe(ref pivot, 48);
-            var sumDy3 = Vector512<float>.Zero;
-            var sumDyCentered3 = Vector512<float>.Zero;
-            var pivot4 = Vector512.LoadUnsafe(ref pivot, 64);
-            var sumDy4 = Vector512<float>.Zero;
-            var sumDyCentered4 = Vector512<float>.Zero;
-            var pivot5 = Vector512.LoadUnsafe(ref pivot, 80);
-            var sumDy5 = Vector512<float>.Zero;
-            var sumDyCentered5 = Vector512<float>.Zero;
-            var pivot6 = Vector512.LoadUnsafe(ref pivot, 96);
-            var sumDy6 = Vector512<float>.Zero;
-            var sumDyCentered6 = Vector512<float>.Zero;
-            var pivot7 = Vector512.LoadUnsafe(ref pivot, 112);
-            var sumDy7 = Vector512<float>.Zero;
-            var sumDyCentered7 = Vector512<float>.Zero;
+            Vector512<float> pivot0 = Vector512.LoadUnsafe(ref pivot, 0);
+            Vector512<float> sumDy0 = Vector512<float>.Zero;
+            Vector512<float> sumDyCentered0 = Vector512<float>.Zero;
+            Vector512<float> pivot1 = Vector512.LoadUnsafe(ref pivot, 16);
+            Vector512<float> sumDy1 = Vector512<float>.Zero;
+            Vector512<float> sumDyCentered1 = Vector512<float>.Zero;
+            Vector512<float> pivot2 = Vector512.LoadUnsafe(ref pivot, 32);
+            Vector512<float> sumDy2 = Vector512<float>.Zero;
+            Vector512<float> sumDyCentered2 = Vector512<float>.Zero;
+            Vector512<float> pivot3 = Vector512.LoadUnsafe(ref pivot, 48);
+            Vector512<float> sumDy3 = Vector512<float>.Zero;
+            Vector512<float> sumDyCentered3 = Vector512<float>.Zero;
+            Vector512<float> pivot4 = Vector512.LoadUnsafe(ref pivot, 64);
+            Vector512<float> sumDy4 = Vector512<float>.Zero;
+            Vector512<float> sumDyCentered4 = Vector512<float>.Zero;
+            Vector512<float> pivot5 = Vector512.LoadUnsafe(ref pivot, 80);
+            Vector512<float> sumDy5 = Vector512<float>.Zero;
+            Vector512<float> sumDyCentered5 = Vector512<float>.Zero;
+            Vector512<float> pivot6 = Vector512.LoadUnsafe(ref pivot, 96);
+            Vector512<float> sumDy6 = Vector512<float>.Zero;
+            Vector512<float> sumDyCentered6 = Vector512<float>.Zero;
+            Vector512<float> pivot7 = Vector512.LoadUnsafe(ref pivot, 112);
+            Vector512<float> sumDy7 = Vector512<float>.Zero;
+            Vector512<float> sumDyCentered7 = Vector512<float>.Zero;
             for (nint r = 0; r < blockedRows; r += 4)
             {
                 ref float xRow0 = ref Unsafe.Add(ref x, r * Features);
@@ -641,84 +645,84 @@ namespace NormGen.Generated
                 ref float dyRow1 = ref Unsafe.Add(ref dyRow0, Features);
                 ref float dyRow2 = ref Unsafe.Add(ref dyRow1, Features);
                 ref float dyRow3 = ref Unsafe.Add(ref dyRow2, Features);
-                var centered0Row0 = Vector512.LoadUnsafe(ref xRow0, 0) - pivot0;
-                var gradient0Row0 = Vector512.LoadUnsafe(ref dyRow0, 0);
-                var centered0Row1 = Vector512.LoadUnsafe(ref xRow1, 0) - pivot0;
-                var gradient0Row1 = Vector512.LoadUnsafe(ref dyRow1, 0);
-                var centered0Row2 = Vector512.LoadUnsafe(ref xRow2, 0) - pivot0;
-                var gradient0Row2 = Vector512.LoadUnsafe(ref dyRow2, 0);
-                var centered0Row3 = Vector512.LoadUnsafe(ref xRow3, 0) - pivot0;
-                var gradient0Row3 = Vector512.LoadUnsafe(ref dyRow3, 0);
+                Vector512<float> centered0Row0 = Vector512.LoadUnsafe(ref xRow0, 0) - pivot0;
+                Vector512<float> gradient0Row0 = Vector512.LoadUnsafe(ref dyRow0, 0);
+                Vector512<float> centered0Row1 = Vector512.LoadUnsafe(ref xRow1, 0) - pivot0;
+                Vector512<float> gradient0Row1 = Vector512.LoadUnsafe(ref dyRow1, 0);
+                Vector512<float> centered0Row2 = Vector512.LoadUnsafe(ref xRow2, 0) - pivot0;
+                Vector512<float> gradient0Row2 = Vector512.LoadUnsafe(ref dyRow2, 0);
+                Vector512<float> centered0Row3 = Vector512.LoadUnsafe(ref xRow3, 0) - pivot0;
+                Vector512<float> gradient0Row3 = Vector512.LoadUnsafe(ref dyRow3, 0);
                 sumDy0 += (((gradient0Row0) + (gradient0Row1)) + ((gradient0Row2) + (gradient0Row3)));
                 sumDyCentered0 += (((gradient0Row0 * centered0Row0) + (gradient0Row1 * centered0Row1)) + ((gradient0Row2 * centered0Row2) + (gradient0Row3 * centered0Row3)));
-                var centered1Row0 = Vector512.LoadUnsafe(ref xRow0, 16) - pivot1;
-                var gradient1Row0 = Vector512.LoadUnsafe(ref dyRow0, 16);
-                var centered1Row1 = Vector512.LoadUnsafe(ref xRow1, 16) - pivot1;
-                var gradient1Row1 = Vector512.LoadUnsafe(ref dyRow1, 16);
-                var centered1Row2 = Vector512.LoadUnsafe(ref xRow2, 16) - pivot1;
-                var gradient1Row2 = Vector512.LoadUnsafe(ref dyRow2, 16);
-                var centered1Row3 = Vector512.LoadUnsafe(ref xRow3, 16) - pivot1;
-                var gradient1Row3 = Vector512.LoadUnsafe(ref dyRow3, 16);
+                Vector512<float> centered1Row0 = Vector512.LoadUnsafe(ref xRow0, 16) - pivot1;
+                Vector512<float> gradient1Row0 = Vector512.LoadUnsafe(ref dyRow0, 16);
+                Vector512<float> centered1Row1 = Vector512.LoadUnsafe(ref xRow1, 16) - pivot1;
+                Vector512<float> gradient1Row1 = Vector512.LoadUnsafe(ref dyRow1, 16);
+                Vector512<float> centered1Row2 = Vector512.LoadUnsafe(ref xRow2, 16) - pivot1;
+                Vector512<float> gradient1Row2 = Vector512.LoadUnsafe(ref dyRow2, 16);
+                Vector512<float> centered1Row3 = Vector512.LoadUnsafe(ref xRow3, 16) - pivot1;
+                Vector512<float> gradient1Row3 = Vector512.LoadUnsafe(ref dyRow3, 16);
                 sumDy1 += (((gradient1Row0) + (gradient1Row1)) + ((gradient1Row2) + (gradient1Row3)));
                 sumDyCentered1 += (((gradient1Row0 * centered1Row0) + (gradient1Row1 * centered1Row1)) + ((gradient1Row2 * centered1Row2) + (gradient1Row3 * centered1Row3)));
-                var centered2Row0 = Vector512.LoadUnsafe(ref xRow0, 32) - pivot2;
-                var gradient2Row0 = Vector512.LoadUnsafe(ref dyRow0, 32);
-                var centered2Row1 = Vector512.LoadUnsafe(ref xRow1, 32) - pivot2;
-                var gradient2Row1 = Vector512.LoadUnsafe(ref dyRow1, 32);
-                var centered2Row2 = Vector512.LoadUnsafe(ref xRow2, 32) - pivot2;
-                var gradient2Row2 = Vector512.LoadUnsafe(ref dyRow2, 32);
-                var centered2Row3 = Vector512.LoadUnsafe(ref xRow3, 32) - pivot2;
-                var gradient2Row3 = Vector512.LoadUnsafe(ref dyRow3, 32);
+                Vector512<float> centered2Row0 = Vector512.LoadUnsafe(ref xRow0, 32) - pivot2;
+                Vector512<float> gradient2Row0 = Vector512.LoadUnsafe(ref dyRow0, 32);
+                Vector512<float> centered2Row1 = Vector512.LoadUnsafe(ref xRow1, 32) - pivot2;
+                Vector512<float> gradient2Row1 = Vector512.LoadUnsafe(ref dyRow1, 32);
+                Vector512<float> centered2Row2 = Vector512.LoadUnsafe(ref xRow2, 32) - pivot2;
+                Vector512<float> gradient2Row2 = Vector512.LoadUnsafe(ref dyRow2, 32);
+                Vector512<float> centered2Row3 = Vector512.LoadUnsafe(ref xRow3, 32) - pivot2;
+                Vector512<float> gradient2Row3 = Vector512.LoadUnsafe(ref dyRow3, 32);
                 sumDy2 += (((gradient2Row0) + (gradient2Row1)) + ((gradient2Row2) + (gradient2Row3)));
                 sumDyCentered2 += (((gradient2Row0 * centered2Row0) + (gradient2Row1 * centered2Row1)) + ((gradient2Row2 * centered2Row2) + (gradient2Row3 * centered2Row3)));
-                var centered3Row0 = Vector512.LoadUnsafe(ref xRow0, 48) - pivot3;
-                var gradient3Row0 = Vector512.LoadUnsafe(ref dyRow0, 48);
-                var centered3Row1 = Vector512.LoadUnsafe(ref xRow1, 48) - pivot3;
-                var gradient3Row1 = Vector512.LoadUnsafe(ref dyRow1, 48);
-                var centered3Row2 = Vector512.LoadUnsafe(ref xRow2, 48) - pivot3;
-                var gradient3Row2 = Vector512.LoadUnsafe(ref dyRow2, 48);
-                var centered3Row3 = Vector512.LoadUnsafe(ref xRow3, 48) - pivot3;
-                var gradient3Row3 = Vector512.LoadUnsafe(ref dyRow3, 48);
+                Vector512<float> centered3Row0 = Vector512.LoadUnsafe(ref xRow0, 48) - pivot3;
+                Vector512<float> gradient3Row0 = Vector512.LoadUnsafe(ref dyRow0, 48);
+                Vector512<float> centered3Row1 = Vector512.LoadUnsafe(ref xRow1, 48) - pivot3;
+                Vector512<float> gradient3Row1 = Vector512.LoadUnsafe(ref dyRow1, 48);
+                Vector512<float> centered3Row2 = Vector512.LoadUnsafe(ref xRow2, 48) - pivot3;
+                Vector512<float> gradient3Row2 = Vector512.LoadUnsafe(ref dyRow2, 48);
+                Vector512<float> centered3Row3 = Vector512.LoadUnsafe(ref xRow3, 48) - pivot3;
+                Vector512<float> gradient3Row3 = Vector512.LoadUnsafe(ref dyRow3, 48);
                 sumDy3 += (((gradient3Row0) + (gradient3Row1)) + ((gradient3Row2) + (gradient3Row3)));
                 sumDyCentered3 += (((gradient3Row0 * centered3Row0) + (gradient3Row1 * centered3Row1)) + ((gradient3Row2 * centered3Row2) + (gradient3Row3 * centered3Row3)));
-                var centered4Row0 = Vector512.LoadUnsafe(ref xRow0, 64) - pivot4;
-                var gradient4Row0 = Vector512.LoadUnsafe(ref dyRow0, 64);
-                var centered4Row1 = Vector512.LoadUnsafe(ref xRow1, 64) - pivot4;
-                var gradient4Row1 = Vector512.LoadUnsafe(ref dyRow1, 64);
-                var centered4Row2 = Vector512.LoadUnsafe(ref xRow2, 64) - pivot4;
-                var gradient4Row2 = Vector512.LoadUnsafe(ref dyRow2, 64);
-                var centered4Row3 = Vector512.LoadUnsafe(ref xRow3, 64) - pivot4;
-                var gradient4Row3 = Vector512.LoadUnsafe(ref dyRow3, 64);
+                Vector512<float> centered4Row0 = Vector512.LoadUnsafe(ref xRow0, 64) - pivot4;
+                Vector512<float> gradient4Row0 = Vector512.LoadUnsafe(ref dyRow0, 64);
+                Vector512<float> centered4Row1 = Vector512.LoadUnsafe(ref xRow1, 64) - pivot4;
+                Vector512<float> gradient4Row1 = Vector512.LoadUnsafe(ref dyRow1, 64);
+                Vector512<float> centered4Row2 = Vector512.LoadUnsafe(ref xRow2, 64) - pivot4;
+                Vector512<float> gradient4Row2 = Vector512.LoadUnsafe(ref dyRow2, 64);
+                Vector512<float> centered4Row3 = Vector512.LoadUnsafe(ref xRow3, 64) - pivot4;
+                Vector512<float> gradient4Row3 = Vector512.LoadUnsafe(ref dyRow3, 64);
                 sumDy4 += (((gradient4Row0) + (gradient4Row1)) + ((gradient4Row2) + (gradient4Row3)));
                 sumDyCentered4 += (((gradient4Row0 * centered4Row0) + (gradient4Row1 * centered4Row1)) + ((gradient4Row2 * centered4Row2) + (gradient4Row3 * centered4Row3)));
-                var centered5Row0 = Vector512.LoadUnsafe(ref xRow0, 80) - pivot5;
-                var gradient5Row0 = Vector512.LoadUnsafe(ref dyRow0, 80);
-                var centered5Row1 = Vector512.LoadUnsafe(ref xRow1, 80) - pivot5;
-                var gradient5Row1 = Vector512.LoadUnsafe(ref dyRow1, 80);
-                var centered5Row2 = Vector512.LoadUnsafe(ref xRow2, 80) - pivot5;
-                var gradient5Row2 = Vector512.LoadUnsafe(ref dyRow2, 80);
-                var centered5Row3 = Vector512.LoadUnsafe(ref xRow3, 80) - pivot5;
-                var gradient5Row3 = Vector512.LoadUnsafe(ref dyRow3, 80);
+                Vector512<float> centered5Row0 = Vector512.LoadUnsafe(ref xRow0, 80) - pivot5;
+                Vector512<float> gradient5Row0 = Vector512.LoadUnsafe(ref dyRow0, 80);
+                Vector512<float> centered5Row1 = Vector512.LoadUnsafe(ref xRow1, 80) - pivot5;
+                Vector512<float> gradient5Row1 = Vector512.LoadUnsafe(ref dyRow1, 80);
+                Vector512<float> centered5Row2 = Vector512.LoadUnsafe(ref xRow2, 80) - pivot5;
+                Vector512<float> gradient5Row2 = Vector512.LoadUnsafe(ref dyRow2, 80);
+                Vector512<float> centered5Row3 = Vector512.LoadUnsafe(ref xRow3, 80) - pivot5;
+                Vector512<float> gradient5Row3 = Vector512.LoadUnsafe(ref dyRow3, 80);
                 sumDy5 += (((gradient5Row0) + (gradient5Row1)) + ((gradient5Row2) + (gradient5Row3)));
                 sumDyCentered5 += (((gradient5Row0 * centered5Row0) + (gradient5Row1 * centered5Row1)) + ((gradient5Row2 * centered5Row2) + (gradient5Row3 * centered5Row3)));
-                var centered6Row0 = Vector512.LoadUnsafe(ref xRow0, 96) - pivot6;
-                var gradient6Row0 = Vector512.LoadUnsafe(ref dyRow0, 96);
-                var centered6Row1 = Vector512.LoadUnsafe(ref xRow1, 96) - pivot6;
-                var gradient6Row1 = Vector512.LoadUnsafe(ref dyRow1, 96);
-                var centered6Row2 = Vector512.LoadUnsafe(ref xRow2, 96) - pivot6;
-                var gradient6Row2 = Vector512.LoadUnsafe(ref dyRow2, 96);
-                var centered6Row3 = Vector512.LoadUnsafe(ref xRow3, 96) - pivot6;
-                var gradient6Row3 = Vector512.LoadUnsafe(ref dyRow3, 96);
+                Vector512<float> centered6Row0 = Vector512.LoadUnsafe(ref xRow0, 96) - pivot6;
+                Vector512<float> gradient6Row0 = Vector512.LoadUnsafe(ref dyRow0, 96);
+                Vector512<float> centered6Row1 = Vector512.LoadUnsafe(ref xRow1, 96) - pivot6;
+                Vector512<float> gradient6Row1 = Vector512.LoadUnsafe(ref dyRow1, 96);
+                Vector512<float> centered6Row2 = Vector512.LoadUnsafe(ref xRow2, 96) - pivot6;
+                Vector512<float> gradient6Row2 = Vector512.LoadUnsafe(ref dyRow2, 96);
+                Vector512<float> centered6Row3 = Vector512.LoadUnsafe(ref xRow3, 96) - pivot6;
+                Vector512<float> gradient6Row3 = Vector512.LoadUnsafe(ref dyRow3, 96);
                 sumDy6 += (((gradient6Row0) + (gradient6Row1)) + ((gradient6Row2) + (gradient6Row3)));
                 sumDyCentered6 += (((gradient6Row0 * centered6Row0) + (gradient6Row1 * centered6Row1)) + ((gradient6Row2 * centered6Row2) + (gradient6Row3 * centered6Row3)));
-                var centered7Row0 = Vector512.LoadUnsafe(ref xRow0, 112) - pivot7;
-                var gradient7Row0 = Vector512.LoadUnsafe(ref dyRow0, 112);
-                var centered7Row1 = Vector512.LoadUnsafe(ref xRow1, 112) - pivot7;
-                var gradient7Row1 = Vector512.LoadUnsafe(ref dyRow1, 112);
-                var centered7Row2 = Vector512.LoadUnsafe(ref xRow2, 112) - pivot7;
-                var gradient7Row2 = Vector512.LoadUnsafe(ref dyRow2, 112);
-                var centered7Row3 = Vector512.LoadUnsafe(ref xRow3, 112) - pivot7;
-                var gradient7Row3 = Vector512.LoadUnsafe(ref dyRow3, 112);
+                Vector512<float> centered7Row0 = Vector512.LoadUnsafe(ref xRow0, 112) - pivot7;
+                Vector512<float> gradient7Row0 = Vector512.LoadUnsafe(ref dyRow0, 112);
+                Vector512<float> centered7Row1 = Vector512.LoadUnsafe(ref xRow1, 112) - pivot7;
+                Vector512<float> gradient7Row1 = Vector512.LoadUnsafe(ref dyRow1, 112);
+                Vector512<float> centered7Row2 = Vector512.LoadUnsafe(ref xRow2, 112) - pivot7;
+                Vector512<float> gradient7Row2 = Vector512.LoadUnsafe(ref dyRow2, 112);
+                Vector512<float> centered7Row3 = Vector512.LoadUnsafe(ref xRow3, 112) - pivot7;
+                Vector512<float> gradient7Row3 = Vector512.LoadUnsafe(ref dyRow3, 112);
                 sumDy7 += (((gradient7Row0) + (gradient7Row1)) + ((gradient7Row2) + (gradient7Row3)));
                 sumDyCentered7 += (((gradient7Row0 * centered7Row0) + (gradient7Row1 * centered7Row1)) + ((gradient7Row2 * centered7Row2) + (gradient7Row3 * centered7Row3)));
             }
@@ -727,36 +731,36 @@ namespace NormGen.Generated
             {
                 ref float xRow = ref Unsafe.Add(ref x, r * Features);
                 ref float dyRow = ref Unsafe.Add(ref dy, r * Features);
-                var centered0 = Vector512.LoadUnsafe(ref xRow, 0) - pivot0;
-                var gradient0 = Vector512.LoadUnsafe(ref dyRow, 0);
+                Vector512<float> centered0 = Vector512.LoadUnsafe(ref xRow, 0) - pivot0;
+                Vector512<float> gradient0 = Vector512.LoadUnsafe(ref dyRow, 0);
                 sumDy0 += (gradient0);
                 sumDyCentered0 += (gradient0 * centered0);
-                var centered1 = Vector512.LoadUnsafe(ref xRow, 16) - pivot1;
-                var gradient1 = Vector512.LoadUnsafe(ref dyRow, 16);
+                Vector512<float> centered1 = Vector512.LoadUnsafe(ref xRow, 16) - pivot1;
+                Vector512<float> gradient1 = Vector512.LoadUnsafe(ref dyRow, 16);
                 sumDy1 += (gradient1);
                 sumDyCentered1 += (gradient1 * centered1);
-                var centered2 = Vector512.LoadUnsafe(ref xRow, 32) - pivot2;
-                var gradient2 = Vector512.LoadUnsafe(ref dyRow, 32);
+                Vector512<float> centered2 = Vector512.LoadUnsafe(ref xRow, 32) - pivot2;
+                Vector512<float> gradient2 = Vector512.LoadUnsafe(ref dyRow, 32);
                 sumDy2 += (gradient2);
                 sumDyCentered2 += (gradient2 * centered2);
-                var centered3 = Vector512.LoadUnsafe(ref xRow, 48) - pivot3;
-                var gradient3 = Vector512.LoadUnsafe(ref dyRow, 48);
+                Vector512<float> centered3 = Vector512.LoadUnsafe(ref xRow, 48) - pivot3;
+                Vector512<float> gradient3 = Vector512.LoadUnsafe(ref dyRow, 48);
                 sumDy3 += (gradient3);
                 sumDyCentered3 += (gradient3 * centered3);
-                var centered4 = Vector512.LoadUnsafe(ref xRow, 64) - pivot4;
-                var gradient4 = Vector512.LoadUnsafe(ref dyRow, 64);
+                Vector512<float> centered4 = Vector512.LoadUnsafe(ref xRow, 64) - pivot4;
+                Vector512<float> gradient4 = Vector512.LoadUnsafe(ref dyRow, 64);
                 sumDy4 += (gradient4);
                 sumDyCentered4 += (gradient4 * centered4);
-                var centered5 = Vector512.LoadUnsafe(ref xRow, 80) - pivot5;
-                var gradient5 = Vector512.LoadUnsafe(ref dyRow, 80);
+                Vector512<float> centered5 = Vector512.LoadUnsafe(ref xRow, 80) - pivot5;
+                Vector512<float> gradient5 = Vector512.LoadUnsafe(ref dyRow, 80);
                 sumDy5 += (gradient5);
                 sumDyCentered5 += (gradient5 * centered5);
-                var centered6 = Vector512.LoadUnsafe(ref xRow, 96) - pivot6;
-                var gradient6 = Vector512.LoadUnsafe(ref dyRow, 96);
+                Vector512<float> centered6 = Vector512.LoadUnsafe(ref xRow, 96) - pivot6;
+                Vector512<float> gradient6 = Vector512.LoadUnsafe(ref dyRow, 96);
                 sumDy6 += (gradient6);
                 sumDyCentered6 += (gradient6 * centered6);
-                var centered7 = Vector512.LoadUnsafe(ref xRow, 112) - pivot7;
-                var gradient7 = Vector512.LoadUnsafe(ref dyRow, 112);
+                Vector512<float> centered7 = Vector512.LoadUnsafe(ref xRow, 112) - pivot7;
+                Vector512<float> gradient7 = Vector512.LoadUnsafe(ref dyRow, 112);
                 sumDy7 += (gradient7);
                 sumDyCentered7 += (gradient7 * centered7);
             }
@@ -783,66 +787,66 @@ namespace NormGen.Generated
         private static void BackwardInput512(ref float x, nint rows, ref float dy, ref float dx, ref float pivot, ref float a, ref float k, ref float c)
         {
             // The whole row's coefficients in registers.
-            var pivot0 = Vector512.LoadUnsafe(ref pivot, 0);
-            var a0 = Vector512.LoadUnsafe(ref a, 0);
-            var k0 = Vector512.LoadUnsafe(ref k, 0);
-            var c0 = Vector512.LoadUnsafe(ref c, 0);
-            var pivot1 = Vector512.LoadUnsafe(ref pivot, 16);
-            var a1 = Vector512.LoadUnsafe(ref a, 16);
-            var k1 = Vector512.LoadUnsafe(ref k, 16);
-            var c1 = Vector512.LoadUnsafe(ref c, 16);
-            var pivot2 = Vector512.LoadUnsafe(ref pivot, 32);
-            var a2 = Vector512.LoadUnsafe(ref a, 32);
-            var k2 = Vector512.LoadUnsafe(ref k, 32);
-            var c2 = Vector512.LoadUnsafe(ref c, 32);
-            var pivot3 = Vector512.LoadUnsafe(ref pivot, 48);
-            var a3 = Vector512.LoadUnsafe(ref a, 48);
-            var k3 = Vector512.LoadUnsafe(ref k, 48);
-            var c3 = Vector512.LoadUnsafe(ref c, 48);
-            var pivot4 = Vector512.LoadUnsafe(ref pivot, 64);
-            var a4 = Vector512.LoadUnsafe(ref a, 64);
-            var k4 = Vector512.LoadUnsafe(ref k, 64);
-            var c4 = Vector512.LoadUnsafe(ref c, 64);
-            var pivot5 = Vector512.LoadUnsafe(ref pivot, 80);
-            var a5 = Vector512.LoadUnsafe(ref a, 80);
-            var k5 = Vector512.LoadUnsafe(ref k, 80);
-            var c5 = Vector512.LoadUnsafe(ref c, 80);
-            var pivot6 = Vector512.LoadUnsafe(ref pivot, 96);
-            var a6 = Vector512.LoadUnsafe(ref a, 96);
-            var k6 = Vector512.LoadUnsafe(ref k, 96);
-            var c6 = Vector512.LoadUnsafe(ref c, 96);
-            var pivot7 = Vector512.LoadUnsafe(ref pivot, 112);
-            var a7 = Vector512.LoadUnsafe(ref a, 112);
-            var k7 = Vector512.LoadUnsafe(ref k, 112);
-            var c7 = Vector512.LoadUnsafe(ref c, 112);
+            Vector512<float> pivot0 = Vector512.LoadUnsafe(ref pivot, 0);
+            Vector512<float> a0 = Vector512.LoadUnsafe(ref a, 0);
+            Vector512<float> k0 = Vector512.LoadUnsafe(ref k, 0);
+            Vector512<float> c0 = Vector512.LoadUnsafe(ref c, 0);
+            Vector512<float> pivot1 = Vector512.LoadUnsafe(ref pivot, 16);
+            Vector512<float> a1 = Vector512.LoadUnsafe(ref a, 16);
+            Vector512<float> k1 = Vector512.LoadUnsafe(ref k, 16);
+            Vector512<float> c1 = Vector512.LoadUnsafe(ref c, 16);
+            Vector512<float> pivot2 = Vector512.LoadUnsafe(ref pivot, 32);
+            Vector512<float> a2 = Vector512.LoadUnsafe(ref a, 32);
+            Vector512<float> k2 = Vector512.LoadUnsafe(ref k, 32);
+            Vector512<float> c2 = Vector512.LoadUnsafe(ref c, 32);
+            Vector512<float> pivot3 = Vector512.LoadUnsafe(ref pivot, 48);
+            Vector512<float> a3 = Vector512.LoadUnsafe(ref a, 48);
+            Vector512<float> k3 = Vector512.LoadUnsafe(ref k, 48);
+            Vector512<float> c3 = Vector512.LoadUnsafe(ref c, 48);
+            Vector512<float> pivot4 = Vector512.LoadUnsafe(ref pivot, 64);
+            Vector512<float> a4 = Vector512.LoadUnsafe(ref a, 64);
+            Vector512<float> k4 = Vector512.LoadUnsafe(ref k, 64);
+            Vector512<float> c4 = Vector512.LoadUnsafe(ref c, 64);
+            Vector512<float> pivot5 = Vector512.LoadUnsafe(ref pivot, 80);
+            Vector512<float> a5 = Vector512.LoadUnsafe(ref a, 80);
+            Vector512<float> k5 = Vector512.LoadUnsafe(ref k, 80);
+            Vector512<float> c5 = Vector512.LoadUnsafe(ref c, 80);
+            Vector512<float> pivot6 = Vector512.LoadUnsafe(ref pivot, 96);
+            Vector512<float> a6 = Vector512.LoadUnsafe(ref a, 96);
+            Vector512<float> k6 = Vector512.LoadUnsafe(ref k, 96);
+            Vector512<float> c6 = Vector512.LoadUnsafe(ref c, 96);
+            Vector512<float> pivot7 = Vector512.LoadUnsafe(ref pivot, 112);
+            Vector512<float> a7 = Vector512.LoadUnsafe(ref a, 112);
+            Vector512<float> k7 = Vector512.LoadUnsafe(ref k, 112);
+            Vector512<float> c7 = Vector512.LoadUnsafe(ref c, 112);
             for (nint r = 0; r < rows; r++)
             {
                 ref float xRow = ref Unsafe.Add(ref x, r * Features);
                 ref float dyRow = ref Unsafe.Add(ref dy, r * Features);
                 ref float dxRow = ref Unsafe.Add(ref dx, r * Features);
-                var centered0 = Vector512.LoadUnsafe(ref xRow, 0) - pivot0;
-                var gradient0 = Vector512.LoadUnsafe(ref dyRow, 0);
+                Vector512<float> centered0 = Vector512.LoadUnsafe(ref xRow, 0) - pivot0;
+                Vector512<float> gradient0 = Vector512.LoadUnsafe(ref dyRow, 0);
                 (a0 * gradient0 + k0 * centered0 + c0).StoreUnsafe(ref dxRow, 0);
-                var centered1 = Vector512.LoadUnsafe(ref xRow, 16) - pivot1;
-                var gradient1 = Vector512.LoadUnsafe(ref dyRow, 16);
+                Vector512<float> centered1 = Vector512.LoadUnsafe(ref xRow, 16) - pivot1;
+                Vector512<float> gradient1 = Vector512.LoadUnsafe(ref dyRow, 16);
                 (a1 * gradient1 + k1 * centered1 + c1).StoreUnsafe(ref dxRow, 16);
-                var centered2 = Vector512.LoadUnsafe(ref xRow, 32) - pivot2;
-                var gradient2 = Vector512.LoadUnsafe(ref dyRow, 32);
+                Vector512<float> centered2 = Vector512.LoadUnsafe(ref xRow, 32) - pivot2;
+                Vector512<float> gradient2 = Vector512.LoadUnsafe(ref dyRow, 32);
                 (a2 * gradient2 + k2 * centered2 + c2).StoreUnsafe(ref dxRow, 32);
-                var centered3 = Vector512.LoadUnsafe(ref xRow, 48) - pivot3;
-                var gradient3 = Vector512.LoadUnsafe(ref dyRow, 48);
+                Vector512<float> centered3 = Vector512.LoadUnsafe(ref xRow, 48) - pivot3;
+                Vector512<float> gradient3 = Vector512.LoadUnsafe(ref dyRow, 48);
                 (a3 * gradient3 + k3 * centered3 + c3).StoreUnsafe(ref dxRow, 48);
-                var centered4 = Vector512.LoadUnsafe(ref xRow, 64) - pivot4;
-                var gradient4 = Vector512.LoadUnsafe(ref dyRow, 64);
+                Vector512<float> centered4 = Vector512.LoadUnsafe(ref xRow, 64) - pivot4;
+                Vector512<float> gradient4 = Vector512.LoadUnsafe(ref dyRow, 64);
                 (a4 * gradient4 + k4 * centered4 + c4).StoreUnsafe(ref dxRow, 64);
-                var centered5 = Vector512.LoadUnsafe(ref xRow, 80) - pivot5;
-                var gradient5 = Vector512.LoadUnsafe(ref dyRow, 80);
+                Vector512<float> centered5 = Vector512.LoadUnsafe(ref xRow, 80) - pivot5;
+                Vector512<float> gradient5 = Vector512.LoadUnsafe(ref dyRow, 80);
                 (a5 * gradient5 + k5 * centered5 + c5).StoreUnsafe(ref dxRow, 80);
-                var centered6 = Vector512.LoadUnsafe(ref xRow, 96) - pivot6;
-                var gradient6 = Vector512.LoadUnsafe(ref dyRow, 96);
+                Vector512<float> centered6 = Vector512.LoadUnsafe(ref xRow, 96) - pivot6;
+                Vector512<float> gradient6 = Vector512.LoadUnsafe(ref dyRow, 96);
                 (a6 * gradient6 + k6 * centered6 + c6).StoreUnsafe(ref dxRow, 96);
-                var centered7 = Vector512.LoadUnsafe(ref xRow, 112) - pivot7;
-                var gradient7 = Vector512.LoadUnsafe(ref dyRow, 112);
+                Vector512<float> centered7 = Vector512.LoadUnsafe(ref xRow, 112) - pivot7;
+                Vector512<float> gradient7 = Vector512.LoadUnsafe(ref dyRow, 112);
                 (a7 * gradient7 + k7 * centered7 + c7).StoreUnsafe(ref dxRow, 112);
             }
         }
@@ -850,7 +854,7 @@ namespace NormGen.Generated
         /// <summary><see cref="ChunkMoments"/> with 8 features per Vector256, the float sums in mean and squares (in L1), the double ones on the stack: float over 16 rows, then double.</summary>
         private static void ChunkMoments256(ref float x, nint rows, ref float pivot, ref float mean, ref float squares)
         {
-            var inverseRows = Vector256.Create((double)1 / rows);
+            Vector256<double> inverseRows = Vector256.Create((double)1 / rows);
             nint blockedRows = rows - rows % 16;
             Span<double> totals = stackalloc double[Features];
             ref double total = ref MemoryMarshal.GetReference(totals);
@@ -864,14 +868,14 @@ namespace NormGen.Generated
                     ref float xRow = ref Unsafe.Add(ref x, r * Features);
                     for (nuint f = 0; f < 128; f += 8)
                     {
-                        var p = Vector256.LoadUnsafe(ref pivot, f);
+                        Vector256<float> p = Vector256.LoadUnsafe(ref pivot, f);
                         (Vector256.LoadUnsafe(ref mean, f) + (Vector256.LoadUnsafe(ref xRow, f) - p)).StoreUnsafe(ref mean, f);
                     }
                 }
 
                 for (nuint f = 0; f < 128; f += 8)
                 {
-                    var sums = Vector256.LoadUnsafe(ref mean, f);
+                    Vector256<float> sums = Vector256.LoadUnsafe(ref mean, f);
                     (Vector256.LoadUnsafe(ref total, f) + Vector256.WidenLower(sums)).StoreUnsafe(ref total, f);
                     (Vector256.LoadUnsafe(ref total, f + 4) + Vector256.WidenUpper(sums)).StoreUnsafe(ref total, f + 4);
                     Vector256<float>.Zero.StoreUnsafe(ref mean, f);
@@ -883,14 +887,14 @@ namespace NormGen.Generated
                 ref float xRow = ref Unsafe.Add(ref x, r * Features);
                 for (nuint f = 0; f < 128; f += 8)
                 {
-                    var p = Vector256.LoadUnsafe(ref pivot, f);
+                    Vector256<float> p = Vector256.LoadUnsafe(ref pivot, f);
                     (Vector256.LoadUnsafe(ref mean, f) + (Vector256.LoadUnsafe(ref xRow, f) - p)).StoreUnsafe(ref mean, f);
                 }
             }
 
             for (nuint f = 0; f < 128; f += 8)
             {
-                var sums = Vector256.LoadUnsafe(ref mean, f);
+                Vector256<float> sums = Vector256.LoadUnsafe(ref mean, f);
                 (Vector256.LoadUnsafe(ref total, f) + Vector256.WidenLower(sums)).StoreUnsafe(ref total, f);
                 (Vector256.LoadUnsafe(ref total, f + 4) + Vector256.WidenUpper(sums)).StoreUnsafe(ref total, f + 4);
             }
@@ -913,19 +917,19 @@ namespace NormGen.Generated
                     ref float xRow3 = ref Unsafe.Add(ref xRow2, Features);
                     for (nuint f = 0; f < 128; f += 8)
                     {
-                        var p = Vector256.LoadUnsafe(ref pivot, f);
-                        var m = Vector256.LoadUnsafe(ref mean, f);
-                        var deviationRow0 = Vector256.LoadUnsafe(ref xRow0, f) - p - m;
-                        var deviationRow1 = Vector256.LoadUnsafe(ref xRow1, f) - p - m;
-                        var deviationRow2 = Vector256.LoadUnsafe(ref xRow2, f) - p - m;
-                        var deviationRow3 = Vector256.LoadUnsafe(ref xRow3, f) - p - m;
+                        Vector256<float> p = Vector256.LoadUnsafe(ref pivot, f);
+                        Vector256<float> m = Vector256.LoadUnsafe(ref mean, f);
+                        Vector256<float> deviationRow0 = Vector256.LoadUnsafe(ref xRow0, f) - p - m;
+                        Vector256<float> deviationRow1 = Vector256.LoadUnsafe(ref xRow1, f) - p - m;
+                        Vector256<float> deviationRow2 = Vector256.LoadUnsafe(ref xRow2, f) - p - m;
+                        Vector256<float> deviationRow3 = Vector256.LoadUnsafe(ref xRow3, f) - p - m;
                         (Vector256.LoadUnsafe(ref squares, f) + (((deviationRow0 * deviationRow0) + (deviationRow1 * deviationRow1)) + ((deviationRow2 * deviationRow2) + (deviationRow3 * deviationRow3)))).StoreUnsafe(ref squares, f);
                     }
                 }
 
                 for (nuint f = 0; f < 128; f += 8)
                 {
-                    var sums = Vector256.LoadUnsafe(ref squares, f);
+                    Vector256<float> sums = Vector256.LoadUnsafe(ref squares, f);
                     (Vector256.LoadUnsafe(ref total, f) + Vector256.WidenLower(sums)).StoreUnsafe(ref total, f);
                     (Vector256.LoadUnsafe(ref total, f + 4) + Vector256.WidenUpper(sums)).StoreUnsafe(ref total, f + 4);
                     Vector256<float>.Zero.StoreUnsafe(ref squares, f);
@@ -937,16 +941,16 @@ namespace NormGen.Generated
                 ref float xRow = ref Unsafe.Add(ref x, r * Features);
                 for (nuint f = 0; f < 128; f += 8)
                 {
-                    var p = Vector256.LoadUnsafe(ref pivot, f);
-                    var m = Vector256.LoadUnsafe(ref mean, f);
-                    var deviation = Vector256.LoadUnsafe(ref xRow, f) - p - m;
+                    Vector256<float> p = Vector256.LoadUnsafe(ref pivot, f);
+                    Vector256<float> m = Vector256.LoadUnsafe(ref mean, f);
+                    Vector256<float> deviation = Vector256.LoadUnsafe(ref xRow, f) - p - m;
                     (Vector256.LoadUnsafe(ref squares, f) + (deviation * deviation)).StoreUnsafe(ref squares, f);
                 }
             }
 
             for (nuint f = 0; f < 128; f += 8)
             {
-                var sums = Vector256.LoadUnsafe(ref squares, f);
+                Vector256<float> sums = Vector256.LoadUnsafe(ref squares, f);
                 (Vector256.LoadUnsafe(ref total, f) + Vector256.WidenLower(sums)).StoreUnsafe(ref total, f);
                 (Vector256.LoadUnsafe(ref total, f + 4) + Vector256.WidenUpper(sums)).StoreUnsafe(ref total, f + 4);
             }
@@ -982,9 +986,9 @@ namespace NormGen.Generated
                 ref float dyRow = ref Unsafe.Add(ref dy, r * Features);
                 for (nuint f = 0; f < 128; f += 8)
                 {
-                    var p = Vector256.LoadUnsafe(ref pivot, f);
-                    var centered = Vector256.LoadUnsafe(ref xRow, f) - p;
-                    var gradient = Vector256.LoadUnsafe(ref dyRow, f);
+                    Vector256<float> p = Vector256.LoadUnsafe(ref pivot, f);
+                    Vector256<float> centered = Vector256.LoadUnsafe(ref xRow, f) - p;
+                    Vector256<float> gradient = Vector256.LoadUnsafe(ref dyRow, f);
                     (Vector256.LoadUnsafe(ref sumDy, f) + (gradient)).StoreUnsafe(ref sumDy, f);
                     (Vector256.LoadUnsafe(ref sumDyCentered, f) + (gradient * centered)).StoreUnsafe(ref sumDyCentered, f);
                 }
@@ -1001,8 +1005,8 @@ namespace NormGen.Generated
                 ref float dxRow = ref Unsafe.Add(ref dx, r * Features);
                 for (nuint f = 0; f < 128; f += 8)
                 {
-                    var centered = Vector256.LoadUnsafe(ref xRow, f) - Vector256.LoadUnsafe(ref pivot, f);
-                    var gradient = Vector256.LoadUnsafe(ref dyRow, f);
+                    Vector256<float> centered = Vector256.LoadUnsafe(ref xRow, f) - Vector256.LoadUnsafe(ref pivot, f);
+                    Vector256<float> gradient = Vector256.LoadUnsafe(ref dyRow, f);
                     (Vector256.LoadUnsafe(ref a, f) * gradient + Vector256.LoadUnsafe(ref k, f) * centered + Vector256.LoadUnsafe(ref c, f)).StoreUnsafe(ref dxRow, f);
                 }
             }
@@ -1011,7 +1015,7 @@ namespace NormGen.Generated
         /// <summary><see cref="ChunkMoments"/> with 4 features per Vector128, the float sums in mean and squares (in L1), the double ones on the stack: float over 16 rows, then double.</summary>
         private static void ChunkMoments128(ref float x, nint rows, ref float pivot, ref float mean, ref float squares)
         {
-            var inverseRows = Vector128.Create((double)1 / rows);
+            Vector128<double> inverseRows = Vector128.Create((double)1 / rows);
             nint blockedRows = rows - rows % 16;
             Span<double> totals = stackalloc double[Features];
             ref double total = ref MemoryMarshal.GetReference(totals);
@@ -1025,14 +1029,14 @@ namespace NormGen.Generated
                     ref float xRow = ref Unsafe.Add(ref x, r * Features);
                     for (nuint f = 0; f < 128; f += 4)
                     {
-                        var p = Vector128.LoadUnsafe(ref pivot, f);
+                        Vector128<float> p = Vector128.LoadUnsafe(ref pivot, f);
                         (Vector128.LoadUnsafe(ref mean, f) + (Vector128.LoadUnsafe(ref xRow, f) - p)).StoreUnsafe(ref mean, f);
                     }
                 }
 
                 for (nuint f = 0; f < 128; f += 4)
                 {
-                    var sums = Vector128.LoadUnsafe(ref mean, f);
+                    Vector128<float> sums = Vector128.LoadUnsafe(ref mean, f);
                     (Vector128.LoadUnsafe(ref total, f) + Vector128.WidenLower(sums)).StoreUnsafe(ref total, f);
                     (Vector128.LoadUnsafe(ref total, f + 2) + Vector128.WidenUpper(sums)).StoreUnsafe(ref total, f + 2);
                     Vector128<float>.Zero.StoreUnsafe(ref mean, f);
@@ -1044,14 +1048,14 @@ namespace NormGen.Generated
                 ref float xRow = ref Unsafe.Add(ref x, r * Features);
                 for (nuint f = 0; f < 128; f += 4)
                 {
-                    var p = Vector128.LoadUnsafe(ref pivot, f);
+                    Vector128<float> p = Vector128.LoadUnsafe(ref pivot, f);
                     (Vector128.LoadUnsafe(ref mean, f) + (Vector128.LoadUnsafe(ref xRow, f) - p)).StoreUnsafe(ref mean, f);
                 }
             }
 
             for (nuint f = 0; f < 128; f += 4)
             {
-                var sums = Vector128.LoadUnsafe(ref mean, f);
+                Vector128<float> sums = Vector128.LoadUnsafe(ref mean, f);
                 (Vector128.LoadUnsafe(ref total, f) + Vector128.WidenLower(sums)).StoreUnsafe(ref total, f);
                 (Vector128.LoadUnsafe(ref total, f + 2) + Vector128.WidenUpper(sums)).StoreUnsafe(ref total, f + 2);
             }
@@ -1074,19 +1078,19 @@ namespace NormGen.Generated
                     ref float xRow3 = ref Unsafe.Add(ref xRow2, Features);
                     for (nuint f = 0; f < 128; f += 4)
                     {
-                        var p = Vector128.LoadUnsafe(ref pivot, f);
-                        var m = Vector128.LoadUnsafe(ref mean, f);
-                        var deviationRow0 = Vector128.LoadUnsafe(ref xRow0, f) - p - m;
-                        var deviationRow1 = Vector128.LoadUnsafe(ref xRow1, f) - p - m;
-                        var deviationRow2 = Vector128.LoadUnsafe(ref xRow2, f) - p - m;
-                        var deviationRow3 = Vector128.LoadUnsafe(ref xRow3, f) - p - m;
+                        Vector128<float> p = Vector128.LoadUnsafe(ref pivot, f);
+                        Vector128<float> m = Vector128.LoadUnsafe(ref mean, f);
+                        Vector128<float> deviationRow0 = Vector128.LoadUnsafe(ref xRow0, f) - p - m;
+                        Vector128<float> deviationRow1 = Vector128.LoadUnsafe(ref xRow1, f) - p - m;
+                        Vector128<float> deviationRow2 = Vector128.LoadUnsafe(ref xRow2, f) - p - m;
+                        Vector128<float> deviationRow3 = Vector128.LoadUnsafe(ref xRow3, f) - p - m;
                         (Vector128.LoadUnsafe(ref squares, f) + (((deviationRow0 * deviationRow0) + (deviationRow1 * deviationRow1)) + ((deviationRow2 * deviationRow2) + (deviationRow3 * deviationRow3)))).StoreUnsafe(ref squares, f);
                     }
                 }
 
                 for (nuint f = 0; f < 128; f += 4)
                 {
-                    var sums = Vector128.LoadUnsafe(ref squares, f);
+                    Vector128<float> sums = Vector128.LoadUnsafe(ref squares, f);
                     (Vector128.LoadUnsafe(ref total, f) + Vector128.WidenLower(sums)).StoreUnsafe(ref total, f);
                     (Vector128.LoadUnsafe(ref total, f + 2) + Vector128.WidenUpper(sums)).StoreUnsafe(ref total, f + 2);
                     Vector128<float>.Zero.StoreUnsafe(ref squares, f);
@@ -1098,16 +1102,16 @@ namespace NormGen.Generated
                 ref float xRow = ref Unsafe.Add(ref x, r * Features);
                 for (nuint f = 0; f < 128; f += 4)
                 {
-                    var p = Vector128.LoadUnsafe(ref pivot, f);
-                    var m = Vector128.LoadUnsafe(ref mean, f);
-                    var deviation = Vector128.LoadUnsafe(ref xRow, f) - p - m;
+                    Vector128<float> p = Vector128.LoadUnsafe(ref pivot, f);
+                    Vector128<float> m = Vector128.LoadUnsafe(ref mean, f);
+                    Vector128<float> deviation = Vector128.LoadUnsafe(ref xRow, f) - p - m;
                     (Vector128.LoadUnsafe(ref squares, f) + (deviation * deviation)).StoreUnsafe(ref squares, f);
                 }
             }
 
             for (nuint f = 0; f < 128; f += 4)
             {
-                var sums = Vector128.LoadUnsafe(ref squares, f);
+                Vector128<float> sums = Vector128.LoadUnsafe(ref squares, f);
                 (Vector128.LoadUnsafe(ref total, f) + Vector128.WidenLower(sums)).StoreUnsafe(ref total, f);
                 (Vector128.LoadUnsafe(ref total, f + 2) + Vector128.WidenUpper(sums)).StoreUnsafe(ref total, f + 2);
             }
@@ -1143,9 +1147,9 @@ namespace NormGen.Generated
                 ref float dyRow = ref Unsafe.Add(ref dy, r * Features);
                 for (nuint f = 0; f < 128; f += 4)
                 {
-                    var p = Vector128.LoadUnsafe(ref pivot, f);
-                    var centered = Vector128.LoadUnsafe(ref xRow, f) - p;
-                    var gradient = Vector128.LoadUnsafe(ref dyRow, f);
+                    Vector128<float> p = Vector128.LoadUnsafe(ref pivot, f);
+                    Vector128<float> centered = Vector128.LoadUnsafe(ref xRow, f) - p;
+                    Vector128<float> gradient = Vector128.LoadUnsafe(ref dyRow, f);
                     (Vector128.LoadUnsafe(ref sumDy, f) + (gradient)).StoreUnsafe(ref sumDy, f);
                     (Vector128.LoadUnsafe(ref sumDyCentered, f) + (gradient * centered)).StoreUnsafe(ref sumDyCentered, f);
                 }
@@ -1162,8 +1166,8 @@ namespace NormGen.Generated
                 ref float dxRow = ref Unsafe.Add(ref dx, r * Features);
                 for (nuint f = 0; f < 128; f += 4)
                 {
-                    var centered = Vector128.LoadUnsafe(ref xRow, f) - Vector128.LoadUnsafe(ref pivot, f);
-                    var gradient = Vector128.LoadUnsafe(ref dyRow, f);
+                    Vector128<float> centered = Vector128.LoadUnsafe(ref xRow, f) - Vector128.LoadUnsafe(ref pivot, f);
+                    Vector128<float> gradient = Vector128.LoadUnsafe(ref dyRow, f);
                     (Vector128.LoadUnsafe(ref a, f) * gradient + Vector128.LoadUnsafe(ref k, f) * centered + Vector128.LoadUnsafe(ref c, f)).StoreUnsafe(ref dxRow, f);
                 }
             }

@@ -25,9 +25,9 @@ internal sealed partial class BatchNormColumnKernels
             List<(string Suffix, string Offset)> blocks = RegisterBlocks(p);
             foreach ((string k, string offset) in blocks)
             {
-                w.Line("var c" + k + " = " + p.Load("c", offset) + ";");
-                w.Line("var s" + k + " = " + p.Load("s", offset) + ";");
-                w.Line("var b" + k + " = " + p.Load("b", offset) + ";");
+                w.Line(p.Type + " c" + k + " = " + p.Load("c", offset) + ";");
+                w.Line(p.Type + " s" + k + " = " + p.Load("s", offset) + ";");
+                w.Line(p.Type + " b" + k + " = " + p.Load("b", offset) + ";");
             }
         }
 
@@ -36,7 +36,7 @@ internal sealed partial class BatchNormColumnKernels
             if (p.HasTail)
             {
                 w.Line("// The overlapping last vector is read before any store, so y may be x itself.");
-                w.Line("var yTail = " + (p.Unrolled
+                w.Line(p.Type + " yTail = " + (p.Unrolled
                     ? Normalized(p, "xRow", tail, "cTail", "sTail", "bTail")
                     : Normalized(p, "xRow", tail, p.Load("c", tail), p.Load("s", tail), p.Load("b", tail))) + ";");
             }
@@ -82,16 +82,16 @@ internal sealed partial class BatchNormColumnKernels
             w.Line("// The whole row's coefficients in registers.");
             foreach ((string suffix, string offset) in RegisterBlocks(p))
             {
-                w.Line("var pivot" + suffix + " = " + p.Load("pivot", offset) + ";");
+                w.Line(p.Type + " pivot" + suffix + " = " + p.Load("pivot", offset) + ";");
                 if (Relu)
                 {
-                    w.Line("var s" + suffix + " = " + p.Load("s", offset) + ";");
-                    w.Line("var b" + suffix + " = " + p.Load("b", offset) + ";");
+                    w.Line(p.Type + " s" + suffix + " = " + p.Load("s", offset) + ";");
+                    w.Line(p.Type + " b" + suffix + " = " + p.Load("b", offset) + ";");
                 }
 
-                w.Line("var a" + suffix + " = " + p.Load("a", offset) + ";");
-                w.Line("var k" + suffix + " = " + p.Load("k", offset) + ";");
-                w.Line("var c" + suffix + " = " + p.Load("c", offset) + ";");
+                w.Line(p.Type + " a" + suffix + " = " + p.Load("a", offset) + ";");
+                w.Line(p.Type + " k" + suffix + " = " + p.Load("k", offset) + ";");
+                w.Line(p.Type + " c" + suffix + " = " + p.Load("c", offset) + ";");
             }
         }
 
@@ -103,12 +103,12 @@ internal sealed partial class BatchNormColumnKernels
                 if (p.Unrolled)
                 {
                     WriteCenteredAndDy(w, p, 0, 1, "Tail", tail, "pivotTail", "sTail", "bTail");
-                    w.Line("var dxTail = " + InputGradient("gradientTail", "centeredTail", "aTail", "kTail", "cTail") + ";");
+                    w.Line(p.Type + " dxTail = " + InputGradient("gradientTail", "centeredTail", "aTail", "kTail", "cTail") + ";");
                 }
                 else
                 {
                     WriteCenteredAndDy(w, p, 0, 1, "Tail", tail, p.Load("pivot", tail), p.Load("s", tail), p.Load("b", tail));
-                    w.Line("var dxTail = " + InputGradient("gradientTail", "centeredTail", p.Load("a", tail), p.Load("k", tail), p.Load("c", tail)) + ";");
+                    w.Line(p.Type + " dxTail = " + InputGradient("gradientTail", "centeredTail", p.Load("a", tail), p.Load("k", tail), p.Load("c", tail)) + ";");
                 }
             }
 

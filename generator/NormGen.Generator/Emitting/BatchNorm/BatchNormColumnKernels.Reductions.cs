@@ -19,7 +19,7 @@ internal sealed partial class BatchNormColumnKernels
             "<see cref=\"ChunkMoments\"/> with " + Literals.Int(p.Lanes) + " features per " + p.Vector +
                 (p.Unrolled ? ", the sums in registers." : ", the running sums in mean and squares (in L1)."),
             "ChunkMoments" + Literals.Int(p.Bits) + "(ref " + _t + " x, nint rows, ref " + _t + " pivot, ref " + _t + " mean, ref " + _t + " squares)");
-        w.Line("var inverseRows = " + p.Vector + ".Create((" + _t + ")1 / rows);");
+        w.Line(p.Type + " inverseRows = " + p.Vector + ".Create((" + _t + ")1 / rows);");
         w.Line(BlockedRows(ReductionRows));
         string[] streams = { "x" };
         if (p.Unrolled)
@@ -29,8 +29,8 @@ internal sealed partial class BatchNormColumnKernels
             w.Line("// Pass 1: sums of x - pivot.");
             foreach ((string k, string offset) in blocks)
             {
-                w.Line("var pivot" + k + " = " + p.Load("pivot", offset) + ";");
-                w.Line("var sum" + k + " = " + p.Zero + ";");
+                w.Line(p.Type + " pivot" + k + " = " + p.Load("pivot", offset) + ";");
+                w.Line(p.Type + " sum" + k + " = " + p.Zero + ";");
             }
 
             WriteRowLoops(w, ReductionRows, streams, count =>
@@ -44,8 +44,8 @@ internal sealed partial class BatchNormColumnKernels
             w.Line("// Pass 2: squared deviations from the chunk mean; the chunk is still in cache.");
             foreach ((string k, string _) in blocks)
             {
-                w.Line("var mean" + k + " = sum" + k + " * inverseRows;");
-                w.Line("var squares" + k + " = " + p.Zero + ";");
+                w.Line(p.Type + " mean" + k + " = sum" + k + " * inverseRows;");
+                w.Line(p.Type + " squares" + k + " = " + p.Zero + ";");
             }
 
             WriteRowLoops(w, ReductionRows, streams, count =>
@@ -73,8 +73,8 @@ internal sealed partial class BatchNormColumnKernels
         w.Line("MemoryMarshal.CreateSpan(ref mean, Features).Clear();");
         if (p.HasTail)
         {
-            w.Line("var pivotTail = " + p.Load("pivot", tail) + ";");
-            w.Line("var sumTail = " + p.Zero + ";");
+            w.Line(p.Type + " pivotTail = " + p.Load("pivot", tail) + ";");
+            w.Line(p.Type + " sumTail = " + p.Zero + ";");
         }
 
         WriteRowLoops(w, 1, streams, count => WriteWideSums(w, p, count, "mean", "sumTail"));
@@ -84,7 +84,7 @@ internal sealed partial class BatchNormColumnKernels
         w.Close();
         if (p.HasTail)
         {
-            w.Line("var meanTail = sumTail * inverseRows;");
+            w.Line(p.Type + " meanTail = sumTail * inverseRows;");
             w.Line("meanTail.StoreUnsafe(ref mean, " + tail + ");");
         }
 
@@ -93,7 +93,7 @@ internal sealed partial class BatchNormColumnKernels
         w.Line("MemoryMarshal.CreateSpan(ref squares, Features).Clear();");
         if (p.HasTail)
         {
-            w.Line("var squaresTail = " + p.Zero + ";");
+            w.Line(p.Type + " squaresTail = " + p.Zero + ";");
         }
 
         WriteRowLoops(w, ReductionRows, streams, count => WriteWideSquares(w, p, count, "squaresTail += "));
@@ -110,7 +110,7 @@ internal sealed partial class BatchNormColumnKernels
     private static void WriteWideSums(SourceWriter w, VectorPlan p, int count, string sums, string tailSum)
     {
         w.Open(FeatureLoop(p));
-        w.Line("var p = " + p.Load("pivot", "f") + ";");
+        w.Line(p.Type + " p = " + p.Load("pivot", "f") + ";");
         w.Line("(" + p.Load(sums, "f") + " + " + Tree(Rows(count, i => p.Load(RowOf("x", i, count), "f") + " - p")) + ").StoreUnsafe(ref " + sums + ", f);");
         w.Close();
         if (p.HasTail)
@@ -123,8 +123,8 @@ internal sealed partial class BatchNormColumnKernels
     private static void WriteWideSquares(SourceWriter w, VectorPlan p, int count, string tailAccumulate)
     {
         w.Open(FeatureLoop(p));
-        w.Line("var p = " + p.Load("pivot", "f") + ";");
-        w.Line("var m = " + p.Load("mean", "f") + ";");
+        w.Line(p.Type + " p = " + p.Load("pivot", "f") + ";");
+        w.Line(p.Type + " m = " + p.Load("mean", "f") + ";");
         WriteSquares(w, p, count, "", "f", "p", "m", null);
         w.Close();
         if (p.HasTail)
@@ -140,7 +140,7 @@ internal sealed partial class BatchNormColumnKernels
     /// </summary>
     private void WriteWideningChunkMoments(SourceWriter w, VectorPlan p)
     {
-        string d = p.Vector + "<double>";
+        string d = p.DoubleType;
         string half = Literals.Int(p.Lanes / 2);
         string tail = Literals.Int(p.TailOffset);
         OpenKernel(w,
@@ -148,7 +148,7 @@ internal sealed partial class BatchNormColumnKernels
                 (p.Unrolled ? ", the sums in registers" : ", the float sums in mean and squares (in L1), the double ones on the stack") +
                 ": float over " + Literals.Int(FloatSumRows) + " rows, then double.",
             "ChunkMoments" + Literals.Int(p.Bits) + "(ref float x, nint rows, ref float pivot, ref float mean, ref float squares)");
-        w.Line("var inverseRows = " + p.Vector + ".Create((double)1 / rows);");
+        w.Line(p.DoubleType + " inverseRows = " + p.Vector + ".Create((double)1 / rows);");
         w.Line(BlockedRows(FloatSumRows));
         string[] streams = { "x" };
         if (p.Unrolled)
@@ -171,9 +171,9 @@ internal sealed partial class BatchNormColumnKernels
             {
                 foreach ((string k, string _) in blocks)
                 {
-                    w.Line("var " + stem + k + " = " + p.Zero + ";");
-                    w.Line((stem == "sum" ? "var " : "") + "total" + k + "Low = " + d + ".Zero;");
-                    w.Line((stem == "sum" ? "var " : "") + "total" + k + "High = " + d + ".Zero;");
+                    w.Line(p.Type + " " + stem + k + " = " + p.Zero + ";");
+                    w.Line((stem == "sum" ? d + " " : "") + "total" + k + "Low = " + d + ".Zero;");
+                    w.Line((stem == "sum" ? d + " " : "") + "total" + k + "High = " + d + ".Zero;");
                 }
             }
 
@@ -181,7 +181,7 @@ internal sealed partial class BatchNormColumnKernels
             w.Line("// Pass 1: sums of x - pivot, in float over " + Literals.Int(FloatSumRows) + " rows (so rounding stays near 16 * 2^-24), then in double.");
             foreach ((string k, string offset) in blocks)
             {
-                w.Line("var pivot" + k + " = " + p.Load("pivot", offset) + ";");
+                w.Line(p.Type + " pivot" + k + " = " + p.Load("pivot", offset) + ";");
             }
 
             Start("sum");
@@ -196,7 +196,7 @@ internal sealed partial class BatchNormColumnKernels
             w.Line("// Pass 2: squared deviations from the chunk mean; the chunk is still in cache.");
             foreach ((string k, string _) in blocks)
             {
-                w.Line("var mean" + k + " = " + p.Vector + ".Narrow(total" + k + "Low * inverseRows, total" + k + "High * inverseRows);");
+                w.Line(p.Type + " mean" + k + " = " + p.Vector + ".Narrow(total" + k + "Low * inverseRows, total" + k + "High * inverseRows);");
             }
 
             Start("squares");
@@ -222,7 +222,7 @@ internal sealed partial class BatchNormColumnKernels
         void WideFlush(string sums, string tailSum, bool last)
         {
             w.Open(FeatureLoop(p));
-            w.Line("var sums = " + p.Load(sums, "f") + ";");
+            w.Line(p.Type + " sums = " + p.Load(sums, "f") + ";");
             w.Line("(" + p.Load("total", "f") + " + " + p.Vector + ".WidenLower(sums)).StoreUnsafe(ref total, f);");
             w.Line("(" + p.Load("total", "f + " + half) + " + " + p.Vector + ".WidenUpper(sums)).StoreUnsafe(ref total, f + " + half + ");");
             if (!last)
@@ -252,8 +252,8 @@ internal sealed partial class BatchNormColumnKernels
 
             if (p.HasTail)
             {
-                string v = first ? "var " : "";
-                w.Line("var " + tailSum + " = " + p.Zero + ";");
+                string v = first ? d + " " : "";
+                w.Line(p.Type + " " + tailSum + " = " + p.Zero + ";");
                 w.Line(v + "totalTailLow = " + d + ".Zero;");
                 w.Line(v + "totalTailHigh = " + d + ".Zero;");
             }
@@ -266,7 +266,7 @@ internal sealed partial class BatchNormColumnKernels
             (p.HasTail ? " The overlapping last vector sums in registers, stored after the others: shared lanes get the same sums." : ""));
         if (p.HasTail)
         {
-            w.Line("var pivotTail = " + p.Load("pivot", tail) + ";");
+            w.Line(p.Type + " pivotTail = " + p.Load("pivot", tail) + ";");
         }
 
         WideStart("mean", "sumTail", first: true);
@@ -277,7 +277,7 @@ internal sealed partial class BatchNormColumnKernels
         w.Close();
         if (p.HasTail)
         {
-            w.Line("var meanTail = " + p.Vector + ".Narrow(totalTailLow * inverseRows, totalTailHigh * inverseRows);");
+            w.Line(p.Type + " meanTail = " + p.Vector + ".Narrow(totalTailLow * inverseRows, totalTailHigh * inverseRows);");
             w.Line("meanTail.StoreUnsafe(ref mean, " + tail + ");");
         }
 
@@ -306,7 +306,7 @@ internal sealed partial class BatchNormColumnKernels
         string[] names = Rows(count, i => Name("deviation", k, i, count));
         for (int i = 0; i < count; i++)
         {
-            w.Line("var " + names[i] + " = " + p.Load(RowOf("x", i, count), offset) + " - " + pivot + " - " + mean + ";");
+            w.Line(p.Type + " " + names[i] + " = " + p.Load(RowOf("x", i, count), offset) + " - " + pivot + " - " + mean + ";");
         }
 
         string sum = Tree(names.Select(d => d + " * " + d).ToList());
@@ -323,9 +323,9 @@ internal sealed partial class BatchNormColumnKernels
     {
         string centered = Name("centered", k, row, count);
         string gradient = Name("gradient", k, row, count);
-        w.Line("var " + centered + " = " + p.Load(RowOf("x", row, count), offset) + " - " + pivot + ";");
+        w.Line(p.Type + " " + centered + " = " + p.Load(RowOf("x", row, count), offset) + " - " + pivot + ";");
         string dy = p.Load(RowOf("dy", row, count), offset);
-        w.Line("var " + gradient + " = " + (Relu ? dy + " & " + p.Vector + ".GreaterThan(" + centered + " * " + scale + " + " + shift + ", " + p.Zero + ")" : dy) + ";");
+        w.Line(p.Type + " " + gradient + " = " + (Relu ? dy + " & " + p.Vector + ".GreaterThan(" + centered + " * " + scale + " + " + shift + ", " + p.Zero + ")" : dy) + ";");
     }
 
     /// <summary>The two sums of an iteration's rows at one vector: the tree of dy and the tree of dy * (x - pivot).</summary>
@@ -347,15 +347,15 @@ internal sealed partial class BatchNormColumnKernels
             w.Line(BlockedRows(ReductionRows));
             foreach ((string k, string offset) in blocks)
             {
-                w.Line("var pivot" + k + " = " + p.Load("pivot", offset) + ";");
+                w.Line(p.Type + " pivot" + k + " = " + p.Load("pivot", offset) + ";");
                 if (Relu)
                 {
-                    w.Line("var s" + k + " = " + p.Load("s", offset) + ";");
-                    w.Line("var b" + k + " = " + p.Load("b", offset) + ";");
+                    w.Line(p.Type + " s" + k + " = " + p.Load("s", offset) + ";");
+                    w.Line(p.Type + " b" + k + " = " + p.Load("b", offset) + ";");
                 }
 
-                w.Line("var sumDy" + k + " = " + p.Zero + ";");
-                w.Line("var sumDyCentered" + k + " = " + p.Zero + ";");
+                w.Line(p.Type + " sumDy" + k + " = " + p.Zero + ";");
+                w.Line(p.Type + " sumDyCentered" + k + " = " + p.Zero + ";");
             }
 
             WriteRowLoops(w, ReductionRows, streams, count =>
@@ -390,25 +390,25 @@ internal sealed partial class BatchNormColumnKernels
         {
             w.Line();
             w.Line("// The overlapping last vector sums in registers, stored after the others: shared lanes get the same sums.");
-            w.Line("var pivotTail = " + p.Load("pivot", tail) + ";");
+            w.Line(p.Type + " pivotTail = " + p.Load("pivot", tail) + ";");
             if (Relu)
             {
-                w.Line("var sTail = " + p.Load("s", tail) + ";");
-                w.Line("var bTail = " + p.Load("b", tail) + ";");
+                w.Line(p.Type + " sTail = " + p.Load("s", tail) + ";");
+                w.Line(p.Type + " bTail = " + p.Load("b", tail) + ";");
             }
 
-            w.Line("var sumDyTail = " + p.Zero + ";");
-            w.Line("var sumDyCenteredTail = " + p.Zero + ";");
+            w.Line(p.Type + " sumDyTail = " + p.Zero + ";");
+            w.Line(p.Type + " sumDyCenteredTail = " + p.Zero + ";");
         }
 
         WriteRowLoops(w, 1, streams, count =>
         {
             w.Open(FeatureLoop(p));
-            w.Line("var p = " + p.Load("pivot", "f") + ";");
+            w.Line(p.Type + " p = " + p.Load("pivot", "f") + ";");
             if (Relu)
             {
-                w.Line("var scale = " + p.Load("s", "f") + ";");
-                w.Line("var shift = " + p.Load("b", "f") + ";");
+                w.Line(p.Type + " scale = " + p.Load("s", "f") + ";");
+                w.Line(p.Type + " shift = " + p.Load("b", "f") + ";");
             }
 
             for (int i = 0; i < count; i++)
