@@ -97,8 +97,10 @@ internal abstract class LayerEmitter<TSpec>
         w.Line("using global::System.Runtime.Intrinsics;");
         w.Line();
         w.Line("// nint and nuint are keywords only while no type of that name is in scope: these keep them System's.");
+        w.Line("#pragma warning disable CS8981 // lowercase alias names, on purpose");
         w.Line("using nint = global::System.IntPtr;");
         w.Line("using nuint = global::System.UIntPtr;");
+        w.Line("#pragma warning restore CS8981");
         w.Line();
         w.Summary("The state of " + Cref(target) + " and its kernels, specialized for its shape.");
         w.Line("[GeneratedCode(\"NormGen\", \"" + Version + "\")]");

@@ -47,6 +47,8 @@ internal static class GeneratorHarness
             OutputKind.DynamicallyLinkedLibrary,
             nullableContextOptions: NullableContextOptions.Enable,
             generalDiagnosticOption: ReportDiagnostic.Error,
+            // Every warning wave, as an SDK project gets by default (CS8981 and the like are wave 7 and later).
+            warningLevel: 9999,
             deterministic: true)
         // CS1591 (missing XML doc) would flag the tests' own undocumented classes; generated members are checked by a test that enables it.
         .WithSpecificDiagnosticOptions(new Dictionary<string, ReportDiagnostic> { ["CS1591"] = ReportDiagnostic.Suppress });

@@ -148,8 +148,10 @@ namespace NormGen.Generated
     using global::System.Runtime.Intrinsics;
 
     // nint and nuint are keywords only while no type of that name is in scope: these keep them System's.
+    #pragma warning disable CS8981 // lowercase alias names, on purpose
     using nint = global::System.IntPtr;
     using nuint = global::System.UIntPtr;
+    #pragma warning restore CS8981
 
     /// <summary>The state of <c>Snapshots.Layer</c> and its kernels, specialized for its shape.</summary>
     [GeneratedCode("NormGen", "0.2.0")]
