@@ -42,7 +42,8 @@ public abstract partial class BatchNormCore<T> : IBlockWork
     /// <param name="Groups">Groups normalized separately: 1, or the ghost batches.</param>
     /// <param name="RowsPerGroup">Samples per group.</param>
     /// <param name="BlockRows">Samples per block: whole chunks, at most a group.</param>
-    private readonly record struct BlockPlan(int Groups, int RowsPerGroup, int BlockRows)
+    /// <param name="Streaming">Whether the call's input streams from memory (see <see cref="Streams"/>).</param>
+    private readonly record struct BlockPlan(int Groups, int RowsPerGroup, int BlockRows, bool Streaming)
     {
         public int BlocksPerGroup => (RowsPerGroup + BlockRows - 1) / BlockRows;
 
@@ -67,7 +68,7 @@ public abstract partial class BatchNormCore<T> : IBlockWork
         int rowsPerGroup = batch / groups;
         int chunksPerBlock = Math.Max(1, BlockElements / (_rowsPerChunk * SampleLength));
         int blockRows = (int)Math.Min((long)chunksPerBlock * _rowsPerChunk, rowsPerGroup);
-        return new BlockPlan(groups, rowsPerGroup, Math.Max(1, blockRows));
+        return new BlockPlan(groups, rowsPerGroup, Math.Max(1, blockRows), Streams(batch));
     }
 
     /// <summary>Grows the per-block and per-group scratch to hold a plan; a batch seen before reuses it.</summary>
@@ -127,13 +128,13 @@ public abstract partial class BatchNormCore<T> : IBlockWork
         switch (_phase)
         {
             case Phase.Statistics:
-                BlockMoments(x, rows, OfGroup<T>(_groupPivot, g), sums, chunk);
+                BlockMoments(x, rows, OfGroup<T>(_groupPivot, g), sums, chunk, _plan.Streaming);
                 break;
             case Phase.Normalize:
-                Normalize(x, new Span<T>(_y + (long)start * SampleLength, length), OfGroup<T>(_pivot, g), OfGroup<T>(_groupScale, g), OfGroup<T>(_groupShift, g));
+                Normalize(x, new Span<T>(_y + (long)start * SampleLength, length), OfGroup<T>(_pivot, g), OfGroup<T>(_groupScale, g), OfGroup<T>(_groupShift, g), _plan.Streaming);
                 break;
             case Phase.BackwardSums:
-                BlockBackwardSums(x, new ReadOnlySpan<T>(_dy + (long)start * SampleLength, length), rows, g, sums, chunk);
+                BlockBackwardSums(x, new ReadOnlySpan<T>(_dy + (long)start * SampleLength, length), rows, g, sums, chunk, _plan.Streaming);
                 break;
             case Phase.BackwardInput:
                 BackwardInput(
@@ -145,13 +146,14 @@ public abstract partial class BatchNormCore<T> : IBlockWork
                     OfGroup<T>(_groupShift, g),
                     OfGroup<T>(_groupScale, g),
                     OfGroup<T>(_groupXCoefficient, g),
-                    OfGroup<T>(_groupBias, g));
+                    OfGroup<T>(_groupBias, g),
+                    _plan.Streaming);
                 break;
         }
     }
 
     /// <summary>A block's mean (relative to its group's pivot) and M2 in double: its chunks, merged in order.</summary>
-    private void BlockMoments(ReadOnlySpan<T> x, int rows, ReadOnlySpan<T> pivot, Span<double> sums, Span<T> chunk)
+    private void BlockMoments(ReadOnlySpan<T> x, int rows, ReadOnlySpan<T> pivot, Span<double> sums, Span<T> chunk, bool streaming)
     {
         Span<double> mean = sums.Slice(0, FeatureCount);
         Span<double> m2 = sums.Slice(FeatureCount, FeatureCount);
@@ -160,7 +162,7 @@ public abstract partial class BatchNormCore<T> : IBlockWork
         for (int start = 0; start < rows; start += _rowsPerChunk)
         {
             int chunkRows = Math.Min(_rowsPerChunk, rows - start);
-            ChunkMoments(Rows(x, start, chunkRows), pivot, chunkMean, chunkM2);
+            ChunkMoments(Rows(x, start, chunkRows), pivot, chunkMean, chunkM2, streaming);
             if (start == 0)
             {
                 Moments.Start<T>(mean, m2, chunkMean, chunkM2);
@@ -173,7 +175,7 @@ public abstract partial class BatchNormCore<T> : IBlockWork
     }
 
     /// <summary>A block's sums of dy and dy * (x - pivot) in double: its chunks, added in order.</summary>
-    private void BlockBackwardSums(ReadOnlySpan<T> x, ReadOnlySpan<T> dy, int rows, int g, Span<double> sums, Span<T> chunk)
+    private void BlockBackwardSums(ReadOnlySpan<T> x, ReadOnlySpan<T> dy, int rows, int g, Span<double> sums, Span<T> chunk, bool streaming)
     {
         Span<double> sumDy = sums.Slice(0, FeatureCount);
         Span<double> sumDyCentered = sums.Slice(FeatureCount, FeatureCount);
@@ -183,7 +185,7 @@ public abstract partial class BatchNormCore<T> : IBlockWork
         for (int start = 0; start < rows; start += _rowsPerChunk)
         {
             int chunkRows = Math.Min(_rowsPerChunk, rows - start);
-            BackwardSums(Rows(x, start, chunkRows), Rows(dy, start, chunkRows), OfGroup<T>(_pivot, g), OfGroup<T>(_groupScale, g), OfGroup<T>(_groupShift, g), chunkDy, chunkDyCentered);
+            BackwardSums(Rows(x, start, chunkRows), Rows(dy, start, chunkRows), OfGroup<T>(_pivot, g), OfGroup<T>(_groupScale, g), OfGroup<T>(_groupShift, g), chunkDy, chunkDyCentered, streaming);
             Moments.Add<T>(sumDy, chunkDy);
             Moments.Add<T>(sumDyCentered, chunkDyCentered);
         }

@@ -136,7 +136,7 @@ public abstract partial class BatchNormCore<T>
             for (int block = 0; block < plan.Blocks; block++)
             {
                 (int start, int rows) = plan.RowsOf(block);
-                BlockMoments(Rows(x, start, rows), rows, OfGroup(statistics.Pivot, plan.GroupOf(block)), blockSums.Slice(block * 2 * FeatureCount, 2 * FeatureCount), chunk);
+                BlockMoments(Rows(x, start, rows), rows, OfGroup(statistics.Pivot, plan.GroupOf(block)), blockSums.Slice(block * 2 * FeatureCount, 2 * FeatureCount), chunk, plan.Streaming);
             }
 
             MergeBlocks(plan, blockSums, statistics);
@@ -145,7 +145,7 @@ public abstract partial class BatchNormCore<T>
             for (int g = 0; g < groups; g++)
             {
                 int first = g * plan.RowsPerGroup;
-                Normalize(Rows(x, first, plan.RowsPerGroup), y.Slice(first * SampleLength, plan.RowsPerGroup * SampleLength), OfGroup(statistics.Pivot, g), OfGroup(scale, g), OfGroup(shift, g));
+                Normalize(Rows(x, first, plan.RowsPerGroup), y.Slice(first * SampleLength, plan.RowsPerGroup * SampleLength), OfGroup(statistics.Pivot, g), OfGroup(scale, g), OfGroup(shift, g), plan.Streaming);
             }
         }
         finally

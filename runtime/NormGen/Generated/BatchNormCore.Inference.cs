@@ -21,16 +21,17 @@ public abstract partial class BatchNormCore<T>
         int rowsPerBlock = Math.Max(1, BlockElements / SampleLength);
         int batch = x.Length / SampleLength;
         int blocks = (batch + rowsPerBlock - 1) / rowsPerBlock;
+        bool streaming = Streams(batch);
         if (blocks < 2 || Degree == 1)
         {
-            Normalize(x, y, center, scale, shift);
+            Normalize(x, y, center, scale, shift, streaming);
             return;
         }
 
         InferenceRows work = t_inferenceRows ??= new InferenceRows();
         fixed (T* xPointer = x, yPointer = y, centerPointer = center, scalePointer = scale, shiftPointer = shift)
         {
-            work.Begin(this, batch, rowsPerBlock, xPointer, yPointer, centerPointer, scalePointer, shiftPointer);
+            work.Begin(this, batch, rowsPerBlock, streaming, xPointer, yPointer, centerPointer, scalePointer, shiftPointer);
             try
             {
                 ParallelBlocks.Run(work, blocks, Degree);
@@ -48,17 +49,19 @@ public abstract partial class BatchNormCore<T>
         private BatchNormCore<T>? _layer;
         private int _batch;
         private int _rowsPerBlock;
+        private bool _streaming;
         private T* _x;
         private T* _y;
         private T* _center;
         private T* _scale;
         private T* _shift;
 
-        public void Begin(BatchNormCore<T> layer, int batch, int rowsPerBlock, T* x, T* y, T* center, T* scale, T* shift)
+        public void Begin(BatchNormCore<T> layer, int batch, int rowsPerBlock, bool streaming, T* x, T* y, T* center, T* scale, T* shift)
         {
             _layer = layer;
             _batch = batch;
             _rowsPerBlock = rowsPerBlock;
+            _streaming = streaming;
             _x = x;
             _y = y;
             _center = center;
@@ -85,7 +88,8 @@ public abstract partial class BatchNormCore<T>
                 new Span<T>(_y + start, length),
                 new ReadOnlySpan<T>(_center, features),
                 new ReadOnlySpan<T>(_scale, features),
-                new ReadOnlySpan<T>(_shift, features));
+                new ReadOnlySpan<T>(_shift, features),
+                _streaming);
         }
     }
 }

@@ -182,14 +182,15 @@ namespace NormGen.Generated
         {
         }
 
-        protected override void ChunkMoments(ReadOnlySpan<double> x, ReadOnlySpan<double> pivot, Span<double> mean, Span<double> m2)
+        protected override void ChunkMoments(ReadOnlySpan<double> x, ReadOnlySpan<double> pivot, Span<double> mean, Span<double> m2, bool streaming)
         {
             ref double xStart = ref MemoryMarshal.GetReference(x);
             ref double pivotStart = ref MemoryMarshal.GetReference(pivot);
             ref double meanStart = ref MemoryMarshal.GetReference(mean);
             ref double m2Start = ref MemoryMarshal.GetReference(m2);
             nint rows = x.Length / Features;
-            if (Vector512.IsHardwareAccelerated)
+            // Input that streams from memory runs faster in 256-bit vectors here; lanes are features, so the bits agree.
+            if (Vector512.IsHardwareAccelerated && !streaming)
             {
                 ChunkMoments512(ref xStart, rows, ref pivotStart, ref meanStart, ref m2Start);
             }
@@ -207,7 +208,7 @@ namespace NormGen.Generated
             }
         }
 
-        protected override void Normalize(ReadOnlySpan<double> x, Span<double> y, ReadOnlySpan<double> center, ReadOnlySpan<double> scale, ReadOnlySpan<double> shift)
+        protected override void Normalize(ReadOnlySpan<double> x, Span<double> y, ReadOnlySpan<double> center, ReadOnlySpan<double> scale, ReadOnlySpan<double> shift, bool streaming)
         {
             ref double xStart = ref MemoryMarshal.GetReference(x);
             ref double yStart = ref MemoryMarshal.GetReference(y);
@@ -215,7 +216,8 @@ namespace NormGen.Generated
             ref double scaleStart = ref MemoryMarshal.GetReference(scale);
             ref double shiftStart = ref MemoryMarshal.GetReference(shift);
             nint rows = x.Length / Features;
-            if (Vector512.IsHardwareAccelerated)
+            // Input that streams from memory runs faster in 256-bit vectors here; lanes are features, so the bits agree.
+            if (Vector512.IsHardwareAccelerated && !streaming)
             {
                 Normalize512(ref xStart, rows, ref yStart, ref centerStart, ref scaleStart, ref shiftStart);
             }
@@ -233,7 +235,7 @@ namespace NormGen.Generated
             }
         }
 
-        protected override void BackwardSums(ReadOnlySpan<double> x, ReadOnlySpan<double> dy, ReadOnlySpan<double> pivot, ReadOnlySpan<double> scale, ReadOnlySpan<double> shift, Span<double> sumDy, Span<double> sumDyCentered)
+        protected override void BackwardSums(ReadOnlySpan<double> x, ReadOnlySpan<double> dy, ReadOnlySpan<double> pivot, ReadOnlySpan<double> scale, ReadOnlySpan<double> shift, Span<double> sumDy, Span<double> sumDyCentered, bool streaming)
         {
             ref double xStart = ref MemoryMarshal.GetReference(x);
             ref double dyStart = ref MemoryMarshal.GetReference(dy);
@@ -241,7 +243,8 @@ namespace NormGen.Generated
             ref double sumDyStart = ref MemoryMarshal.GetReference(sumDy);
             ref double sumDyCenteredStart = ref MemoryMarshal.GetReference(sumDyCentered);
             nint rows = x.Length / Features;
-            if (Vector512.IsHardwareAccelerated)
+            // Input that streams from memory runs faster in 256-bit vectors here; lanes are features, so the bits agree.
+            if (Vector512.IsHardwareAccelerated && !streaming)
             {
                 BackwardSums512(ref xStart, rows, ref dyStart, ref pivotStart, ref sumDyStart, ref sumDyCenteredStart);
             }
@@ -260,7 +263,7 @@ namespace NormGen.Generated
         }
 
         protected override void BackwardInput(ReadOnlySpan<double> x, ReadOnlySpan<double> dy, Span<double> dx, ReadOnlySpan<double> pivot, ReadOnlySpan<double> scale, ReadOnlySpan<double> shift,
-            ReadOnlySpan<double> dyCoefficient, ReadOnlySpan<double> xCoefficient, ReadOnlySpan<double> bias)
+            ReadOnlySpan<double> dyCoefficient, ReadOnlySpan<double> xCoefficient, ReadOnlySpan<double> bias, bool streaming)
         {
             ref double xStart = ref MemoryMarshal.GetReference(x);
             ref double dyStart = ref MemoryMarshal.GetReference(dy);
@@ -270,7 +273,8 @@ namespace NormGen.Generated
             ref double xCoefficientStart = ref MemoryMarshal.GetReference(xCoefficient);
             ref double biasStart = ref MemoryMarshal.GetReference(bias);
             nint rows = x.Length / Features;
-            if (Vector512.IsHardwareAccelerated)
+            // Input that streams from memory runs faster in 256-bit vectors here; lanes are features, so the bits agree.
+            if (Vector512.IsHardwareAccelerated && !streaming)
             {
                 BackwardInput512(ref xStart, rows, ref dyStart, ref dxStart, ref pivotStart, ref dyCoefficientStart, ref xCoefficientStart, ref biasStart);
             }

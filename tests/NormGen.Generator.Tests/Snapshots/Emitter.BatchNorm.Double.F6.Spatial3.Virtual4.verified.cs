@@ -188,7 +188,7 @@ namespace NormGen.Generated
         {
         }
 
-        protected override void ChunkMoments(ReadOnlySpan<double> x, ReadOnlySpan<double> pivot, Span<double> mean, Span<double> m2)
+        protected override void ChunkMoments(ReadOnlySpan<double> x, ReadOnlySpan<double> pivot, Span<double> mean, Span<double> m2, bool streaming)
         {
             ref double chunk = ref MemoryMarshal.GetReference(x);
             nint rows = x.Length / (Features * Spatial);
@@ -212,7 +212,7 @@ namespace NormGen.Generated
             }
         }
 
-        protected override void Normalize(ReadOnlySpan<double> x, Span<double> y, ReadOnlySpan<double> center, ReadOnlySpan<double> scale, ReadOnlySpan<double> shift)
+        protected override void Normalize(ReadOnlySpan<double> x, Span<double> y, ReadOnlySpan<double> center, ReadOnlySpan<double> scale, ReadOnlySpan<double> shift, bool streaming)
         {
             ref double xStart = ref MemoryMarshal.GetReference(x);
             ref double yStart = ref MemoryMarshal.GetReference(y);
@@ -227,7 +227,7 @@ namespace NormGen.Generated
             }
         }
 
-        protected override void BackwardSums(ReadOnlySpan<double> x, ReadOnlySpan<double> dy, ReadOnlySpan<double> pivot, ReadOnlySpan<double> scale, ReadOnlySpan<double> shift, Span<double> sumDy, Span<double> sumDyCentered)
+        protected override void BackwardSums(ReadOnlySpan<double> x, ReadOnlySpan<double> dy, ReadOnlySpan<double> pivot, ReadOnlySpan<double> scale, ReadOnlySpan<double> shift, Span<double> sumDy, Span<double> sumDyCentered, bool streaming)
         {
             ref double xStart = ref MemoryMarshal.GetReference(x);
             ref double dyStart = ref MemoryMarshal.GetReference(dy);
@@ -248,7 +248,7 @@ namespace NormGen.Generated
 
         protected override void BackwardInput(
             ReadOnlySpan<double> x, ReadOnlySpan<double> dy, Span<double> dx, ReadOnlySpan<double> pivot, ReadOnlySpan<double> scale, ReadOnlySpan<double> shift,
-            ReadOnlySpan<double> dyCoefficient, ReadOnlySpan<double> xCoefficient, ReadOnlySpan<double> bias)
+            ReadOnlySpan<double> dyCoefficient, ReadOnlySpan<double> xCoefficient, ReadOnlySpan<double> bias, bool streaming)
         {
             ref double xStart = ref MemoryMarshal.GetReference(x);
             ref double dyStart = ref MemoryMarshal.GetReference(dy);

@@ -182,14 +182,15 @@ namespace NormGen.Generated
         {
         }
 
-        protected override void ChunkMoments(ReadOnlySpan<float> x, ReadOnlySpan<float> pivot, Span<float> mean, Span<float> m2)
+        protected override void ChunkMoments(ReadOnlySpan<float> x, ReadOnlySpan<float> pivot, Span<float> mean, Span<float> m2, bool streaming)
         {
             ref float xStart = ref MemoryMarshal.GetReference(x);
             ref float pivotStart = ref MemoryMarshal.GetReference(pivot);
             ref float meanStart = ref MemoryMarshal.GetReference(mean);
             ref float m2Start = ref MemoryMarshal.GetReference(m2);
             nint rows = x.Length / Features;
-            if (Vector512.IsHardwareAccelerated)
+            // Input that streams from memory runs faster in 256-bit vectors here; lanes are features, so the bits agree.
+            if (Vector512.IsHardwareAccelerated && !streaming)
             {
                 ChunkMoments512(ref xStart, rows, ref pivotStart, ref meanStart, ref m2Start);
             }
@@ -207,7 +208,7 @@ namespace NormGen.Generated
             }
         }
 
-        protected override void Normalize(ReadOnlySpan<float> x, Span<float> y, ReadOnlySpan<float> center, ReadOnlySpan<float> scale, ReadOnlySpan<float> shift)
+        protected override void Normalize(ReadOnlySpan<float> x, Span<float> y, ReadOnlySpan<float> center, ReadOnlySpan<float> scale, ReadOnlySpan<float> shift, bool streaming)
         {
             ref float xStart = ref MemoryMarshal.GetReference(x);
             ref float yStart = ref MemoryMarshal.GetReference(y);
@@ -215,7 +216,8 @@ namespace NormGen.Generated
             ref float scaleStart = ref MemoryMarshal.GetReference(scale);
             ref float shiftStart = ref MemoryMarshal.GetReference(shift);
             nint rows = x.Length / Features;
-            if (Vector512.IsHardwareAccelerated)
+            // Input that streams from memory runs faster in 256-bit vectors here; lanes are features, so the bits agree.
+            if (Vector512.IsHardwareAccelerated && !streaming)
             {
                 Normalize512(ref xStart, rows, ref yStart, ref centerStart, ref scaleStart, ref shiftStart);
             }
@@ -233,7 +235,7 @@ namespace NormGen.Generated
             }
         }
 
-        protected override void BackwardSums(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, ReadOnlySpan<float> pivot, ReadOnlySpan<float> scale, ReadOnlySpan<float> shift, Span<float> sumDy, Span<float> sumDyCentered)
+        protected override void BackwardSums(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, ReadOnlySpan<float> pivot, ReadOnlySpan<float> scale, ReadOnlySpan<float> shift, Span<float> sumDy, Span<float> sumDyCentered, bool streaming)
         {
             ref float xStart = ref MemoryMarshal.GetReference(x);
             ref float dyStart = ref MemoryMarshal.GetReference(dy);
@@ -241,7 +243,8 @@ namespace NormGen.Generated
             ref float sumDyStart = ref MemoryMarshal.GetReference(sumDy);
             ref float sumDyCenteredStart = ref MemoryMarshal.GetReference(sumDyCentered);
             nint rows = x.Length / Features;
-            if (Vector512.IsHardwareAccelerated)
+            // Input that streams from memory runs faster in 256-bit vectors here; lanes are features, so the bits agree.
+            if (Vector512.IsHardwareAccelerated && !streaming)
             {
                 BackwardSums512(ref xStart, rows, ref dyStart, ref pivotStart, ref sumDyStart, ref sumDyCenteredStart);
             }
@@ -260,7 +263,7 @@ namespace NormGen.Generated
         }
 
         protected override void BackwardInput(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx, ReadOnlySpan<float> pivot, ReadOnlySpan<float> scale, ReadOnlySpan<float> shift,
-            ReadOnlySpan<float> dyCoefficient, ReadOnlySpan<float> xCoefficient, ReadOnlySpan<float> bias)
+            ReadOnlySpan<float> dyCoefficient, ReadOnlySpan<float> xCoefficient, ReadOnlySpan<float> bias, bool streaming)
         {
             ref float xStart = ref MemoryMarshal.GetReference(x);
             ref float dyStart = ref MemoryMarshal.GetReference(dy);
@@ -270,7 +273,8 @@ namespace NormGen.Generated
             ref float xCoefficientStart = ref MemoryMarshal.GetReference(xCoefficient);
             ref float biasStart = ref MemoryMarshal.GetReference(bias);
             nint rows = x.Length / Features;
-            if (Vector512.IsHardwareAccelerated)
+            // Input that streams from memory runs faster in 256-bit vectors here; lanes are features, so the bits agree.
+            if (Vector512.IsHardwareAccelerated && !streaming)
             {
                 BackwardInput512(ref xStart, rows, ref dyStart, ref dxStart, ref pivotStart, ref dyCoefficientStart, ref xCoefficientStart, ref biasStart);
             }

@@ -13,3 +13,6 @@ namespace NormGen.Tests;
 [BatchNorm(Features = 20, Activation = Activation.Relu)] public partial class BnColumnReluF20 { } // 2 + tail: registers (128 bits: 5, memory)
 [BatchNorm(Features = 44, Activation = Activation.Relu)] public partial class BnColumnReluF44 { } // 5 + tail: memory, with the mask
 
+
+// Ghost batches of 150 rows of 1000 floats: a 300-row call (1.2 MB) streams, one ghost batch alone (600 KB) does not.
+[BatchNorm(Features = 1000, VirtualBatchSize = 150)] public partial class BnColumnGhostF1000 { }

@@ -35,6 +35,40 @@ public class ColumnKernelTests(ITestOutputHelper? output = null)
     public void Outputs_at_every_alignment_match_reference(int features, int batch) =>
         CheckAtEveryAlignment<float>(features == 128 ? () => new BnF128() : () => new BnF1000(), features, batch, relu: false, 1e-4, seed: batch);
 
+    /// <summary>
+    /// A call whose input exceeds BatchNormCore.StreamingBytes (1 MiB) takes 256-bit kernels where 512-bit ones are
+    /// accelerated; a smaller one takes 512-bit kernels. Lanes are features, so the two must agree to the bit: here a
+    /// 300-row call (1.2 MB of float) against a 150- or 100-row one (600 or 400 KB) over the same rows. In training the
+    /// 300 rows are two ghost batches of 150, each normalized exactly as a plain 150-row batch. On a machine without
+    /// AVX-512 both calls take the same width and the test holds trivially.
+    /// </summary>
+    [Fact]
+    public void Streaming_calls_change_the_vector_width_but_not_a_bit()
+    {
+        const int Features = 1000, Batch = 300, Ghost = 150;
+        var random = new Random(7);
+        float[] x = TestData.ToFloat(TestData.Normal(random, Batch * Features, 3, 2));
+        float[] dy = TestData.ToFloat(TestData.Normal(random, Batch * Features));
+
+        var streaming = new BnColumnGhostF1000();
+        var cached = new BnF1000();
+        float[] yStreaming = new float[Batch * Features], dxStreaming = new float[Batch * Features];
+        float[] yCached = new float[Ghost * Features], dxCached = new float[Ghost * Features];
+        streaming.Forward(x, yStreaming);
+        streaming.Backward(x, dy, dxStreaming);
+        cached.Forward(x.AsSpan(0, Ghost * Features), yCached);
+        cached.Backward(x.AsSpan(0, Ghost * Features), dy.AsSpan(0, Ghost * Features), dxCached);
+        Assert.Equal(yCached, yStreaming.AsSpan(0, Ghost * Features).ToArray());
+        Assert.Equal(dxCached, dxStreaming.AsSpan(0, Ghost * Features).ToArray());
+
+        // Inference is row by row: the first 100 rows of a 300-row call equal a 100-row call.
+        streaming.Training = false;
+        float[] inferStreaming = new float[Batch * Features], inferCached = new float[100 * Features];
+        streaming.Forward(x, inferStreaming);
+        streaming.Forward(x.AsSpan(0, 100 * Features), inferCached);
+        Assert.Equal(inferCached, inferStreaming.AsSpan(0, 100 * Features).ToArray());
+    }
+
     [Fact]
     public void The_relu_mask_holds_at_every_alignment() =>
         CheckAtEveryAlignment(() => new BnColumnReluF44(), 44, 259, relu: true, 1e-4, seed: 1);

@@ -33,7 +33,7 @@ internal sealed class BatchNormSpatialKernels
         string zero = "(" + _t + ")0";
         string mask = _spec.Activation == Activation.Relu ? "scale[c], shift[c]" : zero + ", " + zero;
         w.Line();
-        w.Open("protected override void ChunkMoments(" + ReadOnlySpan + " x, " + ReadOnlySpan + " pivot, " + Span + " mean, " + Span + " m2)");
+        w.Open("protected override void ChunkMoments(" + ReadOnlySpan + " x, " + ReadOnlySpan + " pivot, " + Span + " mean, " + Span + " m2, bool streaming)");
         w.Line("ref " + _t + " chunk = ref MemoryMarshal.GetReference(x);");
         w.Line("nint rows = x.Length / (Features * Spatial);");
         w.Line("// Per channel, each (sample, channel) run gets two passes while it is in cache, and the runs' moments are");
@@ -54,7 +54,7 @@ internal sealed class BatchNormSpatialKernels
         w.Close();
 
         w.Line();
-        w.Open("protected override void Normalize(" + ReadOnlySpan + " x, " + Span + " y, " + ReadOnlySpan + " center, " + ReadOnlySpan + " scale, " + ReadOnlySpan + " shift)");
+        w.Open("protected override void Normalize(" + ReadOnlySpan + " x, " + Span + " y, " + ReadOnlySpan + " center, " + ReadOnlySpan + " scale, " + ReadOnlySpan + " shift, bool streaming)");
         w.Line("ref " + _t + " xStart = ref MemoryMarshal.GetReference(x);");
         w.Line("ref " + _t + " yStart = ref MemoryMarshal.GetReference(y);");
         w.Line("nint rows = x.Length / (Features * Spatial);");
@@ -67,7 +67,7 @@ internal sealed class BatchNormSpatialKernels
         w.Close();
 
         w.Line();
-        w.Open("protected override void BackwardSums(" + ReadOnlySpan + " x, " + ReadOnlySpan + " dy, " + ReadOnlySpan + " pivot, " + ReadOnlySpan + " scale, " + ReadOnlySpan + " shift, " + Span + " sumDy, " + Span + " sumDyCentered)");
+        w.Open("protected override void BackwardSums(" + ReadOnlySpan + " x, " + ReadOnlySpan + " dy, " + ReadOnlySpan + " pivot, " + ReadOnlySpan + " scale, " + ReadOnlySpan + " shift, " + Span + " sumDy, " + Span + " sumDyCentered, bool streaming)");
         w.Line("ref " + _t + " xStart = ref MemoryMarshal.GetReference(x);");
         w.Line("ref " + _t + " dyStart = ref MemoryMarshal.GetReference(dy);");
         w.Line("nint rows = x.Length / (Features * Spatial);");
@@ -86,7 +86,7 @@ internal sealed class BatchNormSpatialKernels
         w.Line();
         w.Line("protected override void BackwardInput(");
         w.Line("    " + ReadOnlySpan + " x, " + ReadOnlySpan + " dy, " + Span + " dx, " + ReadOnlySpan + " pivot, " + ReadOnlySpan + " scale, " + ReadOnlySpan + " shift,");
-        w.Open("    " + ReadOnlySpan + " dyCoefficient, " + ReadOnlySpan + " xCoefficient, " + ReadOnlySpan + " bias)");
+        w.Open("    " + ReadOnlySpan + " dyCoefficient, " + ReadOnlySpan + " xCoefficient, " + ReadOnlySpan + " bias, bool streaming)");
         w.Line("ref " + _t + " xStart = ref MemoryMarshal.GetReference(x);");
         w.Line("ref " + _t + " dyStart = ref MemoryMarshal.GetReference(dy);");
         w.Line("ref " + _t + " dxStart = ref MemoryMarshal.GetReference(dx);");
