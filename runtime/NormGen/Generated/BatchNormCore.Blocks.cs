@@ -42,7 +42,7 @@ public abstract partial class BatchNormCore<T> : IBlockWork
     /// <param name="Groups">Groups normalized separately: 1, or the ghost batches.</param>
     /// <param name="RowsPerGroup">Samples per group.</param>
     /// <param name="BlockRows">Samples per block: whole chunks, at most a group.</param>
-    /// <param name="Streaming">Whether the call's input streams from memory (see <see cref="Streams"/>).</param>
+    /// <param name="Streaming">Whether the call's input streams from memory (see <see cref="LayerCore{T}.Streams"/>).</param>
     private readonly record struct BlockPlan(int Groups, int RowsPerGroup, int BlockRows, bool Streaming)
     {
         public int BlocksPerGroup => (RowsPerGroup + BlockRows - 1) / BlockRows;

@@ -1,7 +1,6 @@
 using System;
 using System.ComponentModel;
 using System.Numerics;
-using System.Runtime.CompilerServices;
 
 namespace NormGen.Generated;
 
@@ -238,24 +237,9 @@ public abstract partial class BatchNormCore<T> : LayerCore<T>
     private Span<TValue> OfGroup<TValue>(Span<TValue> values, int g) => values.Slice(g * FeatureCount, FeatureCount);
 
     /// <summary>
-    /// Bytes of input above which a call streams from memory rather than from a core's L2 (1 MiB or more on current
-    /// x64 parts). Measured on an AMD EPYC with AVX-512 (float, one thread), the kernels that keep a wide row's sums in
-    /// memory then run faster with 256-bit vectors than with 512-bit ones: (1024, 1024) Forward+Backward 930-1,080 us
-    /// against 1,360-1,780 us, (16384, 256) inference 650-800 us against 1,450-1,520 us; at (256, 1024) and below the
-    /// 512-bit ones win (80-87 us against 97-113 us training Forward).
-    /// </summary>
-    internal const int StreamingBytes = 1 << 20;
-
-    /// <summary>
-    /// Whether a call over <paramref name="batch"/> samples streams from memory: the kernels' <c>streaming</c> argument.
-    /// A batch-norm kernel's lanes are features and never meet, so the vector width it picks never changes a result.
-    /// </summary>
-    private bool Streams(long batch) => batch * SampleLength * Unsafe.SizeOf<T>() > StreamingBytes;
-
-    /// <summary>
     /// Per feature, the mean of x - pivot over the samples of x (one chunk) into <paramref name="mean"/>, and the sum of
     /// squared deviations from that mean into <paramref name="m2"/>. Called once per chunk of the batch. Every kernel's
-    /// <c>streaming</c> says whether the whole call's input exceeds <see cref="StreamingBytes"/>.
+    /// <c>streaming</c> says whether the whole call's input exceeds <see cref="LayerCore{T}.StreamingBytes"/>.
     /// </summary>
     protected abstract void ChunkMoments(ReadOnlySpan<T> x, ReadOnlySpan<T> pivot, Span<T> mean, Span<T> m2, bool streaming);
 

@@ -19,7 +19,7 @@ namespace NormGen.Generated;
 /// <para>
 /// Vector widths, the overlapping last vector and the independent accumulators work as in <see cref="SegmentKernels"/>:
 /// in the backward sums, the last vector's already-counted lanes get a dy' of 0, which drops them from the sums and
-/// from the parameter gradients alike.
+/// from the parameter gradients alike; so does <c>streaming</c>.
 /// </para>
 /// </remarks>
 [EditorBrowsable(EditorBrowsableState.Never)]

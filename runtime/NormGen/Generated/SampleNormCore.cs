@@ -141,12 +141,14 @@ public abstract class SampleNormCore<T> : LayerCore<T>
     /// <summary>
     /// Normalizes the samples of x into y; per statistics unit, writes the pivot, the mean relative to it and 1/std
     /// (RMS norm: 1/rms in <paramref name="inverseStd"/> only). y may be x itself: read each unit's pivot before writing it.
+    /// <paramref name="streaming"/>: whether the whole call's input exceeds <see cref="LayerCore{T}.StreamingBytes"/>, for the kernels.
     /// </summary>
-    protected abstract void ForwardSamples(ReadOnlySpan<T> x, Span<T> y, Span<T> pivot, Span<T> mean, Span<T> inverseStd);
+    protected abstract void ForwardSamples(ReadOnlySpan<T> x, Span<T> y, Span<T> pivot, Span<T> mean, Span<T> inverseStd, bool streaming);
 
     /// <summary>
     /// Writes dx for the samples of x from the statistics Forward kept, and adds the parameter gradients of these samples
     /// to <paramref name="gammaGrad"/> and <paramref name="betaGrad"/> (empty when the layer has none). dx may be dy itself.
+    /// <paramref name="streaming"/> as in <see cref="ForwardSamples"/>.
     /// </summary>
     protected abstract void BackwardSamples(
         ReadOnlySpan<T> x,
@@ -156,7 +158,8 @@ public abstract class SampleNormCore<T> : LayerCore<T>
         ReadOnlySpan<T> mean,
         ReadOnlySpan<T> inverseStd,
         Span<T> gammaGrad,
-        Span<T> betaGrad);
+        Span<T> betaGrad,
+        bool streaming);
 
     /// <summary>Adds block <paramref name="block"/>'s gradients (kept from block 1 on) to <paramref name="total"/>.</summary>
     private static void AddBlock(T[] total, T[] blocks, int block)
@@ -206,7 +209,7 @@ public abstract class SampleNormCore<T> : LayerCore<T>
         var inverseStd = new Span<T>(call.Statistics + (2 * batchUnits) + firstUnit, units);
         if (call.CurrentStep == SampleBlocks.Step.Forward)
         {
-            ForwardSamples(x, output, pivot, mean, inverseStd);
+            ForwardSamples(x, output, pivot, mean, inverseStd, Streams(call.Batch));
             return;
         }
 
@@ -221,7 +224,7 @@ public abstract class SampleNormCore<T> : LayerCore<T>
         }
 
         var dy = new ReadOnlySpan<T>(call.Dy + (long)first * SampleLength, length);
-        BackwardSamples(x, dy, output, pivot, mean, inverseStd, gammaGrad, betaGrad);
+        BackwardSamples(x, dy, output, pivot, mean, inverseStd, gammaGrad, betaGrad, Streams(call.Batch));
     }
 
     /// <summary>

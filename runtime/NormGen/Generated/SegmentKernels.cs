@@ -21,17 +21,28 @@ namespace NormGen.Generated;
 /// its inputs before anything is stored so y = x and dx = dy stay exact. Reductions keep four independent
 /// accumulators (two per sum when there are two sums), so a long run is not one chain of dependent additions.
 /// </para>
+/// <para>
+/// Every kernel takes <c>streaming</c>: whether the call's input exceeds LayerCore.StreamingBytes and so streams
+/// from memory. There, on AVX-512 hardware, the 512-bit bodies run as pairs of 256-bit vectors
+/// (<see cref="Width256Pair{T}"/>), which measured up to twice as fast there and give the same bits, so a result never
+/// depends on the size of the call it is part of.
+/// </para>
 /// </remarks>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public static partial class SegmentKernels
 {
     /// <summary>Sum of <c>x - pivot</c> over <paramref name="length"/> values starting at <paramref name="x"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static T SumOfDifferences<T>(ref T x, nint length, T pivot)
+    public static T SumOfDifferences<T>(ref T x, nint length, T pivot, bool streaming)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (Vector512.IsHardwareAccelerated && length >= Vector512<T>.Count)
         {
+            if (streaming)
+            {
+                return SumOfDifferencesPaired(ref x, length, pivot);
+            }
+
             return SumOfDifferences<T, Width512<T>, Vector512<T>>(ref x, length, pivot);
         }
 
@@ -56,11 +67,16 @@ public static partial class SegmentKernels
 
     /// <summary>Sum of <c>((x - pivot) - mean)^2</c>: M2 about <c>pivot + mean</c> without forming that sum.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static T SumOfSquaredDeviations<T>(ref T x, nint length, T pivot, T mean)
+    public static T SumOfSquaredDeviations<T>(ref T x, nint length, T pivot, T mean, bool streaming)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (Vector512.IsHardwareAccelerated && length >= Vector512<T>.Count)
         {
+            if (streaming)
+            {
+                return SumOfSquaredDeviationsPaired(ref x, length, pivot, mean);
+            }
+
             return SumOfSquaredDeviations<T, Width512<T>, Vector512<T>>(ref x, length, pivot, mean);
         }
 
@@ -86,11 +102,16 @@ public static partial class SegmentKernels
 
     /// <summary>Sum of <c>x^2</c> (RMS norm: no mean, so no cancellation and one pass).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static T SumOfSquares<T>(ref T x, nint length)
+    public static T SumOfSquares<T>(ref T x, nint length, bool streaming)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (Vector512.IsHardwareAccelerated && length >= Vector512<T>.Count)
         {
+            if (streaming)
+            {
+                return SumOfSquaresPaired(ref x, length);
+            }
+
             return SumOfSquares<T, Width512<T>, Vector512<T>>(ref x, length);
         }
 
@@ -119,11 +140,11 @@ public static partial class SegmentKernels
     /// <c>pivot + mean</c>: two passes over the run, the second from cache when the run fits in it.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static T Moments<T>(ref T x, nint length, T pivot, out T mean)
+    public static T Moments<T>(ref T x, nint length, T pivot, bool streaming, out T mean)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        mean = SumOfDifferences(ref x, length, pivot) / T.CreateTruncating(length);
-        return SumOfSquaredDeviations(ref x, length, pivot, mean);
+        mean = SumOfDifferences(ref x, length, pivot, streaming) / T.CreateTruncating(length);
+        return SumOfSquaredDeviations(ref x, length, pivot, mean, streaming);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -230,4 +251,19 @@ public static partial class SegmentKernels
 
         return TWidth.Sum(TWidth.Add(TWidth.Add(sum0, sum1), TWidth.Add(sum2, sum3)));
     }
+
+    /// <summary><see cref="SumOfDifferences{T, TWidth, TVector}"/> in <see cref="Width256Pair{T}"/>, out of line, so a caller that keeps both ways in one loop holds one call, not a second inlined body (inlined, layer norm's Backward at (256, 1024) ran 3x slower).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static T SumOfDifferencesPaired<T>(ref T x, nint length, T pivot)
+        where T : unmanaged, IFloatingPointIeee754<T> => SumOfDifferences<T, Width256Pair<T>, Vector256Pair<T>>(ref x, length, pivot);
+
+    /// <summary><see cref="SumOfSquaredDeviations{T, TWidth, TVector}"/> in <see cref="Width256Pair{T}"/>, out of line, so a caller that keeps both ways in one loop holds one call, not a second inlined body (inlined, layer norm's Backward at (256, 1024) ran 3x slower).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static T SumOfSquaredDeviationsPaired<T>(ref T x, nint length, T pivot, T mean)
+        where T : unmanaged, IFloatingPointIeee754<T> => SumOfSquaredDeviations<T, Width256Pair<T>, Vector256Pair<T>>(ref x, length, pivot, mean);
+
+    /// <summary><see cref="SumOfSquares{T, TWidth, TVector}"/> in <see cref="Width256Pair{T}"/>, out of line, so a caller that keeps both ways in one loop holds one call, not a second inlined body (inlined, layer norm's Backward at (256, 1024) ran 3x slower).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static T SumOfSquaresPaired<T>(ref T x, nint length)
+        where T : unmanaged, IFloatingPointIeee754<T> => SumOfSquares<T, Width256Pair<T>, Vector256Pair<T>>(ref x, length);
 }

@@ -27,7 +27,7 @@ public class ScopeIsolationTests
         "GeneratedCode", "GeneratedCodeAttribute", "Math", "MathF", "Array", "Span", "ReadOnlySpan", "MemoryMarshal", "Unsafe",
         "Vector128", "Vector256", "Vector512", "ArgumentException", "ArgumentOutOfRangeException", "InvalidOperationException",
         "BatchNormCore", "SampleNormCore", "SegmentKernels", "RowKernels", "GroupKernels", "RunningStatsMode", "Activation",
-        "IBatchNormLayer", "INormalizationLayer", "IWorkerGroup", "IntPtr", "UIntPtr",
+        "IBatchNormLayer", "INormalizationLayer", "IWorkerGroup", "IntPtr", "UIntPtr", "MethodImpl", "MethodImplOptions",
     };
 
     public static IEnumerable<object[]> Samples() => LayerDeclarations.All().Select(s => new object[] { s.Attribute });

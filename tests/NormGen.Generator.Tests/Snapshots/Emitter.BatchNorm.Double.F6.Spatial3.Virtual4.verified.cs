@@ -199,7 +199,7 @@ namespace NormGen.Generated
                 double channelMean = 0, channelM2 = 0;
                 for (nint n = 0; n < rows; n++)
                 {
-                    double runM2 = SegmentKernels.Moments(ref Unsafe.Add(ref chunk, n * (Features * Spatial) + c * Spatial), Spatial, pivot[c], out double runMean);
+                    double runM2 = SegmentKernels.Moments(ref Unsafe.Add(ref chunk, n * (Features * Spatial) + c * Spatial), Spatial, pivot[c], streaming, out double runMean);
                     // The new run's weight among the n + 1 merged so far, and Chan's factor Spatial * n / (n + 1) for delta^2.
                     double weight = 1.0 / (n + 1);
                     double delta = runMean - channelMean;
@@ -222,7 +222,7 @@ namespace NormGen.Generated
                 for (int c = 0; c < Features; c++)
                 {
                     nint start = n * (Features * Spatial) + c * Spatial;
-                    SegmentKernels.ScaleShift(ref Unsafe.Add(ref xStart, start), ref Unsafe.Add(ref yStart, start), Spatial, center[c], scale[c], shift[c], relu: false);
+                    SegmentKernels.ScaleShift(ref Unsafe.Add(ref xStart, start), ref Unsafe.Add(ref yStart, start), Spatial, center[c], scale[c], shift[c], relu: false, streaming);
                 }
             }
         }
@@ -240,7 +240,7 @@ namespace NormGen.Generated
                 for (int c = 0; c < Features; c++)
                 {
                     nint start = n * (Features * Spatial) + c * Spatial;
-                    sumDy[c] += SegmentKernels.BackwardSums(ref Unsafe.Add(ref xStart, start), ref Unsafe.Add(ref dyStart, start), Spatial, pivot[c], false, (double)0, (double)0, out double centered);
+                    sumDy[c] += SegmentKernels.BackwardSums(ref Unsafe.Add(ref xStart, start), ref Unsafe.Add(ref dyStart, start), Spatial, pivot[c], false, (double)0, (double)0, streaming, out double centered);
                     sumDyCentered[c] += centered;
                 }
             }
@@ -261,7 +261,7 @@ namespace NormGen.Generated
                     nint start = n * (Features * Spatial) + c * Spatial;
                     SegmentKernels.BackwardInput(
                         ref Unsafe.Add(ref xStart, start), ref Unsafe.Add(ref dyStart, start), ref Unsafe.Add(ref dxStart, start), Spatial, pivot[c], false, (double)0, (double)0,
-                        dyCoefficient[c], xCoefficient[c], bias[c]);
+                        dyCoefficient[c], xCoefficient[c], bias[c], streaming);
                 }
             }
         }

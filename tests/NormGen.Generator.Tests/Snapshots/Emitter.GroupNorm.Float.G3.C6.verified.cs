@@ -121,7 +121,21 @@ namespace NormGen.Generated
         {
         }
 
-        protected override void ForwardSamples(ReadOnlySpan<float> x, Span<float> y, Span<float> pivot, Span<float> mean, Span<float> inverseStd)
+        protected override void ForwardSamples(ReadOnlySpan<float> x, Span<float> y, Span<float> pivot, Span<float> mean, Span<float> inverseStd, bool streaming)
+        {
+            // One copy of the rows per value of streaming, each with its kernels' choice of vectors folded in.
+            if (streaming)
+            {
+                ForwardRows(x, y, pivot, mean, inverseStd, streaming: true);
+            }
+            else
+            {
+                ForwardRows(x, y, pivot, mean, inverseStd, streaming: false);
+            }
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private void ForwardRows(ReadOnlySpan<float> x, Span<float> y, Span<float> pivot, Span<float> mean, Span<float> inverseStd, bool streaming)
         {
             ref float xStart = ref MemoryMarshal.GetReference(x);
             ref float yStart = ref MemoryMarshal.GetReference(y);
@@ -133,20 +147,36 @@ namespace NormGen.Generated
                     ref float group = ref Unsafe.Add(ref xStart, start);
                     // Two passes over the group (still in cache), relative to its first value.
                     float groupPivot = group;
-                    float m2 = SegmentKernels.Moments(ref group, GroupLength, groupPivot, out float groupMean);
+                    float m2 = SegmentKernels.Moments(ref group, GroupLength, groupPivot, streaming, out float groupMean);
                     float groupInverseStd = 1 / MathF.Sqrt(m2 / GroupLength + (float)Epsilon);
                     int i = n * Groups + g;
                     pivot[i] = groupPivot;
                     mean[i] = groupMean;
                     inverseStd[i] = groupInverseStd;
-                    NormalizeGroup(ref group, ref Unsafe.Add(ref yStart, start), g, groupPivot, groupMean, groupInverseStd);
+                    NormalizeGroup(ref group, ref Unsafe.Add(ref yStart, start), g, groupPivot, groupMean, groupInverseStd, streaming);
                 }
             }
         }
 
         protected override void BackwardSamples(
             ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx, ReadOnlySpan<float> pivot, ReadOnlySpan<float> mean, ReadOnlySpan<float> inverseStd,
-            Span<float> gammaGrad, Span<float> betaGrad)
+            Span<float> gammaGrad, Span<float> betaGrad, bool streaming)
+        {
+            // One copy of the rows per value of streaming, each with its kernels' choice of vectors folded in.
+            if (streaming)
+            {
+                BackwardRows(x, dy, dx, pivot, mean, inverseStd, gammaGrad, betaGrad, streaming: true);
+            }
+            else
+            {
+                BackwardRows(x, dy, dx, pivot, mean, inverseStd, gammaGrad, betaGrad, streaming: false);
+            }
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private void BackwardRows(
+            ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx, ReadOnlySpan<float> pivot, ReadOnlySpan<float> mean, ReadOnlySpan<float> inverseStd,
+            Span<float> gammaGrad, Span<float> betaGrad, bool streaming)
         {
             ref float xStart = ref MemoryMarshal.GetReference(x);
             ref float dyStart = ref MemoryMarshal.GetReference(dy);
@@ -159,31 +189,33 @@ namespace NormGen.Generated
                     int i = n * Groups + g;
                     BackwardGroup(
                         ref Unsafe.Add(ref xStart, start), ref Unsafe.Add(ref dyStart, start), ref Unsafe.Add(ref dxStart, start),
-                        g, pivot[i], mean[i], inverseStd[i], gammaGrad, betaGrad);
+                        g, pivot[i], mean[i], inverseStd[i], gammaGrad, betaGrad, streaming);
                 }
             }
         }
 
         /// <summary>y_c = (x_c - pivot - mean) * inverseStd * Gamma_c + Beta_c over the group's channels (one value each: Spatial = 1).</summary>
-        private void NormalizeGroup(ref float x, ref float y, int g, float pivot, float mean, float inverseStd)
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private void NormalizeGroup(ref float x, ref float y, int g, float pivot, float mean, float inverseStd, bool streaming)
         {
             int first = g * ChannelsPerGroup;
-            RowKernels.AffineNormalize(ref x, ref y, ref Gamma[first], ref Beta[first], GroupLength, pivot, mean, inverseStd, relu: false);
+            RowKernels.AffineNormalize(ref x, ref y, ref Gamma[first], ref Beta[first], GroupLength, pivot, mean, inverseStd, relu: false, streaming);
         }
 
         /// <summary>
         /// One group's backward pass: the sums of g = dy * Gamma_c and g * (x - pivot), the parameter gradients, then
         /// dx = invstd / M * (M * g - sum(g) - xhat * sum(g * xhat)) as dx = a * dy + xCoefficient * (x - pivot) + bias.
         /// </summary>
-        private void BackwardGroup(ref float x, ref float dy, ref float dx, int g, float pivot, float mean, float inverseStd, Span<float> gammaGrad, Span<float> betaGrad)
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private void BackwardGroup(ref float x, ref float dy, ref float dx, int g, float pivot, float mean, float inverseStd, Span<float> gammaGrad, Span<float> betaGrad, bool streaming)
         {
             int first = g * ChannelsPerGroup;
             float sumG = RowKernels.AffineBackwardSums(
-                ref x, ref dy, ref Gamma[first], ref Beta[first], ref gammaGrad[first], ref betaGrad[first], GroupLength, pivot, mean, inverseStd, relu: false, out float sumGXhat);
+                ref x, ref dy, ref Gamma[first], ref Beta[first], ref gammaGrad[first], ref betaGrad[first], GroupLength, pivot, mean, inverseStd, relu: false, streaming, out float sumGXhat);
             // dx = invstd * (g - sum(g * xhat) / M * xhat - sum(g) / M), as in layer norm over the group's values.
             RowKernels.AffineBackwardInput(
                 ref x, ref dy, ref dx, ref Gamma[first], ref Beta[first], GroupLength, pivot, mean, inverseStd, relu: false,
-                xhatCoefficient: -sumGXhat / GroupLength, bias: -sumG / GroupLength);
+                xhatCoefficient: -sumGXhat / GroupLength, bias: -sumG / GroupLength, streaming);
         }
     }
 }

@@ -119,7 +119,21 @@ namespace NormGen.Generated
         {
         }
 
-        protected override void ForwardSamples(ReadOnlySpan<float> x, Span<float> y, Span<float> pivot, Span<float> mean, Span<float> inverseStd)
+        protected override void ForwardSamples(ReadOnlySpan<float> x, Span<float> y, Span<float> pivot, Span<float> mean, Span<float> inverseStd, bool streaming)
+        {
+            // One copy of the rows per value of streaming, each with its kernels' choice of vectors folded in.
+            if (streaming)
+            {
+                ForwardRows(x, y, pivot, mean, inverseStd, streaming: true);
+            }
+            else
+            {
+                ForwardRows(x, y, pivot, mean, inverseStd, streaming: false);
+            }
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private void ForwardRows(ReadOnlySpan<float> x, Span<float> y, Span<float> pivot, Span<float> mean, Span<float> inverseStd, bool streaming)
         {
             ref float xStart = ref MemoryMarshal.GetReference(x);
             ref float yStart = ref MemoryMarshal.GetReference(y);
@@ -131,20 +145,36 @@ namespace NormGen.Generated
                     ref float group = ref Unsafe.Add(ref xStart, start);
                     // Two passes over the group (still in cache), relative to its first value.
                     float groupPivot = group;
-                    float m2 = SegmentKernels.Moments(ref group, GroupLength, groupPivot, out float groupMean);
+                    float m2 = SegmentKernels.Moments(ref group, GroupLength, groupPivot, streaming, out float groupMean);
                     float groupInverseStd = 1 / MathF.Sqrt(m2 / GroupLength + (float)Epsilon);
                     int i = n * Groups + g;
                     pivot[i] = groupPivot;
                     mean[i] = groupMean;
                     inverseStd[i] = groupInverseStd;
-                    NormalizeGroup(ref group, ref Unsafe.Add(ref yStart, start), g, groupPivot, groupMean, groupInverseStd);
+                    NormalizeGroup(ref group, ref Unsafe.Add(ref yStart, start), g, groupPivot, groupMean, groupInverseStd, streaming);
                 }
             }
         }
 
         protected override void BackwardSamples(
             ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx, ReadOnlySpan<float> pivot, ReadOnlySpan<float> mean, ReadOnlySpan<float> inverseStd,
-            Span<float> gammaGrad, Span<float> betaGrad)
+            Span<float> gammaGrad, Span<float> betaGrad, bool streaming)
+        {
+            // One copy of the rows per value of streaming, each with its kernels' choice of vectors folded in.
+            if (streaming)
+            {
+                BackwardRows(x, dy, dx, pivot, mean, inverseStd, gammaGrad, betaGrad, streaming: true);
+            }
+            else
+            {
+                BackwardRows(x, dy, dx, pivot, mean, inverseStd, gammaGrad, betaGrad, streaming: false);
+            }
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private void BackwardRows(
+            ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx, ReadOnlySpan<float> pivot, ReadOnlySpan<float> mean, ReadOnlySpan<float> inverseStd,
+            Span<float> gammaGrad, Span<float> betaGrad, bool streaming)
         {
             ref float xStart = ref MemoryMarshal.GetReference(x);
             ref float dyStart = ref MemoryMarshal.GetReference(dy);
@@ -157,25 +187,27 @@ namespace NormGen.Generated
                     int i = n * Groups + g;
                     BackwardGroup(
                         ref Unsafe.Add(ref xStart, start), ref Unsafe.Add(ref dyStart, start), ref Unsafe.Add(ref dxStart, start),
-                        g, pivot[i], mean[i], inverseStd[i], gammaGrad, betaGrad);
+                        g, pivot[i], mean[i], inverseStd[i], gammaGrad, betaGrad, streaming);
                 }
             }
         }
 
         /// <summary>y = (x - pivot - mean) * inverseStd * Gamma_g + Beta_g over the group's GroupLength values (one channel per group).</summary>
-        private void NormalizeGroup(ref float x, ref float y, int g, float pivot, float mean, float inverseStd)
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private void NormalizeGroup(ref float x, ref float y, int g, float pivot, float mean, float inverseStd, bool streaming)
         {
             float scale = Gamma[g] * inverseStd;
-            SegmentKernels.ScaleShift(ref x, ref y, GroupLength, pivot, scale, Beta[g] - mean * scale, relu: false);
+            SegmentKernels.ScaleShift(ref x, ref y, GroupLength, pivot, scale, Beta[g] - mean * scale, relu: false, streaming);
         }
 
         /// <summary>
         /// One group's backward pass: the sums of g = dy * Gamma_c and g * (x - pivot), the parameter gradients, then
         /// dx = invstd / M * (M * g - sum(g) - xhat * sum(g * xhat)) as dx = a * dy + xCoefficient * (x - pivot) + bias.
         /// </summary>
-        private void BackwardGroup(ref float x, ref float dy, ref float dx, int g, float pivot, float mean, float inverseStd, Span<float> gammaGrad, Span<float> betaGrad)
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private void BackwardGroup(ref float x, ref float dy, ref float dx, int g, float pivot, float mean, float inverseStd, Span<float> gammaGrad, Span<float> betaGrad, bool streaming)
         {
-            float sumDy = SegmentKernels.BackwardSums(ref x, ref dy, GroupLength, pivot, relu: false, 0f, 0f, out float sumDyCentered);
+            float sumDy = SegmentKernels.BackwardSums(ref x, ref dy, GroupLength, pivot, relu: false, 0f, 0f, streaming, out float sumDyCentered);
             gammaGrad[g] += inverseStd * (sumDyCentered - mean * sumDy);
             betaGrad[g] += sumDy;
             float a = Gamma[g] * inverseStd;
@@ -184,7 +216,7 @@ namespace NormGen.Generated
             float xCoefficient = -inverseStd * inverseStd * sumGXhat / GroupLength;
             // -a * mean(dy) rather than -inverseStd * mean(g): a group of one value then gets dx = 0 exactly.
             float bias = -a * sumDy / GroupLength - xCoefficient * mean;
-            SegmentKernels.BackwardInput(ref x, ref dy, ref dx, GroupLength, pivot, relu: false, 0f, 0f, a, xCoefficient, bias);
+            SegmentKernels.BackwardInput(ref x, ref dy, ref dx, GroupLength, pivot, relu: false, 0f, 0f, a, xCoefficient, bias, streaming);
         }
     }
 }

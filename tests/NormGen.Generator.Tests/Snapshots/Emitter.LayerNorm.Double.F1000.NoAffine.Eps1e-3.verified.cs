@@ -116,7 +116,21 @@ namespace NormGen.Generated
         {
         }
 
-        protected override void ForwardSamples(ReadOnlySpan<double> x, Span<double> y, Span<double> pivot, Span<double> mean, Span<double> inverseStd)
+        protected override void ForwardSamples(ReadOnlySpan<double> x, Span<double> y, Span<double> pivot, Span<double> mean, Span<double> inverseStd, bool streaming)
+        {
+            // One copy of the rows per value of streaming, each with its kernels' choice of vectors folded in.
+            if (streaming)
+            {
+                ForwardRows(x, y, pivot, mean, inverseStd, streaming: true);
+            }
+            else
+            {
+                ForwardRows(x, y, pivot, mean, inverseStd, streaming: false);
+            }
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private void ForwardRows(ReadOnlySpan<double> x, Span<double> y, Span<double> pivot, Span<double> mean, Span<double> inverseStd, bool streaming)
         {
             ref double xStart = ref MemoryMarshal.GetReference(x);
             ref double yStart = ref MemoryMarshal.GetReference(y);
@@ -126,18 +140,34 @@ namespace NormGen.Generated
                 ref double yRow = ref Unsafe.Add(ref yStart, (nint)n * Features);
                 // Two passes over x - pivot, the second from cache; the pivot is read before y, which may be x, is written.
                 double rowPivot = xRow;
-                double m2 = SegmentKernels.Moments(ref xRow, Features, rowPivot, out double rowMean);
+                double m2 = SegmentKernels.Moments(ref xRow, Features, rowPivot, streaming, out double rowMean);
                 double rowInverseStd = 1 / Math.Sqrt((double)m2 / Features + Epsilon);
                 pivot[n] = rowPivot;
                 mean[n] = rowMean;
                 inverseStd[n] = rowInverseStd;
-                SegmentKernels.ScaleShift(ref xRow, ref yRow, Features, center: rowPivot, scale: rowInverseStd, shift: -rowMean * rowInverseStd, relu: false);
+                SegmentKernels.ScaleShift(ref xRow, ref yRow, Features, center: rowPivot, scale: rowInverseStd, shift: -rowMean * rowInverseStd, relu: false, streaming);
             }
         }
 
         protected override void BackwardSamples(
             ReadOnlySpan<double> x, ReadOnlySpan<double> dy, Span<double> dx, ReadOnlySpan<double> pivot, ReadOnlySpan<double> mean, ReadOnlySpan<double> inverseStd,
-            Span<double> gammaGrad, Span<double> betaGrad)
+            Span<double> gammaGrad, Span<double> betaGrad, bool streaming)
+        {
+            // One copy of the rows per value of streaming, each with its kernels' choice of vectors folded in.
+            if (streaming)
+            {
+                BackwardRows(x, dy, dx, pivot, mean, inverseStd, gammaGrad, betaGrad, streaming: true);
+            }
+            else
+            {
+                BackwardRows(x, dy, dx, pivot, mean, inverseStd, gammaGrad, betaGrad, streaming: false);
+            }
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private void BackwardRows(
+            ReadOnlySpan<double> x, ReadOnlySpan<double> dy, Span<double> dx, ReadOnlySpan<double> pivot, ReadOnlySpan<double> mean, ReadOnlySpan<double> inverseStd,
+            Span<double> gammaGrad, Span<double> betaGrad, bool streaming)
         {
             ref double xStart = ref MemoryMarshal.GetReference(x);
             ref double dyStart = ref MemoryMarshal.GetReference(dy);
@@ -150,13 +180,13 @@ namespace NormGen.Generated
                 double rowPivot = pivot[n], rowMean = mean[n], rowInverseStd = inverseStd[n];
                 // g = dy; xhat = (x - pivot) * inverseStd + shift.
                 double shift = -rowMean * rowInverseStd;
-                double sumG = SegmentKernels.BackwardSums(ref xRow, ref dyRow, Features, rowPivot, relu: false, scale: rowInverseStd, shift: shift, out double sumGCentered);
+                double sumG = SegmentKernels.BackwardSums(ref xRow, ref dyRow, Features, rowPivot, relu: false, scale: rowInverseStd, shift: shift, streaming, out double sumGCentered);
                 double sumGXhat = rowInverseStd * sumGCentered + shift * sumG;
                 // dx = invstd * (g - sum(g * xhat) / F * xhat - sum(g) / F), with xhat expanded in x - pivot.
                 double xhatCoefficient = -rowInverseStd * sumGXhat / Features;
                 SegmentKernels.BackwardInput(
                     ref xRow, ref dyRow, ref dxRow, Features, rowPivot, relu: false, scale: rowInverseStd, shift: shift,
-                    dyCoefficient: rowInverseStd, xCoefficient: xhatCoefficient * rowInverseStd, bias: xhatCoefficient * shift - rowInverseStd * sumG / Features);
+                    dyCoefficient: rowInverseStd, xCoefficient: xhatCoefficient * rowInverseStd, bias: xhatCoefficient * shift - rowInverseStd * sumG / Features, streaming);
             }
         }
     }

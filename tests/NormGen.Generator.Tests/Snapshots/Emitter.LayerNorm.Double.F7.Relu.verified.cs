@@ -117,7 +117,21 @@ namespace NormGen.Generated
         {
         }
 
-        protected override void ForwardSamples(ReadOnlySpan<double> x, Span<double> y, Span<double> pivot, Span<double> mean, Span<double> inverseStd)
+        protected override void ForwardSamples(ReadOnlySpan<double> x, Span<double> y, Span<double> pivot, Span<double> mean, Span<double> inverseStd, bool streaming)
+        {
+            // One copy of the rows per value of streaming, each with its kernels' choice of vectors folded in.
+            if (streaming)
+            {
+                ForwardRows(x, y, pivot, mean, inverseStd, streaming: true);
+            }
+            else
+            {
+                ForwardRows(x, y, pivot, mean, inverseStd, streaming: false);
+            }
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private void ForwardRows(ReadOnlySpan<double> x, Span<double> y, Span<double> pivot, Span<double> mean, Span<double> inverseStd, bool streaming)
         {
             ref double xStart = ref MemoryMarshal.GetReference(x);
             ref double yStart = ref MemoryMarshal.GetReference(y);
@@ -129,18 +143,34 @@ namespace NormGen.Generated
                 ref double yRow = ref Unsafe.Add(ref yStart, (nint)n * Features);
                 // Two passes over x - pivot, the second from cache; the pivot is read before y, which may be x, is written.
                 double rowPivot = xRow;
-                double m2 = SegmentKernels.Moments(ref xRow, Features, rowPivot, out double rowMean);
+                double m2 = SegmentKernels.Moments(ref xRow, Features, rowPivot, streaming, out double rowMean);
                 double rowInverseStd = 1 / Math.Sqrt((double)m2 / Features + Epsilon);
                 pivot[n] = rowPivot;
                 mean[n] = rowMean;
                 inverseStd[n] = rowInverseStd;
-                RowKernels.AffineNormalize(ref xRow, ref yRow, ref gamma, ref beta, Features, rowPivot, rowMean, rowInverseStd, relu: true);
+                RowKernels.AffineNormalize(ref xRow, ref yRow, ref gamma, ref beta, Features, rowPivot, rowMean, rowInverseStd, relu: true, streaming);
             }
         }
 
         protected override void BackwardSamples(
             ReadOnlySpan<double> x, ReadOnlySpan<double> dy, Span<double> dx, ReadOnlySpan<double> pivot, ReadOnlySpan<double> mean, ReadOnlySpan<double> inverseStd,
-            Span<double> gammaGrad, Span<double> betaGrad)
+            Span<double> gammaGrad, Span<double> betaGrad, bool streaming)
+        {
+            // One copy of the rows per value of streaming, each with its kernels' choice of vectors folded in.
+            if (streaming)
+            {
+                BackwardRows(x, dy, dx, pivot, mean, inverseStd, gammaGrad, betaGrad, streaming: true);
+            }
+            else
+            {
+                BackwardRows(x, dy, dx, pivot, mean, inverseStd, gammaGrad, betaGrad, streaming: false);
+            }
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private void BackwardRows(
+            ReadOnlySpan<double> x, ReadOnlySpan<double> dy, Span<double> dx, ReadOnlySpan<double> pivot, ReadOnlySpan<double> mean, ReadOnlySpan<double> inverseStd,
+            Span<double> gammaGrad, Span<double> betaGrad, bool streaming)
         {
             ref double xStart = ref MemoryMarshal.GetReference(x);
             ref double dyStart = ref MemoryMarshal.GetReference(dy);
@@ -156,11 +186,11 @@ namespace NormGen.Generated
                 ref double dxRow = ref Unsafe.Add(ref dxStart, (nint)n * Features);
                 double rowPivot = pivot[n], rowMean = mean[n], rowInverseStd = inverseStd[n];
                 double sumG = RowKernels.AffineBackwardSums(
-                    ref xRow, ref dyRow, ref gamma, ref beta, ref gammaGradStart, ref betaGradStart, Features, rowPivot, rowMean, rowInverseStd, relu: true, out double sumGXhat);
+                    ref xRow, ref dyRow, ref gamma, ref beta, ref gammaGradStart, ref betaGradStart, Features, rowPivot, rowMean, rowInverseStd, relu: true, streaming, out double sumGXhat);
                 // dx = invstd * (g - sum(g * xhat) / F * xhat - sum(g) / F)
                 RowKernels.AffineBackwardInput(
                     ref xRow, ref dyRow, ref dxRow, ref gamma, ref beta, Features, rowPivot, rowMean, rowInverseStd, relu: true,
-                    xhatCoefficient: -sumGXhat / Features, bias: -sumG / Features);
+                    xhatCoefficient: -sumGXhat / Features, bias: -sumG / Features, streaming);
             }
         }
     }

@@ -117,7 +117,21 @@ namespace NormGen.Generated
         {
         }
 
-        protected override void ForwardSamples(ReadOnlySpan<float> x, Span<float> y, Span<float> pivot, Span<float> mean, Span<float> inverseStd)
+        protected override void ForwardSamples(ReadOnlySpan<float> x, Span<float> y, Span<float> pivot, Span<float> mean, Span<float> inverseStd, bool streaming)
+        {
+            // One copy of the rows per value of streaming, each with its kernels' choice of vectors folded in.
+            if (streaming)
+            {
+                ForwardRows(x, y, pivot, mean, inverseStd, streaming: true);
+            }
+            else
+            {
+                ForwardRows(x, y, pivot, mean, inverseStd, streaming: false);
+            }
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private void ForwardRows(ReadOnlySpan<float> x, Span<float> y, Span<float> pivot, Span<float> mean, Span<float> inverseStd, bool streaming)
         {
             ref float xStart = ref MemoryMarshal.GetReference(x);
             ref float yStart = ref MemoryMarshal.GetReference(y);
@@ -129,18 +143,34 @@ namespace NormGen.Generated
                 ref float yRow = ref Unsafe.Add(ref yStart, (nint)n * Features);
                 // Two passes over x - pivot, the second from cache; the pivot is read before y, which may be x, is written.
                 float rowPivot = xRow;
-                float m2 = SegmentKernels.Moments(ref xRow, Features, rowPivot, out float rowMean);
+                float m2 = SegmentKernels.Moments(ref xRow, Features, rowPivot, streaming, out float rowMean);
                 float rowInverseStd = (float)(1 / Math.Sqrt((double)m2 / Features + Epsilon));
                 pivot[n] = rowPivot;
                 mean[n] = rowMean;
                 inverseStd[n] = rowInverseStd;
-                RowKernels.AffineNormalize(ref xRow, ref yRow, ref gamma, ref beta, Features, rowPivot, rowMean, rowInverseStd, relu: false);
+                RowKernels.AffineNormalize(ref xRow, ref yRow, ref gamma, ref beta, Features, rowPivot, rowMean, rowInverseStd, relu: false, streaming);
             }
         }
 
         protected override void BackwardSamples(
             ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx, ReadOnlySpan<float> pivot, ReadOnlySpan<float> mean, ReadOnlySpan<float> inverseStd,
-            Span<float> gammaGrad, Span<float> betaGrad)
+            Span<float> gammaGrad, Span<float> betaGrad, bool streaming)
+        {
+            // One copy of the rows per value of streaming, each with its kernels' choice of vectors folded in.
+            if (streaming)
+            {
+                BackwardRows(x, dy, dx, pivot, mean, inverseStd, gammaGrad, betaGrad, streaming: true);
+            }
+            else
+            {
+                BackwardRows(x, dy, dx, pivot, mean, inverseStd, gammaGrad, betaGrad, streaming: false);
+            }
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private void BackwardRows(
+            ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx, ReadOnlySpan<float> pivot, ReadOnlySpan<float> mean, ReadOnlySpan<float> inverseStd,
+            Span<float> gammaGrad, Span<float> betaGrad, bool streaming)
         {
             ref float xStart = ref MemoryMarshal.GetReference(x);
             ref float dyStart = ref MemoryMarshal.GetReference(dy);
@@ -156,11 +186,11 @@ namespace NormGen.Generated
                 ref float dxRow = ref Unsafe.Add(ref dxStart, (nint)n * Features);
                 float rowPivot = pivot[n], rowMean = mean[n], rowInverseStd = inverseStd[n];
                 float sumG = RowKernels.AffineBackwardSums(
-                    ref xRow, ref dyRow, ref gamma, ref beta, ref gammaGradStart, ref betaGradStart, Features, rowPivot, rowMean, rowInverseStd, relu: false, out float sumGXhat);
+                    ref xRow, ref dyRow, ref gamma, ref beta, ref gammaGradStart, ref betaGradStart, Features, rowPivot, rowMean, rowInverseStd, relu: false, streaming, out float sumGXhat);
                 // dx = invstd * (g - sum(g * xhat) / F * xhat - sum(g) / F)
                 RowKernels.AffineBackwardInput(
                     ref xRow, ref dyRow, ref dxRow, ref gamma, ref beta, Features, rowPivot, rowMean, rowInverseStd, relu: false,
-                    xhatCoefficient: -sumGXhat / Features, bias: -sumG / Features);
+                    xhatCoefficient: -sumGXhat / Features, bias: -sumG / Features, streaming);
             }
         }
     }

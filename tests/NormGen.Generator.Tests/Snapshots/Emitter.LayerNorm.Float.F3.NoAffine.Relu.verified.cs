@@ -116,7 +116,21 @@ namespace NormGen.Generated
         {
         }
 
-        protected override void ForwardSamples(ReadOnlySpan<float> x, Span<float> y, Span<float> pivot, Span<float> mean, Span<float> inverseStd)
+        protected override void ForwardSamples(ReadOnlySpan<float> x, Span<float> y, Span<float> pivot, Span<float> mean, Span<float> inverseStd, bool streaming)
+        {
+            // One copy of the rows per value of streaming, each with its kernels' choice of vectors folded in.
+            if (streaming)
+            {
+                ForwardRows(x, y, pivot, mean, inverseStd, streaming: true);
+            }
+            else
+            {
+                ForwardRows(x, y, pivot, mean, inverseStd, streaming: false);
+            }
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private void ForwardRows(ReadOnlySpan<float> x, Span<float> y, Span<float> pivot, Span<float> mean, Span<float> inverseStd, bool streaming)
         {
             ref float xStart = ref MemoryMarshal.GetReference(x);
             ref float yStart = ref MemoryMarshal.GetReference(y);
@@ -126,18 +140,34 @@ namespace NormGen.Generated
                 ref float yRow = ref Unsafe.Add(ref yStart, (nint)n * Features);
                 // Two passes over x - pivot, the second from cache; the pivot is read before y, which may be x, is written.
                 float rowPivot = xRow;
-                float m2 = SegmentKernels.Moments(ref xRow, Features, rowPivot, out float rowMean);
+                float m2 = SegmentKernels.Moments(ref xRow, Features, rowPivot, streaming, out float rowMean);
                 float rowInverseStd = (float)(1 / Math.Sqrt((double)m2 / Features + Epsilon));
                 pivot[n] = rowPivot;
                 mean[n] = rowMean;
                 inverseStd[n] = rowInverseStd;
-                SegmentKernels.ScaleShift(ref xRow, ref yRow, Features, center: rowPivot, scale: rowInverseStd, shift: -rowMean * rowInverseStd, relu: true);
+                SegmentKernels.ScaleShift(ref xRow, ref yRow, Features, center: rowPivot, scale: rowInverseStd, shift: -rowMean * rowInverseStd, relu: true, streaming);
             }
         }
 
         protected override void BackwardSamples(
             ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx, ReadOnlySpan<float> pivot, ReadOnlySpan<float> mean, ReadOnlySpan<float> inverseStd,
-            Span<float> gammaGrad, Span<float> betaGrad)
+            Span<float> gammaGrad, Span<float> betaGrad, bool streaming)
+        {
+            // One copy of the rows per value of streaming, each with its kernels' choice of vectors folded in.
+            if (streaming)
+            {
+                BackwardRows(x, dy, dx, pivot, mean, inverseStd, gammaGrad, betaGrad, streaming: true);
+            }
+            else
+            {
+                BackwardRows(x, dy, dx, pivot, mean, inverseStd, gammaGrad, betaGrad, streaming: false);
+            }
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private void BackwardRows(
+            ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx, ReadOnlySpan<float> pivot, ReadOnlySpan<float> mean, ReadOnlySpan<float> inverseStd,
+            Span<float> gammaGrad, Span<float> betaGrad, bool streaming)
         {
             ref float xStart = ref MemoryMarshal.GetReference(x);
             ref float dyStart = ref MemoryMarshal.GetReference(dy);
@@ -150,13 +180,13 @@ namespace NormGen.Generated
                 float rowPivot = pivot[n], rowMean = mean[n], rowInverseStd = inverseStd[n];
                 // g = dy masked by the ReLU; xhat = (x - pivot) * inverseStd + shift.
                 float shift = -rowMean * rowInverseStd;
-                float sumG = SegmentKernels.BackwardSums(ref xRow, ref dyRow, Features, rowPivot, relu: true, scale: rowInverseStd, shift: shift, out float sumGCentered);
+                float sumG = SegmentKernels.BackwardSums(ref xRow, ref dyRow, Features, rowPivot, relu: true, scale: rowInverseStd, shift: shift, streaming, out float sumGCentered);
                 float sumGXhat = rowInverseStd * sumGCentered + shift * sumG;
                 // dx = invstd * (g - sum(g * xhat) / F * xhat - sum(g) / F), with xhat expanded in x - pivot.
                 float xhatCoefficient = -rowInverseStd * sumGXhat / Features;
                 SegmentKernels.BackwardInput(
                     ref xRow, ref dyRow, ref dxRow, Features, rowPivot, relu: true, scale: rowInverseStd, shift: shift,
-                    dyCoefficient: rowInverseStd, xCoefficient: xhatCoefficient * rowInverseStd, bias: xhatCoefficient * shift - rowInverseStd * sumG / Features);
+                    dyCoefficient: rowInverseStd, xCoefficient: xhatCoefficient * rowInverseStd, bias: xhatCoefficient * shift - rowInverseStd * sumG / Features, streaming);
             }
         }
     }

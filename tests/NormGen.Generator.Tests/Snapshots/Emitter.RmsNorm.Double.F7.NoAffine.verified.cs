@@ -114,7 +114,21 @@ namespace NormGen.Generated
         {
         }
 
-        protected override void ForwardSamples(ReadOnlySpan<double> x, Span<double> y, Span<double> pivot, Span<double> mean, Span<double> inverseStd)
+        protected override void ForwardSamples(ReadOnlySpan<double> x, Span<double> y, Span<double> pivot, Span<double> mean, Span<double> inverseStd, bool streaming)
+        {
+            // One copy of the rows per value of streaming, each with its kernels' choice of vectors folded in.
+            if (streaming)
+            {
+                ForwardRows(x, y, pivot, mean, inverseStd, streaming: true);
+            }
+            else
+            {
+                ForwardRows(x, y, pivot, mean, inverseStd, streaming: false);
+            }
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private void ForwardRows(ReadOnlySpan<double> x, Span<double> y, Span<double> pivot, Span<double> mean, Span<double> inverseStd, bool streaming)
         {
             ref double xStart = ref MemoryMarshal.GetReference(x);
             ref double yStart = ref MemoryMarshal.GetReference(y);
@@ -122,16 +136,32 @@ namespace NormGen.Generated
             {
                 ref double xRow = ref Unsafe.Add(ref xStart, (nint)n * Features);
                 ref double yRow = ref Unsafe.Add(ref yStart, (nint)n * Features);
-                double squares = SegmentKernels.SumOfSquares(ref xRow, Features);
+                double squares = SegmentKernels.SumOfSquares(ref xRow, Features, streaming);
                 double inverseRms = 1 / Math.Sqrt((double)squares / Features + Epsilon);
                 inverseStd[n] = inverseRms;
-                SegmentKernels.ScaleShift(ref xRow, ref yRow, Features, center: 0, scale: inverseRms, shift: 0, relu: false);
+                SegmentKernels.ScaleShift(ref xRow, ref yRow, Features, center: 0, scale: inverseRms, shift: 0, relu: false, streaming);
             }
         }
 
         protected override void BackwardSamples(
             ReadOnlySpan<double> x, ReadOnlySpan<double> dy, Span<double> dx, ReadOnlySpan<double> pivot, ReadOnlySpan<double> mean, ReadOnlySpan<double> inverseStd,
-            Span<double> gammaGrad, Span<double> betaGrad)
+            Span<double> gammaGrad, Span<double> betaGrad, bool streaming)
+        {
+            // One copy of the rows per value of streaming, each with its kernels' choice of vectors folded in.
+            if (streaming)
+            {
+                BackwardRows(x, dy, dx, pivot, mean, inverseStd, gammaGrad, betaGrad, streaming: true);
+            }
+            else
+            {
+                BackwardRows(x, dy, dx, pivot, mean, inverseStd, gammaGrad, betaGrad, streaming: false);
+            }
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private void BackwardRows(
+            ReadOnlySpan<double> x, ReadOnlySpan<double> dy, Span<double> dx, ReadOnlySpan<double> pivot, ReadOnlySpan<double> mean, ReadOnlySpan<double> inverseStd,
+            Span<double> gammaGrad, Span<double> betaGrad, bool streaming)
         {
             ref double xStart = ref MemoryMarshal.GetReference(x);
             ref double dyStart = ref MemoryMarshal.GetReference(dy);
@@ -143,11 +173,11 @@ namespace NormGen.Generated
                 ref double dxRow = ref Unsafe.Add(ref dxStart, (nint)n * Features);
                 double inverseRms = inverseStd[n];
                 // g = dy and xhat = x * invrms: dx = invrms * (dy - sum(dy * xhat) / F * xhat), linear in dy and x.
-                SegmentKernels.BackwardSums(ref xRow, ref dyRow, Features, pivot: 0, relu: false, scale: 0, shift: 0, out double sumDyX);
+                SegmentKernels.BackwardSums(ref xRow, ref dyRow, Features, pivot: 0, relu: false, scale: 0, shift: 0, streaming, out double sumDyX);
                 double sumGXhat = inverseRms * sumDyX;
                 SegmentKernels.BackwardInput(
                     ref xRow, ref dyRow, ref dxRow, Features, pivot: 0, relu: false, scale: 0, shift: 0,
-                    dyCoefficient: inverseRms, xCoefficient: -inverseRms * inverseRms * sumGXhat / Features, bias: 0);
+                    dyCoefficient: inverseRms, xCoefficient: -inverseRms * inverseRms * sumGXhat / Features, bias: 0, streaming);
             }
         }
     }

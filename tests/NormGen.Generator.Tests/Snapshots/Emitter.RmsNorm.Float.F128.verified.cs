@@ -115,7 +115,21 @@ namespace NormGen.Generated
         {
         }
 
-        protected override void ForwardSamples(ReadOnlySpan<float> x, Span<float> y, Span<float> pivot, Span<float> mean, Span<float> inverseStd)
+        protected override void ForwardSamples(ReadOnlySpan<float> x, Span<float> y, Span<float> pivot, Span<float> mean, Span<float> inverseStd, bool streaming)
+        {
+            // One copy of the rows per value of streaming, each with its kernels' choice of vectors folded in.
+            if (streaming)
+            {
+                ForwardRows(x, y, pivot, mean, inverseStd, streaming: true);
+            }
+            else
+            {
+                ForwardRows(x, y, pivot, mean, inverseStd, streaming: false);
+            }
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private void ForwardRows(ReadOnlySpan<float> x, Span<float> y, Span<float> pivot, Span<float> mean, Span<float> inverseStd, bool streaming)
         {
             ref float xStart = ref MemoryMarshal.GetReference(x);
             ref float yStart = ref MemoryMarshal.GetReference(y);
@@ -124,16 +138,32 @@ namespace NormGen.Generated
             {
                 ref float xRow = ref Unsafe.Add(ref xStart, (nint)n * Features);
                 ref float yRow = ref Unsafe.Add(ref yStart, (nint)n * Features);
-                float squares = SegmentKernels.SumOfSquares(ref xRow, Features);
+                float squares = SegmentKernels.SumOfSquares(ref xRow, Features, streaming);
                 float inverseRms = (float)(1 / Math.Sqrt((double)squares / Features + Epsilon));
                 inverseStd[n] = inverseRms;
-                RowKernels.ScaleNormalize(ref xRow, ref yRow, ref gamma, Features, inverseRms);
+                RowKernels.ScaleNormalize(ref xRow, ref yRow, ref gamma, Features, inverseRms, streaming);
             }
         }
 
         protected override void BackwardSamples(
             ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx, ReadOnlySpan<float> pivot, ReadOnlySpan<float> mean, ReadOnlySpan<float> inverseStd,
-            Span<float> gammaGrad, Span<float> betaGrad)
+            Span<float> gammaGrad, Span<float> betaGrad, bool streaming)
+        {
+            // One copy of the rows per value of streaming, each with its kernels' choice of vectors folded in.
+            if (streaming)
+            {
+                BackwardRows(x, dy, dx, pivot, mean, inverseStd, gammaGrad, betaGrad, streaming: true);
+            }
+            else
+            {
+                BackwardRows(x, dy, dx, pivot, mean, inverseStd, gammaGrad, betaGrad, streaming: false);
+            }
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private void BackwardRows(
+            ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx, ReadOnlySpan<float> pivot, ReadOnlySpan<float> mean, ReadOnlySpan<float> inverseStd,
+            Span<float> gammaGrad, Span<float> betaGrad, bool streaming)
         {
             ref float xStart = ref MemoryMarshal.GetReference(x);
             ref float dyStart = ref MemoryMarshal.GetReference(dy);
@@ -146,8 +176,8 @@ namespace NormGen.Generated
                 ref float dyRow = ref Unsafe.Add(ref dyStart, (nint)n * Features);
                 ref float dxRow = ref Unsafe.Add(ref dxStart, (nint)n * Features);
                 float inverseRms = inverseStd[n];
-                float sumGXhat = RowKernels.ScaleBackwardSums(ref xRow, ref dyRow, ref gamma, ref gammaGradStart, Features, inverseRms);
-                RowKernels.ScaleBackwardInput(ref xRow, ref dyRow, ref dxRow, ref gamma, Features, inverseRms, xhatCoefficient: -sumGXhat / Features);
+                float sumGXhat = RowKernels.ScaleBackwardSums(ref xRow, ref dyRow, ref gamma, ref gammaGradStart, Features, inverseRms, streaming);
+                RowKernels.ScaleBackwardInput(ref xRow, ref dyRow, ref dxRow, ref gamma, Features, inverseRms, xhatCoefficient: -sumGXhat / Features, streaming);
             }
         }
     }

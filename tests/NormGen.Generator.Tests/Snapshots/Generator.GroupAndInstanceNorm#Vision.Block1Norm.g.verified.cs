@@ -121,7 +121,21 @@ namespace NormGen.Generated
         {
         }
 
-        protected override void ForwardSamples(ReadOnlySpan<float> x, Span<float> y, Span<float> pivot, Span<float> mean, Span<float> inverseStd)
+        protected override void ForwardSamples(ReadOnlySpan<float> x, Span<float> y, Span<float> pivot, Span<float> mean, Span<float> inverseStd, bool streaming)
+        {
+            // One copy of the rows per value of streaming, each with its kernels' choice of vectors folded in.
+            if (streaming)
+            {
+                ForwardRows(x, y, pivot, mean, inverseStd, streaming: true);
+            }
+            else
+            {
+                ForwardRows(x, y, pivot, mean, inverseStd, streaming: false);
+            }
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private void ForwardRows(ReadOnlySpan<float> x, Span<float> y, Span<float> pivot, Span<float> mean, Span<float> inverseStd, bool streaming)
         {
             ref float xStart = ref MemoryMarshal.GetReference(x);
             ref float yStart = ref MemoryMarshal.GetReference(y);
@@ -133,20 +147,36 @@ namespace NormGen.Generated
                     ref float group = ref Unsafe.Add(ref xStart, start);
                     // Two passes over the group (still in cache), relative to its first value.
                     float groupPivot = group;
-                    float m2 = SegmentKernels.Moments(ref group, GroupLength, groupPivot, out float groupMean);
+                    float m2 = SegmentKernels.Moments(ref group, GroupLength, groupPivot, streaming, out float groupMean);
                     float groupInverseStd = 1 / MathF.Sqrt(m2 / GroupLength + (float)Epsilon);
                     int i = n * Groups + g;
                     pivot[i] = groupPivot;
                     mean[i] = groupMean;
                     inverseStd[i] = groupInverseStd;
-                    NormalizeGroup(ref group, ref Unsafe.Add(ref yStart, start), g, groupPivot, groupMean, groupInverseStd);
+                    NormalizeGroup(ref group, ref Unsafe.Add(ref yStart, start), g, groupPivot, groupMean, groupInverseStd, streaming);
                 }
             }
         }
 
         protected override void BackwardSamples(
             ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx, ReadOnlySpan<float> pivot, ReadOnlySpan<float> mean, ReadOnlySpan<float> inverseStd,
-            Span<float> gammaGrad, Span<float> betaGrad)
+            Span<float> gammaGrad, Span<float> betaGrad, bool streaming)
+        {
+            // One copy of the rows per value of streaming, each with its kernels' choice of vectors folded in.
+            if (streaming)
+            {
+                BackwardRows(x, dy, dx, pivot, mean, inverseStd, gammaGrad, betaGrad, streaming: true);
+            }
+            else
+            {
+                BackwardRows(x, dy, dx, pivot, mean, inverseStd, gammaGrad, betaGrad, streaming: false);
+            }
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private void BackwardRows(
+            ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx, ReadOnlySpan<float> pivot, ReadOnlySpan<float> mean, ReadOnlySpan<float> inverseStd,
+            Span<float> gammaGrad, Span<float> betaGrad, bool streaming)
         {
             ref float xStart = ref MemoryMarshal.GetReference(x);
             ref float dyStart = ref MemoryMarshal.GetReference(dy);
@@ -159,19 +189,20 @@ namespace NormGen.Generated
                     int i = n * Groups + g;
                     BackwardGroup(
                         ref Unsafe.Add(ref xStart, start), ref Unsafe.Add(ref dyStart, start), ref Unsafe.Add(ref dxStart, start),
-                        g, pivot[i], mean[i], inverseStd[i], gammaGrad, betaGrad);
+                        g, pivot[i], mean[i], inverseStd[i], gammaGrad, betaGrad, streaming);
                 }
             }
         }
 
         /// <summary>y = (x - pivot - mean) * inverseStd * Gamma_c + Beta_c, one run of Spatial values per channel c of the group.</summary>
-        private void NormalizeGroup(ref float x, ref float y, int g, float pivot, float mean, float inverseStd)
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private void NormalizeGroup(ref float x, ref float y, int g, float pivot, float mean, float inverseStd, bool streaming)
         {
             for (int k = 0; k < ChannelsPerGroup; k++)
             {
                 int c = g * ChannelsPerGroup + k;
                 float scale = Gamma[c] * inverseStd;
-                SegmentKernels.ScaleShift(ref Unsafe.Add(ref x, k * Spatial), ref Unsafe.Add(ref y, k * Spatial), Spatial, pivot, scale, Beta[c] - mean * scale, relu: false);
+                SegmentKernels.ScaleShift(ref Unsafe.Add(ref x, k * Spatial), ref Unsafe.Add(ref y, k * Spatial), Spatial, pivot, scale, Beta[c] - mean * scale, relu: false, streaming);
             }
         }
 
@@ -179,14 +210,15 @@ namespace NormGen.Generated
         /// One group's backward pass: the sums of g = dy * Gamma_c and g * (x - pivot), the parameter gradients, then
         /// dx = invstd / M * (M * g - sum(g) - xhat * sum(g * xhat)) as dx = a * dy + xCoefficient * (x - pivot) + bias.
         /// </summary>
-        private void BackwardGroup(ref float x, ref float dy, ref float dx, int g, float pivot, float mean, float inverseStd, Span<float> gammaGrad, Span<float> betaGrad)
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private void BackwardGroup(ref float x, ref float dy, ref float dx, int g, float pivot, float mean, float inverseStd, Span<float> gammaGrad, Span<float> betaGrad, bool streaming)
         {
             float sumG = 0f, sumGCentered = 0f;
             for (int k = 0; k < ChannelsPerGroup; k++)
             {
                 int c = g * ChannelsPerGroup + k;
                 float sumDy = SegmentKernels.BackwardSums(
-                    ref Unsafe.Add(ref x, k * Spatial), ref Unsafe.Add(ref dy, k * Spatial), Spatial, pivot, relu: false, 0f, 0f, out float sumDyCentered);
+                    ref Unsafe.Add(ref x, k * Spatial), ref Unsafe.Add(ref dy, k * Spatial), Spatial, pivot, relu: false, 0f, 0f, streaming, out float sumDyCentered);
                 gammaGrad[c] += inverseStd * (sumDyCentered - mean * sumDy);
                 betaGrad[c] += sumDy;
                 sumG += Gamma[c] * sumDy;
@@ -202,7 +234,7 @@ namespace NormGen.Generated
                 int c = g * ChannelsPerGroup + k;
                 SegmentKernels.BackwardInput(
                     ref Unsafe.Add(ref x, k * Spatial), ref Unsafe.Add(ref dy, k * Spatial), ref Unsafe.Add(ref dx, k * Spatial),
-                    Spatial, pivot, relu: false, 0f, 0f, Gamma[c] * inverseStd, xCoefficient, bias);
+                    Spatial, pivot, relu: false, 0f, 0f, Gamma[c] * inverseStd, xCoefficient, bias, streaming);
             }
         }
     }

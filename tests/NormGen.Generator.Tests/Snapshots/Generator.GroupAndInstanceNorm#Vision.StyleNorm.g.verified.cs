@@ -118,7 +118,21 @@ namespace NormGen.Generated
         {
         }
 
-        protected override void ForwardSamples(ReadOnlySpan<double> x, Span<double> y, Span<double> pivot, Span<double> mean, Span<double> inverseStd)
+        protected override void ForwardSamples(ReadOnlySpan<double> x, Span<double> y, Span<double> pivot, Span<double> mean, Span<double> inverseStd, bool streaming)
+        {
+            // One copy of the rows per value of streaming, each with its kernels' choice of vectors folded in.
+            if (streaming)
+            {
+                ForwardRows(x, y, pivot, mean, inverseStd, streaming: true);
+            }
+            else
+            {
+                ForwardRows(x, y, pivot, mean, inverseStd, streaming: false);
+            }
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private void ForwardRows(ReadOnlySpan<double> x, Span<double> y, Span<double> pivot, Span<double> mean, Span<double> inverseStd, bool streaming)
         {
             ref double xStart = ref MemoryMarshal.GetReference(x);
             ref double yStart = ref MemoryMarshal.GetReference(y);
@@ -130,20 +144,36 @@ namespace NormGen.Generated
                     ref double group = ref Unsafe.Add(ref xStart, start);
                     // Two passes over the group (still in cache), relative to its first value.
                     double groupPivot = group;
-                    double m2 = SegmentKernels.Moments(ref group, GroupLength, groupPivot, out double groupMean);
+                    double m2 = SegmentKernels.Moments(ref group, GroupLength, groupPivot, streaming, out double groupMean);
                     double groupInverseStd = 1 / Math.Sqrt(m2 / GroupLength + Epsilon);
                     int i = n * Groups + g;
                     pivot[i] = groupPivot;
                     mean[i] = groupMean;
                     inverseStd[i] = groupInverseStd;
-                    NormalizeGroup(ref group, ref Unsafe.Add(ref yStart, start), g, groupPivot, groupMean, groupInverseStd);
+                    NormalizeGroup(ref group, ref Unsafe.Add(ref yStart, start), g, groupPivot, groupMean, groupInverseStd, streaming);
                 }
             }
         }
 
         protected override void BackwardSamples(
             ReadOnlySpan<double> x, ReadOnlySpan<double> dy, Span<double> dx, ReadOnlySpan<double> pivot, ReadOnlySpan<double> mean, ReadOnlySpan<double> inverseStd,
-            Span<double> gammaGrad, Span<double> betaGrad)
+            Span<double> gammaGrad, Span<double> betaGrad, bool streaming)
+        {
+            // One copy of the rows per value of streaming, each with its kernels' choice of vectors folded in.
+            if (streaming)
+            {
+                BackwardRows(x, dy, dx, pivot, mean, inverseStd, gammaGrad, betaGrad, streaming: true);
+            }
+            else
+            {
+                BackwardRows(x, dy, dx, pivot, mean, inverseStd, gammaGrad, betaGrad, streaming: false);
+            }
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private void BackwardRows(
+            ReadOnlySpan<double> x, ReadOnlySpan<double> dy, Span<double> dx, ReadOnlySpan<double> pivot, ReadOnlySpan<double> mean, ReadOnlySpan<double> inverseStd,
+            Span<double> gammaGrad, Span<double> betaGrad, bool streaming)
         {
             ref double xStart = ref MemoryMarshal.GetReference(x);
             ref double dyStart = ref MemoryMarshal.GetReference(dy);
@@ -156,30 +186,32 @@ namespace NormGen.Generated
                     int i = n * Groups + g;
                     BackwardGroup(
                         ref Unsafe.Add(ref xStart, start), ref Unsafe.Add(ref dyStart, start), ref Unsafe.Add(ref dxStart, start),
-                        g, pivot[i], mean[i], inverseStd[i], gammaGrad, betaGrad);
+                        g, pivot[i], mean[i], inverseStd[i], gammaGrad, betaGrad, streaming);
                 }
             }
         }
 
         /// <summary>y = (x - pivot - mean) * inverseStd over the group's GroupLength values.</summary>
-        private void NormalizeGroup(ref double x, ref double y, int g, double pivot, double mean, double inverseStd)
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private void NormalizeGroup(ref double x, ref double y, int g, double pivot, double mean, double inverseStd, bool streaming)
         {
             double scale = inverseStd;
-            SegmentKernels.ScaleShift(ref x, ref y, GroupLength, pivot, scale, -mean * scale, relu: false);
+            SegmentKernels.ScaleShift(ref x, ref y, GroupLength, pivot, scale, -mean * scale, relu: false, streaming);
         }
 
         /// <summary>
         /// One group's backward pass: the sums of g = dy and g * (x - pivot), then
         /// dx = invstd / M * (M * g - sum(g) - xhat * sum(g * xhat)) as dx = a * dy + xCoefficient * (x - pivot) + bias.
         /// </summary>
-        private void BackwardGroup(ref double x, ref double dy, ref double dx, int g, double pivot, double mean, double inverseStd, Span<double> gammaGrad, Span<double> betaGrad)
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private void BackwardGroup(ref double x, ref double dy, ref double dx, int g, double pivot, double mean, double inverseStd, Span<double> gammaGrad, Span<double> betaGrad, bool streaming)
         {
-            double sumG = SegmentKernels.BackwardSums(ref x, ref dy, GroupLength, pivot, relu: false, 0.0, 0.0, out double sumGCentered);
+            double sumG = SegmentKernels.BackwardSums(ref x, ref dy, GroupLength, pivot, relu: false, 0.0, 0.0, streaming, out double sumGCentered);
             // sum(g * xhat) = inverseStd * (sum(g * (x - pivot)) - mean * sum(g)), with xhat = (x - pivot - mean) * inverseStd.
             double sumGXhat = inverseStd * (sumGCentered - mean * sumG);
             double xCoefficient = -inverseStd * inverseStd * sumGXhat / GroupLength;
             double bias = -inverseStd * sumG / GroupLength - xCoefficient * mean;
-            SegmentKernels.BackwardInput(ref x, ref dy, ref dx, GroupLength, pivot, relu: false, 0.0, 0.0, inverseStd, xCoefficient, bias);
+            SegmentKernels.BackwardInput(ref x, ref dy, ref dx, GroupLength, pivot, relu: false, 0.0, 0.0, inverseStd, xCoefficient, bias, streaming);
         }
     }
 }

@@ -115,7 +115,21 @@ namespace NormGen.Generated
         {
         }
 
-        protected override void ForwardSamples(ReadOnlySpan<double> x, Span<double> y, Span<double> pivot, Span<double> mean, Span<double> inverseStd)
+        protected override void ForwardSamples(ReadOnlySpan<double> x, Span<double> y, Span<double> pivot, Span<double> mean, Span<double> inverseStd, bool streaming)
+        {
+            // One copy of the rows per value of streaming, each with its kernels' choice of vectors folded in.
+            if (streaming)
+            {
+                ForwardRows(x, y, pivot, mean, inverseStd, streaming: true);
+            }
+            else
+            {
+                ForwardRows(x, y, pivot, mean, inverseStd, streaming: false);
+            }
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private void ForwardRows(ReadOnlySpan<double> x, Span<double> y, Span<double> pivot, Span<double> mean, Span<double> inverseStd, bool streaming)
         {
             ref double xStart = ref MemoryMarshal.GetReference(x);
             ref double yStart = ref MemoryMarshal.GetReference(y);
@@ -124,16 +138,32 @@ namespace NormGen.Generated
             {
                 ref double xRow = ref Unsafe.Add(ref xStart, (nint)n * Features);
                 ref double yRow = ref Unsafe.Add(ref yStart, (nint)n * Features);
-                double squares = SegmentKernels.SumOfSquares(ref xRow, Features);
+                double squares = SegmentKernels.SumOfSquares(ref xRow, Features, streaming);
                 double inverseRms = 1 / Math.Sqrt((double)squares / Features + Epsilon);
                 inverseStd[n] = inverseRms;
-                RowKernels.ScaleNormalize(ref xRow, ref yRow, ref gamma, Features, inverseRms);
+                RowKernels.ScaleNormalize(ref xRow, ref yRow, ref gamma, Features, inverseRms, streaming);
             }
         }
 
         protected override void BackwardSamples(
             ReadOnlySpan<double> x, ReadOnlySpan<double> dy, Span<double> dx, ReadOnlySpan<double> pivot, ReadOnlySpan<double> mean, ReadOnlySpan<double> inverseStd,
-            Span<double> gammaGrad, Span<double> betaGrad)
+            Span<double> gammaGrad, Span<double> betaGrad, bool streaming)
+        {
+            // One copy of the rows per value of streaming, each with its kernels' choice of vectors folded in.
+            if (streaming)
+            {
+                BackwardRows(x, dy, dx, pivot, mean, inverseStd, gammaGrad, betaGrad, streaming: true);
+            }
+            else
+            {
+                BackwardRows(x, dy, dx, pivot, mean, inverseStd, gammaGrad, betaGrad, streaming: false);
+            }
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private void BackwardRows(
+            ReadOnlySpan<double> x, ReadOnlySpan<double> dy, Span<double> dx, ReadOnlySpan<double> pivot, ReadOnlySpan<double> mean, ReadOnlySpan<double> inverseStd,
+            Span<double> gammaGrad, Span<double> betaGrad, bool streaming)
         {
             ref double xStart = ref MemoryMarshal.GetReference(x);
             ref double dyStart = ref MemoryMarshal.GetReference(dy);
@@ -146,8 +176,8 @@ namespace NormGen.Generated
                 ref double dyRow = ref Unsafe.Add(ref dyStart, (nint)n * Features);
                 ref double dxRow = ref Unsafe.Add(ref dxStart, (nint)n * Features);
                 double inverseRms = inverseStd[n];
-                double sumGXhat = RowKernels.ScaleBackwardSums(ref xRow, ref dyRow, ref gamma, ref gammaGradStart, Features, inverseRms);
-                RowKernels.ScaleBackwardInput(ref xRow, ref dyRow, ref dxRow, ref gamma, Features, inverseRms, xhatCoefficient: -sumGXhat / Features);
+                double sumGXhat = RowKernels.ScaleBackwardSums(ref xRow, ref dyRow, ref gamma, ref gammaGradStart, Features, inverseRms, streaming);
+                RowKernels.ScaleBackwardInput(ref xRow, ref dyRow, ref dxRow, ref gamma, Features, inverseRms, xhatCoefficient: -sumGXhat / Features, streaming);
             }
         }
     }

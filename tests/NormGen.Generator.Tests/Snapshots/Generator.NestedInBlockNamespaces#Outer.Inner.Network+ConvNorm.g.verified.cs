@@ -197,7 +197,7 @@ namespace NormGen.Generated
                 double channelMean = 0, channelM2 = 0;
                 for (nint n = 0; n < rows; n++)
                 {
-                    float runM2 = SegmentKernels.Moments(ref Unsafe.Add(ref chunk, n * (Features * Spatial) + c * Spatial), Spatial, pivot[c], out float runMean);
+                    float runM2 = SegmentKernels.Moments(ref Unsafe.Add(ref chunk, n * (Features * Spatial) + c * Spatial), Spatial, pivot[c], streaming, out float runMean);
                     // The new run's weight among the n + 1 merged so far, and Chan's factor Spatial * n / (n + 1) for delta^2.
                     double weight = 1.0 / (n + 1);
                     double delta = runMean - channelMean;
@@ -220,7 +220,7 @@ namespace NormGen.Generated
                 for (int c = 0; c < Features; c++)
                 {
                     nint start = n * (Features * Spatial) + c * Spatial;
-                    SegmentKernels.ScaleShift(ref Unsafe.Add(ref xStart, start), ref Unsafe.Add(ref yStart, start), Spatial, center[c], scale[c], shift[c], relu: true);
+                    SegmentKernels.ScaleShift(ref Unsafe.Add(ref xStart, start), ref Unsafe.Add(ref yStart, start), Spatial, center[c], scale[c], shift[c], relu: true, streaming);
                 }
             }
         }
@@ -238,7 +238,7 @@ namespace NormGen.Generated
                 for (int c = 0; c < Features; c++)
                 {
                     nint start = n * (Features * Spatial) + c * Spatial;
-                    sumDy[c] += SegmentKernels.BackwardSums(ref Unsafe.Add(ref xStart, start), ref Unsafe.Add(ref dyStart, start), Spatial, pivot[c], true, scale[c], shift[c], out float centered);
+                    sumDy[c] += SegmentKernels.BackwardSums(ref Unsafe.Add(ref xStart, start), ref Unsafe.Add(ref dyStart, start), Spatial, pivot[c], true, scale[c], shift[c], streaming, out float centered);
                     sumDyCentered[c] += centered;
                 }
             }
@@ -259,7 +259,7 @@ namespace NormGen.Generated
                     nint start = n * (Features * Spatial) + c * Spatial;
                     SegmentKernels.BackwardInput(
                         ref Unsafe.Add(ref xStart, start), ref Unsafe.Add(ref dyStart, start), ref Unsafe.Add(ref dxStart, start), Spatial, pivot[c], true, scale[c], shift[c],
-                        dyCoefficient[c], xCoefficient[c], bias[c]);
+                        dyCoefficient[c], xCoefficient[c], bias[c], streaming);
                 }
             }
         }

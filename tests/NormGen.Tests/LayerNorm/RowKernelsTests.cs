@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Numerics;
 using NormGen.Generated;
 using NormGen.Tests.Runtime;
@@ -33,20 +34,22 @@ public class RowKernelsTests
     {
         foreach (bool relu in new[] { false, true })
         {
-            Affine<float>(length, relu, 1e-5);
-            Affine<double>(length, relu, 1e-13);
+            Assert.Equal(Affine<float>(length, relu, 1e-5, streaming: false), Affine<float>(length, relu, 1e-5, streaming: true));
+            Assert.Equal(Affine<double>(length, relu, 1e-13, streaming: false), Affine<double>(length, relu, 1e-13, streaming: true));
         }
     }
 
+    /// <summary>Both ways of each kernel (see SegmentKernelsTests.Streaming_kernels_give_the_same_bits) match the formulas and each other's bits.</summary>
     [Theory]
     [MemberData(nameof(Lengths))]
     public void Scale_kernels_match_their_formulas(int length)
     {
-        Scale<float>(length, 1e-5);
-        Scale<double>(length, 1e-13);
+        Assert.Equal(Scale<float>(length, 1e-5, streaming: false), Scale<float>(length, 1e-5, streaming: true));
+        Assert.Equal(Scale<double>(length, 1e-13, streaming: false), Scale<double>(length, 1e-13, streaming: true));
     }
 
-    private static void Affine<T>(int length, bool relu, double tolerance)
+    /// <summary>Checks the affine kernels at one length; returns every output, sums and runs, in order.</summary>
+    private static List<T> Affine<T>(int length, bool relu, double tolerance, bool streaming)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         var random = new Random(length);
@@ -83,14 +86,14 @@ public class RowKernelsTests
         T p = T.CreateChecked(pivot), m = T.CreateChecked(mean), s = T.CreateChecked(inverseStd);
 
         T[] ys = Guarded<T>(new double[length]);
-        RowKernels.AffineNormalize(ref xs[G], ref ys[G], ref gammas[G], ref betas[G], length, p, m, s, relu);
+        RowKernels.AffineNormalize(ref xs[G], ref ys[G], ref gammas[G], ref betas[G], length, p, m, s, relu, streaming);
         SegmentKernelsTests.AssertRun(y, ys, length, tolerance, "AffineNormalize");
 
         T[] inPlace = (T[])xs.Clone();
-        RowKernels.AffineNormalize(ref inPlace[G], ref inPlace[G], ref gammas[G], ref betas[G], length, p, m, s, relu);
+        RowKernels.AffineNormalize(ref inPlace[G], ref inPlace[G], ref gammas[G], ref betas[G], length, p, m, s, relu, streaming);
         SegmentKernelsTests.AssertSameRun(ys, inPlace, xs, length, "AffineNormalize in place");
 
-        T actualSumG = RowKernels.AffineBackwardSums(ref xs[G], ref dys[G], ref gammas[G], ref betas[G], ref gammaGrads[G], ref betaGrads[G], length, p, m, s, relu, out T actualSumGXhat);
+        T actualSumG = RowKernels.AffineBackwardSums(ref xs[G], ref dys[G], ref gammas[G], ref betas[G], ref gammaGrads[G], ref betaGrads[G], length, p, m, s, relu, streaming, out T actualSumGXhat);
         Assert.True(Math.Abs(double.CreateChecked(actualSumG) - sumG) <= tolerance * length * Math.Max(1, Math.Abs(sumG)), $"sum(g) at {length}");
         Assert.True(Math.Abs(double.CreateChecked(actualSumGXhat) - sumGXhat) <= tolerance * length * Math.Max(1, Math.Abs(sumGXhat)), $"sum(g * xhat) at {length}");
         SegmentKernelsTests.AssertRun(expectedGammaGrad, gammaGrads, length, tolerance, "gammaGrad");
@@ -98,18 +101,20 @@ public class RowKernelsTests
 
         T[] dxs = Guarded<T>(new double[length]);
         T k = T.CreateChecked(xhatCoefficient), c = T.CreateChecked(bias);
-        RowKernels.AffineBackwardInput(ref xs[G], ref dys[G], ref dxs[G], ref gammas[G], ref betas[G], length, p, m, s, relu, k, c);
+        RowKernels.AffineBackwardInput(ref xs[G], ref dys[G], ref dxs[G], ref gammas[G], ref betas[G], length, p, m, s, relu, k, c, streaming);
         SegmentKernelsTests.AssertRun(dx, dxs, length, tolerance, "AffineBackwardInput");
 
         T[] dyInPlace = (T[])dys.Clone();
-        RowKernels.AffineBackwardInput(ref xs[G], ref dyInPlace[G], ref dyInPlace[G], ref gammas[G], ref betas[G], length, p, m, s, relu, k, c);
+        RowKernels.AffineBackwardInput(ref xs[G], ref dyInPlace[G], ref dyInPlace[G], ref gammas[G], ref betas[G], length, p, m, s, relu, k, c, streaming);
         SegmentKernelsTests.AssertSameRun(dxs, dyInPlace, dys, length, "BackwardInput in place");
+        return [.. ys, actualSumG, actualSumGXhat, .. gammaGrads, .. betaGrads, .. dxs];
     }
 
     private static T[] Guarded<T>(double[] values)
         where T : unmanaged, IFloatingPointIeee754<T> => SegmentKernelsTests.Guarded<T>(values);
 
-    private static void Scale<T>(int length, double tolerance)
+    /// <summary>Checks the scale kernels at one length; returns every output, sums and runs, in order.</summary>
+    private static List<T> Scale<T>(int length, double tolerance, bool streaming)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         var random = new Random(100 + length);
@@ -136,19 +141,20 @@ public class RowKernelsTests
         T r = T.CreateChecked(inverseRms), k = T.CreateChecked(xhatCoefficient);
 
         T[] ys = Guarded<T>(new double[length]);
-        RowKernels.ScaleNormalize(ref xs[G], ref ys[G], ref gammas[G], length, r);
+        RowKernels.ScaleNormalize(ref xs[G], ref ys[G], ref gammas[G], length, r, streaming);
         SegmentKernelsTests.AssertRun(y, ys, length, tolerance, "ScaleNormalize");
 
-        T actual = RowKernels.ScaleBackwardSums(ref xs[G], ref dys[G], ref gammas[G], ref gammaGrads[G], length, r);
+        T actual = RowKernels.ScaleBackwardSums(ref xs[G], ref dys[G], ref gammas[G], ref gammaGrads[G], length, r, streaming);
         Assert.True(Math.Abs(double.CreateChecked(actual) - sumGXhat) <= tolerance * length * Math.Max(1, Math.Abs(sumGXhat)), $"sum(g * xhat) at {length}");
         SegmentKernelsTests.AssertRun(expectedGammaGrad, gammaGrads, length, tolerance, "gammaGrad");
 
         T[] dxs = Guarded<T>(new double[length]);
-        RowKernels.ScaleBackwardInput(ref xs[G], ref dys[G], ref dxs[G], ref gammas[G], length, r, k);
+        RowKernels.ScaleBackwardInput(ref xs[G], ref dys[G], ref dxs[G], ref gammas[G], length, r, k, streaming);
         SegmentKernelsTests.AssertRun(dx, dxs, length, tolerance, "ScaleBackwardInput");
 
         T[] dyInPlace = (T[])dys.Clone();
-        RowKernels.ScaleBackwardInput(ref xs[G], ref dyInPlace[G], ref dyInPlace[G], ref gammas[G], length, r, k);
+        RowKernels.ScaleBackwardInput(ref xs[G], ref dyInPlace[G], ref dyInPlace[G], ref gammas[G], length, r, k, streaming);
         SegmentKernelsTests.AssertSameRun(dxs, dyInPlace, dys, length, "BackwardInput in place");
+        return [.. ys, actual, .. gammaGrads, .. dxs];
     }
 }

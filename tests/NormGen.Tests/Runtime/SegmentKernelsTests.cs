@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Numerics;
 using NormGen.Generated;
 using Xunit;
@@ -31,8 +32,24 @@ public class SegmentKernelsTests
     [MemberData(nameof(Lengths))]
     public void Kernels_match_plain_loops(int length)
     {
-        Check<float>(length, 2e-6);
-        Check<double>(length, 1e-13);
+        foreach (bool streaming in new[] { false, true })
+        {
+            Check<float>(length, 2e-6, streaming);
+            Check<double>(length, 1e-13, streaming);
+        }
+    }
+
+    /// <summary>
+    /// With <c>streaming</c>, AVX-512 hardware runs the 512-bit bodies as pairs of 256-bit vectors: every output must
+    /// keep its bits, sums included, so a layer's result never depends on the size of the call. (Without AVX-512 both
+    /// take the same path.)
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Lengths))]
+    public void Streaming_kernels_give_the_same_bits(int length)
+    {
+        Assert.Equal(Check<float>(length, 2e-6, streaming: false), Check<float>(length, 2e-6, streaming: true));
+        Assert.Equal(Check<double>(length, 1e-13, streaming: false), Check<double>(length, 1e-13, streaming: true));
     }
 
     [Fact]
@@ -58,7 +75,7 @@ public class SegmentKernelsTests
             }
 
             float[] x = TestData.ToFloat(values);
-            float actualM2 = SegmentKernels.Moments(ref x[0], length, x[0], out float actualMean);
+            float actualM2 = SegmentKernels.Moments(ref x[0], length, x[0], streaming: false, out float actualMean);
             // The mean relative to the pivot is about -10 (1000 std): a float holds it to about 1e-7 of that. M2 loses
             // what rounding x - pivot costs at center 0 (about 1e-6 relative here); one pass would be off by about 6%.
             double offset = Math.Abs(x[0] - mean);
@@ -67,9 +84,11 @@ public class SegmentKernelsTests
         }
     }
 
-    private static void Check<T>(int length, double tolerance)
+    /// <summary>Checks every kernel at one length against plain loops; returns every output, sums and runs, in order.</summary>
+    private static List<T> Check<T>(int length, double tolerance, bool streaming)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        var outputs = new List<T>();
         var random = new Random(length);
         double[] x = TestData.RoundToFloat(TestData.Normal(random, length, 3, 2));
         double[] dy = TestData.RoundToFloat(TestData.Normal(random, length));
@@ -87,10 +106,14 @@ public class SegmentKernelsTests
             squares += v * v;
         }
 
-        AssertSum(sum, SegmentKernels.SumOfDifferences(ref x0, length, p), tolerance, length, "SumOfDifferences");
-        AssertSum(squaredDeviations, SegmentKernels.SumOfSquaredDeviations(ref x0, length, p, m), tolerance, length, "SumOfSquaredDeviations");
-        AssertSum(squares, SegmentKernels.SumOfSquares(ref x0, length), tolerance, length, "SumOfSquares");
-        T momentsM2 = SegmentKernels.Moments(ref x0, length, p, out T momentsMean);
+        T actualSum = SegmentKernels.SumOfDifferences(ref x0, length, p, streaming);
+        T actualSquaredDeviations = SegmentKernels.SumOfSquaredDeviations(ref x0, length, p, m, streaming);
+        T actualSquares = SegmentKernels.SumOfSquares(ref x0, length, streaming);
+        AssertSum(sum, actualSum, tolerance, length, "SumOfDifferences");
+        AssertSum(squaredDeviations, actualSquaredDeviations, tolerance, length, "SumOfSquaredDeviations");
+        AssertSum(squares, actualSquares, tolerance, length, "SumOfSquares");
+        T momentsM2 = SegmentKernels.Moments(ref x0, length, p, streaming, out T momentsMean);
+        outputs.AddRange([actualSum, actualSquaredDeviations, actualSquares, momentsM2, momentsMean]);
         double runMean = sum / length, runM2 = 0;
         foreach (double v in x)
         {
@@ -116,24 +139,29 @@ public class SegmentKernelsTests
             }
 
             T[] ys = Guarded<T>(new double[length]);
-            SegmentKernels.ScaleShift(ref x0, ref ys[Guard], length, p, s, b, relu);
+            SegmentKernels.ScaleShift(ref x0, ref ys[Guard], length, p, s, b, relu, streaming);
+            outputs.AddRange(ys);
             AssertRun(y, ys, length, tolerance, $"ScaleShift relu={relu}");
             T[] inPlace = (T[])xs.Clone();
-            SegmentKernels.ScaleShift(ref inPlace[Guard], ref inPlace[Guard], length, p, s, b, relu);
+            SegmentKernels.ScaleShift(ref inPlace[Guard], ref inPlace[Guard], length, p, s, b, relu, streaming);
             AssertSameRun(ys, inPlace, xs, length, $"ScaleShift in place relu={relu}");
 
-            T actualSumDy = SegmentKernels.BackwardSums(ref x0, ref dy0, length, p, relu, s, b, out T actualSumDyCentered);
+            T actualSumDy = SegmentKernels.BackwardSums(ref x0, ref dy0, length, p, relu, s, b, streaming, out T actualSumDyCentered);
+            outputs.AddRange([actualSumDy, actualSumDyCentered]);
             AssertSum(sumDy, actualSumDy, tolerance, length, $"BackwardSums sum(dy) relu={relu}");
             AssertSum(sumDyCentered, actualSumDyCentered, tolerance, length, $"BackwardSums sum(dy * (x - p)) relu={relu}");
 
             T ta = T.CreateChecked(a), tk = T.CreateChecked(k), tc = T.CreateChecked(c);
             T[] dxs = Guarded<T>(new double[length]);
-            SegmentKernels.BackwardInput(ref x0, ref dy0, ref dxs[Guard], length, p, relu, s, b, ta, tk, tc);
+            SegmentKernels.BackwardInput(ref x0, ref dy0, ref dxs[Guard], length, p, relu, s, b, ta, tk, tc, streaming);
+            outputs.AddRange(dxs);
             AssertRun(dx, dxs, length, tolerance, $"BackwardInput relu={relu}");
             T[] dyInPlace = (T[])dys.Clone();
-            SegmentKernels.BackwardInput(ref x0, ref dyInPlace[Guard], ref dyInPlace[Guard], length, p, relu, s, b, ta, tk, tc);
+            SegmentKernels.BackwardInput(ref x0, ref dyInPlace[Guard], ref dyInPlace[Guard], length, p, relu, s, b, ta, tk, tc, streaming);
             AssertSameRun(dxs, dyInPlace, dys, length, $"BackwardInput in place relu={relu}");
         }
+
+        return outputs;
     }
 
     /// <summary>The values between <see cref="Guard"/> NaNs on either side.</summary>

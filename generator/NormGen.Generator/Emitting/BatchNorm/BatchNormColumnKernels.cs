@@ -142,7 +142,7 @@ internal sealed partial class BatchNormColumnKernels
         foreach (VectorPlan plan in _plans)
         {
             // A wide row's 512-bit kernel keeps its sums in memory, and loses to the 256-bit one on input that streams
-            // from memory (BatchNormCore.StreamingBytes); lanes are features, so either width gives the same bits.
+            // from memory (LayerCore.StreamingBytes); lanes are features, so either width gives the same bits.
             bool narrowerWhenStreaming = plan.Bits == 512 && !plan.Unrolled && _plans.Count > 1;
             if (narrowerWhenStreaming)
             {

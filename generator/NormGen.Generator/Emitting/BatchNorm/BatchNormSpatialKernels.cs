@@ -41,7 +41,7 @@ internal sealed class BatchNormSpatialKernels
         w.Open("for (int c = 0; c < Features; c++)");
         w.Line("double channelMean = 0, channelM2 = 0;");
         w.Open("for (nint n = 0; n < rows; n++)");
-        w.Line(_t + " runM2 = SegmentKernels.Moments(ref Unsafe.Add(ref chunk, n * (Features * Spatial) + c * Spatial), Spatial, pivot[c], out " + _t + " runMean);");
+        w.Line(_t + " runM2 = SegmentKernels.Moments(ref Unsafe.Add(ref chunk, n * (Features * Spatial) + c * Spatial), Spatial, pivot[c], streaming, out " + _t + " runMean);");
         w.Line("// The new run's weight among the n + 1 merged so far, and Chan's factor Spatial * n / (n + 1) for delta^2.");
         w.Line("double weight = 1.0 / (n + 1);");
         w.Line("double delta = runMean - channelMean;");
@@ -61,7 +61,7 @@ internal sealed class BatchNormSpatialKernels
         w.Open("for (nint n = 0; n < rows; n++)");
         w.Open("for (int c = 0; c < Features; c++)");
         w.Line("nint start = n * (Features * Spatial) + c * Spatial;");
-        w.Line("SegmentKernels.ScaleShift(ref Unsafe.Add(ref xStart, start), ref Unsafe.Add(ref yStart, start), Spatial, center[c], scale[c], shift[c], relu: " + Relu + ");");
+        w.Line("SegmentKernels.ScaleShift(ref Unsafe.Add(ref xStart, start), ref Unsafe.Add(ref yStart, start), Spatial, center[c], scale[c], shift[c], relu: " + Relu + ", streaming);");
         w.Close();
         w.Close();
         w.Close();
@@ -77,7 +77,7 @@ internal sealed class BatchNormSpatialKernels
         w.Open("for (nint n = 0; n < rows; n++)");
         w.Open("for (int c = 0; c < Features; c++)");
         w.Line("nint start = n * (Features * Spatial) + c * Spatial;");
-        w.Line("sumDy[c] += SegmentKernels.BackwardSums(ref Unsafe.Add(ref xStart, start), ref Unsafe.Add(ref dyStart, start), Spatial, pivot[c], " + Relu + ", " + mask + ", out " + _t + " centered);");
+        w.Line("sumDy[c] += SegmentKernels.BackwardSums(ref Unsafe.Add(ref xStart, start), ref Unsafe.Add(ref dyStart, start), Spatial, pivot[c], " + Relu + ", " + mask + ", streaming, out " + _t + " centered);");
         w.Line("sumDyCentered[c] += centered;");
         w.Close();
         w.Close();
@@ -96,7 +96,7 @@ internal sealed class BatchNormSpatialKernels
         w.Line("nint start = n * (Features * Spatial) + c * Spatial;");
         w.Line("SegmentKernels.BackwardInput(");
         w.Line("    ref Unsafe.Add(ref xStart, start), ref Unsafe.Add(ref dyStart, start), ref Unsafe.Add(ref dxStart, start), Spatial, pivot[c], " + Relu + ", " + mask + ",");
-        w.Line("    dyCoefficient[c], xCoefficient[c], bias[c]);");
+        w.Line("    dyCoefficient[c], xCoefficient[c], bias[c], streaming);");
         w.Close();
         w.Close();
         w.Close();

@@ -160,13 +160,13 @@ internal sealed class GroupNormEmitter : LayerEmitter<GroupNormSpec>
         w.Line("ref " + t + " group = ref Unsafe.Add(ref xStart, start);");
         w.Line("// Two passes over the group (still in cache), relative to its first value.");
         w.Line(t + " groupPivot = group;");
-        w.Line(t + " m2 = SegmentKernels.Moments(ref group, GroupLength, groupPivot, out " + t + " groupMean);");
+        w.Line(t + " m2 = SegmentKernels.Moments(ref group, GroupLength, groupPivot, streaming, out " + t + " groupMean);");
         w.Line(t + " groupInverseStd = 1 / " + sqrt + "(m2 / GroupLength + " + epsilon + ");");
         w.Line("int i = n * Groups + g;");
         w.Line("pivot[i] = groupPivot;");
         w.Line("mean[i] = groupMean;");
         w.Line("inverseStd[i] = groupInverseStd;");
-        w.Line("NormalizeGroup(ref group, ref Unsafe.Add(ref yStart, start), g, groupPivot, groupMean, groupInverseStd);");
+        w.Line("NormalizeGroup(ref group, ref Unsafe.Add(ref yStart, start), g, groupPivot, groupMean, groupInverseStd, streaming);");
         w.Close();
         w.Close();
         w.Close();
@@ -178,7 +178,7 @@ internal sealed class GroupNormEmitter : LayerEmitter<GroupNormSpec>
         w.Line("int i = n * Groups + g;");
         w.Line("BackwardGroup(");
         w.Line("    ref Unsafe.Add(ref xStart, start), ref Unsafe.Add(ref dyStart, start), ref Unsafe.Add(ref dxStart, start),");
-        w.Line("    g, pivot[i], mean[i], inverseStd[i], gammaGrad, betaGrad);");
+        w.Line("    g, pivot[i], mean[i], inverseStd[i], gammaGrad, betaGrad, streaming);");
         w.Close();
         w.Close();
         w.Close();
@@ -190,7 +190,7 @@ internal sealed class GroupNormEmitter : LayerEmitter<GroupNormSpec>
     private void WriteNormalizeGroup(SourceWriter w, GroupNormSpec spec)
     {
         string t = Literals.TypeKeyword(spec.Element);
-        string signature = "private void NormalizeGroup(ref " + t + " x, ref " + t + " y, int g, " + t + " pivot, " + t + " mean, " + t + " inverseStd)";
+        string signature = "private void NormalizeGroup(ref " + t + " x, ref " + t + " y, int g, " + t + " pivot, " + t + " mean, " + t + " inverseStd, bool streaming)";
         w.Line();
         switch (LayoutOf(spec))
         {
@@ -198,25 +198,28 @@ internal sealed class GroupNormEmitter : LayerEmitter<GroupNormSpec>
                 w.Summary(spec.Affine
                     ? "y = (x - pivot - mean) * inverseStd * Gamma_g + Beta_g over the group's GroupLength values (one channel per group)."
                     : "y = (x - pivot - mean) * inverseStd over the group's GroupLength values.");
+                w.Line("[MethodImpl(MethodImplOptions.AggressiveInlining)]");
                 w.Open(signature);
                 w.Line(t + " scale = " + (spec.Affine ? "Gamma[g] * inverseStd" : "inverseStd") + ";");
-                w.Line("SegmentKernels.ScaleShift(ref x, ref y, GroupLength, pivot, scale, " + (spec.Affine ? "Beta[g] - mean * scale" : "-mean * scale") + ", relu: false);");
+                w.Line("SegmentKernels.ScaleShift(ref x, ref y, GroupLength, pivot, scale, " + (spec.Affine ? "Beta[g] - mean * scale" : "-mean * scale") + ", relu: false, streaming);");
                 w.Close();
                 break;
             case RunLayout.ValuePerChannel:
                 w.Summary("y_c = (x_c - pivot - mean) * inverseStd * Gamma_c + Beta_c over the group's channels (one value each: Spatial = 1).");
+                w.Line("[MethodImpl(MethodImplOptions.AggressiveInlining)]");
                 w.Open(signature);
                 w.Line("int first = g * ChannelsPerGroup;");
-                w.Line("RowKernels.AffineNormalize(ref x, ref y, ref Gamma[first], ref Beta[first], GroupLength, pivot, mean, inverseStd, relu: false);");
+                w.Line("RowKernels.AffineNormalize(ref x, ref y, ref Gamma[first], ref Beta[first], GroupLength, pivot, mean, inverseStd, relu: false, streaming);");
                 w.Close();
                 break;
             default:
                 w.Summary("y = (x - pivot - mean) * inverseStd * Gamma_c + Beta_c, one run of Spatial values per channel c of the group.");
+                w.Line("[MethodImpl(MethodImplOptions.AggressiveInlining)]");
                 w.Open(signature);
                 w.Open("for (int k = 0; k < ChannelsPerGroup; k++)");
                 w.Line("int c = g * ChannelsPerGroup + k;");
                 w.Line(t + " scale = Gamma[c] * inverseStd;");
-                w.Line("SegmentKernels.ScaleShift(ref Unsafe.Add(ref x, k * Spatial), ref Unsafe.Add(ref y, k * Spatial), Spatial, pivot, scale, Beta[c] - mean * scale, relu: false);");
+                w.Line("SegmentKernels.ScaleShift(ref Unsafe.Add(ref x, k * Spatial), ref Unsafe.Add(ref y, k * Spatial), Spatial, pivot, scale, Beta[c] - mean * scale, relu: false, streaming);");
                 w.Close();
                 w.Close();
                 break;
@@ -231,17 +234,18 @@ internal sealed class GroupNormEmitter : LayerEmitter<GroupNormSpec>
         w.Line("/// One group's backward pass: the sums of g = dy" + (spec.Affine ? " * Gamma_c" : "") + " and g * (x - pivot)" + (spec.Affine ? ", the parameter gradients," : ",") + " then");
         w.Line("/// dx = invstd / M * (M * g - sum(g) - xhat * sum(g * xhat)) as dx = a * dy + xCoefficient * (x - pivot) + bias.");
         w.Line("/// </summary>");
-        w.Open("private void BackwardGroup(ref " + t + " x, ref " + t + " dy, ref " + t + " dx, int g, " + t + " pivot, " + t + " mean, " + t + " inverseStd, Span<" + t + "> gammaGrad, Span<" + t + "> betaGrad)");
+        w.Line("[MethodImpl(MethodImplOptions.AggressiveInlining)]");
+        w.Open("private void BackwardGroup(ref " + t + " x, ref " + t + " dy, ref " + t + " dx, int g, " + t + " pivot, " + t + " mean, " + t + " inverseStd, Span<" + t + "> gammaGrad, Span<" + t + "> betaGrad, bool streaming)");
         string zero = Literals.Element(0, spec.Element);
         switch (LayoutOf(spec))
         {
             case RunLayout.WholeGroup when !spec.Affine:
-                w.Line(t + " sumG = SegmentKernels.BackwardSums(ref x, ref dy, GroupLength, pivot, relu: false, " + zero + ", " + zero + ", out " + t + " sumGCentered);");
+                w.Line(t + " sumG = SegmentKernels.BackwardSums(ref x, ref dy, GroupLength, pivot, relu: false, " + zero + ", " + zero + ", streaming, out " + t + " sumGCentered);");
                 WriteCoefficients(w, t);
-                w.Line("SegmentKernels.BackwardInput(ref x, ref dy, ref dx, GroupLength, pivot, relu: false, " + zero + ", " + zero + ", inverseStd, xCoefficient, bias);");
+                w.Line("SegmentKernels.BackwardInput(ref x, ref dy, ref dx, GroupLength, pivot, relu: false, " + zero + ", " + zero + ", inverseStd, xCoefficient, bias, streaming);");
                 break;
             case RunLayout.WholeGroup:
-                w.Line(t + " sumDy = SegmentKernels.BackwardSums(ref x, ref dy, GroupLength, pivot, relu: false, " + zero + ", " + zero + ", out " + t + " sumDyCentered);");
+                w.Line(t + " sumDy = SegmentKernels.BackwardSums(ref x, ref dy, GroupLength, pivot, relu: false, " + zero + ", " + zero + ", streaming, out " + t + " sumDyCentered);");
                 w.Line("gammaGrad[g] += inverseStd * (sumDyCentered - mean * sumDy);");
                 w.Line("betaGrad[g] += sumDy;");
                 w.Line(t + " a = Gamma[g] * inverseStd;");
@@ -250,23 +254,23 @@ internal sealed class GroupNormEmitter : LayerEmitter<GroupNormSpec>
                 w.Line(t + " xCoefficient = -inverseStd * inverseStd * sumGXhat / GroupLength;");
                 w.Line("// -a * mean(dy) rather than -inverseStd * mean(g): a group of one value then gets dx = 0 exactly.");
                 w.Line(t + " bias = -a * sumDy / GroupLength - xCoefficient * mean;");
-                w.Line("SegmentKernels.BackwardInput(ref x, ref dy, ref dx, GroupLength, pivot, relu: false, " + zero + ", " + zero + ", a, xCoefficient, bias);");
+                w.Line("SegmentKernels.BackwardInput(ref x, ref dy, ref dx, GroupLength, pivot, relu: false, " + zero + ", " + zero + ", a, xCoefficient, bias, streaming);");
                 break;
             case RunLayout.ValuePerChannel:
                 w.Line("int first = g * ChannelsPerGroup;");
                 w.Line(t + " sumG = RowKernels.AffineBackwardSums(");
-                w.Line("    ref x, ref dy, ref Gamma[first], ref Beta[first], ref gammaGrad[first], ref betaGrad[first], GroupLength, pivot, mean, inverseStd, relu: false, out " + t + " sumGXhat);");
+                w.Line("    ref x, ref dy, ref Gamma[first], ref Beta[first], ref gammaGrad[first], ref betaGrad[first], GroupLength, pivot, mean, inverseStd, relu: false, streaming, out " + t + " sumGXhat);");
                 w.Line("// dx = invstd * (g - sum(g * xhat) / M * xhat - sum(g) / M), as in layer norm over the group's values.");
                 w.Line("RowKernels.AffineBackwardInput(");
                 w.Line("    ref x, ref dy, ref dx, ref Gamma[first], ref Beta[first], GroupLength, pivot, mean, inverseStd, relu: false,");
-                w.Line("    xhatCoefficient: -sumGXhat / GroupLength, bias: -sumG / GroupLength);");
+                w.Line("    xhatCoefficient: -sumGXhat / GroupLength, bias: -sumG / GroupLength, streaming);");
                 break;
             default:
                 w.Line(t + " sumG = " + zero + ", sumGCentered = " + zero + ";");
                 w.Open("for (int k = 0; k < ChannelsPerGroup; k++)");
                 w.Line("int c = g * ChannelsPerGroup + k;");
                 w.Line(t + " sumDy = SegmentKernels.BackwardSums(");
-                w.Line("    ref Unsafe.Add(ref x, k * Spatial), ref Unsafe.Add(ref dy, k * Spatial), Spatial, pivot, relu: false, " + zero + ", " + zero + ", out " + t + " sumDyCentered);");
+                w.Line("    ref Unsafe.Add(ref x, k * Spatial), ref Unsafe.Add(ref dy, k * Spatial), Spatial, pivot, relu: false, " + zero + ", " + zero + ", streaming, out " + t + " sumDyCentered);");
                 w.Line("gammaGrad[c] += inverseStd * (sumDyCentered - mean * sumDy);");
                 w.Line("betaGrad[c] += sumDy;");
                 w.Line("sumG += Gamma[c] * sumDy;");
@@ -278,7 +282,7 @@ internal sealed class GroupNormEmitter : LayerEmitter<GroupNormSpec>
                 w.Line("int c = g * ChannelsPerGroup + k;");
                 w.Line("SegmentKernels.BackwardInput(");
                 w.Line("    ref Unsafe.Add(ref x, k * Spatial), ref Unsafe.Add(ref dy, k * Spatial), ref Unsafe.Add(ref dx, k * Spatial),");
-                w.Line("    Spatial, pivot, relu: false, " + zero + ", " + zero + ", Gamma[c] * inverseStd, xCoefficient, bias);");
+                w.Line("    Spatial, pivot, relu: false, " + zero + ", " + zero + ", Gamma[c] * inverseStd, xCoefficient, bias, streaming);");
                 w.Close();
                 break;
         }

@@ -99,18 +99,18 @@ internal sealed class LayerNormEmitter : LayerEmitter<LayerNormSpec>
         w.Line(SampleNormCoreWriter.RowRef(t, "yRow", "yStart", "Features"));
         w.Line("// Two passes over x - pivot, the second from cache; the pivot is read before y, which may be x, is written.");
         w.Line(t + " rowPivot = xRow;");
-        w.Line(t + " m2 = SegmentKernels.Moments(ref xRow, Features, rowPivot, out " + t + " rowMean);");
+        w.Line(t + " m2 = SegmentKernels.Moments(ref xRow, Features, rowPivot, streaming, out " + t + " rowMean);");
         w.Line(t + " rowInverseStd = " + SampleNormCoreWriter.InverseSqrt(spec.Element, "(double)m2 / Features") + ";");
         w.Line("pivot[n] = rowPivot;");
         w.Line("mean[n] = rowMean;");
         w.Line("inverseStd[n] = rowInverseStd;");
         if (spec.Affine)
         {
-            w.Line("RowKernels.AffineNormalize(ref xRow, ref yRow, ref gamma, ref beta, Features, rowPivot, rowMean, rowInverseStd, relu: " + relu + ");");
+            w.Line("RowKernels.AffineNormalize(ref xRow, ref yRow, ref gamma, ref beta, Features, rowPivot, rowMean, rowInverseStd, relu: " + relu + ", streaming);");
         }
         else
         {
-            w.Line("SegmentKernels.ScaleShift(ref xRow, ref yRow, Features, center: rowPivot, scale: rowInverseStd, shift: -rowMean * rowInverseStd, relu: " + relu + ");");
+            w.Line("SegmentKernels.ScaleShift(ref xRow, ref yRow, Features, center: rowPivot, scale: rowInverseStd, shift: -rowMean * rowInverseStd, relu: " + relu + ", streaming);");
         }
 
         w.Close();
@@ -133,23 +133,23 @@ internal sealed class LayerNormEmitter : LayerEmitter<LayerNormSpec>
         if (spec.Affine)
         {
             w.Line(t + " sumG = RowKernels.AffineBackwardSums(");
-            w.Line("    ref xRow, ref dyRow, ref gamma, ref beta, ref gammaGradStart, ref betaGradStart, Features, rowPivot, rowMean, rowInverseStd, relu: " + relu + ", out " + t + " sumGXhat);");
+            w.Line("    ref xRow, ref dyRow, ref gamma, ref beta, ref gammaGradStart, ref betaGradStart, Features, rowPivot, rowMean, rowInverseStd, relu: " + relu + ", streaming, out " + t + " sumGXhat);");
             w.Line("// dx = invstd * (g - sum(g * xhat) / F * xhat - sum(g) / F)");
             w.Line("RowKernels.AffineBackwardInput(");
             w.Line("    ref xRow, ref dyRow, ref dxRow, ref gamma, ref beta, Features, rowPivot, rowMean, rowInverseStd, relu: " + relu + ",");
-            w.Line("    xhatCoefficient: -sumGXhat / Features, bias: -sumG / Features);");
+            w.Line("    xhatCoefficient: -sumGXhat / Features, bias: -sumG / Features, streaming);");
         }
         else
         {
             w.Line("// g = dy" + (IsRelu(spec) ? " masked by the ReLU" : "") + "; xhat = (x - pivot) * inverseStd + shift.");
             w.Line(t + " shift = -rowMean * rowInverseStd;");
-            w.Line(t + " sumG = SegmentKernels.BackwardSums(ref xRow, ref dyRow, Features, rowPivot, relu: " + relu + ", scale: rowInverseStd, shift: shift, out " + t + " sumGCentered);");
+            w.Line(t + " sumG = SegmentKernels.BackwardSums(ref xRow, ref dyRow, Features, rowPivot, relu: " + relu + ", scale: rowInverseStd, shift: shift, streaming, out " + t + " sumGCentered);");
             w.Line(t + " sumGXhat = rowInverseStd * sumGCentered + shift * sumG;");
             w.Line("// dx = invstd * (g - sum(g * xhat) / F * xhat - sum(g) / F), with xhat expanded in x - pivot.");
             w.Line(t + " xhatCoefficient = -rowInverseStd * sumGXhat / Features;");
             w.Line("SegmentKernels.BackwardInput(");
             w.Line("    ref xRow, ref dyRow, ref dxRow, Features, rowPivot, relu: " + relu + ", scale: rowInverseStd, shift: shift,");
-            w.Line("    dyCoefficient: rowInverseStd, xCoefficient: xhatCoefficient * rowInverseStd, bias: xhatCoefficient * shift - rowInverseStd * sumG / Features);");
+            w.Line("    dyCoefficient: rowInverseStd, xCoefficient: xhatCoefficient * rowInverseStd, bias: xhatCoefficient * shift - rowInverseStd * sumG / Features, streaming);");
         }
 
         w.Close();

@@ -81,16 +81,16 @@ internal sealed class RmsNormEmitter : LayerEmitter<RmsNormSpec>
         w.Open("for (int n = 0; n < inverseStd.Length; n++)");
         w.Line(SampleNormCoreWriter.RowRef(t, "xRow", "xStart", "Features"));
         w.Line(SampleNormCoreWriter.RowRef(t, "yRow", "yStart", "Features"));
-        w.Line(t + " squares = SegmentKernels.SumOfSquares(ref xRow, Features);");
+        w.Line(t + " squares = SegmentKernels.SumOfSquares(ref xRow, Features, streaming);");
         w.Line(t + " inverseRms = " + SampleNormCoreWriter.InverseSqrt(spec.Element, "(double)squares / Features") + ";");
         w.Line("inverseStd[n] = inverseRms;");
         if (spec.Affine)
         {
-            w.Line("RowKernels.ScaleNormalize(ref xRow, ref yRow, ref gamma, Features, inverseRms);");
+            w.Line("RowKernels.ScaleNormalize(ref xRow, ref yRow, ref gamma, Features, inverseRms, streaming);");
         }
         else
         {
-            w.Line("SegmentKernels.ScaleShift(ref xRow, ref yRow, Features, center: 0, scale: inverseRms, shift: 0, relu: false);");
+            w.Line("SegmentKernels.ScaleShift(ref xRow, ref yRow, Features, center: 0, scale: inverseRms, shift: 0, relu: false, streaming);");
         }
 
         w.Close();
@@ -110,17 +110,17 @@ internal sealed class RmsNormEmitter : LayerEmitter<RmsNormSpec>
         w.Line(t + " inverseRms = inverseStd[n];");
         if (spec.Affine)
         {
-            w.Line(t + " sumGXhat = RowKernels.ScaleBackwardSums(ref xRow, ref dyRow, ref gamma, ref gammaGradStart, Features, inverseRms);");
-            w.Line("RowKernels.ScaleBackwardInput(ref xRow, ref dyRow, ref dxRow, ref gamma, Features, inverseRms, xhatCoefficient: -sumGXhat / Features);");
+            w.Line(t + " sumGXhat = RowKernels.ScaleBackwardSums(ref xRow, ref dyRow, ref gamma, ref gammaGradStart, Features, inverseRms, streaming);");
+            w.Line("RowKernels.ScaleBackwardInput(ref xRow, ref dyRow, ref dxRow, ref gamma, Features, inverseRms, xhatCoefficient: -sumGXhat / Features, streaming);");
         }
         else
         {
             w.Line("// g = dy and xhat = x * invrms: dx = invrms * (dy - sum(dy * xhat) / F * xhat), linear in dy and x.");
-            w.Line("SegmentKernels.BackwardSums(ref xRow, ref dyRow, Features, pivot: 0, relu: false, scale: 0, shift: 0, out " + t + " sumDyX);");
+            w.Line("SegmentKernels.BackwardSums(ref xRow, ref dyRow, Features, pivot: 0, relu: false, scale: 0, shift: 0, streaming, out " + t + " sumDyX);");
             w.Line(t + " sumGXhat = inverseRms * sumDyX;");
             w.Line("SegmentKernels.BackwardInput(");
             w.Line("    ref xRow, ref dyRow, ref dxRow, Features, pivot: 0, relu: false, scale: 0, shift: 0,");
-            w.Line("    dyCoefficient: inverseRms, xCoefficient: -inverseRms * inverseRms * sumGXhat / Features, bias: 0);");
+            w.Line("    dyCoefficient: inverseRms, xCoefficient: -inverseRms * inverseRms * sumGXhat / Features, bias: 0, streaming);");
         }
 
         w.Close();
