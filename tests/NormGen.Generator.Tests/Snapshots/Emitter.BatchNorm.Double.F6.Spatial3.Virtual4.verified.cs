@@ -190,6 +190,20 @@ namespace NormGen.Generated
 
         protected override void ChunkMoments(ReadOnlySpan<double> x, ReadOnlySpan<double> pivot, Span<double> mean, Span<double> m2, bool streaming)
         {
+            // One copy of the loop per value of streaming, each with its kernels' choice of vectors folded in.
+            if (streaming)
+            {
+                ChunkMomentsRuns(x, pivot, mean, m2, streaming: true);
+            }
+            else
+            {
+                ChunkMomentsRuns(x, pivot, mean, m2, streaming: false);
+            }
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private void ChunkMomentsRuns(ReadOnlySpan<double> x, ReadOnlySpan<double> pivot, Span<double> mean, Span<double> m2, bool streaming)
+        {
             ref double chunk = ref MemoryMarshal.GetReference(x);
             nint rows = x.Length / (Features * Spatial);
             // Per channel, each (sample, channel) run gets two passes while it is in cache, and the runs' moments are
@@ -214,6 +228,20 @@ namespace NormGen.Generated
 
         protected override void Normalize(ReadOnlySpan<double> x, Span<double> y, ReadOnlySpan<double> center, ReadOnlySpan<double> scale, ReadOnlySpan<double> shift, bool streaming)
         {
+            // One copy of the loop per value of streaming, each with its kernels' choice of vectors folded in.
+            if (streaming)
+            {
+                NormalizeRuns(x, y, center, scale, shift, streaming: true);
+            }
+            else
+            {
+                NormalizeRuns(x, y, center, scale, shift, streaming: false);
+            }
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private void NormalizeRuns(ReadOnlySpan<double> x, Span<double> y, ReadOnlySpan<double> center, ReadOnlySpan<double> scale, ReadOnlySpan<double> shift, bool streaming)
+        {
             ref double xStart = ref MemoryMarshal.GetReference(x);
             ref double yStart = ref MemoryMarshal.GetReference(y);
             nint rows = x.Length / (Features * Spatial);
@@ -228,6 +256,20 @@ namespace NormGen.Generated
         }
 
         protected override void BackwardSums(ReadOnlySpan<double> x, ReadOnlySpan<double> dy, ReadOnlySpan<double> pivot, ReadOnlySpan<double> scale, ReadOnlySpan<double> shift, Span<double> sumDy, Span<double> sumDyCentered, bool streaming)
+        {
+            // One copy of the loop per value of streaming, each with its kernels' choice of vectors folded in.
+            if (streaming)
+            {
+                BackwardSumsRuns(x, dy, pivot, scale, shift, sumDy, sumDyCentered, streaming: true);
+            }
+            else
+            {
+                BackwardSumsRuns(x, dy, pivot, scale, shift, sumDy, sumDyCentered, streaming: false);
+            }
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private void BackwardSumsRuns(ReadOnlySpan<double> x, ReadOnlySpan<double> dy, ReadOnlySpan<double> pivot, ReadOnlySpan<double> scale, ReadOnlySpan<double> shift, Span<double> sumDy, Span<double> sumDyCentered, bool streaming)
         {
             ref double xStart = ref MemoryMarshal.GetReference(x);
             ref double dyStart = ref MemoryMarshal.GetReference(dy);
@@ -247,6 +289,22 @@ namespace NormGen.Generated
         }
 
         protected override void BackwardInput(
+            ReadOnlySpan<double> x, ReadOnlySpan<double> dy, Span<double> dx, ReadOnlySpan<double> pivot, ReadOnlySpan<double> scale, ReadOnlySpan<double> shift,
+            ReadOnlySpan<double> dyCoefficient, ReadOnlySpan<double> xCoefficient, ReadOnlySpan<double> bias, bool streaming)
+        {
+            // One copy of the loop per value of streaming, each with its kernels' choice of vectors folded in.
+            if (streaming)
+            {
+                BackwardInputRuns(x, dy, dx, pivot, scale, shift, dyCoefficient, xCoefficient, bias, streaming: true);
+            }
+            else
+            {
+                BackwardInputRuns(x, dy, dx, pivot, scale, shift, dyCoefficient, xCoefficient, bias, streaming: false);
+            }
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private void BackwardInputRuns(
             ReadOnlySpan<double> x, ReadOnlySpan<double> dy, Span<double> dx, ReadOnlySpan<double> pivot, ReadOnlySpan<double> scale, ReadOnlySpan<double> shift,
             ReadOnlySpan<double> dyCoefficient, ReadOnlySpan<double> xCoefficient, ReadOnlySpan<double> bias, bool streaming)
         {

@@ -184,6 +184,20 @@ namespace NormGen.Generated
 
         protected override void ChunkMoments(ReadOnlySpan<float> x, ReadOnlySpan<float> pivot, Span<float> mean, Span<float> m2, bool streaming)
         {
+            // One copy of the loop per value of streaming, each with its kernels' choice of vectors folded in.
+            if (streaming)
+            {
+                ChunkMomentsRuns(x, pivot, mean, m2, streaming: true);
+            }
+            else
+            {
+                ChunkMomentsRuns(x, pivot, mean, m2, streaming: false);
+            }
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private void ChunkMomentsRuns(ReadOnlySpan<float> x, ReadOnlySpan<float> pivot, Span<float> mean, Span<float> m2, bool streaming)
+        {
             ref float chunk = ref MemoryMarshal.GetReference(x);
             nint rows = x.Length / (Features * Spatial);
             // Per channel, each (sample, channel) run gets two passes while it is in cache, and the runs' moments are
@@ -208,6 +222,20 @@ namespace NormGen.Generated
 
         protected override void Normalize(ReadOnlySpan<float> x, Span<float> y, ReadOnlySpan<float> center, ReadOnlySpan<float> scale, ReadOnlySpan<float> shift, bool streaming)
         {
+            // One copy of the loop per value of streaming, each with its kernels' choice of vectors folded in.
+            if (streaming)
+            {
+                NormalizeRuns(x, y, center, scale, shift, streaming: true);
+            }
+            else
+            {
+                NormalizeRuns(x, y, center, scale, shift, streaming: false);
+            }
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private void NormalizeRuns(ReadOnlySpan<float> x, Span<float> y, ReadOnlySpan<float> center, ReadOnlySpan<float> scale, ReadOnlySpan<float> shift, bool streaming)
+        {
             ref float xStart = ref MemoryMarshal.GetReference(x);
             ref float yStart = ref MemoryMarshal.GetReference(y);
             nint rows = x.Length / (Features * Spatial);
@@ -222,6 +250,20 @@ namespace NormGen.Generated
         }
 
         protected override void BackwardSums(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, ReadOnlySpan<float> pivot, ReadOnlySpan<float> scale, ReadOnlySpan<float> shift, Span<float> sumDy, Span<float> sumDyCentered, bool streaming)
+        {
+            // One copy of the loop per value of streaming, each with its kernels' choice of vectors folded in.
+            if (streaming)
+            {
+                BackwardSumsRuns(x, dy, pivot, scale, shift, sumDy, sumDyCentered, streaming: true);
+            }
+            else
+            {
+                BackwardSumsRuns(x, dy, pivot, scale, shift, sumDy, sumDyCentered, streaming: false);
+            }
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private void BackwardSumsRuns(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, ReadOnlySpan<float> pivot, ReadOnlySpan<float> scale, ReadOnlySpan<float> shift, Span<float> sumDy, Span<float> sumDyCentered, bool streaming)
         {
             ref float xStart = ref MemoryMarshal.GetReference(x);
             ref float dyStart = ref MemoryMarshal.GetReference(dy);
@@ -241,6 +283,22 @@ namespace NormGen.Generated
         }
 
         protected override void BackwardInput(
+            ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx, ReadOnlySpan<float> pivot, ReadOnlySpan<float> scale, ReadOnlySpan<float> shift,
+            ReadOnlySpan<float> dyCoefficient, ReadOnlySpan<float> xCoefficient, ReadOnlySpan<float> bias, bool streaming)
+        {
+            // One copy of the loop per value of streaming, each with its kernels' choice of vectors folded in.
+            if (streaming)
+            {
+                BackwardInputRuns(x, dy, dx, pivot, scale, shift, dyCoefficient, xCoefficient, bias, streaming: true);
+            }
+            else
+            {
+                BackwardInputRuns(x, dy, dx, pivot, scale, shift, dyCoefficient, xCoefficient, bias, streaming: false);
+            }
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private void BackwardInputRuns(
             ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx, ReadOnlySpan<float> pivot, ReadOnlySpan<float> scale, ReadOnlySpan<float> shift,
             ReadOnlySpan<float> dyCoefficient, ReadOnlySpan<float> xCoefficient, ReadOnlySpan<float> bias, bool streaming)
         {

@@ -118,7 +118,7 @@ namespace NormGen.Generated
 
         protected override void ForwardSamples(ReadOnlySpan<double> x, Span<double> y, Span<double> pivot, Span<double> mean, Span<double> inverseStd, bool streaming)
         {
-            // One copy of the rows per value of streaming, each with its kernels' choice of vectors folded in.
+            // One copy of the loop per value of streaming, each with its kernels' choice of vectors folded in.
             if (streaming)
             {
                 ForwardRows(x, y, pivot, mean, inverseStd, streaming: true);
@@ -153,7 +153,7 @@ namespace NormGen.Generated
             ReadOnlySpan<double> x, ReadOnlySpan<double> dy, Span<double> dx, ReadOnlySpan<double> pivot, ReadOnlySpan<double> mean, ReadOnlySpan<double> inverseStd,
             Span<double> gammaGrad, Span<double> betaGrad, bool streaming)
         {
-            // One copy of the rows per value of streaming, each with its kernels' choice of vectors folded in.
+            // One copy of the loop per value of streaming, each with its kernels' choice of vectors folded in.
             if (streaming)
             {
                 BackwardRows(x, dy, dx, pivot, mean, inverseStd, gammaGrad, betaGrad, streaming: true);

@@ -119,7 +119,7 @@ namespace NormGen.Generated
 
         protected override void ForwardSamples(ReadOnlySpan<float> x, Span<float> y, Span<float> pivot, Span<float> mean, Span<float> inverseStd, bool streaming)
         {
-            // One copy of the rows per value of streaming, each with its kernels' choice of vectors folded in.
+            // One copy of the loop per value of streaming, each with its kernels' choice of vectors folded in.
             if (streaming)
             {
                 ForwardRows(x, y, pivot, mean, inverseStd, streaming: true);
@@ -156,7 +156,7 @@ namespace NormGen.Generated
             ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx, ReadOnlySpan<float> pivot, ReadOnlySpan<float> mean, ReadOnlySpan<float> inverseStd,
             Span<float> gammaGrad, Span<float> betaGrad, bool streaming)
         {
-            // One copy of the rows per value of streaming, each with its kernels' choice of vectors folded in.
+            // One copy of the loop per value of streaming, each with its kernels' choice of vectors folded in.
             if (streaming)
             {
                 BackwardRows(x, dy, dx, pivot, mean, inverseStd, gammaGrad, betaGrad, streaming: true);

@@ -32,8 +32,9 @@ internal sealed class BatchNormSpatialKernels
     {
         string zero = "(" + _t + ")0";
         string mask = _spec.Activation == Activation.Relu ? "scale[c], shift[c]" : zero + ", " + zero;
-        w.Line();
-        w.Open("protected override void ChunkMoments(" + ReadOnlySpan + " x, " + ReadOnlySpan + " pivot, " + Span + " mean, " + Span + " m2, bool streaming)");
+        string chunkMoments = ReadOnlySpan + " x, " + ReadOnlySpan + " pivot, " + Span + " mean, " + Span + " m2, bool streaming)";
+        StreamingCopies.Write(w, "protected override void ChunkMoments(" + chunkMoments, "ChunkMomentsRuns(x, pivot, mean, m2");
+        w.Open("private void ChunkMomentsRuns(" + chunkMoments);
         w.Line("ref " + _t + " chunk = ref MemoryMarshal.GetReference(x);");
         w.Line("nint rows = x.Length / (Features * Spatial);");
         w.Line("// Per channel, each (sample, channel) run gets two passes while it is in cache, and the runs' moments are");
@@ -53,8 +54,9 @@ internal sealed class BatchNormSpatialKernels
         w.Close();
         w.Close();
 
-        w.Line();
-        w.Open("protected override void Normalize(" + ReadOnlySpan + " x, " + Span + " y, " + ReadOnlySpan + " center, " + ReadOnlySpan + " scale, " + ReadOnlySpan + " shift, bool streaming)");
+        string normalize = ReadOnlySpan + " x, " + Span + " y, " + ReadOnlySpan + " center, " + ReadOnlySpan + " scale, " + ReadOnlySpan + " shift, bool streaming)";
+        StreamingCopies.Write(w, "protected override void Normalize(" + normalize, "NormalizeRuns(x, y, center, scale, shift");
+        w.Open("private void NormalizeRuns(" + normalize);
         w.Line("ref " + _t + " xStart = ref MemoryMarshal.GetReference(x);");
         w.Line("ref " + _t + " yStart = ref MemoryMarshal.GetReference(y);");
         w.Line("nint rows = x.Length / (Features * Spatial);");
@@ -66,8 +68,9 @@ internal sealed class BatchNormSpatialKernels
         w.Close();
         w.Close();
 
-        w.Line();
-        w.Open("protected override void BackwardSums(" + ReadOnlySpan + " x, " + ReadOnlySpan + " dy, " + ReadOnlySpan + " pivot, " + ReadOnlySpan + " scale, " + ReadOnlySpan + " shift, " + Span + " sumDy, " + Span + " sumDyCentered, bool streaming)");
+        string backwardSums = ReadOnlySpan + " x, " + ReadOnlySpan + " dy, " + ReadOnlySpan + " pivot, " + ReadOnlySpan + " scale, " + ReadOnlySpan + " shift, " + Span + " sumDy, " + Span + " sumDyCentered, bool streaming)";
+        StreamingCopies.Write(w, "protected override void BackwardSums(" + backwardSums, "BackwardSumsRuns(x, dy, pivot, scale, shift, sumDy, sumDyCentered");
+        w.Open("private void BackwardSumsRuns(" + backwardSums);
         w.Line("ref " + _t + " xStart = ref MemoryMarshal.GetReference(x);");
         w.Line("ref " + _t + " dyStart = ref MemoryMarshal.GetReference(dy);");
         w.Line("nint rows = x.Length / (Features * Spatial);");
@@ -83,10 +86,13 @@ internal sealed class BatchNormSpatialKernels
         w.Close();
         w.Close();
 
-        w.Line();
-        w.Line("protected override void BackwardInput(");
-        w.Line("    " + ReadOnlySpan + " x, " + ReadOnlySpan + " dy, " + Span + " dx, " + ReadOnlySpan + " pivot, " + ReadOnlySpan + " scale, " + ReadOnlySpan + " shift,");
-        w.Open("    " + ReadOnlySpan + " dyCoefficient, " + ReadOnlySpan + " xCoefficient, " + ReadOnlySpan + " bias, bool streaming)");
+        string backwardInput = ReadOnlySpan + " x, " + ReadOnlySpan + " dy, " + Span + " dx, " + ReadOnlySpan + " pivot, " + ReadOnlySpan + " scale, " + ReadOnlySpan + " shift,\n" +
+            "    " + ReadOnlySpan + " dyCoefficient, " + ReadOnlySpan + " xCoefficient, " + ReadOnlySpan + " bias, bool streaming)";
+        StreamingCopies.Write(w, "protected override void BackwardInput(\n    " + backwardInput, "BackwardInputRuns(x, dy, dx, pivot, scale, shift, dyCoefficient, xCoefficient, bias");
+        string[] backwardInputLines = ("private void BackwardInputRuns(\n    " + backwardInput).Split('\n');
+        w.Line(backwardInputLines[0]);
+        w.Line(backwardInputLines[1]);
+        w.Open(backwardInputLines[2]);
         w.Line("ref " + _t + " xStart = ref MemoryMarshal.GetReference(x);");
         w.Line("ref " + _t + " dyStart = ref MemoryMarshal.GetReference(dy);");
         w.Line("ref " + _t + " dxStart = ref MemoryMarshal.GetReference(dx);");

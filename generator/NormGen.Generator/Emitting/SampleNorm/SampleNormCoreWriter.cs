@@ -32,7 +32,7 @@ internal static class SampleNormCoreWriter
     {
         string span = "Span<" + t + ">";
         string parameters = "ReadOnly" + span + " x, " + span + " y, " + span + " pivot, " + span + " mean, " + span + " inverseStd";
-        WriteCopies(w, "protected override void ForwardSamples(" + parameters + ", bool streaming)", "ForwardRows(x, y, pivot, mean, inverseStd");
+        StreamingCopies.Write(w, "protected override void ForwardSamples(" + parameters + ", bool streaming)", "ForwardRows(x, y, pivot, mean, inverseStd");
         w.Open("private void ForwardRows(" + parameters + ", bool streaming)");
         w.Line(SpanRef(t, "xStart", "x"));
         w.Line(SpanRef(t, "yStart", "y"));
@@ -45,7 +45,7 @@ internal static class SampleNormCoreWriter
         string span = "Span<" + t + ">";
         string parameters = readOnly + " x, " + readOnly + " dy, " + span + " dx, " + readOnly + " pivot, " + readOnly + " mean, " + readOnly + " inverseStd,\n" +
             "    " + span + " gammaGrad, " + span + " betaGrad, bool streaming)";
-        WriteCopies(w, "protected override void BackwardSamples(\n    " + parameters, "BackwardRows(x, dy, dx, pivot, mean, inverseStd, gammaGrad, betaGrad");
+        StreamingCopies.Write(w, "protected override void BackwardSamples(\n    " + parameters, "BackwardRows(x, dy, dx, pivot, mean, inverseStd, gammaGrad, betaGrad");
         string[] lines = ("private void BackwardRows(\n    " + parameters).Split('\n');
         w.Line(lines[0]);
         w.Line(lines[1]);
@@ -53,32 +53,6 @@ internal static class SampleNormCoreWriter
         w.Line(SpanRef(t, "xStart", "x"));
         w.Line(SpanRef(t, "dyStart", "dy"));
         w.Line(SpanRef(t, "dxStart", "dx"));
-    }
-
-    /// <summary>
-    /// The override that calls the rows' method with <c>streaming</c> as a constant, so each inlined copy holds only its
-    /// own kernels: a branch between them in every row, around a call, cost up to 40% in cache.
-    /// </summary>
-    private static void WriteCopies(SourceWriter w, string signature, string call)
-    {
-        w.Line();
-        string[] lines = signature.Split('\n');
-        for (int i = 0; i < lines.Length - 1; i++)
-        {
-            w.Line(lines[i]);
-        }
-
-        w.Open(lines[lines.Length - 1]);
-        w.Line("// One copy of the rows per value of streaming, each with its kernels' choice of vectors folded in.");
-        w.Open("if (streaming)");
-        w.Line(call + ", streaming: true);");
-        w.Close();
-        w.Open("else");
-        w.Line(call + ", streaming: false);");
-        w.Close();
-        w.Close();
-        w.Line();
-        w.Line("[MethodImpl(MethodImplOptions.AggressiveInlining)]");
     }
 
     /// <summary><c>ref T local = ref MemoryMarshal.GetReference(span);</c>.</summary>
