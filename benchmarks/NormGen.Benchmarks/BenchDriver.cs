@@ -26,6 +26,12 @@ public sealed class BenchDriver(BenchOptions options, TextWriter console)
     private readonly RunRecord record = new();
     private readonly HashSet<(string Case, string Implementation)> verified = [];
 
+    // With NormGen on several threads, the roofline kernels are timed on as many (implementation "roofline-threads").
+    private RooflineThreads? rooflineThreads;
+
+    /// <summary>NormGen's threads per call: --normgen-threads, with 0 meaning every processor.</summary>
+    private int NormGenThreads => options.NormGenThreads == 0 ? Environment.ProcessorCount : options.NormGenThreads;
+
     /// <summary>Runs everything; returns the process exit code (0 clean, 1 a failure is recorded in the JSON).</summary>
     public int Run()
     {
@@ -65,6 +71,7 @@ public sealed class BenchDriver(BenchOptions options, TextWriter console)
             c.Id, c.Kind.Id(), c.Label, c.Spatial == 1 ? [c.Batch, c.Channels] : [c.Batch, c.Channels, c.Spatial], c.Groups, c.Elements)).ToList();
 
         List<Implementation> implementations = CreateImplementations(outDirectory, dataDirectory, cases);
+        rooflineThreads = NormGenThreads > 1 ? new RooflineThreads(NormGenThreads) : null;
         try
         {
             record.Implementations = implementations.Select(i => new ImplementationRecord(i.Id, i.Label, i.Info, i.Unavailable)).ToList();
@@ -98,6 +105,8 @@ public sealed class BenchDriver(BenchOptions options, TextWriter console)
                 implementation.Dispose();
             }
 
+            rooflineThreads?.Dispose();
+
             if (!options.KeepData && Directory.Exists(dataDirectory))
             {
                 Directory.Delete(dataDirectory, recursive: true);
@@ -129,6 +138,7 @@ public sealed class BenchDriver(BenchOptions options, TextWriter console)
                     "CPU time beside it (driver thread: CLOCK_THREAD_CPUTIME_ID; workers: their process)",
         ["peer_threads"] = options.PeerThreads == 0 ? "default" : options.PeerThreads.ToString(CultureInfo.InvariantCulture),
         ["normgen_threads"] = options.NormGenThreads,
+        ["roofline_threads"] = NormGenThreads,
         ["variants"] = options.Variants,
         ["onednn_spatial_layout"] = options.OneDnnSpatialLayout,
         ["load_threshold"] = LoadThreshold,
@@ -365,6 +375,14 @@ public sealed class BenchDriver(BenchOptions options, TextWriter console)
             Measurement m = Roofline.Measure(kernel, data, options.Timing);
             Add(round, c, kernel, "roofline", m);
             roofline[kernel] = m.MedianNanoseconds;
+        }
+
+        if (rooflineThreads is not null)
+        {
+            foreach (string kernel in Roofline.Kernels)
+            {
+                Add(round, c, kernel, "roofline-threads", Roofline.Measure(kernel, data, options.Timing, rooflineThreads));
+            }
         }
 
         var line = new List<string>();

@@ -18,6 +18,8 @@ namespace NormGen.Benchmarks;
 /// only: it may use string instructions no computing kernel can, and is not part of any roofline time.
 /// Roofline time of training Forward = read_x + copy_x_y (statistics need x before y can be written);
 /// inference = copy_x_y; Backward = read_x_dy + x_dy_to_dx (the reductions, then dx); Forward+Backward = all four.
+/// With <c>--normgen-threads</c> above 1, the four are timed again split over that many threads
+/// (<see cref="RooflineThreads"/>): the memory's own parallel speedup, the ceiling of NormGen's.
 /// </summary>
 public static class Roofline
 {
@@ -84,11 +86,50 @@ public static class Roofline
         }
     }
 
-    /// <summary>Sum of <paramref name="x"/>: four independent accumulators, so the loop is bound by loads, not by add latency.</summary>
-    public static float Sum(float[] x)
+    /// <summary>
+    /// Times one of <see cref="Kernels"/> split over <paramref name="threads"/>'s threads, each taking a contiguous
+    /// slice of the arrays: what memory allows when several cores share it (the ceiling of a parallel speedup).
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">Unknown kernel name.</exception>
+    public static Measurement Measure(string kernel, CaseData data, TimingSettings settings, RooflineThreads threads)
     {
-        ArgumentNullException.ThrowIfNull(x);
-        ref float p = ref MemoryMarshal.GetArrayDataReference(x);
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(threads);
+        if (Array.IndexOf(Kernels, kernel) < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(kernel), kernel, "Unknown roofline kernel.");
+        }
+
+        var call = new ThreadedCall(threads, kernel, data);
+        return Timing.Measure(ref call, settings);
+    }
+
+    /// <summary>Runs one kernel on the slice [start, start + length) of the case's arrays.</summary>
+    internal static void RunSlice(string kernel, CaseData data, int start, int length)
+    {
+        switch (kernel)
+        {
+            case "read_x":
+                sink = Sum(data.X.AsSpan(start, length));
+                break;
+            case "copy_x_y":
+                Copy(data.X.AsSpan(start, length), data.Y.AsSpan(start, length));
+                break;
+            case "read_x_dy":
+                sink = Sum(data.X.AsSpan(start, length), data.Dy.AsSpan(start, length));
+                break;
+            case "x_dy_to_dx":
+                Add(data.X.AsSpan(start, length), data.Dy.AsSpan(start, length), data.Dx.AsSpan(start, length));
+                break;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(kernel), kernel, "Unknown roofline kernel.");
+        }
+    }
+
+    /// <summary>Sum of <paramref name="x"/>: four independent accumulators, so the loop is bound by loads, not by add latency.</summary>
+    public static float Sum(ReadOnlySpan<float> x)
+    {
+        ref float p = ref MemoryMarshal.GetReference(x);
         nuint n = (nuint)x.Length;
         nuint w = (nuint)Vector256<float>.Count;
         Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
@@ -111,12 +152,10 @@ public static class Roofline
     }
 
     /// <summary>Sum of <paramref name="x"/> and <paramref name="dy"/> (equal lengths), read in one pass.</summary>
-    public static float Sum(float[] x, float[] dy)
+    public static float Sum(ReadOnlySpan<float> x, ReadOnlySpan<float> dy)
     {
-        ArgumentNullException.ThrowIfNull(x);
-        ArgumentNullException.ThrowIfNull(dy);
-        ref float p = ref MemoryMarshal.GetArrayDataReference(x);
-        ref float q = ref MemoryMarshal.GetArrayDataReference(dy);
+        ref float p = ref MemoryMarshal.GetReference(x);
+        ref float q = ref MemoryMarshal.GetReference(dy);
         nuint n = (nuint)Math.Min(x.Length, dy.Length);
         nuint w = (nuint)Vector256<float>.Count;
         Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
@@ -139,12 +178,10 @@ public static class Roofline
     }
 
     /// <summary>Copies <paramref name="x"/> into <paramref name="y"/> (equal lengths) with Vector256 loads and stores.</summary>
-    public static void Copy(float[] x, float[] y)
+    public static void Copy(ReadOnlySpan<float> x, Span<float> y)
     {
-        ArgumentNullException.ThrowIfNull(x);
-        ArgumentNullException.ThrowIfNull(y);
-        ref float p = ref MemoryMarshal.GetArrayDataReference(x);
-        ref float r = ref MemoryMarshal.GetArrayDataReference(y);
+        ref float p = ref MemoryMarshal.GetReference(x);
+        ref float r = ref MemoryMarshal.GetReference(y);
         nuint n = (nuint)Math.Min(x.Length, y.Length);
         nuint w = (nuint)Vector256<float>.Count;
         nuint i = 0;
@@ -167,14 +204,11 @@ public static class Roofline
     }
 
     /// <summary>dx = x + dy (equal lengths) with Vector256 loads and stores.</summary>
-    public static void Add(float[] x, float[] dy, float[] dx)
+    public static void Add(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx)
     {
-        ArgumentNullException.ThrowIfNull(x);
-        ArgumentNullException.ThrowIfNull(dy);
-        ArgumentNullException.ThrowIfNull(dx);
-        ref float p = ref MemoryMarshal.GetArrayDataReference(x);
-        ref float q = ref MemoryMarshal.GetArrayDataReference(dy);
-        ref float r = ref MemoryMarshal.GetArrayDataReference(dx);
+        ref float p = ref MemoryMarshal.GetReference(x);
+        ref float q = ref MemoryMarshal.GetReference(dy);
+        ref float r = ref MemoryMarshal.GetReference(dx);
         nuint n = (nuint)Math.Min(Math.Min(x.Length, dy.Length), dx.Length);
         nuint w = (nuint)Vector256<float>.Count;
         nuint i = 0;
@@ -214,5 +248,10 @@ public static class Roofline
     private readonly struct AddCall(float[] x, float[] dy, float[] dx) : IBenchCall
     {
         public void Invoke() => Add(x, dy, dx);
+    }
+
+    private readonly struct ThreadedCall(RooflineThreads threads, string kernel, CaseData data) : IBenchCall
+    {
+        public void Invoke() => threads.Run(kernel, data);
     }
 }

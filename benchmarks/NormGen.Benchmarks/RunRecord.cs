@@ -41,7 +41,10 @@ public sealed class RunRecord
     /// <summary>Per round: load averages and duration.</summary>
     public List<RoundRecord> Rounds { get; set; } = [];
 
-    /// <summary>Every timing: implementations per operation, and the roofline kernels (implementation "roofline").</summary>
+    /// <summary>
+    /// Every timing: implementations per operation, and the roofline kernels (implementation "roofline"; with NormGen on
+    /// several threads also "roofline-threads", the same kernels split over as many threads).
+    /// </summary>
     public List<MeasurementRecord> Measurements { get; set; } = [];
 }
 
@@ -83,7 +86,7 @@ public sealed record RoundRecord(int Index, double[] LoadBefore, double[] LoadAf
 /// <param name="Round">1-based round.</param>
 /// <param name="Case">Case id.</param>
 /// <param name="Op">Operation (train_forward, backward, forward_backward, inference), or the roofline kernel name.</param>
-/// <param name="Implementation">Implementation id, or "roofline".</param>
+/// <param name="Implementation">Implementation id, or "roofline" (or "roofline-threads").</param>
 /// <param name="MedianNs">Median time per call over the batches; null when the measurement failed.</param>
 /// <param name="PerCallNs">Time per call of each batch.</param>
 /// <param name="CallsPerBatch">Calls per batch.</param>
