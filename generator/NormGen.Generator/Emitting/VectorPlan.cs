@@ -51,6 +51,14 @@ internal sealed class VectorPlan
     /// </summary>
     public bool Unrolled => FullVectors + (HasTail ? 1 : 0) <= (Bits == 512 ? 8 : 4);
 
+    /// <summary>
+    /// Whether the elementwise kernels walk a row too wide for registers in column strips, each strip's coefficients in
+    /// registers while the rows pass (<see cref="StripLayout"/>): the 512-bit kernels of such rows, which run only on
+    /// input that fits in cache (a call that streams from memory takes the 256-bit kernel, and strips, which read each
+    /// row in pieces, lose there).
+    /// </summary>
+    public bool Strips => Bits == 512 && !Unrolled;
+
     /// <summary>The full vectors of an unrolled plan: a name suffix and the offset of each.</summary>
     public IEnumerable<(string Suffix, int Offset)> FullBlocks
     {
@@ -110,5 +118,64 @@ internal sealed class VectorPlan
         }
 
         return plans;
+    }
+}
+
+/// <summary>
+/// How a kernel with <see cref="VectorPlan.Strips"/> cuts a row into column strips of <see cref="Vectors"/> vectors: a
+/// loop over the full strips up to <see cref="LoopEnd"/>, then one last strip of the remaining full vectors and the
+/// overlapping tail. The tail shares lanes with the vector before it, so both sit in the last strip, where each row
+/// reads the tail before any store (the output may be the input itself).
+/// </summary>
+internal sealed class StripLayout
+{
+    public StripLayout(VectorPlan plan, int vectors)
+    {
+        Plan = plan;
+        Vectors = vectors;
+        int last = plan.FullVectors % vectors;
+        LastFullVectors = plan.HasTail && last == 0 ? vectors : last;
+        LoopEnd = (plan.FullVectors - LastFullVectors) * plan.Lanes;
+    }
+
+    public VectorPlan Plan { get; }
+
+    /// <summary>Vectors per full strip.</summary>
+    public int Vectors { get; }
+
+    /// <summary>Elements per full strip.</summary>
+    public int Width => Vectors * Plan.Lanes;
+
+    /// <summary>One past the last element of the loop over full strips.</summary>
+    public int LoopEnd { get; }
+
+    /// <summary>Full vectors of the last strip (beside the tail).</summary>
+    public int LastFullVectors { get; }
+
+    /// <summary>Whether a last strip follows the loop.</summary>
+    public bool HasLastStrip => LastFullVectors > 0 || Plan.HasTail;
+
+    /// <summary>The vectors of a strip of the loop: a name suffix and the offset of each from <c>strip</c>.</summary>
+    public IEnumerable<(string Suffix, string Offset)> LoopBlocks
+    {
+        get
+        {
+            for (int i = 0; i < Vectors; i++)
+            {
+                yield return (Literals.Int(i), i == 0 ? "strip" : "strip + " + Literals.Int(i * Plan.Lanes));
+            }
+        }
+    }
+
+    /// <summary>The full vectors of the last strip: a name suffix and a literal offset each.</summary>
+    public IEnumerable<(string Suffix, string Offset)> LastBlocks
+    {
+        get
+        {
+            for (int i = 0; i < LastFullVectors; i++)
+            {
+                yield return ("Last" + Literals.Int(i), Literals.Int(LoopEnd + i * Plan.Lanes));
+            }
+        }
     }
 }

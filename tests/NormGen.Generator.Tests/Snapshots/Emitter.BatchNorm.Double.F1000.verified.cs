@@ -292,110 +292,326 @@ namespace NormGen.Generated
             }
         }
 
-        /// <summary><see cref="ChunkMoments"/> with 8 features per Vector512, the running sums in mean and squares (in L1).</summary>
+        /// <summary><see cref="ChunkMoments"/> with 8 features per Vector512, in column strips.</summary>
         private static void ChunkMoments512(ref double x, nint rows, ref double pivot, ref double mean, ref double squares)
         {
             Vector512<double> inverseRows = Vector512.Create((double)1 / rows);
             nint blockedRows = rows - rows % 4;
 
+            // Column strips of 32 features, each strip's sums in registers while the rows pass: x is in cache here.
+            for (nuint strip = 0; strip < 992; strip += 32)
+            {
+                // Pass 1: sums of x - pivot, row after row.
+                Vector512<double> pivot0 = Vector512.LoadUnsafe(ref pivot, strip);
+                Vector512<double> sum0 = Vector512<double>.Zero;
+                Vector512<double> pivot1 = Vector512.LoadUnsafe(ref pivot, strip + 8);
+                Vector512<double> sum1 = Vector512<double>.Zero;
+                Vector512<double> pivot2 = Vector512.LoadUnsafe(ref pivot, strip + 16);
+                Vector512<double> sum2 = Vector512<double>.Zero;
+                Vector512<double> pivot3 = Vector512.LoadUnsafe(ref pivot, strip + 24);
+                Vector512<double> sum3 = Vector512<double>.Zero;
+                for (nint r = 0; r < rows; r++)
+                {
+                    ref double xRow = ref Unsafe.Add(ref x, r * Features);
+                    sum0 += (Vector512.LoadUnsafe(ref xRow, strip) - pivot0);
+                    sum1 += (Vector512.LoadUnsafe(ref xRow, strip + 8) - pivot1);
+                    sum2 += (Vector512.LoadUnsafe(ref xRow, strip + 16) - pivot2);
+                    sum3 += (Vector512.LoadUnsafe(ref xRow, strip + 24) - pivot3);
+                }
+
+                // Pass 2: squared deviations from the chunk mean, 4 rows at a time; the chunk is still in cache.
+                Vector512<double> mean0 = sum0 * inverseRows;
+                Vector512<double> squares0 = Vector512<double>.Zero;
+                Vector512<double> mean1 = sum1 * inverseRows;
+                Vector512<double> squares1 = Vector512<double>.Zero;
+                Vector512<double> mean2 = sum2 * inverseRows;
+                Vector512<double> squares2 = Vector512<double>.Zero;
+                Vector512<double> mean3 = sum3 * inverseRows;
+                Vector512<double> squares3 = Vector512<double>.Zero;
+                for (nint r = 0; r < blockedRows; r += 4)
+                {
+                    ref double xRow0 = ref Unsafe.Add(ref x, r * Features);
+                    ref double xRow1 = ref Unsafe.Add(ref xRow0, Features);
+                    ref double xRow2 = ref Unsafe.Add(ref xRow1, Features);
+                    ref double xRow3 = ref Unsafe.Add(ref xRow2, Features);
+                    Vector512<double> deviation0Row0 = Vector512.LoadUnsafe(ref xRow0, strip) - pivot0 - mean0;
+                    Vector512<double> deviation0Row1 = Vector512.LoadUnsafe(ref xRow1, strip) - pivot0 - mean0;
+                    Vector512<double> deviation0Row2 = Vector512.LoadUnsafe(ref xRow2, strip) - pivot0 - mean0;
+                    Vector512<double> deviation0Row3 = Vector512.LoadUnsafe(ref xRow3, strip) - pivot0 - mean0;
+                    squares0 += (((deviation0Row0 * deviation0Row0) + (deviation0Row1 * deviation0Row1)) + ((deviation0Row2 * deviation0Row2) + (deviation0Row3 * deviation0Row3)));
+                    Vector512<double> deviation1Row0 = Vector512.LoadUnsafe(ref xRow0, strip + 8) - pivot1 - mean1;
+                    Vector512<double> deviation1Row1 = Vector512.LoadUnsafe(ref xRow1, strip + 8) - pivot1 - mean1;
+                    Vector512<double> deviation1Row2 = Vector512.LoadUnsafe(ref xRow2, strip + 8) - pivot1 - mean1;
+                    Vector512<double> deviation1Row3 = Vector512.LoadUnsafe(ref xRow3, strip + 8) - pivot1 - mean1;
+                    squares1 += (((deviation1Row0 * deviation1Row0) + (deviation1Row1 * deviation1Row1)) + ((deviation1Row2 * deviation1Row2) + (deviation1Row3 * deviation1Row3)));
+                    Vector512<double> deviation2Row0 = Vector512.LoadUnsafe(ref xRow0, strip + 16) - pivot2 - mean2;
+                    Vector512<double> deviation2Row1 = Vector512.LoadUnsafe(ref xRow1, strip + 16) - pivot2 - mean2;
+                    Vector512<double> deviation2Row2 = Vector512.LoadUnsafe(ref xRow2, strip + 16) - pivot2 - mean2;
+                    Vector512<double> deviation2Row3 = Vector512.LoadUnsafe(ref xRow3, strip + 16) - pivot2 - mean2;
+                    squares2 += (((deviation2Row0 * deviation2Row0) + (deviation2Row1 * deviation2Row1)) + ((deviation2Row2 * deviation2Row2) + (deviation2Row3 * deviation2Row3)));
+                    Vector512<double> deviation3Row0 = Vector512.LoadUnsafe(ref xRow0, strip + 24) - pivot3 - mean3;
+                    Vector512<double> deviation3Row1 = Vector512.LoadUnsafe(ref xRow1, strip + 24) - pivot3 - mean3;
+                    Vector512<double> deviation3Row2 = Vector512.LoadUnsafe(ref xRow2, strip + 24) - pivot3 - mean3;
+                    Vector512<double> deviation3Row3 = Vector512.LoadUnsafe(ref xRow3, strip + 24) - pivot3 - mean3;
+                    squares3 += (((deviation3Row0 * deviation3Row0) + (deviation3Row1 * deviation3Row1)) + ((deviation3Row2 * deviation3Row2) + (deviation3Row3 * deviation3Row3)));
+                }
+
+                for (nint r = blockedRows; r < rows; r++)
+                {
+                    ref double xRow = ref Unsafe.Add(ref x, r * Features);
+                    Vector512<double> deviation0 = Vector512.LoadUnsafe(ref xRow, strip) - pivot0 - mean0;
+                    squares0 += (deviation0 * deviation0);
+                    Vector512<double> deviation1 = Vector512.LoadUnsafe(ref xRow, strip + 8) - pivot1 - mean1;
+                    squares1 += (deviation1 * deviation1);
+                    Vector512<double> deviation2 = Vector512.LoadUnsafe(ref xRow, strip + 16) - pivot2 - mean2;
+                    squares2 += (deviation2 * deviation2);
+                    Vector512<double> deviation3 = Vector512.LoadUnsafe(ref xRow, strip + 24) - pivot3 - mean3;
+                    squares3 += (deviation3 * deviation3);
+                }
+
+                mean0.StoreUnsafe(ref mean, strip);
+                squares0.StoreUnsafe(ref squares, strip);
+                mean1.StoreUnsafe(ref mean, strip + 8);
+                squares1.StoreUnsafe(ref squares, strip + 8);
+                mean2.StoreUnsafe(ref mean, strip + 16);
+                squares2.StoreUnsafe(ref squares, strip + 16);
+                mean3.StoreUnsafe(ref mean, strip + 24);
+                squares3.StoreUnsafe(ref squares, strip + 24);
+            }
+
+            // The last strip.
             // Pass 1: sums of x - pivot, row after row.
-            MemoryMarshal.CreateSpan(ref mean, Features).Clear();
+            Vector512<double> pivotLast0 = Vector512.LoadUnsafe(ref pivot, 992);
+            Vector512<double> sumLast0 = Vector512<double>.Zero;
             for (nint r = 0; r < rows; r++)
             {
                 ref double xRow = ref Unsafe.Add(ref x, r * Features);
-                for (nuint f = 0; f < 1000; f += 8)
-                {
-                    Vector512<double> p = Vector512.LoadUnsafe(ref pivot, f);
-                    (Vector512.LoadUnsafe(ref mean, f) + (Vector512.LoadUnsafe(ref xRow, f) - p)).StoreUnsafe(ref mean, f);
-                }
-            }
-
-            for (nuint f = 0; f < 1000; f += 8)
-            {
-                (Vector512.LoadUnsafe(ref mean, f) * inverseRows).StoreUnsafe(ref mean, f);
+                sumLast0 += (Vector512.LoadUnsafe(ref xRow, 992) - pivotLast0);
             }
 
             // Pass 2: squared deviations from the chunk mean, 4 rows at a time; the chunk is still in cache.
-            MemoryMarshal.CreateSpan(ref squares, Features).Clear();
+            Vector512<double> meanLast0 = sumLast0 * inverseRows;
+            Vector512<double> squaresLast0 = Vector512<double>.Zero;
             for (nint r = 0; r < blockedRows; r += 4)
             {
                 ref double xRow0 = ref Unsafe.Add(ref x, r * Features);
                 ref double xRow1 = ref Unsafe.Add(ref xRow0, Features);
                 ref double xRow2 = ref Unsafe.Add(ref xRow1, Features);
                 ref double xRow3 = ref Unsafe.Add(ref xRow2, Features);
-                for (nuint f = 0; f < 1000; f += 8)
-                {
-                    Vector512<double> p = Vector512.LoadUnsafe(ref pivot, f);
-                    Vector512<double> m = Vector512.LoadUnsafe(ref mean, f);
-                    Vector512<double> deviationRow0 = Vector512.LoadUnsafe(ref xRow0, f) - p - m;
-                    Vector512<double> deviationRow1 = Vector512.LoadUnsafe(ref xRow1, f) - p - m;
-                    Vector512<double> deviationRow2 = Vector512.LoadUnsafe(ref xRow2, f) - p - m;
-                    Vector512<double> deviationRow3 = Vector512.LoadUnsafe(ref xRow3, f) - p - m;
-                    (Vector512.LoadUnsafe(ref squares, f) + (((deviationRow0 * deviationRow0) + (deviationRow1 * deviationRow1)) + ((deviationRow2 * deviationRow2) + (deviationRow3 * deviationRow3)))).StoreUnsafe(ref squares, f);
-                }
+                Vector512<double> deviationLast0Row0 = Vector512.LoadUnsafe(ref xRow0, 992) - pivotLast0 - meanLast0;
+                Vector512<double> deviationLast0Row1 = Vector512.LoadUnsafe(ref xRow1, 992) - pivotLast0 - meanLast0;
+                Vector512<double> deviationLast0Row2 = Vector512.LoadUnsafe(ref xRow2, 992) - pivotLast0 - meanLast0;
+                Vector512<double> deviationLast0Row3 = Vector512.LoadUnsafe(ref xRow3, 992) - pivotLast0 - meanLast0;
+                squaresLast0 += (((deviationLast0Row0 * deviationLast0Row0) + (deviationLast0Row1 * deviationLast0Row1)) + ((deviationLast0Row2 * deviationLast0Row2) + (deviationLast0Row3 * deviationLast0Row3)));
             }
 
             for (nint r = blockedRows; r < rows; r++)
             {
                 ref double xRow = ref Unsafe.Add(ref x, r * Features);
-                for (nuint f = 0; f < 1000; f += 8)
-                {
-                    Vector512<double> p = Vector512.LoadUnsafe(ref pivot, f);
-                    Vector512<double> m = Vector512.LoadUnsafe(ref mean, f);
-                    Vector512<double> deviation = Vector512.LoadUnsafe(ref xRow, f) - p - m;
-                    (Vector512.LoadUnsafe(ref squares, f) + (deviation * deviation)).StoreUnsafe(ref squares, f);
-                }
+                Vector512<double> deviationLast0 = Vector512.LoadUnsafe(ref xRow, 992) - pivotLast0 - meanLast0;
+                squaresLast0 += (deviationLast0 * deviationLast0);
             }
+
+            meanLast0.StoreUnsafe(ref mean, 992);
+            squaresLast0.StoreUnsafe(ref squares, 992);
         }
 
-        /// <summary><see cref="Normalize"/> with 8 features per Vector512.</summary>
+        /// <summary><see cref="Normalize"/> with 8 features per Vector512, in column strips.</summary>
         private static void Normalize512(ref double x, nint rows, ref double y, ref double c, ref double s, ref double b)
         {
+            // Column strips of 64 features, each strip's coefficients in registers while the rows pass: x is in cache here.
+            for (nuint strip = 0; strip < 960; strip += 64)
+            {
+                Vector512<double> c0 = Vector512.LoadUnsafe(ref c, strip);
+                Vector512<double> s0 = Vector512.LoadUnsafe(ref s, strip);
+                Vector512<double> b0 = Vector512.LoadUnsafe(ref b, strip);
+                Vector512<double> c1 = Vector512.LoadUnsafe(ref c, strip + 8);
+                Vector512<double> s1 = Vector512.LoadUnsafe(ref s, strip + 8);
+                Vector512<double> b1 = Vector512.LoadUnsafe(ref b, strip + 8);
+                Vector512<double> c2 = Vector512.LoadUnsafe(ref c, strip + 16);
+                Vector512<double> s2 = Vector512.LoadUnsafe(ref s, strip + 16);
+                Vector512<double> b2 = Vector512.LoadUnsafe(ref b, strip + 16);
+                Vector512<double> c3 = Vector512.LoadUnsafe(ref c, strip + 24);
+                Vector512<double> s3 = Vector512.LoadUnsafe(ref s, strip + 24);
+                Vector512<double> b3 = Vector512.LoadUnsafe(ref b, strip + 24);
+                Vector512<double> c4 = Vector512.LoadUnsafe(ref c, strip + 32);
+                Vector512<double> s4 = Vector512.LoadUnsafe(ref s, strip + 32);
+                Vector512<double> b4 = Vector512.LoadUnsafe(ref b, strip + 32);
+                Vector512<double> c5 = Vector512.LoadUnsafe(ref c, strip + 40);
+                Vector512<double> s5 = Vector512.LoadUnsafe(ref s, strip + 40);
+                Vector512<double> b5 = Vector512.LoadUnsafe(ref b, strip + 40);
+                Vector512<double> c6 = Vector512.LoadUnsafe(ref c, strip + 48);
+                Vector512<double> s6 = Vector512.LoadUnsafe(ref s, strip + 48);
+                Vector512<double> b6 = Vector512.LoadUnsafe(ref b, strip + 48);
+                Vector512<double> c7 = Vector512.LoadUnsafe(ref c, strip + 56);
+                Vector512<double> s7 = Vector512.LoadUnsafe(ref s, strip + 56);
+                Vector512<double> b7 = Vector512.LoadUnsafe(ref b, strip + 56);
+                for (nint r = 0; r < rows; r++)
+                {
+                    ref double xRow = ref Unsafe.Add(ref x, r * Features);
+                    ref double yRow = ref Unsafe.Add(ref y, r * Features);
+                    ((Vector512.LoadUnsafe(ref xRow, strip) - c0) * s0 + b0).StoreUnsafe(ref yRow, strip);
+                    ((Vector512.LoadUnsafe(ref xRow, strip + 8) - c1) * s1 + b1).StoreUnsafe(ref yRow, strip + 8);
+                    ((Vector512.LoadUnsafe(ref xRow, strip + 16) - c2) * s2 + b2).StoreUnsafe(ref yRow, strip + 16);
+                    ((Vector512.LoadUnsafe(ref xRow, strip + 24) - c3) * s3 + b3).StoreUnsafe(ref yRow, strip + 24);
+                    ((Vector512.LoadUnsafe(ref xRow, strip + 32) - c4) * s4 + b4).StoreUnsafe(ref yRow, strip + 32);
+                    ((Vector512.LoadUnsafe(ref xRow, strip + 40) - c5) * s5 + b5).StoreUnsafe(ref yRow, strip + 40);
+                    ((Vector512.LoadUnsafe(ref xRow, strip + 48) - c6) * s6 + b6).StoreUnsafe(ref yRow, strip + 48);
+                    ((Vector512.LoadUnsafe(ref xRow, strip + 56) - c7) * s7 + b7).StoreUnsafe(ref yRow, strip + 56);
+                }
+            }
+
+            // The last strip.
+            Vector512<double> cLast0 = Vector512.LoadUnsafe(ref c, 960);
+            Vector512<double> sLast0 = Vector512.LoadUnsafe(ref s, 960);
+            Vector512<double> bLast0 = Vector512.LoadUnsafe(ref b, 960);
+            Vector512<double> cLast1 = Vector512.LoadUnsafe(ref c, 968);
+            Vector512<double> sLast1 = Vector512.LoadUnsafe(ref s, 968);
+            Vector512<double> bLast1 = Vector512.LoadUnsafe(ref b, 968);
+            Vector512<double> cLast2 = Vector512.LoadUnsafe(ref c, 976);
+            Vector512<double> sLast2 = Vector512.LoadUnsafe(ref s, 976);
+            Vector512<double> bLast2 = Vector512.LoadUnsafe(ref b, 976);
+            Vector512<double> cLast3 = Vector512.LoadUnsafe(ref c, 984);
+            Vector512<double> sLast3 = Vector512.LoadUnsafe(ref s, 984);
+            Vector512<double> bLast3 = Vector512.LoadUnsafe(ref b, 984);
+            Vector512<double> cLast4 = Vector512.LoadUnsafe(ref c, 992);
+            Vector512<double> sLast4 = Vector512.LoadUnsafe(ref s, 992);
+            Vector512<double> bLast4 = Vector512.LoadUnsafe(ref b, 992);
             for (nint r = 0; r < rows; r++)
             {
                 ref double xRow = ref Unsafe.Add(ref x, r * Features);
                 ref double yRow = ref Unsafe.Add(ref y, r * Features);
-                for (nuint f = 0; f < 1000; f += 8)
-                {
-                    ((Vector512.LoadUnsafe(ref xRow, f) - Vector512.LoadUnsafe(ref c, f)) * Vector512.LoadUnsafe(ref s, f) + Vector512.LoadUnsafe(ref b, f)).StoreUnsafe(ref yRow, f);
-                }
+                ((Vector512.LoadUnsafe(ref xRow, 960) - cLast0) * sLast0 + bLast0).StoreUnsafe(ref yRow, 960);
+                ((Vector512.LoadUnsafe(ref xRow, 968) - cLast1) * sLast1 + bLast1).StoreUnsafe(ref yRow, 968);
+                ((Vector512.LoadUnsafe(ref xRow, 976) - cLast2) * sLast2 + bLast2).StoreUnsafe(ref yRow, 976);
+                ((Vector512.LoadUnsafe(ref xRow, 984) - cLast3) * sLast3 + bLast3).StoreUnsafe(ref yRow, 984);
+                ((Vector512.LoadUnsafe(ref xRow, 992) - cLast4) * sLast4 + bLast4).StoreUnsafe(ref yRow, 992);
             }
         }
 
-        /// <summary><see cref="BackwardSums"/> with 8 features per Vector512, the running sums in sumDy and sumDyCentered (in L1).</summary>
+        /// <summary><see cref="BackwardSums"/> with 8 features per Vector512, in column strips.</summary>
         private static void BackwardSums512(ref double x, nint rows, ref double dy, ref double pivot, ref double sumDy, ref double sumDyCentered)
         {
-            MemoryMarshal.CreateSpan(ref sumDy, Features).Clear();
-            MemoryMarshal.CreateSpan(ref sumDyCentered, Features).Clear();
+            // Column strips of 32 features, each strip's sums in registers while the rows pass: x and dy are in cache here.
+            for (nuint strip = 0; strip < 992; strip += 32)
+            {
+                Vector512<double> pivot0 = Vector512.LoadUnsafe(ref pivot, strip);
+                Vector512<double> sumDy0 = Vector512<double>.Zero;
+                Vector512<double> sumDyCentered0 = Vector512<double>.Zero;
+                Vector512<double> pivot1 = Vector512.LoadUnsafe(ref pivot, strip + 8);
+                Vector512<double> sumDy1 = Vector512<double>.Zero;
+                Vector512<double> sumDyCentered1 = Vector512<double>.Zero;
+                Vector512<double> pivot2 = Vector512.LoadUnsafe(ref pivot, strip + 16);
+                Vector512<double> sumDy2 = Vector512<double>.Zero;
+                Vector512<double> sumDyCentered2 = Vector512<double>.Zero;
+                Vector512<double> pivot3 = Vector512.LoadUnsafe(ref pivot, strip + 24);
+                Vector512<double> sumDy3 = Vector512<double>.Zero;
+                Vector512<double> sumDyCentered3 = Vector512<double>.Zero;
+                for (nint r = 0; r < rows; r++)
+                {
+                    ref double xRow = ref Unsafe.Add(ref x, r * Features);
+                    ref double dyRow = ref Unsafe.Add(ref dy, r * Features);
+                    Vector512<double> centered0 = Vector512.LoadUnsafe(ref xRow, strip) - pivot0;
+                    Vector512<double> gradient0 = Vector512.LoadUnsafe(ref dyRow, strip);
+                    sumDy0 += (gradient0);
+                    sumDyCentered0 += (gradient0 * centered0);
+                    Vector512<double> centered1 = Vector512.LoadUnsafe(ref xRow, strip + 8) - pivot1;
+                    Vector512<double> gradient1 = Vector512.LoadUnsafe(ref dyRow, strip + 8);
+                    sumDy1 += (gradient1);
+                    sumDyCentered1 += (gradient1 * centered1);
+                    Vector512<double> centered2 = Vector512.LoadUnsafe(ref xRow, strip + 16) - pivot2;
+                    Vector512<double> gradient2 = Vector512.LoadUnsafe(ref dyRow, strip + 16);
+                    sumDy2 += (gradient2);
+                    sumDyCentered2 += (gradient2 * centered2);
+                    Vector512<double> centered3 = Vector512.LoadUnsafe(ref xRow, strip + 24) - pivot3;
+                    Vector512<double> gradient3 = Vector512.LoadUnsafe(ref dyRow, strip + 24);
+                    sumDy3 += (gradient3);
+                    sumDyCentered3 += (gradient3 * centered3);
+                }
+
+                sumDy0.StoreUnsafe(ref sumDy, strip);
+                sumDyCentered0.StoreUnsafe(ref sumDyCentered, strip);
+                sumDy1.StoreUnsafe(ref sumDy, strip + 8);
+                sumDyCentered1.StoreUnsafe(ref sumDyCentered, strip + 8);
+                sumDy2.StoreUnsafe(ref sumDy, strip + 16);
+                sumDyCentered2.StoreUnsafe(ref sumDyCentered, strip + 16);
+                sumDy3.StoreUnsafe(ref sumDy, strip + 24);
+                sumDyCentered3.StoreUnsafe(ref sumDyCentered, strip + 24);
+            }
+
+            // The last strip.
+            Vector512<double> pivotLast0 = Vector512.LoadUnsafe(ref pivot, 992);
+            Vector512<double> sumDyLast0 = Vector512<double>.Zero;
+            Vector512<double> sumDyCenteredLast0 = Vector512<double>.Zero;
             for (nint r = 0; r < rows; r++)
             {
                 ref double xRow = ref Unsafe.Add(ref x, r * Features);
                 ref double dyRow = ref Unsafe.Add(ref dy, r * Features);
-                for (nuint f = 0; f < 1000; f += 8)
-                {
-                    Vector512<double> p = Vector512.LoadUnsafe(ref pivot, f);
-                    Vector512<double> centered = Vector512.LoadUnsafe(ref xRow, f) - p;
-                    Vector512<double> gradient = Vector512.LoadUnsafe(ref dyRow, f);
-                    (Vector512.LoadUnsafe(ref sumDy, f) + (gradient)).StoreUnsafe(ref sumDy, f);
-                    (Vector512.LoadUnsafe(ref sumDyCentered, f) + (gradient * centered)).StoreUnsafe(ref sumDyCentered, f);
-                }
+                Vector512<double> centeredLast0 = Vector512.LoadUnsafe(ref xRow, 992) - pivotLast0;
+                Vector512<double> gradientLast0 = Vector512.LoadUnsafe(ref dyRow, 992);
+                sumDyLast0 += (gradientLast0);
+                sumDyCenteredLast0 += (gradientLast0 * centeredLast0);
             }
+
+            sumDyLast0.StoreUnsafe(ref sumDy, 992);
+            sumDyCenteredLast0.StoreUnsafe(ref sumDyCentered, 992);
         }
 
-        /// <summary><see cref="BackwardInput"/> with 8 features per Vector512.</summary>
+        /// <summary><see cref="BackwardInput"/> with 8 features per Vector512, in column strips.</summary>
         private static void BackwardInput512(ref double x, nint rows, ref double dy, ref double dx, ref double pivot, ref double a, ref double k, ref double c)
         {
+            // Column strips of 32 features, each strip's coefficients in registers while the rows pass: x and dy are in cache here.
+            for (nuint strip = 0; strip < 992; strip += 32)
+            {
+                Vector512<double> pivot0 = Vector512.LoadUnsafe(ref pivot, strip);
+                Vector512<double> a0 = Vector512.LoadUnsafe(ref a, strip);
+                Vector512<double> k0 = Vector512.LoadUnsafe(ref k, strip);
+                Vector512<double> c0 = Vector512.LoadUnsafe(ref c, strip);
+                Vector512<double> pivot1 = Vector512.LoadUnsafe(ref pivot, strip + 8);
+                Vector512<double> a1 = Vector512.LoadUnsafe(ref a, strip + 8);
+                Vector512<double> k1 = Vector512.LoadUnsafe(ref k, strip + 8);
+                Vector512<double> c1 = Vector512.LoadUnsafe(ref c, strip + 8);
+                Vector512<double> pivot2 = Vector512.LoadUnsafe(ref pivot, strip + 16);
+                Vector512<double> a2 = Vector512.LoadUnsafe(ref a, strip + 16);
+                Vector512<double> k2 = Vector512.LoadUnsafe(ref k, strip + 16);
+                Vector512<double> c2 = Vector512.LoadUnsafe(ref c, strip + 16);
+                Vector512<double> pivot3 = Vector512.LoadUnsafe(ref pivot, strip + 24);
+                Vector512<double> a3 = Vector512.LoadUnsafe(ref a, strip + 24);
+                Vector512<double> k3 = Vector512.LoadUnsafe(ref k, strip + 24);
+                Vector512<double> c3 = Vector512.LoadUnsafe(ref c, strip + 24);
+                for (nint r = 0; r < rows; r++)
+                {
+                    ref double xRow = ref Unsafe.Add(ref x, r * Features);
+                    ref double dyRow = ref Unsafe.Add(ref dy, r * Features);
+                    ref double dxRow = ref Unsafe.Add(ref dx, r * Features);
+                    Vector512<double> centered0 = Vector512.LoadUnsafe(ref xRow, strip) - pivot0;
+                    Vector512<double> gradient0 = Vector512.LoadUnsafe(ref dyRow, strip);
+                    (a0 * gradient0 + k0 * centered0 + c0).StoreUnsafe(ref dxRow, strip);
+                    Vector512<double> centered1 = Vector512.LoadUnsafe(ref xRow, strip + 8) - pivot1;
+                    Vector512<double> gradient1 = Vector512.LoadUnsafe(ref dyRow, strip + 8);
+                    (a1 * gradient1 + k1 * centered1 + c1).StoreUnsafe(ref dxRow, strip + 8);
+                    Vector512<double> centered2 = Vector512.LoadUnsafe(ref xRow, strip + 16) - pivot2;
+                    Vector512<double> gradient2 = Vector512.LoadUnsafe(ref dyRow, strip + 16);
+                    (a2 * gradient2 + k2 * centered2 + c2).StoreUnsafe(ref dxRow, strip + 16);
+                    Vector512<double> centered3 = Vector512.LoadUnsafe(ref xRow, strip + 24) - pivot3;
+                    Vector512<double> gradient3 = Vector512.LoadUnsafe(ref dyRow, strip + 24);
+                    (a3 * gradient3 + k3 * centered3 + c3).StoreUnsafe(ref dxRow, strip + 24);
+                }
+            }
+
+            // The last strip.
+            Vector512<double> pivotLast0 = Vector512.LoadUnsafe(ref pivot, 992);
+            Vector512<double> aLast0 = Vector512.LoadUnsafe(ref a, 992);
+            Vector512<double> kLast0 = Vector512.LoadUnsafe(ref k, 992);
+            Vector512<double> cLast0 = Vector512.LoadUnsafe(ref c, 992);
             for (nint r = 0; r < rows; r++)
             {
                 ref double xRow = ref Unsafe.Add(ref x, r * Features);
                 ref double dyRow = ref Unsafe.Add(ref dy, r * Features);
                 ref double dxRow = ref Unsafe.Add(ref dx, r * Features);
-                for (nuint f = 0; f < 1000; f += 8)
-                {
-                    Vector512<double> centered = Vector512.LoadUnsafe(ref xRow, f) - Vector512.LoadUnsafe(ref pivot, f);
-                    Vector512<double> gradient = Vector512.LoadUnsafe(ref dyRow, f);
-                    (Vector512.LoadUnsafe(ref a, f) * gradient + Vector512.LoadUnsafe(ref k, f) * centered + Vector512.LoadUnsafe(ref c, f)).StoreUnsafe(ref dxRow, f);
-                }
+                Vector512<double> centeredLast0 = Vector512.LoadUnsafe(ref xRow, 992) - pivotLast0;
+                Vector512<double> gradientLast0 = Vector512.LoadUnsafe(ref dyRow, 992);
+                (aLast0 * gradientLast0 + kLast0 * centeredLast0 + cLast0).StoreUnsafe(ref dxRow, 992);
             }
         }
 

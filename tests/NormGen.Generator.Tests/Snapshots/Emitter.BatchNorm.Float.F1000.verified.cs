@@ -292,17 +292,179 @@ namespace NormGen.Generated
             }
         }
 
-        /// <summary><see cref="ChunkMoments"/> with 16 features per Vector512, the float sums in mean and squares (in L1), the double ones on the stack: float over 16 rows, then double.</summary>
+        /// <summary><see cref="ChunkMoments"/> with 16 features per Vector512, in column strips: float over 16 rows, then double.</summary>
         private static void ChunkMoments512(ref float x, nint rows, ref float pivot, ref float mean, ref float squares)
         {
             Vector512<double> inverseRows = Vector512.Create((double)1 / rows);
             nint blockedRows = rows - rows % 16;
-            Span<double> totals = stackalloc double[Features];
-            ref double total = ref MemoryMarshal.GetReference(totals);
 
-            // Pass 1: sums of x - pivot, row after row, in float over 16 rows (so rounding stays near 16 * 2^-24), then in double. The overlapping last vector sums in registers, stored after the others: shared lanes get the same sums.
+            // Column strips of 64 features, each strip's sums in registers while the rows pass: x is in cache here.
+            for (nuint strip = 0; strip < 960; strip += 64)
+            {
+                // Pass 1: sums of x - pivot, row after row, in float over 16 rows, then in double.
+                Vector512<float> pivot0 = Vector512.LoadUnsafe(ref pivot, strip);
+                Vector512<float> sum0 = Vector512<float>.Zero;
+                Vector512<double> total0Low = Vector512<double>.Zero;
+                Vector512<double> total0High = Vector512<double>.Zero;
+                Vector512<float> pivot1 = Vector512.LoadUnsafe(ref pivot, strip + 16);
+                Vector512<float> sum1 = Vector512<float>.Zero;
+                Vector512<double> total1Low = Vector512<double>.Zero;
+                Vector512<double> total1High = Vector512<double>.Zero;
+                Vector512<float> pivot2 = Vector512.LoadUnsafe(ref pivot, strip + 32);
+                Vector512<float> sum2 = Vector512<float>.Zero;
+                Vector512<double> total2Low = Vector512<double>.Zero;
+                Vector512<double> total2High = Vector512<double>.Zero;
+                Vector512<float> pivot3 = Vector512.LoadUnsafe(ref pivot, strip + 48);
+                Vector512<float> sum3 = Vector512<float>.Zero;
+                Vector512<double> total3Low = Vector512<double>.Zero;
+                Vector512<double> total3High = Vector512<double>.Zero;
+                for (nint start = 0; start < blockedRows; start += 16)
+                {
+                    for (nint r = start; r < start + 16; r++)
+                    {
+                        ref float xRow = ref Unsafe.Add(ref x, r * Features);
+                        sum0 += (Vector512.LoadUnsafe(ref xRow, strip) - pivot0);
+                        sum1 += (Vector512.LoadUnsafe(ref xRow, strip + 16) - pivot1);
+                        sum2 += (Vector512.LoadUnsafe(ref xRow, strip + 32) - pivot2);
+                        sum3 += (Vector512.LoadUnsafe(ref xRow, strip + 48) - pivot3);
+                    }
+
+                    total0Low += Vector512.WidenLower(sum0);
+                    total0High += Vector512.WidenUpper(sum0);
+                    sum0 = Vector512<float>.Zero;
+                    total1Low += Vector512.WidenLower(sum1);
+                    total1High += Vector512.WidenUpper(sum1);
+                    sum1 = Vector512<float>.Zero;
+                    total2Low += Vector512.WidenLower(sum2);
+                    total2High += Vector512.WidenUpper(sum2);
+                    sum2 = Vector512<float>.Zero;
+                    total3Low += Vector512.WidenLower(sum3);
+                    total3High += Vector512.WidenUpper(sum3);
+                    sum3 = Vector512<float>.Zero;
+                }
+
+                for (nint r = blockedRows; r < rows; r++)
+                {
+                    ref float xRow = ref Unsafe.Add(ref x, r * Features);
+                    sum0 += (Vector512.LoadUnsafe(ref xRow, strip) - pivot0);
+                    sum1 += (Vector512.LoadUnsafe(ref xRow, strip + 16) - pivot1);
+                    sum2 += (Vector512.LoadUnsafe(ref xRow, strip + 32) - pivot2);
+                    sum3 += (Vector512.LoadUnsafe(ref xRow, strip + 48) - pivot3);
+                }
+
+                total0Low += Vector512.WidenLower(sum0);
+                total0High += Vector512.WidenUpper(sum0);
+                total1Low += Vector512.WidenLower(sum1);
+                total1High += Vector512.WidenUpper(sum1);
+                total2Low += Vector512.WidenLower(sum2);
+                total2High += Vector512.WidenUpper(sum2);
+                total3Low += Vector512.WidenLower(sum3);
+                total3High += Vector512.WidenUpper(sum3);
+
+                // Pass 2: squared deviations from the chunk mean, 4 rows at a time; the chunk is still in cache.
+                Vector512<float> mean0 = Vector512.Narrow(total0Low * inverseRows, total0High * inverseRows);
+                Vector512<float> squares0 = Vector512<float>.Zero;
+                total0Low = Vector512<double>.Zero;
+                total0High = Vector512<double>.Zero;
+                Vector512<float> mean1 = Vector512.Narrow(total1Low * inverseRows, total1High * inverseRows);
+                Vector512<float> squares1 = Vector512<float>.Zero;
+                total1Low = Vector512<double>.Zero;
+                total1High = Vector512<double>.Zero;
+                Vector512<float> mean2 = Vector512.Narrow(total2Low * inverseRows, total2High * inverseRows);
+                Vector512<float> squares2 = Vector512<float>.Zero;
+                total2Low = Vector512<double>.Zero;
+                total2High = Vector512<double>.Zero;
+                Vector512<float> mean3 = Vector512.Narrow(total3Low * inverseRows, total3High * inverseRows);
+                Vector512<float> squares3 = Vector512<float>.Zero;
+                total3Low = Vector512<double>.Zero;
+                total3High = Vector512<double>.Zero;
+                for (nint start = 0; start < blockedRows; start += 16)
+                {
+                    for (nint r = start; r < start + 16; r += 4)
+                    {
+                        ref float xRow0 = ref Unsafe.Add(ref x, r * Features);
+                        ref float xRow1 = ref Unsafe.Add(ref xRow0, Features);
+                        ref float xRow2 = ref Unsafe.Add(ref xRow1, Features);
+                        ref float xRow3 = ref Unsafe.Add(ref xRow2, Features);
+                        Vector512<float> deviation0Row0 = Vector512.LoadUnsafe(ref xRow0, strip) - pivot0 - mean0;
+                        Vector512<float> deviation0Row1 = Vector512.LoadUnsafe(ref xRow1, strip) - pivot0 - mean0;
+                        Vector512<float> deviation0Row2 = Vector512.LoadUnsafe(ref xRow2, strip) - pivot0 - mean0;
+                        Vector512<float> deviation0Row3 = Vector512.LoadUnsafe(ref xRow3, strip) - pivot0 - mean0;
+                        squares0 += (((deviation0Row0 * deviation0Row0) + (deviation0Row1 * deviation0Row1)) + ((deviation0Row2 * deviation0Row2) + (deviation0Row3 * deviation0Row3)));
+                        Vector512<float> deviation1Row0 = Vector512.LoadUnsafe(ref xRow0, strip + 16) - pivot1 - mean1;
+                        Vector512<float> deviation1Row1 = Vector512.LoadUnsafe(ref xRow1, strip + 16) - pivot1 - mean1;
+                        Vector512<float> deviation1Row2 = Vector512.LoadUnsafe(ref xRow2, strip + 16) - pivot1 - mean1;
+                        Vector512<float> deviation1Row3 = Vector512.LoadUnsafe(ref xRow3, strip + 16) - pivot1 - mean1;
+                        squares1 += (((deviation1Row0 * deviation1Row0) + (deviation1Row1 * deviation1Row1)) + ((deviation1Row2 * deviation1Row2) + (deviation1Row3 * deviation1Row3)));
+                        Vector512<float> deviation2Row0 = Vector512.LoadUnsafe(ref xRow0, strip + 32) - pivot2 - mean2;
+                        Vector512<float> deviation2Row1 = Vector512.LoadUnsafe(ref xRow1, strip + 32) - pivot2 - mean2;
+                        Vector512<float> deviation2Row2 = Vector512.LoadUnsafe(ref xRow2, strip + 32) - pivot2 - mean2;
+                        Vector512<float> deviation2Row3 = Vector512.LoadUnsafe(ref xRow3, strip + 32) - pivot2 - mean2;
+                        squares2 += (((deviation2Row0 * deviation2Row0) + (deviation2Row1 * deviation2Row1)) + ((deviation2Row2 * deviation2Row2) + (deviation2Row3 * deviation2Row3)));
+                        Vector512<float> deviation3Row0 = Vector512.LoadUnsafe(ref xRow0, strip + 48) - pivot3 - mean3;
+                        Vector512<float> deviation3Row1 = Vector512.LoadUnsafe(ref xRow1, strip + 48) - pivot3 - mean3;
+                        Vector512<float> deviation3Row2 = Vector512.LoadUnsafe(ref xRow2, strip + 48) - pivot3 - mean3;
+                        Vector512<float> deviation3Row3 = Vector512.LoadUnsafe(ref xRow3, strip + 48) - pivot3 - mean3;
+                        squares3 += (((deviation3Row0 * deviation3Row0) + (deviation3Row1 * deviation3Row1)) + ((deviation3Row2 * deviation3Row2) + (deviation3Row3 * deviation3Row3)));
+                    }
+
+                    total0Low += Vector512.WidenLower(squares0);
+                    total0High += Vector512.WidenUpper(squares0);
+                    squares0 = Vector512<float>.Zero;
+                    total1Low += Vector512.WidenLower(squares1);
+                    total1High += Vector512.WidenUpper(squares1);
+                    squares1 = Vector512<float>.Zero;
+                    total2Low += Vector512.WidenLower(squares2);
+                    total2High += Vector512.WidenUpper(squares2);
+                    squares2 = Vector512<float>.Zero;
+                    total3Low += Vector512.WidenLower(squares3);
+                    total3High += Vector512.WidenUpper(squares3);
+                    squares3 = Vector512<float>.Zero;
+                }
+
+                for (nint r = blockedRows; r < rows; r++)
+                {
+                    ref float xRow = ref Unsafe.Add(ref x, r * Features);
+                    Vector512<float> deviation0 = Vector512.LoadUnsafe(ref xRow, strip) - pivot0 - mean0;
+                    squares0 += (deviation0 * deviation0);
+                    Vector512<float> deviation1 = Vector512.LoadUnsafe(ref xRow, strip + 16) - pivot1 - mean1;
+                    squares1 += (deviation1 * deviation1);
+                    Vector512<float> deviation2 = Vector512.LoadUnsafe(ref xRow, strip + 32) - pivot2 - mean2;
+                    squares2 += (deviation2 * deviation2);
+                    Vector512<float> deviation3 = Vector512.LoadUnsafe(ref xRow, strip + 48) - pivot3 - mean3;
+                    squares3 += (deviation3 * deviation3);
+                }
+
+                total0Low += Vector512.WidenLower(squares0);
+                total0High += Vector512.WidenUpper(squares0);
+                total1Low += Vector512.WidenLower(squares1);
+                total1High += Vector512.WidenUpper(squares1);
+                total2Low += Vector512.WidenLower(squares2);
+                total2High += Vector512.WidenUpper(squares2);
+                total3Low += Vector512.WidenLower(squares3);
+                total3High += Vector512.WidenUpper(squares3);
+
+                mean0.StoreUnsafe(ref mean, strip);
+                Vector512.Narrow(total0Low, total0High).StoreUnsafe(ref squares, strip);
+                mean1.StoreUnsafe(ref mean, strip + 16);
+                Vector512.Narrow(total1Low, total1High).StoreUnsafe(ref squares, strip + 16);
+                mean2.StoreUnsafe(ref mean, strip + 32);
+                Vector512.Narrow(total2Low, total2High).StoreUnsafe(ref squares, strip + 32);
+                mean3.StoreUnsafe(ref mean, strip + 48);
+                Vector512.Narrow(total3Low, total3High).StoreUnsafe(ref squares, strip + 48);
+            }
+
+            // The last strip, with the overlapping last vector: its sums are stored after the others, and shared lanes get the same sums.
+            // Pass 1: sums of x - pivot, row after row, in float over 16 rows, then in double.
+            Vector512<float> pivotLast0 = Vector512.LoadUnsafe(ref pivot, 960);
+            Vector512<float> sumLast0 = Vector512<float>.Zero;
+            Vector512<double> totalLast0Low = Vector512<double>.Zero;
+            Vector512<double> totalLast0High = Vector512<double>.Zero;
+            Vector512<float> pivotLast1 = Vector512.LoadUnsafe(ref pivot, 976);
+            Vector512<float> sumLast1 = Vector512<float>.Zero;
+            Vector512<double> totalLast1Low = Vector512<double>.Zero;
+            Vector512<double> totalLast1High = Vector512<double>.Zero;
             Vector512<float> pivotTail = Vector512.LoadUnsafe(ref pivot, 984);
-            MemoryMarshal.CreateSpan(ref mean, Features).Clear();
             Vector512<float> sumTail = Vector512<float>.Zero;
             Vector512<double> totalTailLow = Vector512<double>.Zero;
             Vector512<double> totalTailHigh = Vector512<double>.Zero;
@@ -311,23 +473,17 @@ namespace NormGen.Generated
                 for (nint r = start; r < start + 16; r++)
                 {
                     ref float xRow = ref Unsafe.Add(ref x, r * Features);
-                    for (nuint f = 0; f < 992; f += 16)
-                    {
-                        Vector512<float> p = Vector512.LoadUnsafe(ref pivot, f);
-                        (Vector512.LoadUnsafe(ref mean, f) + (Vector512.LoadUnsafe(ref xRow, f) - p)).StoreUnsafe(ref mean, f);
-                    }
-
+                    sumLast0 += (Vector512.LoadUnsafe(ref xRow, 960) - pivotLast0);
+                    sumLast1 += (Vector512.LoadUnsafe(ref xRow, 976) - pivotLast1);
                     sumTail += (Vector512.LoadUnsafe(ref xRow, 984) - pivotTail);
                 }
 
-                for (nuint f = 0; f < 992; f += 16)
-                {
-                    Vector512<float> sums = Vector512.LoadUnsafe(ref mean, f);
-                    (Vector512.LoadUnsafe(ref total, f) + Vector512.WidenLower(sums)).StoreUnsafe(ref total, f);
-                    (Vector512.LoadUnsafe(ref total, f + 8) + Vector512.WidenUpper(sums)).StoreUnsafe(ref total, f + 8);
-                    Vector512<float>.Zero.StoreUnsafe(ref mean, f);
-                }
-
+                totalLast0Low += Vector512.WidenLower(sumLast0);
+                totalLast0High += Vector512.WidenUpper(sumLast0);
+                sumLast0 = Vector512<float>.Zero;
+                totalLast1Low += Vector512.WidenLower(sumLast1);
+                totalLast1High += Vector512.WidenUpper(sumLast1);
+                sumLast1 = Vector512<float>.Zero;
                 totalTailLow += Vector512.WidenLower(sumTail);
                 totalTailHigh += Vector512.WidenUpper(sumTail);
                 sumTail = Vector512<float>.Zero;
@@ -336,36 +492,28 @@ namespace NormGen.Generated
             for (nint r = blockedRows; r < rows; r++)
             {
                 ref float xRow = ref Unsafe.Add(ref x, r * Features);
-                for (nuint f = 0; f < 992; f += 16)
-                {
-                    Vector512<float> p = Vector512.LoadUnsafe(ref pivot, f);
-                    (Vector512.LoadUnsafe(ref mean, f) + (Vector512.LoadUnsafe(ref xRow, f) - p)).StoreUnsafe(ref mean, f);
-                }
-
+                sumLast0 += (Vector512.LoadUnsafe(ref xRow, 960) - pivotLast0);
+                sumLast1 += (Vector512.LoadUnsafe(ref xRow, 976) - pivotLast1);
                 sumTail += (Vector512.LoadUnsafe(ref xRow, 984) - pivotTail);
             }
 
-            for (nuint f = 0; f < 992; f += 16)
-            {
-                Vector512<float> sums = Vector512.LoadUnsafe(ref mean, f);
-                (Vector512.LoadUnsafe(ref total, f) + Vector512.WidenLower(sums)).StoreUnsafe(ref total, f);
-                (Vector512.LoadUnsafe(ref total, f + 8) + Vector512.WidenUpper(sums)).StoreUnsafe(ref total, f + 8);
-            }
-
+            totalLast0Low += Vector512.WidenLower(sumLast0);
+            totalLast0High += Vector512.WidenUpper(sumLast0);
+            totalLast1Low += Vector512.WidenLower(sumLast1);
+            totalLast1High += Vector512.WidenUpper(sumLast1);
             totalTailLow += Vector512.WidenLower(sumTail);
             totalTailHigh += Vector512.WidenUpper(sumTail);
 
-            for (nuint f = 0; f < 992; f += 16)
-            {
-                Vector512.Narrow(Vector512.LoadUnsafe(ref total, f) * inverseRows, Vector512.LoadUnsafe(ref total, f + 8) * inverseRows).StoreUnsafe(ref mean, f);
-            }
-
-            Vector512<float> meanTail = Vector512.Narrow(totalTailLow * inverseRows, totalTailHigh * inverseRows);
-            meanTail.StoreUnsafe(ref mean, 984);
-
             // Pass 2: squared deviations from the chunk mean, 4 rows at a time; the chunk is still in cache.
-            MemoryMarshal.CreateSpan(ref squares, Features).Clear();
-            totals.Clear();
+            Vector512<float> meanLast0 = Vector512.Narrow(totalLast0Low * inverseRows, totalLast0High * inverseRows);
+            Vector512<float> squaresLast0 = Vector512<float>.Zero;
+            totalLast0Low = Vector512<double>.Zero;
+            totalLast0High = Vector512<double>.Zero;
+            Vector512<float> meanLast1 = Vector512.Narrow(totalLast1Low * inverseRows, totalLast1High * inverseRows);
+            Vector512<float> squaresLast1 = Vector512<float>.Zero;
+            totalLast1Low = Vector512<double>.Zero;
+            totalLast1High = Vector512<double>.Zero;
+            Vector512<float> meanTail = Vector512.Narrow(totalTailLow * inverseRows, totalTailHigh * inverseRows);
             Vector512<float> squaresTail = Vector512<float>.Zero;
             totalTailLow = Vector512<double>.Zero;
             totalTailHigh = Vector512<double>.Zero;
@@ -377,17 +525,16 @@ namespace NormGen.Generated
                     ref float xRow1 = ref Unsafe.Add(ref xRow0, Features);
                     ref float xRow2 = ref Unsafe.Add(ref xRow1, Features);
                     ref float xRow3 = ref Unsafe.Add(ref xRow2, Features);
-                    for (nuint f = 0; f < 992; f += 16)
-                    {
-                        Vector512<float> p = Vector512.LoadUnsafe(ref pivot, f);
-                        Vector512<float> m = Vector512.LoadUnsafe(ref mean, f);
-                        Vector512<float> deviationRow0 = Vector512.LoadUnsafe(ref xRow0, f) - p - m;
-                        Vector512<float> deviationRow1 = Vector512.LoadUnsafe(ref xRow1, f) - p - m;
-                        Vector512<float> deviationRow2 = Vector512.LoadUnsafe(ref xRow2, f) - p - m;
-                        Vector512<float> deviationRow3 = Vector512.LoadUnsafe(ref xRow3, f) - p - m;
-                        (Vector512.LoadUnsafe(ref squares, f) + (((deviationRow0 * deviationRow0) + (deviationRow1 * deviationRow1)) + ((deviationRow2 * deviationRow2) + (deviationRow3 * deviationRow3)))).StoreUnsafe(ref squares, f);
-                    }
-
+                    Vector512<float> deviationLast0Row0 = Vector512.LoadUnsafe(ref xRow0, 960) - pivotLast0 - meanLast0;
+                    Vector512<float> deviationLast0Row1 = Vector512.LoadUnsafe(ref xRow1, 960) - pivotLast0 - meanLast0;
+                    Vector512<float> deviationLast0Row2 = Vector512.LoadUnsafe(ref xRow2, 960) - pivotLast0 - meanLast0;
+                    Vector512<float> deviationLast0Row3 = Vector512.LoadUnsafe(ref xRow3, 960) - pivotLast0 - meanLast0;
+                    squaresLast0 += (((deviationLast0Row0 * deviationLast0Row0) + (deviationLast0Row1 * deviationLast0Row1)) + ((deviationLast0Row2 * deviationLast0Row2) + (deviationLast0Row3 * deviationLast0Row3)));
+                    Vector512<float> deviationLast1Row0 = Vector512.LoadUnsafe(ref xRow0, 976) - pivotLast1 - meanLast1;
+                    Vector512<float> deviationLast1Row1 = Vector512.LoadUnsafe(ref xRow1, 976) - pivotLast1 - meanLast1;
+                    Vector512<float> deviationLast1Row2 = Vector512.LoadUnsafe(ref xRow2, 976) - pivotLast1 - meanLast1;
+                    Vector512<float> deviationLast1Row3 = Vector512.LoadUnsafe(ref xRow3, 976) - pivotLast1 - meanLast1;
+                    squaresLast1 += (((deviationLast1Row0 * deviationLast1Row0) + (deviationLast1Row1 * deviationLast1Row1)) + ((deviationLast1Row2 * deviationLast1Row2) + (deviationLast1Row3 * deviationLast1Row3)));
                     Vector512<float> deviationTailRow0 = Vector512.LoadUnsafe(ref xRow0, 984) - pivotTail - meanTail;
                     Vector512<float> deviationTailRow1 = Vector512.LoadUnsafe(ref xRow1, 984) - pivotTail - meanTail;
                     Vector512<float> deviationTailRow2 = Vector512.LoadUnsafe(ref xRow2, 984) - pivotTail - meanTail;
@@ -395,14 +542,12 @@ namespace NormGen.Generated
                     squaresTail += (((deviationTailRow0 * deviationTailRow0) + (deviationTailRow1 * deviationTailRow1)) + ((deviationTailRow2 * deviationTailRow2) + (deviationTailRow3 * deviationTailRow3)));
                 }
 
-                for (nuint f = 0; f < 992; f += 16)
-                {
-                    Vector512<float> sums = Vector512.LoadUnsafe(ref squares, f);
-                    (Vector512.LoadUnsafe(ref total, f) + Vector512.WidenLower(sums)).StoreUnsafe(ref total, f);
-                    (Vector512.LoadUnsafe(ref total, f + 8) + Vector512.WidenUpper(sums)).StoreUnsafe(ref total, f + 8);
-                    Vector512<float>.Zero.StoreUnsafe(ref squares, f);
-                }
-
+                totalLast0Low += Vector512.WidenLower(squaresLast0);
+                totalLast0High += Vector512.WidenUpper(squaresLast0);
+                squaresLast0 = Vector512<float>.Zero;
+                totalLast1Low += Vector512.WidenLower(squaresLast1);
+                totalLast1High += Vector512.WidenUpper(squaresLast1);
+                squaresLast1 = Vector512<float>.Zero;
                 totalTailLow += Vector512.WidenLower(squaresTail);
                 totalTailHigh += Vector512.WidenUpper(squaresTail);
                 squaresTail = Vector512<float>.Zero;
@@ -411,61 +556,168 @@ namespace NormGen.Generated
             for (nint r = blockedRows; r < rows; r++)
             {
                 ref float xRow = ref Unsafe.Add(ref x, r * Features);
-                for (nuint f = 0; f < 992; f += 16)
-                {
-                    Vector512<float> p = Vector512.LoadUnsafe(ref pivot, f);
-                    Vector512<float> m = Vector512.LoadUnsafe(ref mean, f);
-                    Vector512<float> deviation = Vector512.LoadUnsafe(ref xRow, f) - p - m;
-                    (Vector512.LoadUnsafe(ref squares, f) + (deviation * deviation)).StoreUnsafe(ref squares, f);
-                }
-
+                Vector512<float> deviationLast0 = Vector512.LoadUnsafe(ref xRow, 960) - pivotLast0 - meanLast0;
+                squaresLast0 += (deviationLast0 * deviationLast0);
+                Vector512<float> deviationLast1 = Vector512.LoadUnsafe(ref xRow, 976) - pivotLast1 - meanLast1;
+                squaresLast1 += (deviationLast1 * deviationLast1);
                 Vector512<float> deviationTail = Vector512.LoadUnsafe(ref xRow, 984) - pivotTail - meanTail;
                 squaresTail += (deviationTail * deviationTail);
             }
 
-            for (nuint f = 0; f < 992; f += 16)
-            {
-                Vector512<float> sums = Vector512.LoadUnsafe(ref squares, f);
-                (Vector512.LoadUnsafe(ref total, f) + Vector512.WidenLower(sums)).StoreUnsafe(ref total, f);
-                (Vector512.LoadUnsafe(ref total, f + 8) + Vector512.WidenUpper(sums)).StoreUnsafe(ref total, f + 8);
-            }
-
+            totalLast0Low += Vector512.WidenLower(squaresLast0);
+            totalLast0High += Vector512.WidenUpper(squaresLast0);
+            totalLast1Low += Vector512.WidenLower(squaresLast1);
+            totalLast1High += Vector512.WidenUpper(squaresLast1);
             totalTailLow += Vector512.WidenLower(squaresTail);
             totalTailHigh += Vector512.WidenUpper(squaresTail);
 
-            for (nuint f = 0; f < 992; f += 16)
-            {
-                Vector512.Narrow(Vector512.LoadUnsafe(ref total, f), Vector512.LoadUnsafe(ref total, f + 8)).StoreUnsafe(ref squares, f);
-            }
-
+            meanLast0.StoreUnsafe(ref mean, 960);
+            Vector512.Narrow(totalLast0Low, totalLast0High).StoreUnsafe(ref squares, 960);
+            meanLast1.StoreUnsafe(ref mean, 976);
+            Vector512.Narrow(totalLast1Low, totalLast1High).StoreUnsafe(ref squares, 976);
+            meanTail.StoreUnsafe(ref mean, 984);
             Vector512.Narrow(totalTailLow, totalTailHigh).StoreUnsafe(ref squares, 984);
         }
 
-        /// <summary><see cref="Normalize"/> with 16 features per Vector512.</summary>
+        /// <summary><see cref="Normalize"/> with 16 features per Vector512, in column strips.</summary>
         private static void Normalize512(ref float x, nint rows, ref float y, ref float c, ref float s, ref float b)
         {
+            // Column strips of 128 features, each strip's coefficients in registers while the rows pass: x is in cache here.
+            for (nuint strip = 0; strip < 896; strip += 128)
+            {
+                Vector512<float> c0 = Vector512.LoadUnsafe(ref c, strip);
+                Vector512<float> s0 = Vector512.LoadUnsafe(ref s, strip);
+                Vector512<float> b0 = Vector512.LoadUnsafe(ref b, strip);
+                Vector512<float> c1 = Vector512.LoadUnsafe(ref c, strip + 16);
+                Vector512<float> s1 = Vector512.LoadUnsafe(ref s, strip + 16);
+                Vector512<float> b1 = Vector512.LoadUnsafe(ref b, strip + 16);
+                Vector512<float> c2 = Vector512.LoadUnsafe(ref c, strip + 32);
+                Vector512<float> s2 = Vector512.LoadUnsafe(ref s, strip + 32);
+                Vector512<float> b2 = Vector512.LoadUnsafe(ref b, strip + 32);
+                Vector512<float> c3 = Vector512.LoadUnsafe(ref c, strip + 48);
+                Vector512<float> s3 = Vector512.LoadUnsafe(ref s, strip + 48);
+                Vector512<float> b3 = Vector512.LoadUnsafe(ref b, strip + 48);
+                Vector512<float> c4 = Vector512.LoadUnsafe(ref c, strip + 64);
+                Vector512<float> s4 = Vector512.LoadUnsafe(ref s, strip + 64);
+                Vector512<float> b4 = Vector512.LoadUnsafe(ref b, strip + 64);
+                Vector512<float> c5 = Vector512.LoadUnsafe(ref c, strip + 80);
+                Vector512<float> s5 = Vector512.LoadUnsafe(ref s, strip + 80);
+                Vector512<float> b5 = Vector512.LoadUnsafe(ref b, strip + 80);
+                Vector512<float> c6 = Vector512.LoadUnsafe(ref c, strip + 96);
+                Vector512<float> s6 = Vector512.LoadUnsafe(ref s, strip + 96);
+                Vector512<float> b6 = Vector512.LoadUnsafe(ref b, strip + 96);
+                Vector512<float> c7 = Vector512.LoadUnsafe(ref c, strip + 112);
+                Vector512<float> s7 = Vector512.LoadUnsafe(ref s, strip + 112);
+                Vector512<float> b7 = Vector512.LoadUnsafe(ref b, strip + 112);
+                for (nint r = 0; r < rows; r++)
+                {
+                    ref float xRow = ref Unsafe.Add(ref x, r * Features);
+                    ref float yRow = ref Unsafe.Add(ref y, r * Features);
+                    ((Vector512.LoadUnsafe(ref xRow, strip) - c0) * s0 + b0).StoreUnsafe(ref yRow, strip);
+                    ((Vector512.LoadUnsafe(ref xRow, strip + 16) - c1) * s1 + b1).StoreUnsafe(ref yRow, strip + 16);
+                    ((Vector512.LoadUnsafe(ref xRow, strip + 32) - c2) * s2 + b2).StoreUnsafe(ref yRow, strip + 32);
+                    ((Vector512.LoadUnsafe(ref xRow, strip + 48) - c3) * s3 + b3).StoreUnsafe(ref yRow, strip + 48);
+                    ((Vector512.LoadUnsafe(ref xRow, strip + 64) - c4) * s4 + b4).StoreUnsafe(ref yRow, strip + 64);
+                    ((Vector512.LoadUnsafe(ref xRow, strip + 80) - c5) * s5 + b5).StoreUnsafe(ref yRow, strip + 80);
+                    ((Vector512.LoadUnsafe(ref xRow, strip + 96) - c6) * s6 + b6).StoreUnsafe(ref yRow, strip + 96);
+                    ((Vector512.LoadUnsafe(ref xRow, strip + 112) - c7) * s7 + b7).StoreUnsafe(ref yRow, strip + 112);
+                }
+            }
+
+            // The last strip, with the overlapping last vector, read before any store so y may be x itself.
+            Vector512<float> cLast0 = Vector512.LoadUnsafe(ref c, 896);
+            Vector512<float> sLast0 = Vector512.LoadUnsafe(ref s, 896);
+            Vector512<float> bLast0 = Vector512.LoadUnsafe(ref b, 896);
+            Vector512<float> cLast1 = Vector512.LoadUnsafe(ref c, 912);
+            Vector512<float> sLast1 = Vector512.LoadUnsafe(ref s, 912);
+            Vector512<float> bLast1 = Vector512.LoadUnsafe(ref b, 912);
+            Vector512<float> cLast2 = Vector512.LoadUnsafe(ref c, 928);
+            Vector512<float> sLast2 = Vector512.LoadUnsafe(ref s, 928);
+            Vector512<float> bLast2 = Vector512.LoadUnsafe(ref b, 928);
+            Vector512<float> cLast3 = Vector512.LoadUnsafe(ref c, 944);
+            Vector512<float> sLast3 = Vector512.LoadUnsafe(ref s, 944);
+            Vector512<float> bLast3 = Vector512.LoadUnsafe(ref b, 944);
+            Vector512<float> cLast4 = Vector512.LoadUnsafe(ref c, 960);
+            Vector512<float> sLast4 = Vector512.LoadUnsafe(ref s, 960);
+            Vector512<float> bLast4 = Vector512.LoadUnsafe(ref b, 960);
+            Vector512<float> cLast5 = Vector512.LoadUnsafe(ref c, 976);
+            Vector512<float> sLast5 = Vector512.LoadUnsafe(ref s, 976);
+            Vector512<float> bLast5 = Vector512.LoadUnsafe(ref b, 976);
+            Vector512<float> cTail = Vector512.LoadUnsafe(ref c, 984);
+            Vector512<float> sTail = Vector512.LoadUnsafe(ref s, 984);
+            Vector512<float> bTail = Vector512.LoadUnsafe(ref b, 984);
             for (nint r = 0; r < rows; r++)
             {
                 ref float xRow = ref Unsafe.Add(ref x, r * Features);
                 ref float yRow = ref Unsafe.Add(ref y, r * Features);
-                // The overlapping last vector is read before any store, so y may be x itself.
-                Vector512<float> yTail = (Vector512.LoadUnsafe(ref xRow, 984) - Vector512.LoadUnsafe(ref c, 984)) * Vector512.LoadUnsafe(ref s, 984) + Vector512.LoadUnsafe(ref b, 984);
-                for (nuint f = 0; f < 992; f += 16)
-                {
-                    ((Vector512.LoadUnsafe(ref xRow, f) - Vector512.LoadUnsafe(ref c, f)) * Vector512.LoadUnsafe(ref s, f) + Vector512.LoadUnsafe(ref b, f)).StoreUnsafe(ref yRow, f);
-                }
-
+                Vector512<float> yTail = (Vector512.LoadUnsafe(ref xRow, 984) - cTail) * sTail + bTail;
+                ((Vector512.LoadUnsafe(ref xRow, 896) - cLast0) * sLast0 + bLast0).StoreUnsafe(ref yRow, 896);
+                ((Vector512.LoadUnsafe(ref xRow, 912) - cLast1) * sLast1 + bLast1).StoreUnsafe(ref yRow, 912);
+                ((Vector512.LoadUnsafe(ref xRow, 928) - cLast2) * sLast2 + bLast2).StoreUnsafe(ref yRow, 928);
+                ((Vector512.LoadUnsafe(ref xRow, 944) - cLast3) * sLast3 + bLast3).StoreUnsafe(ref yRow, 944);
+                ((Vector512.LoadUnsafe(ref xRow, 960) - cLast4) * sLast4 + bLast4).StoreUnsafe(ref yRow, 960);
+                ((Vector512.LoadUnsafe(ref xRow, 976) - cLast5) * sLast5 + bLast5).StoreUnsafe(ref yRow, 976);
                 yTail.StoreUnsafe(ref yRow, 984);
             }
         }
 
-        /// <summary><see cref="BackwardSums"/> with 16 features per Vector512, the running sums in sumDy and sumDyCentered (in L1).</summary>
+        /// <summary><see cref="BackwardSums"/> with 16 features per Vector512, in column strips.</summary>
         private static void BackwardSums512(ref float x, nint rows, ref float dy, ref float pivot, ref float sumDy, ref float sumDyCentered)
         {
-            MemoryMarshal.CreateSpan(ref sumDy, Features).Clear();
-            MemoryMarshal.CreateSpan(ref sumDyCentered, Features).Clear();
+            // Column strips of 64 features, each strip's sums in registers while the rows pass: x and dy are in cache here.
+            for (nuint strip = 0; strip < 960; strip += 64)
+            {
+                Vector512<float> pivot0 = Vector512.LoadUnsafe(ref pivot, strip);
+                Vector512<float> sumDy0 = Vector512<float>.Zero;
+                Vector512<float> sumDyCentered0 = Vector512<float>.Zero;
+                Vector512<float> pivot1 = Vector512.LoadUnsafe(ref pivot, strip + 16);
+                Vector512<float> sumDy1 = Vector512<float>.Zero;
+                Vector512<float> sumDyCentered1 = Vector512<float>.Zero;
+                Vector512<float> pivot2 = Vector512.LoadUnsafe(ref pivot, strip + 32);
+                Vector512<float> sumDy2 = Vector512<float>.Zero;
+                Vector512<float> sumDyCentered2 = Vector512<float>.Zero;
+                Vector512<float> pivot3 = Vector512.LoadUnsafe(ref pivot, strip + 48);
+                Vector512<float> sumDy3 = Vector512<float>.Zero;
+                Vector512<float> sumDyCentered3 = Vector512<float>.Zero;
+                for (nint r = 0; r < rows; r++)
+                {
+                    ref float xRow = ref Unsafe.Add(ref x, r * Features);
+                    ref float dyRow = ref Unsafe.Add(ref dy, r * Features);
+                    Vector512<float> centered0 = Vector512.LoadUnsafe(ref xRow, strip) - pivot0;
+                    Vector512<float> gradient0 = Vector512.LoadUnsafe(ref dyRow, strip);
+                    sumDy0 += (gradient0);
+                    sumDyCentered0 += (gradient0 * centered0);
+                    Vector512<float> centered1 = Vector512.LoadUnsafe(ref xRow, strip + 16) - pivot1;
+                    Vector512<float> gradient1 = Vector512.LoadUnsafe(ref dyRow, strip + 16);
+                    sumDy1 += (gradient1);
+                    sumDyCentered1 += (gradient1 * centered1);
+                    Vector512<float> centered2 = Vector512.LoadUnsafe(ref xRow, strip + 32) - pivot2;
+                    Vector512<float> gradient2 = Vector512.LoadUnsafe(ref dyRow, strip + 32);
+                    sumDy2 += (gradient2);
+                    sumDyCentered2 += (gradient2 * centered2);
+                    Vector512<float> centered3 = Vector512.LoadUnsafe(ref xRow, strip + 48) - pivot3;
+                    Vector512<float> gradient3 = Vector512.LoadUnsafe(ref dyRow, strip + 48);
+                    sumDy3 += (gradient3);
+                    sumDyCentered3 += (gradient3 * centered3);
+                }
 
-            // The overlapping last vector sums in registers, stored after the others: shared lanes get the same sums.
+                sumDy0.StoreUnsafe(ref sumDy, strip);
+                sumDyCentered0.StoreUnsafe(ref sumDyCentered, strip);
+                sumDy1.StoreUnsafe(ref sumDy, strip + 16);
+                sumDyCentered1.StoreUnsafe(ref sumDyCentered, strip + 16);
+                sumDy2.StoreUnsafe(ref sumDy, strip + 32);
+                sumDyCentered2.StoreUnsafe(ref sumDyCentered, strip + 32);
+                sumDy3.StoreUnsafe(ref sumDy, strip + 48);
+                sumDyCentered3.StoreUnsafe(ref sumDyCentered, strip + 48);
+            }
+
+            // The last strip, with the overlapping last vector: its sums are stored after the others, and shared lanes get the same sums.
+            Vector512<float> pivotLast0 = Vector512.LoadUnsafe(ref pivot, 960);
+            Vector512<float> sumDyLast0 = Vector512<float>.Zero;
+            Vector512<float> sumDyCenteredLast0 = Vector512<float>.Zero;
+            Vector512<float> pivotLast1 = Vector512.LoadUnsafe(ref pivot, 976);
+            Vector512<float> sumDyLast1 = Vector512<float>.Zero;
+            Vector512<float> sumDyCenteredLast1 = Vector512<float>.Zero;
             Vector512<float> pivotTail = Vector512.LoadUnsafe(ref pivot, 984);
             Vector512<float> sumDyTail = Vector512<float>.Zero;
             Vector512<float> sumDyCenteredTail = Vector512<float>.Zero;
@@ -473,44 +725,97 @@ namespace NormGen.Generated
             {
                 ref float xRow = ref Unsafe.Add(ref x, r * Features);
                 ref float dyRow = ref Unsafe.Add(ref dy, r * Features);
-                for (nuint f = 0; f < 992; f += 16)
-                {
-                    Vector512<float> p = Vector512.LoadUnsafe(ref pivot, f);
-                    Vector512<float> centered = Vector512.LoadUnsafe(ref xRow, f) - p;
-                    Vector512<float> gradient = Vector512.LoadUnsafe(ref dyRow, f);
-                    (Vector512.LoadUnsafe(ref sumDy, f) + (gradient)).StoreUnsafe(ref sumDy, f);
-                    (Vector512.LoadUnsafe(ref sumDyCentered, f) + (gradient * centered)).StoreUnsafe(ref sumDyCentered, f);
-                }
-
+                Vector512<float> centeredLast0 = Vector512.LoadUnsafe(ref xRow, 960) - pivotLast0;
+                Vector512<float> gradientLast0 = Vector512.LoadUnsafe(ref dyRow, 960);
+                sumDyLast0 += (gradientLast0);
+                sumDyCenteredLast0 += (gradientLast0 * centeredLast0);
+                Vector512<float> centeredLast1 = Vector512.LoadUnsafe(ref xRow, 976) - pivotLast1;
+                Vector512<float> gradientLast1 = Vector512.LoadUnsafe(ref dyRow, 976);
+                sumDyLast1 += (gradientLast1);
+                sumDyCenteredLast1 += (gradientLast1 * centeredLast1);
                 Vector512<float> centeredTail = Vector512.LoadUnsafe(ref xRow, 984) - pivotTail;
                 Vector512<float> gradientTail = Vector512.LoadUnsafe(ref dyRow, 984);
                 sumDyTail += (gradientTail);
                 sumDyCenteredTail += (gradientTail * centeredTail);
             }
 
+            sumDyLast0.StoreUnsafe(ref sumDy, 960);
+            sumDyCenteredLast0.StoreUnsafe(ref sumDyCentered, 960);
+            sumDyLast1.StoreUnsafe(ref sumDy, 976);
+            sumDyCenteredLast1.StoreUnsafe(ref sumDyCentered, 976);
             sumDyTail.StoreUnsafe(ref sumDy, 984);
             sumDyCenteredTail.StoreUnsafe(ref sumDyCentered, 984);
         }
 
-        /// <summary><see cref="BackwardInput"/> with 16 features per Vector512.</summary>
+        /// <summary><see cref="BackwardInput"/> with 16 features per Vector512, in column strips.</summary>
         private static void BackwardInput512(ref float x, nint rows, ref float dy, ref float dx, ref float pivot, ref float a, ref float k, ref float c)
         {
+            // Column strips of 64 features, each strip's coefficients in registers while the rows pass: x and dy are in cache here.
+            for (nuint strip = 0; strip < 960; strip += 64)
+            {
+                Vector512<float> pivot0 = Vector512.LoadUnsafe(ref pivot, strip);
+                Vector512<float> a0 = Vector512.LoadUnsafe(ref a, strip);
+                Vector512<float> k0 = Vector512.LoadUnsafe(ref k, strip);
+                Vector512<float> c0 = Vector512.LoadUnsafe(ref c, strip);
+                Vector512<float> pivot1 = Vector512.LoadUnsafe(ref pivot, strip + 16);
+                Vector512<float> a1 = Vector512.LoadUnsafe(ref a, strip + 16);
+                Vector512<float> k1 = Vector512.LoadUnsafe(ref k, strip + 16);
+                Vector512<float> c1 = Vector512.LoadUnsafe(ref c, strip + 16);
+                Vector512<float> pivot2 = Vector512.LoadUnsafe(ref pivot, strip + 32);
+                Vector512<float> a2 = Vector512.LoadUnsafe(ref a, strip + 32);
+                Vector512<float> k2 = Vector512.LoadUnsafe(ref k, strip + 32);
+                Vector512<float> c2 = Vector512.LoadUnsafe(ref c, strip + 32);
+                Vector512<float> pivot3 = Vector512.LoadUnsafe(ref pivot, strip + 48);
+                Vector512<float> a3 = Vector512.LoadUnsafe(ref a, strip + 48);
+                Vector512<float> k3 = Vector512.LoadUnsafe(ref k, strip + 48);
+                Vector512<float> c3 = Vector512.LoadUnsafe(ref c, strip + 48);
+                for (nint r = 0; r < rows; r++)
+                {
+                    ref float xRow = ref Unsafe.Add(ref x, r * Features);
+                    ref float dyRow = ref Unsafe.Add(ref dy, r * Features);
+                    ref float dxRow = ref Unsafe.Add(ref dx, r * Features);
+                    Vector512<float> centered0 = Vector512.LoadUnsafe(ref xRow, strip) - pivot0;
+                    Vector512<float> gradient0 = Vector512.LoadUnsafe(ref dyRow, strip);
+                    (a0 * gradient0 + k0 * centered0 + c0).StoreUnsafe(ref dxRow, strip);
+                    Vector512<float> centered1 = Vector512.LoadUnsafe(ref xRow, strip + 16) - pivot1;
+                    Vector512<float> gradient1 = Vector512.LoadUnsafe(ref dyRow, strip + 16);
+                    (a1 * gradient1 + k1 * centered1 + c1).StoreUnsafe(ref dxRow, strip + 16);
+                    Vector512<float> centered2 = Vector512.LoadUnsafe(ref xRow, strip + 32) - pivot2;
+                    Vector512<float> gradient2 = Vector512.LoadUnsafe(ref dyRow, strip + 32);
+                    (a2 * gradient2 + k2 * centered2 + c2).StoreUnsafe(ref dxRow, strip + 32);
+                    Vector512<float> centered3 = Vector512.LoadUnsafe(ref xRow, strip + 48) - pivot3;
+                    Vector512<float> gradient3 = Vector512.LoadUnsafe(ref dyRow, strip + 48);
+                    (a3 * gradient3 + k3 * centered3 + c3).StoreUnsafe(ref dxRow, strip + 48);
+                }
+            }
+
+            // The last strip, with the overlapping last vector, read before any store so dx may be dy itself.
+            Vector512<float> pivotLast0 = Vector512.LoadUnsafe(ref pivot, 960);
+            Vector512<float> aLast0 = Vector512.LoadUnsafe(ref a, 960);
+            Vector512<float> kLast0 = Vector512.LoadUnsafe(ref k, 960);
+            Vector512<float> cLast0 = Vector512.LoadUnsafe(ref c, 960);
+            Vector512<float> pivotLast1 = Vector512.LoadUnsafe(ref pivot, 976);
+            Vector512<float> aLast1 = Vector512.LoadUnsafe(ref a, 976);
+            Vector512<float> kLast1 = Vector512.LoadUnsafe(ref k, 976);
+            Vector512<float> cLast1 = Vector512.LoadUnsafe(ref c, 976);
+            Vector512<float> pivotTail = Vector512.LoadUnsafe(ref pivot, 984);
+            Vector512<float> aTail = Vector512.LoadUnsafe(ref a, 984);
+            Vector512<float> kTail = Vector512.LoadUnsafe(ref k, 984);
+            Vector512<float> cTail = Vector512.LoadUnsafe(ref c, 984);
             for (nint r = 0; r < rows; r++)
             {
                 ref float xRow = ref Unsafe.Add(ref x, r * Features);
                 ref float dyRow = ref Unsafe.Add(ref dy, r * Features);
                 ref float dxRow = ref Unsafe.Add(ref dx, r * Features);
-                // The overlapping last vector is read before any store, so dx may be dy itself.
-                Vector512<float> centeredTail = Vector512.LoadUnsafe(ref xRow, 984) - Vector512.LoadUnsafe(ref pivot, 984);
+                Vector512<float> centeredTail = Vector512.LoadUnsafe(ref xRow, 984) - pivotTail;
                 Vector512<float> gradientTail = Vector512.LoadUnsafe(ref dyRow, 984);
-                Vector512<float> dxTail = Vector512.LoadUnsafe(ref a, 984) * gradientTail + Vector512.LoadUnsafe(ref k, 984) * centeredTail + Vector512.LoadUnsafe(ref c, 984);
-                for (nuint f = 0; f < 992; f += 16)
-                {
-                    Vector512<float> centered = Vector512.LoadUnsafe(ref xRow, f) - Vector512.LoadUnsafe(ref pivot, f);
-                    Vector512<float> gradient = Vector512.LoadUnsafe(ref dyRow, f);
-                    (Vector512.LoadUnsafe(ref a, f) * gradient + Vector512.LoadUnsafe(ref k, f) * centered + Vector512.LoadUnsafe(ref c, f)).StoreUnsafe(ref dxRow, f);
-                }
-
+                Vector512<float> dxTail = aTail * gradientTail + kTail * centeredTail + cTail;
+                Vector512<float> centeredLast0 = Vector512.LoadUnsafe(ref xRow, 960) - pivotLast0;
+                Vector512<float> gradientLast0 = Vector512.LoadUnsafe(ref dyRow, 960);
+                (aLast0 * gradientLast0 + kLast0 * centeredLast0 + cLast0).StoreUnsafe(ref dxRow, 960);
+                Vector512<float> centeredLast1 = Vector512.LoadUnsafe(ref xRow, 976) - pivotLast1;
+                Vector512<float> gradientLast1 = Vector512.LoadUnsafe(ref dyRow, 976);
+                (aLast1 * gradientLast1 + kLast1 * centeredLast1 + cLast1).StoreUnsafe(ref dxRow, 976);
                 dxTail.StoreUnsafe(ref dxRow, 984);
             }
         }

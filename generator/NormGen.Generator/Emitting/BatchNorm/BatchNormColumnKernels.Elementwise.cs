@@ -16,8 +16,15 @@ internal sealed partial class BatchNormColumnKernels
     {
         string bits = Literals.Int(p.Bits);
         OpenKernel(w,
-            "<see cref=\"Normalize\"/> with " + Literals.Int(p.Lanes) + " features per " + p.Vector + ".",
+            "<see cref=\"Normalize\"/> with " + Literals.Int(p.Lanes) + " features per " + p.Vector + (p.Strips ? ", in column strips." : "."),
             "Normalize" + bits + "(ref " + _t + " x, nint rows, ref " + _t + " y, ref " + _t + " c, ref " + _t + " s, ref " + _t + " b)");
+        if (p.Strips)
+        {
+            WriteNormalizeStrips(w, p);
+            w.Close();
+            return;
+        }
+
         string tail = Literals.Int(p.TailOffset);
         if (p.Unrolled)
         {
@@ -64,6 +71,24 @@ internal sealed partial class BatchNormColumnKernels
         w.Close();
     }
 
+    /// <summary>BackwardInput's coefficients of the given vectors, in registers: pivot, the ReLU's scale and shift, a, k, c.</summary>
+    private void WriteBackwardInputCoefficients(SourceWriter w, VectorPlan p, IEnumerable<(string Suffix, string Offset)> blocks)
+    {
+        foreach ((string suffix, string offset) in blocks)
+        {
+            w.Line(p.Type + " pivot" + suffix + " = " + p.Load("pivot", offset) + ";");
+            if (Relu)
+            {
+                w.Line(p.Type + " s" + suffix + " = " + p.Load("s", offset) + ";");
+                w.Line(p.Type + " b" + suffix + " = " + p.Load("b", offset) + ";");
+            }
+
+            w.Line(p.Type + " a" + suffix + " = " + p.Load("a", offset) + ";");
+            w.Line(p.Type + " k" + suffix + " = " + p.Load("k", offset) + ";");
+            w.Line(p.Type + " c" + suffix + " = " + p.Load("c", offset) + ";");
+        }
+    }
+
     /// <summary>dx = dyCoefficient * gradient + xCoefficient * centered + bias, from the names of its parts.</summary>
     private static string InputGradient(string gradient, string centered, string a, string k, string c) =>
         a + " * " + gradient + " + " + k + " * " + centered + " + " + c;
@@ -72,27 +97,22 @@ internal sealed partial class BatchNormColumnKernels
     {
         string bits = Literals.Int(p.Bits);
         OpenKernel(w,
-            "<see cref=\"BackwardInput\"/> with " + Literals.Int(p.Lanes) + " features per " + p.Vector + ".",
+            "<see cref=\"BackwardInput\"/> with " + Literals.Int(p.Lanes) + " features per " + p.Vector + (p.Strips ? ", in column strips." : "."),
             "BackwardInput" + bits + "(ref " + _t + " x, nint rows, ref " + _t + " dy, ref " + _t + " dx, ref " + _t + " pivot, " +
                 MaskParameters + "ref " + _t + " a, ref " + _t + " k, ref " + _t + " c)");
+        if (p.Strips)
+        {
+            WriteBackwardInputStrips(w, p);
+            w.Close();
+            return;
+        }
+
         string tail = Literals.Int(p.TailOffset);
         string[] streams = { "x", "dy", "dx" };
         if (p.Unrolled)
         {
             w.Line("// The whole row's coefficients in registers.");
-            foreach ((string suffix, string offset) in RegisterBlocks(p))
-            {
-                w.Line(p.Type + " pivot" + suffix + " = " + p.Load("pivot", offset) + ";");
-                if (Relu)
-                {
-                    w.Line(p.Type + " s" + suffix + " = " + p.Load("s", offset) + ";");
-                    w.Line(p.Type + " b" + suffix + " = " + p.Load("b", offset) + ";");
-                }
-
-                w.Line(p.Type + " a" + suffix + " = " + p.Load("a", offset) + ";");
-                w.Line(p.Type + " k" + suffix + " = " + p.Load("k", offset) + ";");
-                w.Line(p.Type + " c" + suffix + " = " + p.Load("c", offset) + ";");
-            }
+            WriteBackwardInputCoefficients(w, p, RegisterBlocks(p));
         }
 
         WriteRowLoops(w, 1, streams, _ =>

@@ -17,10 +17,18 @@ internal sealed partial class BatchNormColumnKernels
 
         OpenKernel(w,
             "<see cref=\"ChunkMoments\"/> with " + Literals.Int(p.Lanes) + " features per " + p.Vector +
-                (p.Unrolled ? ", the sums in registers." : ", the running sums in mean and squares (in L1)."),
+                (p.Unrolled ? ", the sums in registers." : p.Strips ? ", in column strips." : ", the running sums in mean and squares (in L1)."),
             "ChunkMoments" + Literals.Int(p.Bits) + "(ref " + _t + " x, nint rows, ref " + _t + " pivot, ref " + _t + " mean, ref " + _t + " squares)");
         w.Line(p.Type + " inverseRows = " + p.Vector + ".Create((" + _t + ")1 / rows);");
         w.Line(BlockedRows(ReductionRows));
+        if (p.Strips)
+        {
+            w.Line();
+            WriteChunkMomentsStrips(w, p);
+            w.Close();
+            return;
+        }
+
         string[] streams = { "x" };
         if (p.Unrolled)
         {
@@ -145,11 +153,19 @@ internal sealed partial class BatchNormColumnKernels
         string tail = Literals.Int(p.TailOffset);
         OpenKernel(w,
             "<see cref=\"ChunkMoments\"/> with " + Literals.Int(p.Lanes) + " features per " + p.Vector +
-                (p.Unrolled ? ", the sums in registers" : ", the float sums in mean and squares (in L1), the double ones on the stack") +
+                (p.Unrolled ? ", the sums in registers" : p.Strips ? ", in column strips" : ", the float sums in mean and squares (in L1), the double ones on the stack") +
                 ": float over " + Literals.Int(FloatSumRows) + " rows, then double.",
             "ChunkMoments" + Literals.Int(p.Bits) + "(ref float x, nint rows, ref float pivot, ref float mean, ref float squares)");
         w.Line(p.DoubleType + " inverseRows = " + p.Vector + ".Create((double)1 / rows);");
         w.Line(BlockedRows(FloatSumRows));
+        if (p.Strips)
+        {
+            w.Line();
+            WriteChunkMomentsStrips(w, p);
+            w.Close();
+            return;
+        }
+
         string[] streams = { "x" };
         if (p.Unrolled)
         {
@@ -337,9 +353,16 @@ internal sealed partial class BatchNormColumnKernels
     {
         OpenKernel(w,
             "<see cref=\"BackwardSums\"/> with " + Literals.Int(p.Lanes) + " features per " + p.Vector +
-                (p.Unrolled ? ", the sums in registers." : ", the running sums in sumDy and sumDyCentered (in L1)."),
+                (p.Unrolled ? ", the sums in registers." : p.Strips ? ", in column strips." : ", the running sums in sumDy and sumDyCentered (in L1)."),
             "BackwardSums" + Literals.Int(p.Bits) + "(ref " + _t + " x, nint rows, ref " + _t + " dy, ref " + _t + " pivot, " +
                 MaskParameters + "ref " + _t + " sumDy, ref " + _t + " sumDyCentered)");
+        if (p.Strips)
+        {
+            WriteBackwardSumsStrips(w, p);
+            w.Close();
+            return;
+        }
+
         string[] streams = { "x", "dy" };
         if (p.Unrolled)
         {
