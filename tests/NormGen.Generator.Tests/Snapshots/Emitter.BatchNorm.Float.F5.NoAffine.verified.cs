@@ -261,13 +261,13 @@ namespace NormGen.Generated
         {
             Vector128<double> inverseRows = Vector128.Create((double)1 / rows);
             nint blockedRows = rows - rows % 16;
+            Span<double> totals = stackalloc double[Features];
+            ref double total = ref MemoryMarshal.GetReference(totals);
 
             // Pass 1: sums of x - pivot, in float over 16 rows (so rounding stays near 16 * 2^-24), then in double.
             Vector128<float> pivot0 = Vector128.LoadUnsafe(ref pivot, 0);
-            Vector128<float> pivotTail = Vector128.LoadUnsafe(ref pivot, 1);
             Vector128<float> sum0 = Vector128<float>.Zero;
-            Vector128<double> total0Low = Vector128<double>.Zero;
-            Vector128<double> total0High = Vector128<double>.Zero;
+            Vector128<float> pivotTail = Vector128.LoadUnsafe(ref pivot, 1);
             Vector128<float> sumTail = Vector128<float>.Zero;
             Vector128<double> totalTailLow = Vector128<double>.Zero;
             Vector128<double> totalTailHigh = Vector128<double>.Zero;
@@ -283,8 +283,8 @@ namespace NormGen.Generated
                     sumTail += (((Vector128.LoadUnsafe(ref xRow0, 1) - pivotTail) + (Vector128.LoadUnsafe(ref xRow1, 1) - pivotTail)) + ((Vector128.LoadUnsafe(ref xRow2, 1) - pivotTail) + (Vector128.LoadUnsafe(ref xRow3, 1) - pivotTail)));
                 }
 
-                total0Low += Vector128.WidenLower(sum0);
-                total0High += Vector128.WidenUpper(sum0);
+                (Vector128.LoadUnsafe(ref total, 0) + Vector128.WidenLower(sum0)).StoreUnsafe(ref total, 0);
+                (Vector128.LoadUnsafe(ref total, 2) + Vector128.WidenUpper(sum0)).StoreUnsafe(ref total, 2);
                 sum0 = Vector128<float>.Zero;
                 totalTailLow += Vector128.WidenLower(sumTail);
                 totalTailHigh += Vector128.WidenUpper(sumTail);
@@ -298,18 +298,17 @@ namespace NormGen.Generated
                 sumTail += (Vector128.LoadUnsafe(ref xRow, 1) - pivotTail);
             }
 
-            total0Low += Vector128.WidenLower(sum0);
-            total0High += Vector128.WidenUpper(sum0);
+            (Vector128.LoadUnsafe(ref total, 0) + Vector128.WidenLower(sum0)).StoreUnsafe(ref total, 0);
+            (Vector128.LoadUnsafe(ref total, 2) + Vector128.WidenUpper(sum0)).StoreUnsafe(ref total, 2);
             totalTailLow += Vector128.WidenLower(sumTail);
             totalTailHigh += Vector128.WidenUpper(sumTail);
 
             // Pass 2: squared deviations from the chunk mean; the chunk is still in cache.
-            Vector128<float> mean0 = Vector128.Narrow(total0Low * inverseRows, total0High * inverseRows);
-            Vector128<float> meanTail = Vector128.Narrow(totalTailLow * inverseRows, totalTailHigh * inverseRows);
+            Vector128<float> mean0 = Vector128.Narrow(Vector128.LoadUnsafe(ref total, 0) * inverseRows, Vector128.LoadUnsafe(ref total, 2) * inverseRows);
             Vector128<float> squares0 = Vector128<float>.Zero;
-            total0Low = Vector128<double>.Zero;
-            total0High = Vector128<double>.Zero;
+            Vector128<float> meanTail = Vector128.Narrow(totalTailLow * inverseRows, totalTailHigh * inverseRows);
             Vector128<float> squaresTail = Vector128<float>.Zero;
+            totals.Clear();
             totalTailLow = Vector128<double>.Zero;
             totalTailHigh = Vector128<double>.Zero;
             for (nint start = 0; start < blockedRows; start += 16)
@@ -332,8 +331,8 @@ namespace NormGen.Generated
                     squaresTail += (((deviationTailRow0 * deviationTailRow0) + (deviationTailRow1 * deviationTailRow1)) + ((deviationTailRow2 * deviationTailRow2) + (deviationTailRow3 * deviationTailRow3)));
                 }
 
-                total0Low += Vector128.WidenLower(squares0);
-                total0High += Vector128.WidenUpper(squares0);
+                (Vector128.LoadUnsafe(ref total, 0) + Vector128.WidenLower(squares0)).StoreUnsafe(ref total, 0);
+                (Vector128.LoadUnsafe(ref total, 2) + Vector128.WidenUpper(squares0)).StoreUnsafe(ref total, 2);
                 squares0 = Vector128<float>.Zero;
                 totalTailLow += Vector128.WidenLower(squaresTail);
                 totalTailHigh += Vector128.WidenUpper(squaresTail);
@@ -349,13 +348,13 @@ namespace NormGen.Generated
                 squaresTail += (deviationTail * deviationTail);
             }
 
-            total0Low += Vector128.WidenLower(squares0);
-            total0High += Vector128.WidenUpper(squares0);
+            (Vector128.LoadUnsafe(ref total, 0) + Vector128.WidenLower(squares0)).StoreUnsafe(ref total, 0);
+            (Vector128.LoadUnsafe(ref total, 2) + Vector128.WidenUpper(squares0)).StoreUnsafe(ref total, 2);
             totalTailLow += Vector128.WidenLower(squaresTail);
             totalTailHigh += Vector128.WidenUpper(squaresTail);
 
             mean0.StoreUnsafe(ref mean, 0);
-            Vector128.Narrow(total0Low, total0High).StoreUnsafe(ref squares, 0);
+            Vector128.Narrow(Vector128.LoadUnsafe(ref total, 0), Vector128.LoadUnsafe(ref total, 2)).StoreUnsafe(ref squares, 0);
             meanTail.StoreUnsafe(ref mean, 1);
             Vector128.Narrow(totalTailLow, totalTailHigh).StoreUnsafe(ref squares, 1);
         }

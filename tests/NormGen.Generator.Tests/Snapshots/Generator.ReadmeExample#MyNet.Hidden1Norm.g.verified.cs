@@ -293,40 +293,26 @@ namespace NormGen.Generated
         {
             Vector512<double> inverseRows = Vector512.Create((double)1 / rows);
             nint blockedRows = rows - rows % 16;
+            Span<double> totals = stackalloc double[Features];
+            ref double total = ref MemoryMarshal.GetReference(totals);
 
             // Pass 1: sums of x - pivot, in float over 16 rows (so rounding stays near 16 * 2^-24), then in double.
             Vector512<float> pivot0 = Vector512.LoadUnsafe(ref pivot, 0);
-            Vector512<float> pivot1 = Vector512.LoadUnsafe(ref pivot, 16);
-            Vector512<float> pivot2 = Vector512.LoadUnsafe(ref pivot, 32);
-            Vector512<float> pivot3 = Vector512.LoadUnsafe(ref pivot, 48);
-            Vector512<float> pivot4 = Vector512.LoadUnsafe(ref pivot, 64);
-            Vector512<float> pivot5 = Vector512.LoadUnsafe(ref pivot, 80);
-            Vector512<float> pivot6 = Vector512.LoadUnsafe(ref pivot, 96);
-            Vector512<float> pivot7 = Vector512.LoadUnsafe(ref pivot, 112);
             Vector512<float> sum0 = Vector512<float>.Zero;
-            Vector512<double> total0Low = Vector512<double>.Zero;
-            Vector512<double> total0High = Vector512<double>.Zero;
+            Vector512<float> pivot1 = Vector512.LoadUnsafe(ref pivot, 16);
             Vector512<float> sum1 = Vector512<float>.Zero;
-            Vector512<double> total1Low = Vector512<double>.Zero;
-            Vector512<double> total1High = Vector512<double>.Zero;
+            Vector512<float> pivot2 = Vector512.LoadUnsafe(ref pivot, 32);
             Vector512<float> sum2 = Vector512<float>.Zero;
-            Vector512<double> total2Low = Vector512<double>.Zero;
-            Vector512<double> total2High = Vector512<double>.Zero;
+            Vector512<float> pivot3 = Vector512.LoadUnsafe(ref pivot, 48);
             Vector512<float> sum3 = Vector512<float>.Zero;
-            Vector512<double> total3Low = Vector512<double>.Zero;
-            Vector512<double> total3High = Vector512<double>.Zero;
+            Vector512<float> pivot4 = Vector512.LoadUnsafe(ref pivot, 64);
             Vector512<float> sum4 = Vector512<float>.Zero;
-            Vector512<double> total4Low = Vector512<double>.Zero;
-            Vector512<double> total4High = Vector512<double>.Zero;
+            Vector512<float> pivot5 = Vector512.LoadUnsafe(ref pivot, 80);
             Vector512<float> sum5 = Vector512<float>.Zero;
-            Vector512<double> total5Low = Vector512<double>.Zero;
-            Vector512<double> total5High = Vector512<double>.Zero;
+            Vector512<float> pivot6 = Vector512.LoadUnsafe(ref pivot, 96);
             Vector512<float> sum6 = Vector512<float>.Zero;
-            Vector512<double> total6Low = Vector512<double>.Zero;
-            Vector512<double> total6High = Vector512<double>.Zero;
+            Vector512<float> pivot7 = Vector512.LoadUnsafe(ref pivot, 112);
             Vector512<float> sum7 = Vector512<float>.Zero;
-            Vector512<double> total7Low = Vector512<double>.Zero;
-            Vector512<double> total7High = Vector512<double>.Zero;
             for (nint start = 0; start < blockedRows; start += 16)
             {
                 for (nint r = start; r < start + 16; r += 4)
@@ -345,29 +331,29 @@ namespace NormGen.Generated
                     sum7 += (((Vector512.LoadUnsafe(ref xRow0, 112) - pivot7) + (Vector512.LoadUnsafe(ref xRow1, 112) - pivot7)) + ((Vector512.LoadUnsafe(ref xRow2, 112) - pivot7) + (Vector512.LoadUnsafe(ref xRow3, 112) - pivot7)));
                 }
 
-                total0Low += Vector512.WidenLower(sum0);
-                total0High += Vector512.WidenUpper(sum0);
+                (Vector512.LoadUnsafe(ref total, 0) + Vector512.WidenLower(sum0)).StoreUnsafe(ref total, 0);
+                (Vector512.LoadUnsafe(ref total, 8) + Vector512.WidenUpper(sum0)).StoreUnsafe(ref total, 8);
                 sum0 = Vector512<float>.Zero;
-                total1Low += Vector512.WidenLower(sum1);
-                total1High += Vector512.WidenUpper(sum1);
+                (Vector512.LoadUnsafe(ref total, 16) + Vector512.WidenLower(sum1)).StoreUnsafe(ref total, 16);
+                (Vector512.LoadUnsafe(ref total, 24) + Vector512.WidenUpper(sum1)).StoreUnsafe(ref total, 24);
                 sum1 = Vector512<float>.Zero;
-                total2Low += Vector512.WidenLower(sum2);
-                total2High += Vector512.WidenUpper(sum2);
+                (Vector512.LoadUnsafe(ref total, 32) + Vector512.WidenLower(sum2)).StoreUnsafe(ref total, 32);
+                (Vector512.LoadUnsafe(ref total, 40) + Vector512.WidenUpper(sum2)).StoreUnsafe(ref total, 40);
                 sum2 = Vector512<float>.Zero;
-                total3Low += Vector512.WidenLower(sum3);
-                total3High += Vector512.WidenUpper(sum3);
+                (Vector512.LoadUnsafe(ref total, 48) + Vector512.WidenLower(sum3)).StoreUnsafe(ref total, 48);
+                (Vector512.LoadUnsafe(ref total, 56) + Vector512.WidenUpper(sum3)).StoreUnsafe(ref total, 56);
                 sum3 = Vector512<float>.Zero;
-                total4Low += Vector512.WidenLower(sum4);
-                total4High += Vector512.WidenUpper(sum4);
+                (Vector512.LoadUnsafe(ref total, 64) + Vector512.WidenLower(sum4)).StoreUnsafe(ref total, 64);
+                (Vector512.LoadUnsafe(ref total, 72) + Vector512.WidenUpper(sum4)).StoreUnsafe(ref total, 72);
                 sum4 = Vector512<float>.Zero;
-                total5Low += Vector512.WidenLower(sum5);
-                total5High += Vector512.WidenUpper(sum5);
+                (Vector512.LoadUnsafe(ref total, 80) + Vector512.WidenLower(sum5)).StoreUnsafe(ref total, 80);
+                (Vector512.LoadUnsafe(ref total, 88) + Vector512.WidenUpper(sum5)).StoreUnsafe(ref total, 88);
                 sum5 = Vector512<float>.Zero;
-                total6Low += Vector512.WidenLower(sum6);
-                total6High += Vector512.WidenUpper(sum6);
+                (Vector512.LoadUnsafe(ref total, 96) + Vector512.WidenLower(sum6)).StoreUnsafe(ref total, 96);
+                (Vector512.LoadUnsafe(ref total, 104) + Vector512.WidenUpper(sum6)).StoreUnsafe(ref total, 104);
                 sum6 = Vector512<float>.Zero;
-                total7Low += Vector512.WidenLower(sum7);
-                total7High += Vector512.WidenUpper(sum7);
+                (Vector512.LoadUnsafe(ref total, 112) + Vector512.WidenLower(sum7)).StoreUnsafe(ref total, 112);
+                (Vector512.LoadUnsafe(ref total, 120) + Vector512.WidenUpper(sum7)).StoreUnsafe(ref total, 120);
                 sum7 = Vector512<float>.Zero;
             }
 
@@ -384,56 +370,41 @@ namespace NormGen.Generated
                 sum7 += (Vector512.LoadUnsafe(ref xRow, 112) - pivot7);
             }
 
-            total0Low += Vector512.WidenLower(sum0);
-            total0High += Vector512.WidenUpper(sum0);
-            total1Low += Vector512.WidenLower(sum1);
-            total1High += Vector512.WidenUpper(sum1);
-            total2Low += Vector512.WidenLower(sum2);
-            total2High += Vector512.WidenUpper(sum2);
-            total3Low += Vector512.WidenLower(sum3);
-            total3High += Vector512.WidenUpper(sum3);
-            total4Low += Vector512.WidenLower(sum4);
-            total4High += Vector512.WidenUpper(sum4);
-            total5Low += Vector512.WidenLower(sum5);
-            total5High += Vector512.WidenUpper(sum5);
-            total6Low += Vector512.WidenLower(sum6);
-            total6High += Vector512.WidenUpper(sum6);
-            total7Low += Vector512.WidenLower(sum7);
-            total7High += Vector512.WidenUpper(sum7);
+            (Vector512.LoadUnsafe(ref total, 0) + Vector512.WidenLower(sum0)).StoreUnsafe(ref total, 0);
+            (Vector512.LoadUnsafe(ref total, 8) + Vector512.WidenUpper(sum0)).StoreUnsafe(ref total, 8);
+            (Vector512.LoadUnsafe(ref total, 16) + Vector512.WidenLower(sum1)).StoreUnsafe(ref total, 16);
+            (Vector512.LoadUnsafe(ref total, 24) + Vector512.WidenUpper(sum1)).StoreUnsafe(ref total, 24);
+            (Vector512.LoadUnsafe(ref total, 32) + Vector512.WidenLower(sum2)).StoreUnsafe(ref total, 32);
+            (Vector512.LoadUnsafe(ref total, 40) + Vector512.WidenUpper(sum2)).StoreUnsafe(ref total, 40);
+            (Vector512.LoadUnsafe(ref total, 48) + Vector512.WidenLower(sum3)).StoreUnsafe(ref total, 48);
+            (Vector512.LoadUnsafe(ref total, 56) + Vector512.WidenUpper(sum3)).StoreUnsafe(ref total, 56);
+            (Vector512.LoadUnsafe(ref total, 64) + Vector512.WidenLower(sum4)).StoreUnsafe(ref total, 64);
+            (Vector512.LoadUnsafe(ref total, 72) + Vector512.WidenUpper(sum4)).StoreUnsafe(ref total, 72);
+            (Vector512.LoadUnsafe(ref total, 80) + Vector512.WidenLower(sum5)).StoreUnsafe(ref total, 80);
+            (Vector512.LoadUnsafe(ref total, 88) + Vector512.WidenUpper(sum5)).StoreUnsafe(ref total, 88);
+            (Vector512.LoadUnsafe(ref total, 96) + Vector512.WidenLower(sum6)).StoreUnsafe(ref total, 96);
+            (Vector512.LoadUnsafe(ref total, 104) + Vector512.WidenUpper(sum6)).StoreUnsafe(ref total, 104);
+            (Vector512.LoadUnsafe(ref total, 112) + Vector512.WidenLower(sum7)).StoreUnsafe(ref total, 112);
+            (Vector512.LoadUnsafe(ref total, 120) + Vector512.WidenUpper(sum7)).StoreUnsafe(ref total, 120);
 
             // Pass 2: squared deviations from the chunk mean; the chunk is still in cache.
-            Vector512<float> mean0 = Vector512.Narrow(total0Low * inverseRows, total0High * inverseRows);
-            Vector512<float> mean1 = Vector512.Narrow(total1Low * inverseRows, total1High * inverseRows);
-            Vector512<float> mean2 = Vector512.Narrow(total2Low * inverseRows, total2High * inverseRows);
-            Vector512<float> mean3 = Vector512.Narrow(total3Low * inverseRows, total3High * inverseRows);
-            Vector512<float> mean4 = Vector512.Narrow(total4Low * inverseRows, total4High * inverseRows);
-            Vector512<float> mean5 = Vector512.Narrow(total5Low * inverseRows, total5High * inverseRows);
-            Vector512<float> mean6 = Vector512.Narrow(total6Low * inverseRows, total6High * inverseRows);
-            Vector512<float> mean7 = Vector512.Narrow(total7Low * inverseRows, total7High * inverseRows);
+            Vector512<float> mean0 = Vector512.Narrow(Vector512.LoadUnsafe(ref total, 0) * inverseRows, Vector512.LoadUnsafe(ref total, 8) * inverseRows);
             Vector512<float> squares0 = Vector512<float>.Zero;
-            total0Low = Vector512<double>.Zero;
-            total0High = Vector512<double>.Zero;
+            Vector512<float> mean1 = Vector512.Narrow(Vector512.LoadUnsafe(ref total, 16) * inverseRows, Vector512.LoadUnsafe(ref total, 24) * inverseRows);
             Vector512<float> squares1 = Vector512<float>.Zero;
-            total1Low = Vector512<double>.Zero;
-            total1High = Vector512<double>.Zero;
+            Vector512<float> mean2 = Vector512.Narrow(Vector512.LoadUnsafe(ref total, 32) * inverseRows, Vector512.LoadUnsafe(ref total, 40) * inverseRows);
             Vector512<float> squares2 = Vector512<float>.Zero;
-            total2Low = Vector512<double>.Zero;
-            total2High = Vector512<double>.Zero;
+            Vector512<float> mean3 = Vector512.Narrow(Vector512.LoadUnsafe(ref total, 48) * inverseRows, Vector512.LoadUnsafe(ref total, 56) * inverseRows);
             Vector512<float> squares3 = Vector512<float>.Zero;
-            total3Low = Vector512<double>.Zero;
-            total3High = Vector512<double>.Zero;
+            Vector512<float> mean4 = Vector512.Narrow(Vector512.LoadUnsafe(ref total, 64) * inverseRows, Vector512.LoadUnsafe(ref total, 72) * inverseRows);
             Vector512<float> squares4 = Vector512<float>.Zero;
-            total4Low = Vector512<double>.Zero;
-            total4High = Vector512<double>.Zero;
+            Vector512<float> mean5 = Vector512.Narrow(Vector512.LoadUnsafe(ref total, 80) * inverseRows, Vector512.LoadUnsafe(ref total, 88) * inverseRows);
             Vector512<float> squares5 = Vector512<float>.Zero;
-            total5Low = Vector512<double>.Zero;
-            total5High = Vector512<double>.Zero;
+            Vector512<float> mean6 = Vector512.Narrow(Vector512.LoadUnsafe(ref total, 96) * inverseRows, Vector512.LoadUnsafe(ref total, 104) * inverseRows);
             Vector512<float> squares6 = Vector512<float>.Zero;
-            total6Low = Vector512<double>.Zero;
-            total6High = Vector512<double>.Zero;
+            Vector512<float> mean7 = Vector512.Narrow(Vector512.LoadUnsafe(ref total, 112) * inverseRows, Vector512.LoadUnsafe(ref total, 120) * inverseRows);
             Vector512<float> squares7 = Vector512<float>.Zero;
-            total7Low = Vector512<double>.Zero;
-            total7High = Vector512<double>.Zero;
+            totals.Clear();
             for (nint start = 0; start < blockedRows; start += 16)
             {
                 for (nint r = start; r < start + 16; r += 4)
@@ -484,29 +455,29 @@ namespace NormGen.Generated
                     squares7 += (((deviation7Row0 * deviation7Row0) + (deviation7Row1 * deviation7Row1)) + ((deviation7Row2 * deviation7Row2) + (deviation7Row3 * deviation7Row3)));
                 }
 
-                total0Low += Vector512.WidenLower(squares0);
-                total0High += Vector512.WidenUpper(squares0);
+                (Vector512.LoadUnsafe(ref total, 0) + Vector512.WidenLower(squares0)).StoreUnsafe(ref total, 0);
+                (Vector512.LoadUnsafe(ref total, 8) + Vector512.WidenUpper(squares0)).StoreUnsafe(ref total, 8);
                 squares0 = Vector512<float>.Zero;
-                total1Low += Vector512.WidenLower(squares1);
-                total1High += Vector512.WidenUpper(squares1);
+                (Vector512.LoadUnsafe(ref total, 16) + Vector512.WidenLower(squares1)).StoreUnsafe(ref total, 16);
+                (Vector512.LoadUnsafe(ref total, 24) + Vector512.WidenUpper(squares1)).StoreUnsafe(ref total, 24);
                 squares1 = Vector512<float>.Zero;
-                total2Low += Vector512.WidenLower(squares2);
-                total2High += Vector512.WidenUpper(squares2);
+                (Vector512.LoadUnsafe(ref total, 32) + Vector512.WidenLower(squares2)).StoreUnsafe(ref total, 32);
+                (Vector512.LoadUnsafe(ref total, 40) + Vector512.WidenUpper(squares2)).StoreUnsafe(ref total, 40);
                 squares2 = Vector512<float>.Zero;
-                total3Low += Vector512.WidenLower(squares3);
-                total3High += Vector512.WidenUpper(squares3);
+                (Vector512.LoadUnsafe(ref total, 48) + Vector512.WidenLower(squares3)).StoreUnsafe(ref total, 48);
+                (Vector512.LoadUnsafe(ref total, 56) + Vector512.WidenUpper(squares3)).StoreUnsafe(ref total, 56);
                 squares3 = Vector512<float>.Zero;
-                total4Low += Vector512.WidenLower(squares4);
-                total4High += Vector512.WidenUpper(squares4);
+                (Vector512.LoadUnsafe(ref total, 64) + Vector512.WidenLower(squares4)).StoreUnsafe(ref total, 64);
+                (Vector512.LoadUnsafe(ref total, 72) + Vector512.WidenUpper(squares4)).StoreUnsafe(ref total, 72);
                 squares4 = Vector512<float>.Zero;
-                total5Low += Vector512.WidenLower(squares5);
-                total5High += Vector512.WidenUpper(squares5);
+                (Vector512.LoadUnsafe(ref total, 80) + Vector512.WidenLower(squares5)).StoreUnsafe(ref total, 80);
+                (Vector512.LoadUnsafe(ref total, 88) + Vector512.WidenUpper(squares5)).StoreUnsafe(ref total, 88);
                 squares5 = Vector512<float>.Zero;
-                total6Low += Vector512.WidenLower(squares6);
-                total6High += Vector512.WidenUpper(squares6);
+                (Vector512.LoadUnsafe(ref total, 96) + Vector512.WidenLower(squares6)).StoreUnsafe(ref total, 96);
+                (Vector512.LoadUnsafe(ref total, 104) + Vector512.WidenUpper(squares6)).StoreUnsafe(ref total, 104);
                 squares6 = Vector512<float>.Zero;
-                total7Low += Vector512.WidenLower(squares7);
-                total7High += Vector512.WidenUpper(squares7);
+                (Vector512.LoadUnsafe(ref total, 112) + Vector512.WidenLower(squares7)).StoreUnsafe(ref total, 112);
+                (Vector512.LoadUnsafe(ref total, 120) + Vector512.WidenUpper(squares7)).StoreUnsafe(ref total, 120);
                 squares7 = Vector512<float>.Zero;
             }
 
@@ -531,39 +502,39 @@ namespace NormGen.Generated
                 squares7 += (deviation7 * deviation7);
             }
 
-            total0Low += Vector512.WidenLower(squares0);
-            total0High += Vector512.WidenUpper(squares0);
-            total1Low += Vector512.WidenLower(squares1);
-            total1High += Vector512.WidenUpper(squares1);
-            total2Low += Vector512.WidenLower(squares2);
-            total2High += Vector512.WidenUpper(squares2);
-            total3Low += Vector512.WidenLower(squares3);
-            total3High += Vector512.WidenUpper(squares3);
-            total4Low += Vector512.WidenLower(squares4);
-            total4High += Vector512.WidenUpper(squares4);
-            total5Low += Vector512.WidenLower(squares5);
-            total5High += Vector512.WidenUpper(squares5);
-            total6Low += Vector512.WidenLower(squares6);
-            total6High += Vector512.WidenUpper(squares6);
-            total7Low += Vector512.WidenLower(squares7);
-            total7High += Vector512.WidenUpper(squares7);
+            (Vector512.LoadUnsafe(ref total, 0) + Vector512.WidenLower(squares0)).StoreUnsafe(ref total, 0);
+            (Vector512.LoadUnsafe(ref total, 8) + Vector512.WidenUpper(squares0)).StoreUnsafe(ref total, 8);
+            (Vector512.LoadUnsafe(ref total, 16) + Vector512.WidenLower(squares1)).StoreUnsafe(ref total, 16);
+            (Vector512.LoadUnsafe(ref total, 24) + Vector512.WidenUpper(squares1)).StoreUnsafe(ref total, 24);
+            (Vector512.LoadUnsafe(ref total, 32) + Vector512.WidenLower(squares2)).StoreUnsafe(ref total, 32);
+            (Vector512.LoadUnsafe(ref total, 40) + Vector512.WidenUpper(squares2)).StoreUnsafe(ref total, 40);
+            (Vector512.LoadUnsafe(ref total, 48) + Vector512.WidenLower(squares3)).StoreUnsafe(ref total, 48);
+            (Vector512.LoadUnsafe(ref total, 56) + Vector512.WidenUpper(squares3)).StoreUnsafe(ref total, 56);
+            (Vector512.LoadUnsafe(ref total, 64) + Vector512.WidenLower(squares4)).StoreUnsafe(ref total, 64);
+            (Vector512.LoadUnsafe(ref total, 72) + Vector512.WidenUpper(squares4)).StoreUnsafe(ref total, 72);
+            (Vector512.LoadUnsafe(ref total, 80) + Vector512.WidenLower(squares5)).StoreUnsafe(ref total, 80);
+            (Vector512.LoadUnsafe(ref total, 88) + Vector512.WidenUpper(squares5)).StoreUnsafe(ref total, 88);
+            (Vector512.LoadUnsafe(ref total, 96) + Vector512.WidenLower(squares6)).StoreUnsafe(ref total, 96);
+            (Vector512.LoadUnsafe(ref total, 104) + Vector512.WidenUpper(squares6)).StoreUnsafe(ref total, 104);
+            (Vector512.LoadUnsafe(ref total, 112) + Vector512.WidenLower(squares7)).StoreUnsafe(ref total, 112);
+            (Vector512.LoadUnsafe(ref total, 120) + Vector512.WidenUpper(squares7)).StoreUnsafe(ref total, 120);
 
             mean0.StoreUnsafe(ref mean, 0);
-            Vector512.Narrow(total0Low, total0High).StoreUnsafe(ref squares, 0);
+            Vector512.Narrow(Vector512.LoadUnsafe(ref total, 0), Vector512.LoadUnsafe(ref total, 8)).StoreUnsafe(ref squares, 0);
             mean1.StoreUnsafe(ref mean, 16);
-            Vector512.Narrow(total1Low, total1High).StoreUnsafe(ref squares, 16);
+            Vector512.Narrow(Vector512.LoadUnsafe(ref total, 16), Vector512.LoadUnsafe(ref total, 24)).StoreUnsafe(ref squares, 16);
             mean2.StoreUnsafe(ref mean, 32);
-            Vector512.Narrow(total2Low, total2High).StoreUnsafe(ref squares, 32);
+            Vector512.Narrow(Vector512.LoadUnsafe(ref total, 32), Vector512.LoadUnsafe(ref total, 40)).StoreUnsafe(ref squares, 32);
             mean3.StoreUnsafe(ref mean, 48);
-            Vector512.Narrow(total3Low, total3High).StoreUnsafe(ref squares, 48);
+            Vector512.Narrow(Vector512.LoadUnsafe(ref total, 48), Vector512.LoadUnsafe(ref total, 56)).StoreUnsafe(ref squares, 48);
             mean4.StoreUnsafe(ref mean, 64);
-            Vector512.Narrow(total4Low, total4High).StoreUnsafe(ref squares, 64);
+            Vector512.Narrow(Vector512.LoadUnsafe(ref total, 64), Vector512.LoadUnsafe(ref total, 72)).StoreUnsafe(ref squares, 64);
             mean5.StoreUnsafe(ref mean, 80);
-            Vector512.Narrow(total5Low, total5High).StoreUnsafe(ref squares, 80);
+            Vector512.Narrow(Vector512.LoadUnsafe(ref total, 80), Vector512.LoadUnsafe(ref total, 88)).StoreUnsafe(ref squares, 80);
             mean6.StoreUnsafe(ref mean, 96);
-            Vector512.Narrow(total6Low, total6High).StoreUnsafe(ref squares, 96);
+            Vector512.Narrow(Vector512.LoadUnsafe(ref total, 96), Vector512.LoadUnsafe(ref total, 104)).StoreUnsafe(ref squares, 96);
             mean7.StoreUnsafe(ref mean, 112);
-            Vector512.Narrow(total7Low, total7High).StoreUnsafe(ref squares, 112);
+            Vector512.Narrow(Vector512.LoadUnsafe(ref total, 112), Vector512.LoadUnsafe(ref total, 120)).StoreUnsafe(ref squares, 112);
         }
 
         /// <summary><see cref="Normalize"/> with 16 features per Vector512.</summary>

@@ -169,68 +169,7 @@ internal sealed partial class BatchNormColumnKernels
         string[] streams = { "x" };
         if (p.Unrolled)
         {
-            List<(string Suffix, string Offset)> blocks = RegisterBlocks(p);
-            void Flush(string stem, bool last)
-            {
-                foreach ((string k, string _) in blocks)
-                {
-                    w.Line("total" + k + "Low += " + p.Vector + ".WidenLower(" + stem + k + ");");
-                    w.Line("total" + k + "High += " + p.Vector + ".WidenUpper(" + stem + k + ");");
-                    if (!last)
-                    {
-                        w.Line(stem + k + " = " + p.Zero + ";");
-                    }
-                }
-            }
-
-            void Start(string stem)
-            {
-                foreach ((string k, string _) in blocks)
-                {
-                    w.Line(p.Type + " " + stem + k + " = " + p.Zero + ";");
-                    w.Line((stem == "sum" ? d + " " : "") + "total" + k + "Low = " + d + ".Zero;");
-                    w.Line((stem == "sum" ? d + " " : "") + "total" + k + "High = " + d + ".Zero;");
-                }
-            }
-
-            w.Line();
-            w.Line("// Pass 1: sums of x - pivot, in float over " + Literals.Int(FloatSumRows) + " rows (so rounding stays near 16 * 2^-24), then in double.");
-            foreach ((string k, string offset) in blocks)
-            {
-                w.Line(p.Type + " pivot" + k + " = " + p.Load("pivot", offset) + ";");
-            }
-
-            Start("sum");
-            WriteWideningRowLoops(w, ReductionRows, streams, count =>
-            {
-                foreach ((string k, string offset) in blocks)
-                {
-                    w.Line("sum" + k + " += " + Tree(Rows(count, i => p.Load(RowOf("x", i, count), offset) + " - pivot" + k)) + ";");
-                }
-            }, last => Flush("sum", last));
-            w.Line();
-            w.Line("// Pass 2: squared deviations from the chunk mean; the chunk is still in cache.");
-            foreach ((string k, string _) in blocks)
-            {
-                w.Line(p.Type + " mean" + k + " = " + p.Vector + ".Narrow(total" + k + "Low * inverseRows, total" + k + "High * inverseRows);");
-            }
-
-            Start("squares");
-            WriteWideningRowLoops(w, ReductionRows, streams, count =>
-            {
-                foreach ((string k, string offset) in blocks)
-                {
-                    WriteSquares(w, p, count, k, offset, "pivot" + k, "mean" + k, "squares" + k + " += ");
-                }
-            }, last => Flush("squares", last));
-            w.Line();
-            foreach ((string k, string offset) in blocks)
-            {
-                w.Line("mean" + k + ".StoreUnsafe(ref mean, " + offset + ");");
-                w.Line(p.Vector + ".Narrow(total" + k + "Low, total" + k + "High).StoreUnsafe(ref squares, " + offset + ");");
-            }
-
-            w.Close();
+            WriteUnrolledWideningChunkMoments(w, p);
             return;
         }
 
@@ -308,6 +247,100 @@ internal sealed partial class BatchNormColumnKernels
         if (p.HasTail)
         {
             w.Line(p.Vector + ".Narrow(totalTailLow, totalTailHigh).StoreUnsafe(ref squares, " + tail + ");");
+        }
+
+        w.Close();
+    }
+
+    /// <summary>
+    /// The widening ChunkMoments of a row that fits in registers: the pivots and the float sums stay in registers; the
+    /// double totals, touched once per <see cref="FloatSumRows"/> rows, live on the stack (the overlapping tail's in
+    /// registers, as its lanes overlap the last full vector's). With them in registers too, a 128-float row needed all
+    /// 32 vector registers, and a tier-1 compile could spill the float sums out of the hot loop: the same kernel ran
+    /// 2x to 3x slower in one process than in another.
+    /// </summary>
+    private void WriteUnrolledWideningChunkMoments(SourceWriter w, VectorPlan p)
+    {
+        string d = p.DoubleType;
+        string[] streams = { "x" };
+        List<(string Suffix, string Offset)> blocks = RegisterBlocks(p);
+        string High(string offset) => Literals.Int(int.Parse(offset, System.Globalization.CultureInfo.InvariantCulture) + p.Lanes / 2);
+        void Flush(string stem, bool last)
+        {
+            foreach ((string k, string offset) in blocks)
+            {
+                if (k == "Tail")
+                {
+                    w.Line("totalTailLow += " + p.Vector + ".WidenLower(" + stem + k + ");");
+                    w.Line("totalTailHigh += " + p.Vector + ".WidenUpper(" + stem + k + ");");
+                }
+                else
+                {
+                    w.Line("(" + p.Load("total", offset) + " + " + p.Vector + ".WidenLower(" + stem + k + ")).StoreUnsafe(ref total, " + offset + ");");
+                    w.Line("(" + p.Load("total", High(offset)) + " + " + p.Vector + ".WidenUpper(" + stem + k + ")).StoreUnsafe(ref total, " + High(offset) + ");");
+                }
+
+                if (!last)
+                {
+                    w.Line(stem + k + " = " + p.Zero + ";");
+                }
+            }
+        }
+
+        string Mean(string k, string offset, string scale) => k == "Tail"
+            ? p.Vector + ".Narrow(totalTailLow" + scale + ", totalTailHigh" + scale + ")"
+            : p.Vector + ".Narrow(" + p.Load("total", offset) + scale + ", " + p.Load("total", High(offset)) + scale + ")";
+
+        w.Line("Span<double> totals = stackalloc double[Features];");
+        w.Line("ref double total = ref MemoryMarshal.GetReference(totals);");
+        w.Line();
+        w.Line("// Pass 1: sums of x - pivot, in float over " + Literals.Int(FloatSumRows) + " rows (so rounding stays near 16 * 2^-24), then in double.");
+        foreach ((string k, string offset) in blocks)
+        {
+            w.Line(p.Type + " pivot" + k + " = " + p.Load("pivot", offset) + ";");
+            w.Line(p.Type + " sum" + k + " = " + p.Zero + ";");
+        }
+
+        if (p.HasTail)
+        {
+            w.Line(d + " totalTailLow = " + d + ".Zero;");
+            w.Line(d + " totalTailHigh = " + d + ".Zero;");
+        }
+
+        WriteWideningRowLoops(w, ReductionRows, streams, count =>
+        {
+            foreach ((string k, string offset) in blocks)
+            {
+                w.Line("sum" + k + " += " + Tree(Rows(count, i => p.Load(RowOf("x", i, count), offset) + " - pivot" + k)) + ";");
+            }
+        }, last => Flush("sum", last));
+        w.Line();
+        w.Line("// Pass 2: squared deviations from the chunk mean; the chunk is still in cache.");
+        foreach ((string k, string offset) in blocks)
+        {
+            w.Line(p.Type + " mean" + k + " = " + Mean(k, offset, " * inverseRows") + ";");
+            w.Line(p.Type + " squares" + k + " = " + p.Zero + ";");
+        }
+
+        w.Line("totals.Clear();");
+        if (p.HasTail)
+        {
+            w.Line("totalTailLow = " + d + ".Zero;");
+            w.Line("totalTailHigh = " + d + ".Zero;");
+        }
+
+        WriteWideningRowLoops(w, ReductionRows, streams, count =>
+        {
+            foreach ((string k, string offset) in blocks)
+            {
+                WriteSquares(w, p, count, k, offset, "pivot" + k, "mean" + k, "squares" + k + " += ");
+            }
+        }, last => Flush("squares", last));
+        w.Line();
+        foreach ((string k, string offset) in blocks)
+        {
+            w.Line("mean" + k + ".StoreUnsafe(ref mean, " + offset + ");");
+            w.Line(Mean(k, offset, "") + ".StoreUnsafe(ref squares, " + offset + ");");
         }
 
         w.Close();
