@@ -278,7 +278,7 @@ namespace NormGen.Generated
             Vector256<double> inverseRows = Vector256.Create((double)1 / rows);
             nint blockedRows = rows - rows % 4;
 
-            // Pass 1: sums of x - pivot.
+            // Pass 1: sums of x - pivot, 4 rows at a time.
             Vector256<double> pivot0 = Vector256.LoadUnsafe(ref pivot, 0);
             Vector256<double> sum0 = Vector256<double>.Zero;
             Vector256<double> pivotTail = Vector256.LoadUnsafe(ref pivot, 1);
@@ -300,7 +300,7 @@ namespace NormGen.Generated
                 sumTail += (Vector256.LoadUnsafe(ref xRow, 1) - pivotTail);
             }
 
-            // Pass 2: squared deviations from the chunk mean; the chunk is still in cache.
+            // Pass 2: squared deviations from the chunk mean, 4 rows at a time; the chunk is still in cache.
             Vector256<double> mean0 = sum0 * inverseRows;
             Vector256<double> squares0 = Vector256<double>.Zero;
             Vector256<double> meanTail = sumTail * inverseRows;
@@ -455,7 +455,7 @@ namespace NormGen.Generated
             Vector128<double> inverseRows = Vector128.Create((double)1 / rows);
             nint blockedRows = rows - rows % 4;
 
-            // Pass 1: sums of x - pivot.
+            // Pass 1: sums of x - pivot, 4 rows at a time.
             Vector128<double> pivot0 = Vector128.LoadUnsafe(ref pivot, 0);
             Vector128<double> sum0 = Vector128<double>.Zero;
             Vector128<double> pivot1 = Vector128.LoadUnsafe(ref pivot, 2);
@@ -481,7 +481,7 @@ namespace NormGen.Generated
                 sumTail += (Vector128.LoadUnsafe(ref xRow, 3) - pivotTail);
             }
 
-            // Pass 2: squared deviations from the chunk mean; the chunk is still in cache.
+            // Pass 2: squared deviations from the chunk mean, 4 rows at a time; the chunk is still in cache.
             Vector128<double> mean0 = sum0 * inverseRows;
             Vector128<double> squares0 = Vector128<double>.Zero;
             Vector128<double> mean1 = sum1 * inverseRows;

@@ -32,44 +32,8 @@ internal sealed partial class BatchNormColumnKernels
         string[] streams = { "x" };
         if (p.Unrolled)
         {
-            List<(string Suffix, string Offset)> blocks = RegisterBlocks(p);
             w.Line();
-            w.Line("// Pass 1: sums of x - pivot.");
-            foreach ((string k, string offset) in blocks)
-            {
-                w.Line(p.Type + " pivot" + k + " = " + p.Load("pivot", offset) + ";");
-                w.Line(p.Type + " sum" + k + " = " + p.Zero + ";");
-            }
-
-            WriteRowLoops(w, ReductionRows, streams, count =>
-            {
-                foreach ((string k, string offset) in blocks)
-                {
-                    w.Line("sum" + k + " += " + Tree(Rows(count, i => p.Load(RowOf("x", i, count), offset) + " - pivot" + k)) + ";");
-                }
-            });
-            w.Line();
-            w.Line("// Pass 2: squared deviations from the chunk mean; the chunk is still in cache.");
-            foreach ((string k, string _) in blocks)
-            {
-                w.Line(p.Type + " mean" + k + " = sum" + k + " * inverseRows;");
-                w.Line(p.Type + " squares" + k + " = " + p.Zero + ";");
-            }
-
-            WriteRowLoops(w, ReductionRows, streams, count =>
-            {
-                foreach ((string k, string offset) in blocks)
-                {
-                    WriteSquares(w, p, count, k, offset, "pivot" + k, "mean" + k, "squares" + k + " += ");
-                }
-            });
-            w.Line();
-            foreach ((string k, string offset) in blocks)
-            {
-                w.Line("mean" + k + ".StoreUnsafe(ref mean, " + offset + ");");
-                w.Line("squares" + k + ".StoreUnsafe(ref squares, " + offset + ");");
-            }
-
+            WriteRegisterMoments(w, p, RegisterBlocks(p), ReductionRows);
             w.Close();
             return;
         }

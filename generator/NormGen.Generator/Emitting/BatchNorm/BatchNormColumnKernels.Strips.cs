@@ -145,23 +145,27 @@ internal sealed partial class BatchNormColumnKernels
                 }
                 else
                 {
-                    WriteMomentsStrip(w, p, all);
+                    WriteRegisterMoments(w, p, all, firstPassRows: 1);
                 }
             });
     }
 
-    /// <summary>One strip of ChunkMoments without widening: sums row after row, then squared deviations 4 rows at a time.</summary>
-    private void WriteMomentsStrip(SourceWriter w, VectorPlan p, List<(string Suffix, string Offset)> blocks)
+    /// <summary>
+    /// ChunkMoments without widening over vectors whose sums stay in registers (a row that fits, or one strip): sums of
+    /// x - pivot <paramref name="firstPassRows"/> rows at a time (a strip takes 1, as the row walk it must agree with),
+    /// then squared deviations <see cref="ReductionRows"/> rows at a time.
+    /// </summary>
+    private void WriteRegisterMoments(SourceWriter w, VectorPlan p, List<(string Suffix, string Offset)> blocks, int firstPassRows)
     {
         string[] streams = { "x" };
-        w.Line("// Pass 1: sums of x - pivot, row after row.");
+        w.Line("// Pass 1: sums of x - pivot, " + (firstPassRows == 1 ? "row after row." : Literals.Int(firstPassRows) + " rows at a time."));
         foreach ((string k, string offset) in blocks)
         {
             w.Line(p.Type + " pivot" + k + " = " + p.Load("pivot", offset) + ";");
             w.Line(p.Type + " sum" + k + " = " + p.Zero + ";");
         }
 
-        WriteRowLoops(w, 1, streams, count =>
+        WriteRowLoops(w, firstPassRows, streams, count =>
         {
             foreach ((string k, string offset) in blocks)
             {
