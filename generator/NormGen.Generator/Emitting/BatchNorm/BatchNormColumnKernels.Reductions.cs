@@ -363,42 +363,8 @@ internal sealed partial class BatchNormColumnKernels
         string[] streams = { "x", "dy" };
         if (p.Unrolled)
         {
-            List<(string Suffix, string Offset)> blocks = RegisterBlocks(p);
             w.Line(BlockedRows(ReductionRows));
-            foreach ((string k, string offset) in blocks)
-            {
-                w.Line(p.Type + " pivot" + k + " = " + p.Load("pivot", offset) + ";");
-                if (Relu)
-                {
-                    w.Line(p.Type + " s" + k + " = " + p.Load("s", offset) + ";");
-                    w.Line(p.Type + " b" + k + " = " + p.Load("b", offset) + ";");
-                }
-
-                w.Line(p.Type + " sumDy" + k + " = " + p.Zero + ";");
-                w.Line(p.Type + " sumDyCentered" + k + " = " + p.Zero + ";");
-            }
-
-            WriteRowLoops(w, ReductionRows, streams, count =>
-            {
-                foreach ((string k, string offset) in blocks)
-                {
-                    for (int i = 0; i < count; i++)
-                    {
-                        WriteCenteredAndDy(w, p, i, count, k, offset, "pivot" + k, "s" + k, "b" + k);
-                    }
-
-                    (string sumDy, string sumDyCentered) = BlockSums(count, k);
-                    w.Line("sumDy" + k + " += " + sumDy + ";");
-                    w.Line("sumDyCentered" + k + " += " + sumDyCentered + ";");
-                }
-            });
-            w.Line();
-            foreach ((string k, string offset) in blocks)
-            {
-                w.Line("sumDy" + k + ".StoreUnsafe(ref sumDy, " + offset + ");");
-                w.Line("sumDyCentered" + k + ".StoreUnsafe(ref sumDyCentered, " + offset + ");");
-            }
-
+            WriteRegisterBackwardSums(w, p, RegisterBlocks(p), ReductionRows);
             w.Close();
             return;
         }

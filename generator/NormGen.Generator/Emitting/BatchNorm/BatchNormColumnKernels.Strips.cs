@@ -260,42 +260,47 @@ internal sealed partial class BatchNormColumnKernels
         WriteStrips(w, strips,
             "// Column strips of " + Literals.Int(strips.Width) + " features, each strip's sums in registers while the rows pass: x and dy are in cache here.",
             "// The last strip, with the overlapping last vector: its sums are stored after the others, and shared lanes get the same sums.",
-            (blocks, tail) =>
+            (blocks, tail) => WriteRegisterBackwardSums(w, p, WithTail(p, blocks, tail), rowsAtATime: 1));
+    }
+
+    /// <summary>
+    /// BackwardSums over vectors whose sums stay in registers (a row that fits, or one strip), <paramref name="rowsAtATime"/>
+    /// rows at a time (a strip takes 1, as the row walk it must agree with); a tail vector's sums are stored last.
+    /// </summary>
+    private void WriteRegisterBackwardSums(SourceWriter w, VectorPlan p, List<(string Suffix, string Offset)> blocks, int rowsAtATime)
+    {
+        foreach ((string k, string offset) in blocks)
+        {
+            w.Line(p.Type + " pivot" + k + " = " + p.Load("pivot", offset) + ";");
+            if (Relu)
             {
-                List<(string Suffix, string Offset)> all = WithTail(p, blocks, tail);
-                foreach ((string k, string offset) in all)
-                {
-                    w.Line(p.Type + " pivot" + k + " = " + p.Load("pivot", offset) + ";");
-                    if (Relu)
-                    {
-                        w.Line(p.Type + " s" + k + " = " + p.Load("s", offset) + ";");
-                        w.Line(p.Type + " b" + k + " = " + p.Load("b", offset) + ";");
-                    }
+                w.Line(p.Type + " s" + k + " = " + p.Load("s", offset) + ";");
+                w.Line(p.Type + " b" + k + " = " + p.Load("b", offset) + ";");
+            }
 
-                    w.Line(p.Type + " sumDy" + k + " = " + p.Zero + ";");
-                    w.Line(p.Type + " sumDyCentered" + k + " = " + p.Zero + ";");
+            w.Line(p.Type + " sumDy" + k + " = " + p.Zero + ";");
+            w.Line(p.Type + " sumDyCentered" + k + " = " + p.Zero + ";");
+        }
+
+        WriteRowLoops(w, rowsAtATime, new[] { "x", "dy" }, count =>
+        {
+            foreach ((string k, string offset) in blocks)
+            {
+                for (int i = 0; i < count; i++)
+                {
+                    WriteCenteredAndDy(w, p, i, count, k, offset, "pivot" + k, "s" + k, "b" + k);
                 }
 
-                WriteRowLoops(w, 1, new[] { "x", "dy" }, count =>
-                {
-                    foreach ((string k, string offset) in all)
-                    {
-                        for (int i = 0; i < count; i++)
-                        {
-                            WriteCenteredAndDy(w, p, i, count, k, offset, "pivot" + k, "s" + k, "b" + k);
-                        }
-
-                        (string sumDy, string sumDyCentered) = BlockSums(count, k);
-                        w.Line("sumDy" + k + " += " + sumDy + ";");
-                        w.Line("sumDyCentered" + k + " += " + sumDyCentered + ";");
-                    }
-                });
-                w.Line();
-                foreach ((string k, string offset) in all)
-                {
-                    w.Line("sumDy" + k + ".StoreUnsafe(ref sumDy, " + offset + ");");
-                    w.Line("sumDyCentered" + k + ".StoreUnsafe(ref sumDyCentered, " + offset + ");");
-                }
-            });
+                (string sumDy, string sumDyCentered) = BlockSums(count, k);
+                w.Line("sumDy" + k + " += " + sumDy + ";");
+                w.Line("sumDyCentered" + k + " += " + sumDyCentered + ";");
+            }
+        });
+        w.Line();
+        foreach ((string k, string offset) in blocks)
+        {
+            w.Line("sumDy" + k + ".StoreUnsafe(ref sumDy, " + offset + ");");
+            w.Line("sumDyCentered" + k + ".StoreUnsafe(ref sumDyCentered, " + offset + ");");
+        }
     }
 }
