@@ -87,8 +87,8 @@ public class InProcessWorkerGroupTests
     [Fact]
     public void Steady_state_calls_allocate_nothing()
     {
-        const int Size = 3, Rounds = 2000;
-        var allocated = new long[Size];
+        const int Size = 3, Windows = 3, RoundsPerWindow = 700;
+        var leastAllocated = new long[Size];
         WorkerThreads.RunAll(InProcessWorkerGroup.Create(Size, Generous), worker =>
         {
             var values = new double[96];
@@ -97,18 +97,27 @@ public class InProcessWorkerGroupTests
             worker.AllGather(values, gathered); // first round sizes the shared buffer
             worker.AllGather(values.AsSpan(0, 10), gathered.AsSpan(0, Size * 10));
 
-            long before = GC.GetAllocatedBytesForCurrentThread();
-            for (int round = 0; round < Rounds; round++)
+            // The runtime can allocate once on a worker's thread the first time a wait takes a new path under load (a
+            // CI run once saw a few kilobytes in one window of 2000 rounds); an allocation per call shows in every
+            // window, so the least of three windows must be 0.
+            long least = long.MaxValue;
+            for (int window = 0; window < Windows; window++)
             {
-                int length = round % 2 == 0 ? values.Length : 10; // shorter rounds reuse the buffer
-                worker.AllGather(values.AsSpan(0, length), gathered.AsSpan(0, Size * length));
+                long before = GC.GetAllocatedBytesForCurrentThread();
+                for (int round = 0; round < RoundsPerWindow; round++)
+                {
+                    int length = round % 2 == 0 ? values.Length : 10; // shorter rounds reuse the buffer
+                    worker.AllGather(values.AsSpan(0, length), gathered.AsSpan(0, Size * length));
+                }
+
+                least = Math.Min(least, GC.GetAllocatedBytesForCurrentThread() - before);
             }
 
-            allocated[worker.Rank] = GC.GetAllocatedBytesForCurrentThread() - before;
+            leastAllocated[worker.Rank] = least;
             Assert.Equal(2.0, gathered[2 * 10]);
         }, Generous);
 
-        Assert.Equal(new long[Size], allocated);
+        Assert.Equal(new long[Size], leastAllocated);
     }
 
     [Fact]
