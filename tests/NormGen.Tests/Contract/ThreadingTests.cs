@@ -69,23 +69,33 @@ public class ThreadingTests
                 }
 
                 start.SignalAndWait();
-                long before = GC.GetAllocatedBytesForCurrentThread();
-                for (int call = 0; call < CallsPerThread; call++)
+
+                // The shared array pool can drop its cached arrays on a gen-2 collection (other tests run in parallel),
+                // and the next rent allocates once; an allocation per call shows in every window, so the least of
+                // three windows must be 0.
+                long least = long.MaxValue;
+                for (int window = 0; window < 3; window++)
                 {
-                    int i = order.Next(inputs.Length);
-                    Array.Clear(outputs[i]);
-                    layer.Forward(inputs[i], outputs[i]);
-                    if (!outputs[i].AsSpan().SequenceEqual(expected[i]))
+                    long before = GC.GetAllocatedBytesForCurrentThread();
+                    for (int call = window; call < CallsPerThread; call += 3)
                     {
-                        failures.Enqueue($"thread {thread}, call {call}: input {i} gave a different y");
+                        int i = order.Next(inputs.Length);
+                        Array.Clear(outputs[i]);
+                        layer.Forward(inputs[i], outputs[i]);
+                        if (!outputs[i].AsSpan().SequenceEqual(expected[i]))
+                        {
+                            failures.Enqueue($"thread {thread}, call {call}: input {i} gave a different y");
+                        }
                     }
+
+                    least = Math.Min(least, GC.GetAllocatedBytesForCurrentThread() - before);
                 }
 
-                allocated[thread] = GC.GetAllocatedBytesForCurrentThread() - before;
+                allocated[thread] = least;
             });
 
             Assert.True(failures.IsEmpty, string.Join("\n", failures.Take(5)));
-            Assert.True(allocated.All(bytes => bytes == 0), "bytes allocated per thread: " + string.Join(", ", allocated));
+            Assert.True(allocated.All(bytes => bytes == 0), "least bytes allocated in a window, per thread: " + string.Join(", ", allocated));
         }
     }
 
