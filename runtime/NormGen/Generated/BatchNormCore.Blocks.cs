@@ -42,8 +42,8 @@ public abstract partial class BatchNormCore<T> : IBlockWork
     /// <param name="Groups">Groups normalized separately: 1, or the ghost batches.</param>
     /// <param name="RowsPerGroup">Samples per group.</param>
     /// <param name="BlockRows">Samples per block: whole chunks, at most a group.</param>
-    /// <param name="Streaming">Whether the call's input streams from memory (see <see cref="LayerCore{T}.Streams"/>).</param>
-    private readonly record struct BlockPlan(int Groups, int RowsPerGroup, int BlockRows, bool Streaming)
+    /// <param name="Streaming">How the call moves its data (see <see cref="LayerCore{T}.Streams"/>).</param>
+    private readonly record struct BlockPlan(int Groups, int RowsPerGroup, int BlockRows, StreamMode Streaming)
     {
         public int BlocksPerGroup => (RowsPerGroup + BlockRows - 1) / BlockRows;
 
@@ -153,7 +153,7 @@ public abstract partial class BatchNormCore<T> : IBlockWork
     }
 
     /// <summary>A block's mean (relative to its group's pivot) and M2 in double: its chunks, merged in order.</summary>
-    private void BlockMoments(ReadOnlySpan<T> x, int rows, ReadOnlySpan<T> pivot, Span<double> sums, Span<T> chunk, bool streaming)
+    private void BlockMoments(ReadOnlySpan<T> x, int rows, ReadOnlySpan<T> pivot, Span<double> sums, Span<T> chunk, StreamMode streaming)
     {
         Span<double> mean = sums.Slice(0, FeatureCount);
         Span<double> m2 = sums.Slice(FeatureCount, FeatureCount);
@@ -175,7 +175,7 @@ public abstract partial class BatchNormCore<T> : IBlockWork
     }
 
     /// <summary>A block's sums of dy and dy * (x - pivot) in double: its chunks, added in order.</summary>
-    private void BlockBackwardSums(ReadOnlySpan<T> x, ReadOnlySpan<T> dy, int rows, int g, Span<double> sums, Span<T> chunk, bool streaming)
+    private void BlockBackwardSums(ReadOnlySpan<T> x, ReadOnlySpan<T> dy, int rows, int g, Span<double> sums, Span<T> chunk, StreamMode streaming)
     {
         Span<double> sumDy = sums.Slice(0, FeatureCount);
         Span<double> sumDyCentered = sums.Slice(FeatureCount, FeatureCount);

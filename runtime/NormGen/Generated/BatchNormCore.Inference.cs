@@ -21,7 +21,7 @@ public abstract partial class BatchNormCore<T>
         int rowsPerBlock = Math.Max(1, BlockElements / SampleLength);
         int batch = x.Length / SampleLength;
         int blocks = (batch + rowsPerBlock - 1) / rowsPerBlock;
-        bool streaming = Streams(batch);
+        StreamMode streaming = Streams(batch);
         if (blocks < 2 || Degree == 1)
         {
             Normalize(x, y, center, scale, shift, streaming);
@@ -49,14 +49,14 @@ public abstract partial class BatchNormCore<T>
         private BatchNormCore<T>? _layer;
         private int _batch;
         private int _rowsPerBlock;
-        private bool _streaming;
+        private StreamMode _streaming;
         private T* _x;
         private T* _y;
         private T* _center;
         private T* _scale;
         private T* _shift;
 
-        public void Begin(BatchNormCore<T> layer, int batch, int rowsPerBlock, bool streaming, T* x, T* y, T* center, T* scale, T* shift)
+        public void Begin(BatchNormCore<T> layer, int batch, int rowsPerBlock, StreamMode streaming, T* x, T* y, T* center, T* scale, T* shift)
         {
             _layer = layer;
             _batch = batch;

@@ -239,14 +239,15 @@ public abstract partial class BatchNormCore<T> : LayerCore<T>
     /// <summary>
     /// Per feature, the mean of x - pivot over the samples of x (one chunk) into <paramref name="mean"/>, and the sum of
     /// squared deviations from that mean into <paramref name="m2"/>. Called once per chunk of the batch. Every kernel's
-    /// <c>streaming</c> says whether the whole call's input exceeds <see cref="LayerCore{T}.StreamingBytes"/>.
+    /// <c>streaming</c> says how the whole call moves its data (<see cref="LayerCore{T}.Streams"/>); batch norm's
+    /// generated kernels treat <see cref="StreamMode.NonTemporal"/> as <see cref="StreamMode.Streaming"/>.
     /// </summary>
-    protected abstract void ChunkMoments(ReadOnlySpan<T> x, ReadOnlySpan<T> pivot, Span<T> mean, Span<T> m2, bool streaming);
+    protected abstract void ChunkMoments(ReadOnlySpan<T> x, ReadOnlySpan<T> pivot, Span<T> mean, Span<T> m2, StreamMode streaming);
 
     /// <summary>
     /// <c>y = (x - center) * scale + shift</c> per feature, through the fused activation. y may be x itself.
     /// </summary>
-    protected abstract void Normalize(ReadOnlySpan<T> x, Span<T> y, ReadOnlySpan<T> center, ReadOnlySpan<T> scale, ReadOnlySpan<T> shift, bool streaming);
+    protected abstract void Normalize(ReadOnlySpan<T> x, Span<T> y, ReadOnlySpan<T> center, ReadOnlySpan<T> scale, ReadOnlySpan<T> shift, StreamMode streaming);
 
     /// <summary>
     /// Per feature, <c>sum(dy')</c> into <paramref name="sumDy"/> and <c>sum(dy' * (x - pivot))</c> into
@@ -254,7 +255,7 @@ public abstract partial class BatchNormCore<T> : LayerCore<T>
     /// <c>(x - pivot) * scale + shift &gt; 0</c> and 0 elsewhere.
     /// </summary>
     protected abstract void BackwardSums(
-        ReadOnlySpan<T> x, ReadOnlySpan<T> dy, ReadOnlySpan<T> pivot, ReadOnlySpan<T> scale, ReadOnlySpan<T> shift, Span<T> sumDy, Span<T> sumDyCentered, bool streaming);
+        ReadOnlySpan<T> x, ReadOnlySpan<T> dy, ReadOnlySpan<T> pivot, ReadOnlySpan<T> scale, ReadOnlySpan<T> shift, Span<T> sumDy, Span<T> sumDyCentered, StreamMode streaming);
 
     /// <summary>
     /// <c>dx = dyCoefficient * dy' + xCoefficient * (x - pivot) + bias</c> per feature, dy' masked as in
@@ -270,7 +271,7 @@ public abstract partial class BatchNormCore<T> : LayerCore<T>
         ReadOnlySpan<T> dyCoefficient,
         ReadOnlySpan<T> xCoefficient,
         ReadOnlySpan<T> bias,
-        bool streaming);
+        StreamMode streaming);
 
     /// <summary>Every group's statistics: per group and feature the pivot, and the mean relative to it and M2 in double.</summary>
     private readonly ref struct GroupStatistics

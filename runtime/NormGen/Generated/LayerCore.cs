@@ -76,11 +76,27 @@ public abstract class LayerCore<T>
     protected internal const int StreamingBytes = 1 << 20;
 
     /// <summary>
-    /// Whether a call over <paramref name="batch"/> samples streams from memory: the kernels' <c>streaming</c> argument.
-    /// The kernels' two ways give the same bits (batch norm's lanes are features and never meet; the others use
-    /// <see cref="Width256Pair{T}"/>), so a result never depends on the size of the call it is part of.
+    /// Bytes of output from which a call writes y (or dx) with non-temporal stores (<see cref="StreamMode.NonTemporal"/>):
+    /// an output this large leaves the caches before anything reads it again, so reading each line in before
+    /// overwriting it (what an ordinary store does) is wasted traffic. Measured on an AMD EPYC with a 32 MiB L3 (RMS
+    /// norm, 1024 features, float, one thread): 16 MiB of output, inference 0.79-0.97 -> 0.55-0.62 ms; 8 MiB, training
+    /// Forward 0.33-0.35 -> 0.28-0.32 ms; 4 MiB, 0.17 -> 0.19 ms (slower: x and y still fit in L3); 2 MiB, no change.
     /// </summary>
-    protected bool Streams(long batch) => batch * SampleLength * Unsafe.SizeOf<T>() > StreamingBytes;
+    protected internal const int NonTemporalBytes = 8 << 20;
+
+    /// <summary>
+    /// How a call over <paramref name="batch"/> samples moves its data: the kernels' <c>streaming</c> argument. Every
+    /// mode gives the same bits (batch norm's lanes are features and never meet; the others use
+    /// <see cref="Width256Pair{T}"/>, and non-temporal stores change only where a value goes), so a result never
+    /// depends on the size of the call it is part of. Each call's output is as long as its input.
+    /// </summary>
+    protected StreamMode Streams(long batch)
+    {
+        long bytes = batch * SampleLength * Unsafe.SizeOf<T>();
+        return bytes <= StreamingBytes ? StreamMode.Cached
+            : bytes >= NonTemporalBytes && NonTemporal.IsSupported ? StreamMode.NonTemporal
+            : StreamMode.Streaming;
+    }
 
     /// <summary>Learnable scale; empty when the layer is not affine.</summary>
     public T[] Gamma { get; }

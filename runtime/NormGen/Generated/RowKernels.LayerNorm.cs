@@ -12,12 +12,17 @@ public static partial class RowKernels
     /// y may be x itself.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void AffineNormalize<T>(ref T x, ref T y, ref T gamma, ref T beta, nint length, T pivot, T mean, T inverseStd, bool relu, bool streaming)
+    public static void AffineNormalize<T>(ref T x, ref T y, ref T gamma, ref T beta, nint length, T pivot, T mean, T inverseStd, bool relu, StreamMode streaming)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        if (streaming == StreamMode.NonTemporal && NonTemporal.IsSupported && AffineNormalizeNonTemporal(ref x, ref y, ref gamma, ref beta, length, pivot, mean, inverseStd, relu))
+        {
+            return;
+        }
+
         if (Vector512.IsHardwareAccelerated && length >= Vector512<T>.Count)
         {
-            if (streaming)
+            if (streaming != StreamMode.Cached)
             {
                 AffineNormalizePaired(ref x, ref y, ref gamma, ref beta, length, pivot, mean, inverseStd, relu);
                 return;
@@ -55,12 +60,12 @@ public static partial class RowKernels
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static T AffineBackwardSums<T>(
-        ref T x, ref T dy, ref T gamma, ref T beta, ref T gammaGrad, ref T betaGrad, nint length, T pivot, T mean, T inverseStd, bool relu, bool streaming, out T sumGXhat)
+        ref T x, ref T dy, ref T gamma, ref T beta, ref T gammaGrad, ref T betaGrad, nint length, T pivot, T mean, T inverseStd, bool relu, StreamMode streaming, out T sumGXhat)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (Vector512.IsHardwareAccelerated && length >= Vector512<T>.Count)
         {
-            if (streaming)
+            if (streaming != StreamMode.Cached)
             {
                 return AffineBackwardSumsPaired(
                     ref x, ref dy, ref gamma, ref beta, ref gammaGrad, ref betaGrad, length, pivot, mean, inverseStd, relu, out sumGXhat);
@@ -106,12 +111,17 @@ public static partial class RowKernels
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void AffineBackwardInput<T>(
-        ref T x, ref T dy, ref T dx, ref T gamma, ref T beta, nint length, T pivot, T mean, T inverseStd, bool relu, T xhatCoefficient, T bias, bool streaming)
+        ref T x, ref T dy, ref T dx, ref T gamma, ref T beta, nint length, T pivot, T mean, T inverseStd, bool relu, T xhatCoefficient, T bias, StreamMode streaming)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        if (streaming == StreamMode.NonTemporal && NonTemporal.IsSupported && AffineBackwardInputNonTemporal(ref x, ref dy, ref dx, ref gamma, ref beta, length, pivot, mean, inverseStd, relu, xhatCoefficient, bias))
+        {
+            return;
+        }
+
         if (Vector512.IsHardwareAccelerated && length >= Vector512<T>.Count)
         {
-            if (streaming)
+            if (streaming != StreamMode.Cached)
             {
                 AffineBackwardInputPaired(ref x, ref dy, ref dx, ref gamma, ref beta, length, pivot, mean, inverseStd, relu, xhatCoefficient, bias);
                 return;
@@ -288,4 +298,50 @@ public static partial class RowKernels
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static void AffineNormalizePaired<T>(ref T x, ref T y, ref T gamma, ref T beta, nint length, T pivot, T mean, T inverseStd, bool relu)
         where T : unmanaged, IFloatingPointIeee754<T> => AffineNormalize<T, Width256Pair<T>, Vector256Pair<T>>(ref x, ref y, ref gamma, ref beta, length, pivot, mean, inverseStd, relu);
+
+    /// <summary>
+    /// <see cref="AffineNormalize{T}"/> with the run's aligned body written by non-temporal stores (<see cref="NonTemporal"/>);
+    /// false, with nothing written, when the run has no such body.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static unsafe bool AffineNormalizeNonTemporal<T>(ref T x, ref T y, ref T gamma, ref T beta, nint length, T pivot, T mean, T inverseStd, bool relu)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        fixed (T* destination = &y)
+        {
+            if (!NonTemporal.Split(destination, length, out nint head, out nint body))
+            {
+                return false;
+            }
+
+            AffineNormalize(ref x, ref y, ref gamma, ref beta, head, pivot, mean, inverseStd, relu, StreamMode.Streaming);
+            AffineNormalize<T, Width256NonTemporal<T>, Vector256<T>>(ref Unsafe.Add(ref x, head), ref Unsafe.Add(ref y, head), ref Unsafe.Add(ref gamma, head), ref Unsafe.Add(ref beta, head), body, pivot, mean, inverseStd, relu);
+            AffineNormalize(ref Unsafe.Add(ref x, head + body), ref Unsafe.Add(ref y, head + body), ref Unsafe.Add(ref gamma, head + body), ref Unsafe.Add(ref beta, head + body), length - head - body, pivot, mean, inverseStd, relu, StreamMode.Streaming);
+            NonTemporal.Fence();
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// <see cref="AffineBackwardInput{T}"/> with the run's aligned body written by non-temporal stores (<see cref="NonTemporal"/>);
+    /// false, with nothing written, when the run has no such body.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static unsafe bool AffineBackwardInputNonTemporal<T>(ref T x, ref T dy, ref T dx, ref T gamma, ref T beta, nint length, T pivot, T mean, T inverseStd, bool relu, T xhatCoefficient, T bias)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        fixed (T* destination = &dx)
+        {
+            if (!NonTemporal.Split(destination, length, out nint head, out nint body))
+            {
+                return false;
+            }
+
+            AffineBackwardInput(ref x, ref dy, ref dx, ref gamma, ref beta, head, pivot, mean, inverseStd, relu, xhatCoefficient, bias, StreamMode.Streaming);
+            AffineBackwardInput<T, Width256NonTemporal<T>, Vector256<T>>(ref Unsafe.Add(ref x, head), ref Unsafe.Add(ref dy, head), ref Unsafe.Add(ref dx, head), ref Unsafe.Add(ref gamma, head), ref Unsafe.Add(ref beta, head), body, pivot, mean, inverseStd, relu, xhatCoefficient, bias);
+            AffineBackwardInput(ref Unsafe.Add(ref x, head + body), ref Unsafe.Add(ref dy, head + body), ref Unsafe.Add(ref dx, head + body), ref Unsafe.Add(ref gamma, head + body), ref Unsafe.Add(ref beta, head + body), length - head - body, pivot, mean, inverseStd, relu, xhatCoefficient, bias, StreamMode.Streaming);
+            NonTemporal.Fence();
+            return true;
+        }
+    }
 }

@@ -9,12 +9,17 @@ public static partial class RowKernels
 {
     /// <summary><c>y_i = x_i * inverseRms * gamma_i</c> for i in [0, length). y may be x itself.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void ScaleNormalize<T>(ref T x, ref T y, ref T gamma, nint length, T inverseRms, bool streaming)
+    public static void ScaleNormalize<T>(ref T x, ref T y, ref T gamma, nint length, T inverseRms, StreamMode streaming)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        if (streaming == StreamMode.NonTemporal && NonTemporal.IsSupported && ScaleNormalizeNonTemporal(ref x, ref y, ref gamma, length, inverseRms))
+        {
+            return;
+        }
+
         if (Vector512.IsHardwareAccelerated && length >= Vector512<T>.Count)
         {
-            if (streaming)
+            if (streaming != StreamMode.Cached)
             {
                 ScaleNormalizePaired(ref x, ref y, ref gamma, length, inverseRms);
                 return;
@@ -47,12 +52,12 @@ public static partial class RowKernels
     /// to gammaGrad_i, where <c>xhat_i = x_i * inverseRms</c>.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static T ScaleBackwardSums<T>(ref T x, ref T dy, ref T gamma, ref T gammaGrad, nint length, T inverseRms, bool streaming)
+    public static T ScaleBackwardSums<T>(ref T x, ref T dy, ref T gamma, ref T gammaGrad, nint length, T inverseRms, StreamMode streaming)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (Vector512.IsHardwareAccelerated && length >= Vector512<T>.Count)
         {
-            if (streaming)
+            if (streaming != StreamMode.Cached)
             {
                 return ScaleBackwardSumsPaired(ref x, ref dy, ref gamma, ref gammaGrad, length, inverseRms);
             }
@@ -86,12 +91,17 @@ public static partial class RowKernels
     /// norm, xhatCoefficient = -sum(dy * gamma * xhat) / length. dx may be dy itself.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void ScaleBackwardInput<T>(ref T x, ref T dy, ref T dx, ref T gamma, nint length, T inverseRms, T xhatCoefficient, bool streaming)
+    public static void ScaleBackwardInput<T>(ref T x, ref T dy, ref T dx, ref T gamma, nint length, T inverseRms, T xhatCoefficient, StreamMode streaming)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        if (streaming == StreamMode.NonTemporal && NonTemporal.IsSupported && ScaleBackwardInputNonTemporal(ref x, ref dy, ref dx, ref gamma, length, inverseRms, xhatCoefficient))
+        {
+            return;
+        }
+
         if (Vector512.IsHardwareAccelerated && length >= Vector512<T>.Count)
         {
-            if (streaming)
+            if (streaming != StreamMode.Cached)
             {
                 ScaleBackwardInputPaired(ref x, ref dy, ref dx, ref gamma, length, inverseRms, xhatCoefficient);
                 return;
@@ -218,4 +228,50 @@ public static partial class RowKernels
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static void ScaleNormalizePaired<T>(ref T x, ref T y, ref T gamma, nint length, T inverseRms)
         where T : unmanaged, IFloatingPointIeee754<T> => ScaleNormalize<T, Width256Pair<T>, Vector256Pair<T>>(ref x, ref y, ref gamma, length, inverseRms);
+
+    /// <summary>
+    /// <see cref="ScaleNormalize{T}"/> with the run's aligned body written by non-temporal stores (<see cref="NonTemporal"/>);
+    /// false, with nothing written, when the run has no such body.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static unsafe bool ScaleNormalizeNonTemporal<T>(ref T x, ref T y, ref T gamma, nint length, T inverseRms)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        fixed (T* destination = &y)
+        {
+            if (!NonTemporal.Split(destination, length, out nint head, out nint body))
+            {
+                return false;
+            }
+
+            ScaleNormalize(ref x, ref y, ref gamma, head, inverseRms, StreamMode.Streaming);
+            ScaleNormalize<T, Width256NonTemporal<T>, Vector256<T>>(ref Unsafe.Add(ref x, head), ref Unsafe.Add(ref y, head), ref Unsafe.Add(ref gamma, head), body, inverseRms);
+            ScaleNormalize(ref Unsafe.Add(ref x, head + body), ref Unsafe.Add(ref y, head + body), ref Unsafe.Add(ref gamma, head + body), length - head - body, inverseRms, StreamMode.Streaming);
+            NonTemporal.Fence();
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// <see cref="ScaleBackwardInput{T}"/> with the run's aligned body written by non-temporal stores (<see cref="NonTemporal"/>);
+    /// false, with nothing written, when the run has no such body.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static unsafe bool ScaleBackwardInputNonTemporal<T>(ref T x, ref T dy, ref T dx, ref T gamma, nint length, T inverseRms, T xhatCoefficient)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        fixed (T* destination = &dx)
+        {
+            if (!NonTemporal.Split(destination, length, out nint head, out nint body))
+            {
+                return false;
+            }
+
+            ScaleBackwardInput(ref x, ref dy, ref dx, ref gamma, head, inverseRms, xhatCoefficient, StreamMode.Streaming);
+            ScaleBackwardInput<T, Width256NonTemporal<T>, Vector256<T>>(ref Unsafe.Add(ref x, head), ref Unsafe.Add(ref dy, head), ref Unsafe.Add(ref dx, head), ref Unsafe.Add(ref gamma, head), body, inverseRms, xhatCoefficient);
+            ScaleBackwardInput(ref Unsafe.Add(ref x, head + body), ref Unsafe.Add(ref dy, head + body), ref Unsafe.Add(ref dx, head + body), ref Unsafe.Add(ref gamma, head + body), length - head - body, inverseRms, xhatCoefficient, StreamMode.Streaming);
+            NonTemporal.Fence();
+            return true;
+        }
+    }
 }

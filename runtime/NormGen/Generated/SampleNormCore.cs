@@ -141,9 +141,9 @@ public abstract class SampleNormCore<T> : LayerCore<T>
     /// <summary>
     /// Normalizes the samples of x into y; per statistics unit, writes the pivot, the mean relative to it and 1/std
     /// (RMS norm: 1/rms in <paramref name="inverseStd"/> only). y may be x itself: read each unit's pivot before writing it.
-    /// <paramref name="streaming"/>: whether the whole call's input exceeds <see cref="LayerCore{T}.StreamingBytes"/>, for the kernels.
+    /// <paramref name="streaming"/>: how the whole call moves its data (<see cref="LayerCore{T}.Streams"/>), for the kernels.
     /// </summary>
-    protected abstract void ForwardSamples(ReadOnlySpan<T> x, Span<T> y, Span<T> pivot, Span<T> mean, Span<T> inverseStd, bool streaming);
+    protected abstract void ForwardSamples(ReadOnlySpan<T> x, Span<T> y, Span<T> pivot, Span<T> mean, Span<T> inverseStd, StreamMode streaming);
 
     /// <summary>
     /// Writes dx for the samples of x from the statistics Forward kept, and adds the parameter gradients of these samples
@@ -159,7 +159,7 @@ public abstract class SampleNormCore<T> : LayerCore<T>
         ReadOnlySpan<T> inverseStd,
         Span<T> gammaGrad,
         Span<T> betaGrad,
-        bool streaming);
+        StreamMode streaming);
 
     /// <summary>Adds block <paramref name="block"/>'s gradients (kept from block 1 on) to <paramref name="total"/>.</summary>
     private static void AddBlock(T[] total, T[] blocks, int block)

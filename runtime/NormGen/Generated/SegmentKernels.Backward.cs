@@ -15,12 +15,12 @@ public static partial class SegmentKernels
     /// Returns sum(dy'); <paramref name="sumDyCentered"/> receives sum(dy' * (x - pivot)).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static T BackwardSums<T>(ref T x, ref T dy, nint length, T pivot, bool relu, T scale, T shift, bool streaming, out T sumDyCentered)
+    public static T BackwardSums<T>(ref T x, ref T dy, nint length, T pivot, bool relu, T scale, T shift, StreamMode streaming, out T sumDyCentered)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (Vector512.IsHardwareAccelerated && length >= Vector512<T>.Count)
         {
-            if (streaming)
+            if (streaming != StreamMode.Cached)
             {
                 return BackwardSumsPaired(ref x, ref dy, length, pivot, relu, scale, shift, out sumDyCentered);
             }
@@ -53,12 +53,17 @@ public static partial class SegmentKernels
 
     /// <summary><c>dx = dyCoefficient * dy' + xCoefficient * (x - pivot) + bias</c>. dx may be dy itself.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void BackwardInput<T>(ref T x, ref T dy, ref T dx, nint length, T pivot, bool relu, T scale, T shift, T dyCoefficient, T xCoefficient, T bias, bool streaming)
+    public static void BackwardInput<T>(ref T x, ref T dy, ref T dx, nint length, T pivot, bool relu, T scale, T shift, T dyCoefficient, T xCoefficient, T bias, StreamMode streaming)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        if (streaming == StreamMode.NonTemporal && NonTemporal.IsSupported && BackwardInputNonTemporal(ref x, ref dy, ref dx, length, pivot, relu, scale, shift, dyCoefficient, xCoefficient, bias))
+        {
+            return;
+        }
+
         if (Vector512.IsHardwareAccelerated && length >= Vector512<T>.Count)
         {
-            if (streaming)
+            if (streaming != StreamMode.Cached)
             {
                 BackwardInputPaired(ref x, ref dy, ref dx, length, pivot, relu, scale, shift, dyCoefficient, xCoefficient, bias);
                 return;
@@ -176,4 +181,27 @@ public static partial class SegmentKernels
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static T BackwardSumsPaired<T>(ref T x, ref T dy, nint length, T pivot, bool relu, T scale, T shift, out T sumDyCentered)
         where T : unmanaged, IFloatingPointIeee754<T> => BackwardSums<T, Width256Pair<T>, Vector256Pair<T>>(ref x, ref dy, length, pivot, relu, scale, shift, out sumDyCentered);
+
+    /// <summary>
+    /// <see cref="BackwardInput{T}"/> with the run's aligned body written by non-temporal stores (<see cref="NonTemporal"/>);
+    /// false, with nothing written, when the run has no such body.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static unsafe bool BackwardInputNonTemporal<T>(ref T x, ref T dy, ref T dx, nint length, T pivot, bool relu, T scale, T shift, T dyCoefficient, T xCoefficient, T bias)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        fixed (T* destination = &dx)
+        {
+            if (!NonTemporal.Split(destination, length, out nint head, out nint body))
+            {
+                return false;
+            }
+
+            BackwardInput(ref x, ref dy, ref dx, head, pivot, relu, scale, shift, dyCoefficient, xCoefficient, bias, StreamMode.Streaming);
+            BackwardInput<T, Width256NonTemporal<T>, Vector256<T>>(ref Unsafe.Add(ref x, head), ref Unsafe.Add(ref dy, head), ref Unsafe.Add(ref dx, head), body, pivot, relu, scale, shift, dyCoefficient, xCoefficient, bias);
+            BackwardInput(ref Unsafe.Add(ref x, head + body), ref Unsafe.Add(ref dy, head + body), ref Unsafe.Add(ref dx, head + body), length - head - body, pivot, relu, scale, shift, dyCoefficient, xCoefficient, bias, StreamMode.Streaming);
+            NonTemporal.Fence();
+            return true;
+        }
+    }
 }

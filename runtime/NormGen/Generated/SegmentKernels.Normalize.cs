@@ -9,12 +9,17 @@ public static partial class SegmentKernels
 {
     /// <summary><c>y = (x - center) * scale + shift</c>, or its ReLU when <paramref name="relu"/>. y may be x itself.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void ScaleShift<T>(ref T x, ref T y, nint length, T center, T scale, T shift, bool relu, bool streaming)
+    public static void ScaleShift<T>(ref T x, ref T y, nint length, T center, T scale, T shift, bool relu, StreamMode streaming)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        if (streaming == StreamMode.NonTemporal && NonTemporal.IsSupported && ScaleShiftNonTemporal(ref x, ref y, length, center, scale, shift, relu))
+        {
+            return;
+        }
+
         if (Vector512.IsHardwareAccelerated && length >= Vector512<T>.Count)
         {
-            if (streaming)
+            if (streaming != StreamMode.Cached)
             {
                 ScaleShiftPaired(ref x, ref y, length, center, scale, shift, relu);
                 return;
@@ -77,4 +82,27 @@ public static partial class SegmentKernels
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static void ScaleShiftPaired<T>(ref T x, ref T y, nint length, T center, T scale, T shift, bool relu)
         where T : unmanaged, IFloatingPointIeee754<T> => ScaleShift<T, Width256Pair<T>, Vector256Pair<T>>(ref x, ref y, length, center, scale, shift, relu);
+
+    /// <summary>
+    /// <see cref="ScaleShift{T}"/> with the run's aligned body written by non-temporal stores (<see cref="NonTemporal"/>);
+    /// false, with nothing written, when the run has no such body.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static unsafe bool ScaleShiftNonTemporal<T>(ref T x, ref T y, nint length, T center, T scale, T shift, bool relu)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        fixed (T* destination = &y)
+        {
+            if (!NonTemporal.Split(destination, length, out nint head, out nint body))
+            {
+                return false;
+            }
+
+            ScaleShift(ref x, ref y, head, center, scale, shift, relu, StreamMode.Streaming);
+            ScaleShift<T, Width256NonTemporal<T>, Vector256<T>>(ref Unsafe.Add(ref x, head), ref Unsafe.Add(ref y, head), body, center, scale, shift, relu);
+            ScaleShift(ref Unsafe.Add(ref x, head + body), ref Unsafe.Add(ref y, head + body), length - head - body, center, scale, shift, relu, StreamMode.Streaming);
+            NonTemporal.Fence();
+            return true;
+        }
+    }
 }

@@ -22,10 +22,12 @@ namespace NormGen.Generated;
 /// accumulators (two per sum when there are two sums), so a long run is not one chain of dependent additions.
 /// </para>
 /// <para>
-/// Every kernel takes <c>streaming</c>: whether the call's input exceeds LayerCore.StreamingBytes and so streams
-/// from memory. There, on AVX-512 hardware, the 512-bit bodies run as pairs of 256-bit vectors
-/// (<see cref="Width256Pair{T}"/>), which measured up to twice as fast there and give the same bits, so a result never
-/// depends on the size of the call it is part of.
+/// Every kernel takes <c>streaming</c> (<see cref="StreamMode"/>): whether the call's input exceeds
+/// LayerCore.StreamingBytes and so streams from memory. There, on AVX-512 hardware, the 512-bit bodies run as pairs
+/// of 256-bit vectors (<see cref="Width256Pair{T}"/>), which measured up to twice as fast there and give the same
+/// bits, so a result never depends on the size of the call it is part of. When the output is too large for the caches
+/// (<see cref="StreamMode.NonTemporal"/>), the kernels that write it store their aligned body with non-temporal stores
+/// (<see cref="NonTemporal"/>), again with the same bits.
 /// </para>
 /// </remarks>
 [EditorBrowsable(EditorBrowsableState.Never)]
@@ -33,12 +35,12 @@ public static partial class SegmentKernels
 {
     /// <summary>Sum of <c>x - pivot</c> over <paramref name="length"/> values starting at <paramref name="x"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static T SumOfDifferences<T>(ref T x, nint length, T pivot, bool streaming)
+    public static T SumOfDifferences<T>(ref T x, nint length, T pivot, StreamMode streaming)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (Vector512.IsHardwareAccelerated && length >= Vector512<T>.Count)
         {
-            if (streaming)
+            if (streaming != StreamMode.Cached)
             {
                 return SumOfDifferencesPaired(ref x, length, pivot);
             }
@@ -67,12 +69,12 @@ public static partial class SegmentKernels
 
     /// <summary>Sum of <c>((x - pivot) - mean)^2</c>: M2 about <c>pivot + mean</c> without forming that sum.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static T SumOfSquaredDeviations<T>(ref T x, nint length, T pivot, T mean, bool streaming)
+    public static T SumOfSquaredDeviations<T>(ref T x, nint length, T pivot, T mean, StreamMode streaming)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (Vector512.IsHardwareAccelerated && length >= Vector512<T>.Count)
         {
-            if (streaming)
+            if (streaming != StreamMode.Cached)
             {
                 return SumOfSquaredDeviationsPaired(ref x, length, pivot, mean);
             }
@@ -102,12 +104,12 @@ public static partial class SegmentKernels
 
     /// <summary>Sum of <c>x^2</c> (RMS norm: no mean, so no cancellation and one pass).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static T SumOfSquares<T>(ref T x, nint length, bool streaming)
+    public static T SumOfSquares<T>(ref T x, nint length, StreamMode streaming)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (Vector512.IsHardwareAccelerated && length >= Vector512<T>.Count)
         {
-            if (streaming)
+            if (streaming != StreamMode.Cached)
             {
                 return SumOfSquaresPaired(ref x, length);
             }
@@ -140,7 +142,7 @@ public static partial class SegmentKernels
     /// <c>pivot + mean</c>: two passes over the run, the second from cache when the run fits in it.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static T Moments<T>(ref T x, nint length, T pivot, bool streaming, out T mean)
+    public static T Moments<T>(ref T x, nint length, T pivot, StreamMode streaming, out T mean)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         mean = SumOfDifferences(ref x, length, pivot, streaming) / T.CreateTruncating(length);

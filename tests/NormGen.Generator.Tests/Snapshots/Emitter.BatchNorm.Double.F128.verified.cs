@@ -182,7 +182,7 @@ namespace NormGen.Generated
         {
         }
 
-        protected override void ChunkMoments(ReadOnlySpan<double> x, ReadOnlySpan<double> pivot, Span<double> mean, Span<double> m2, bool streaming)
+        protected override void ChunkMoments(ReadOnlySpan<double> x, ReadOnlySpan<double> pivot, Span<double> mean, Span<double> m2, StreamMode streaming)
         {
             ref double xStart = ref MemoryMarshal.GetReference(x);
             ref double pivotStart = ref MemoryMarshal.GetReference(pivot);
@@ -190,7 +190,7 @@ namespace NormGen.Generated
             ref double m2Start = ref MemoryMarshal.GetReference(m2);
             nint rows = x.Length / Features;
             // Input that streams from memory runs faster in 256-bit vectors here; lanes are features, so the bits agree.
-            if (Vector512.IsHardwareAccelerated && !streaming)
+            if (Vector512.IsHardwareAccelerated && streaming == StreamMode.Cached)
             {
                 ChunkMoments512(ref xStart, rows, ref pivotStart, ref meanStart, ref m2Start);
             }
@@ -208,7 +208,7 @@ namespace NormGen.Generated
             }
         }
 
-        protected override void Normalize(ReadOnlySpan<double> x, Span<double> y, ReadOnlySpan<double> center, ReadOnlySpan<double> scale, ReadOnlySpan<double> shift, bool streaming)
+        protected override void Normalize(ReadOnlySpan<double> x, Span<double> y, ReadOnlySpan<double> center, ReadOnlySpan<double> scale, ReadOnlySpan<double> shift, StreamMode streaming)
         {
             ref double xStart = ref MemoryMarshal.GetReference(x);
             ref double yStart = ref MemoryMarshal.GetReference(y);
@@ -217,7 +217,7 @@ namespace NormGen.Generated
             ref double shiftStart = ref MemoryMarshal.GetReference(shift);
             nint rows = x.Length / Features;
             // Input that streams from memory runs faster in 256-bit vectors here; lanes are features, so the bits agree.
-            if (Vector512.IsHardwareAccelerated && !streaming)
+            if (Vector512.IsHardwareAccelerated && streaming == StreamMode.Cached)
             {
                 Normalize512(ref xStart, rows, ref yStart, ref centerStart, ref scaleStart, ref shiftStart);
             }
@@ -235,7 +235,7 @@ namespace NormGen.Generated
             }
         }
 
-        protected override void BackwardSums(ReadOnlySpan<double> x, ReadOnlySpan<double> dy, ReadOnlySpan<double> pivot, ReadOnlySpan<double> scale, ReadOnlySpan<double> shift, Span<double> sumDy, Span<double> sumDyCentered, bool streaming)
+        protected override void BackwardSums(ReadOnlySpan<double> x, ReadOnlySpan<double> dy, ReadOnlySpan<double> pivot, ReadOnlySpan<double> scale, ReadOnlySpan<double> shift, Span<double> sumDy, Span<double> sumDyCentered, StreamMode streaming)
         {
             ref double xStart = ref MemoryMarshal.GetReference(x);
             ref double dyStart = ref MemoryMarshal.GetReference(dy);
@@ -244,7 +244,7 @@ namespace NormGen.Generated
             ref double sumDyCenteredStart = ref MemoryMarshal.GetReference(sumDyCentered);
             nint rows = x.Length / Features;
             // Input that streams from memory runs faster in 256-bit vectors here; lanes are features, so the bits agree.
-            if (Vector512.IsHardwareAccelerated && !streaming)
+            if (Vector512.IsHardwareAccelerated && streaming == StreamMode.Cached)
             {
                 BackwardSums512(ref xStart, rows, ref dyStart, ref pivotStart, ref sumDyStart, ref sumDyCenteredStart);
             }
@@ -263,7 +263,7 @@ namespace NormGen.Generated
         }
 
         protected override void BackwardInput(ReadOnlySpan<double> x, ReadOnlySpan<double> dy, Span<double> dx, ReadOnlySpan<double> pivot, ReadOnlySpan<double> scale, ReadOnlySpan<double> shift,
-            ReadOnlySpan<double> dyCoefficient, ReadOnlySpan<double> xCoefficient, ReadOnlySpan<double> bias, bool streaming)
+            ReadOnlySpan<double> dyCoefficient, ReadOnlySpan<double> xCoefficient, ReadOnlySpan<double> bias, StreamMode streaming)
         {
             ref double xStart = ref MemoryMarshal.GetReference(x);
             ref double dyStart = ref MemoryMarshal.GetReference(dy);
@@ -274,7 +274,7 @@ namespace NormGen.Generated
             ref double biasStart = ref MemoryMarshal.GetReference(bias);
             nint rows = x.Length / Features;
             // Input that streams from memory runs faster in 256-bit vectors here; lanes are features, so the bits agree.
-            if (Vector512.IsHardwareAccelerated && !streaming)
+            if (Vector512.IsHardwareAccelerated && streaming == StreamMode.Cached)
             {
                 BackwardInput512(ref xStart, rows, ref dyStart, ref dxStart, ref pivotStart, ref dyCoefficientStart, ref xCoefficientStart, ref biasStart);
             }

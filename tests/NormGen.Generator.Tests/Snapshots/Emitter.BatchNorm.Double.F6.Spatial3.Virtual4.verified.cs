@@ -188,21 +188,21 @@ namespace NormGen.Generated
         {
         }
 
-        protected override void ChunkMoments(ReadOnlySpan<double> x, ReadOnlySpan<double> pivot, Span<double> mean, Span<double> m2, bool streaming)
+        protected override void ChunkMoments(ReadOnlySpan<double> x, ReadOnlySpan<double> pivot, Span<double> mean, Span<double> m2, StreamMode streaming)
         {
-            // One copy of the loop per value of streaming, each with its kernels' choice of vectors folded in.
-            if (streaming)
+            // One copy of the loop per stream mode, each with its kernels' choice of vectors folded in.
+            if (streaming == StreamMode.Cached)
             {
-                ChunkMomentsRuns(x, pivot, mean, m2, streaming: true);
+                ChunkMomentsRuns(x, pivot, mean, m2, StreamMode.Cached);
             }
             else
             {
-                ChunkMomentsRuns(x, pivot, mean, m2, streaming: false);
+                ChunkMomentsRuns(x, pivot, mean, m2, StreamMode.Streaming);
             }
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private void ChunkMomentsRuns(ReadOnlySpan<double> x, ReadOnlySpan<double> pivot, Span<double> mean, Span<double> m2, bool streaming)
+        private void ChunkMomentsRuns(ReadOnlySpan<double> x, ReadOnlySpan<double> pivot, Span<double> mean, Span<double> m2, StreamMode streaming)
         {
             ref double chunk = ref MemoryMarshal.GetReference(x);
             nint rows = x.Length / (Features * Spatial);
@@ -226,21 +226,25 @@ namespace NormGen.Generated
             }
         }
 
-        protected override void Normalize(ReadOnlySpan<double> x, Span<double> y, ReadOnlySpan<double> center, ReadOnlySpan<double> scale, ReadOnlySpan<double> shift, bool streaming)
+        protected override void Normalize(ReadOnlySpan<double> x, Span<double> y, ReadOnlySpan<double> center, ReadOnlySpan<double> scale, ReadOnlySpan<double> shift, StreamMode streaming)
         {
-            // One copy of the loop per value of streaming, each with its kernels' choice of vectors folded in.
-            if (streaming)
+            // One copy of the loop per stream mode, each with its kernels' choice of vectors and stores folded in.
+            if (streaming == StreamMode.Cached)
             {
-                NormalizeRuns(x, y, center, scale, shift, streaming: true);
+                NormalizeRuns(x, y, center, scale, shift, StreamMode.Cached);
+            }
+            else if (streaming == StreamMode.Streaming)
+            {
+                NormalizeRuns(x, y, center, scale, shift, StreamMode.Streaming);
             }
             else
             {
-                NormalizeRuns(x, y, center, scale, shift, streaming: false);
+                NormalizeRuns(x, y, center, scale, shift, StreamMode.NonTemporal);
             }
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private void NormalizeRuns(ReadOnlySpan<double> x, Span<double> y, ReadOnlySpan<double> center, ReadOnlySpan<double> scale, ReadOnlySpan<double> shift, bool streaming)
+        private void NormalizeRuns(ReadOnlySpan<double> x, Span<double> y, ReadOnlySpan<double> center, ReadOnlySpan<double> scale, ReadOnlySpan<double> shift, StreamMode streaming)
         {
             ref double xStart = ref MemoryMarshal.GetReference(x);
             ref double yStart = ref MemoryMarshal.GetReference(y);
@@ -255,21 +259,21 @@ namespace NormGen.Generated
             }
         }
 
-        protected override void BackwardSums(ReadOnlySpan<double> x, ReadOnlySpan<double> dy, ReadOnlySpan<double> pivot, ReadOnlySpan<double> scale, ReadOnlySpan<double> shift, Span<double> sumDy, Span<double> sumDyCentered, bool streaming)
+        protected override void BackwardSums(ReadOnlySpan<double> x, ReadOnlySpan<double> dy, ReadOnlySpan<double> pivot, ReadOnlySpan<double> scale, ReadOnlySpan<double> shift, Span<double> sumDy, Span<double> sumDyCentered, StreamMode streaming)
         {
-            // One copy of the loop per value of streaming, each with its kernels' choice of vectors folded in.
-            if (streaming)
+            // One copy of the loop per stream mode, each with its kernels' choice of vectors folded in.
+            if (streaming == StreamMode.Cached)
             {
-                BackwardSumsRuns(x, dy, pivot, scale, shift, sumDy, sumDyCentered, streaming: true);
+                BackwardSumsRuns(x, dy, pivot, scale, shift, sumDy, sumDyCentered, StreamMode.Cached);
             }
             else
             {
-                BackwardSumsRuns(x, dy, pivot, scale, shift, sumDy, sumDyCentered, streaming: false);
+                BackwardSumsRuns(x, dy, pivot, scale, shift, sumDy, sumDyCentered, StreamMode.Streaming);
             }
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private void BackwardSumsRuns(ReadOnlySpan<double> x, ReadOnlySpan<double> dy, ReadOnlySpan<double> pivot, ReadOnlySpan<double> scale, ReadOnlySpan<double> shift, Span<double> sumDy, Span<double> sumDyCentered, bool streaming)
+        private void BackwardSumsRuns(ReadOnlySpan<double> x, ReadOnlySpan<double> dy, ReadOnlySpan<double> pivot, ReadOnlySpan<double> scale, ReadOnlySpan<double> shift, Span<double> sumDy, Span<double> sumDyCentered, StreamMode streaming)
         {
             ref double xStart = ref MemoryMarshal.GetReference(x);
             ref double dyStart = ref MemoryMarshal.GetReference(dy);
@@ -290,23 +294,27 @@ namespace NormGen.Generated
 
         protected override void BackwardInput(
             ReadOnlySpan<double> x, ReadOnlySpan<double> dy, Span<double> dx, ReadOnlySpan<double> pivot, ReadOnlySpan<double> scale, ReadOnlySpan<double> shift,
-            ReadOnlySpan<double> dyCoefficient, ReadOnlySpan<double> xCoefficient, ReadOnlySpan<double> bias, bool streaming)
+            ReadOnlySpan<double> dyCoefficient, ReadOnlySpan<double> xCoefficient, ReadOnlySpan<double> bias, StreamMode streaming)
         {
-            // One copy of the loop per value of streaming, each with its kernels' choice of vectors folded in.
-            if (streaming)
+            // One copy of the loop per stream mode, each with its kernels' choice of vectors and stores folded in.
+            if (streaming == StreamMode.Cached)
             {
-                BackwardInputRuns(x, dy, dx, pivot, scale, shift, dyCoefficient, xCoefficient, bias, streaming: true);
+                BackwardInputRuns(x, dy, dx, pivot, scale, shift, dyCoefficient, xCoefficient, bias, StreamMode.Cached);
+            }
+            else if (streaming == StreamMode.Streaming)
+            {
+                BackwardInputRuns(x, dy, dx, pivot, scale, shift, dyCoefficient, xCoefficient, bias, StreamMode.Streaming);
             }
             else
             {
-                BackwardInputRuns(x, dy, dx, pivot, scale, shift, dyCoefficient, xCoefficient, bias, streaming: false);
+                BackwardInputRuns(x, dy, dx, pivot, scale, shift, dyCoefficient, xCoefficient, bias, StreamMode.NonTemporal);
             }
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private void BackwardInputRuns(
             ReadOnlySpan<double> x, ReadOnlySpan<double> dy, Span<double> dx, ReadOnlySpan<double> pivot, ReadOnlySpan<double> scale, ReadOnlySpan<double> shift,
-            ReadOnlySpan<double> dyCoefficient, ReadOnlySpan<double> xCoefficient, ReadOnlySpan<double> bias, bool streaming)
+            ReadOnlySpan<double> dyCoefficient, ReadOnlySpan<double> xCoefficient, ReadOnlySpan<double> bias, StreamMode streaming)
         {
             ref double xStart = ref MemoryMarshal.GetReference(x);
             ref double dyStart = ref MemoryMarshal.GetReference(dy);

@@ -182,7 +182,7 @@ namespace NormGen.Generated
         {
         }
 
-        protected override void ChunkMoments(ReadOnlySpan<float> x, ReadOnlySpan<float> pivot, Span<float> mean, Span<float> m2, bool streaming)
+        protected override void ChunkMoments(ReadOnlySpan<float> x, ReadOnlySpan<float> pivot, Span<float> mean, Span<float> m2, StreamMode streaming)
         {
             ref float xStart = ref MemoryMarshal.GetReference(x);
             ref float pivotStart = ref MemoryMarshal.GetReference(pivot);
@@ -190,7 +190,7 @@ namespace NormGen.Generated
             ref float m2Start = ref MemoryMarshal.GetReference(m2);
             nint rows = x.Length / Features;
             // Input that streams from memory runs faster in 256-bit vectors here; lanes are features, so the bits agree.
-            if (Vector512.IsHardwareAccelerated && !streaming)
+            if (Vector512.IsHardwareAccelerated && streaming == StreamMode.Cached)
             {
                 ChunkMoments512(ref xStart, rows, ref pivotStart, ref meanStart, ref m2Start);
             }
@@ -208,7 +208,7 @@ namespace NormGen.Generated
             }
         }
 
-        protected override void Normalize(ReadOnlySpan<float> x, Span<float> y, ReadOnlySpan<float> center, ReadOnlySpan<float> scale, ReadOnlySpan<float> shift, bool streaming)
+        protected override void Normalize(ReadOnlySpan<float> x, Span<float> y, ReadOnlySpan<float> center, ReadOnlySpan<float> scale, ReadOnlySpan<float> shift, StreamMode streaming)
         {
             ref float xStart = ref MemoryMarshal.GetReference(x);
             ref float yStart = ref MemoryMarshal.GetReference(y);
@@ -217,7 +217,7 @@ namespace NormGen.Generated
             ref float shiftStart = ref MemoryMarshal.GetReference(shift);
             nint rows = x.Length / Features;
             // Input that streams from memory runs faster in 256-bit vectors here; lanes are features, so the bits agree.
-            if (Vector512.IsHardwareAccelerated && !streaming)
+            if (Vector512.IsHardwareAccelerated && streaming == StreamMode.Cached)
             {
                 Normalize512(ref xStart, rows, ref yStart, ref centerStart, ref scaleStart, ref shiftStart);
             }
@@ -235,7 +235,7 @@ namespace NormGen.Generated
             }
         }
 
-        protected override void BackwardSums(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, ReadOnlySpan<float> pivot, ReadOnlySpan<float> scale, ReadOnlySpan<float> shift, Span<float> sumDy, Span<float> sumDyCentered, bool streaming)
+        protected override void BackwardSums(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, ReadOnlySpan<float> pivot, ReadOnlySpan<float> scale, ReadOnlySpan<float> shift, Span<float> sumDy, Span<float> sumDyCentered, StreamMode streaming)
         {
             ref float xStart = ref MemoryMarshal.GetReference(x);
             ref float dyStart = ref MemoryMarshal.GetReference(dy);
@@ -244,7 +244,7 @@ namespace NormGen.Generated
             ref float sumDyCenteredStart = ref MemoryMarshal.GetReference(sumDyCentered);
             nint rows = x.Length / Features;
             // Input that streams from memory runs faster in 256-bit vectors here; lanes are features, so the bits agree.
-            if (Vector512.IsHardwareAccelerated && !streaming)
+            if (Vector512.IsHardwareAccelerated && streaming == StreamMode.Cached)
             {
                 BackwardSums512(ref xStart, rows, ref dyStart, ref pivotStart, ref sumDyStart, ref sumDyCenteredStart);
             }
@@ -263,7 +263,7 @@ namespace NormGen.Generated
         }
 
         protected override void BackwardInput(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx, ReadOnlySpan<float> pivot, ReadOnlySpan<float> scale, ReadOnlySpan<float> shift,
-            ReadOnlySpan<float> dyCoefficient, ReadOnlySpan<float> xCoefficient, ReadOnlySpan<float> bias, bool streaming)
+            ReadOnlySpan<float> dyCoefficient, ReadOnlySpan<float> xCoefficient, ReadOnlySpan<float> bias, StreamMode streaming)
         {
             ref float xStart = ref MemoryMarshal.GetReference(x);
             ref float dyStart = ref MemoryMarshal.GetReference(dy);
@@ -274,7 +274,7 @@ namespace NormGen.Generated
             ref float biasStart = ref MemoryMarshal.GetReference(bias);
             nint rows = x.Length / Features;
             // Input that streams from memory runs faster in 256-bit vectors here; lanes are features, so the bits agree.
-            if (Vector512.IsHardwareAccelerated && !streaming)
+            if (Vector512.IsHardwareAccelerated && streaming == StreamMode.Cached)
             {
                 BackwardInput512(ref xStart, rows, ref dyStart, ref dxStart, ref pivotStart, ref dyCoefficientStart, ref xCoefficientStart, ref biasStart);
             }

@@ -182,21 +182,21 @@ namespace NormGen.Generated
         {
         }
 
-        protected override void ChunkMoments(ReadOnlySpan<float> x, ReadOnlySpan<float> pivot, Span<float> mean, Span<float> m2, bool streaming)
+        protected override void ChunkMoments(ReadOnlySpan<float> x, ReadOnlySpan<float> pivot, Span<float> mean, Span<float> m2, StreamMode streaming)
         {
-            // One copy of the loop per value of streaming, each with its kernels' choice of vectors folded in.
-            if (streaming)
+            // One copy of the loop per stream mode, each with its kernels' choice of vectors folded in.
+            if (streaming == StreamMode.Cached)
             {
-                ChunkMomentsRuns(x, pivot, mean, m2, streaming: true);
+                ChunkMomentsRuns(x, pivot, mean, m2, StreamMode.Cached);
             }
             else
             {
-                ChunkMomentsRuns(x, pivot, mean, m2, streaming: false);
+                ChunkMomentsRuns(x, pivot, mean, m2, StreamMode.Streaming);
             }
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private void ChunkMomentsRuns(ReadOnlySpan<float> x, ReadOnlySpan<float> pivot, Span<float> mean, Span<float> m2, bool streaming)
+        private void ChunkMomentsRuns(ReadOnlySpan<float> x, ReadOnlySpan<float> pivot, Span<float> mean, Span<float> m2, StreamMode streaming)
         {
             ref float chunk = ref MemoryMarshal.GetReference(x);
             nint rows = x.Length / (Features * Spatial);
@@ -220,21 +220,25 @@ namespace NormGen.Generated
             }
         }
 
-        protected override void Normalize(ReadOnlySpan<float> x, Span<float> y, ReadOnlySpan<float> center, ReadOnlySpan<float> scale, ReadOnlySpan<float> shift, bool streaming)
+        protected override void Normalize(ReadOnlySpan<float> x, Span<float> y, ReadOnlySpan<float> center, ReadOnlySpan<float> scale, ReadOnlySpan<float> shift, StreamMode streaming)
         {
-            // One copy of the loop per value of streaming, each with its kernels' choice of vectors folded in.
-            if (streaming)
+            // One copy of the loop per stream mode, each with its kernels' choice of vectors and stores folded in.
+            if (streaming == StreamMode.Cached)
             {
-                NormalizeRuns(x, y, center, scale, shift, streaming: true);
+                NormalizeRuns(x, y, center, scale, shift, StreamMode.Cached);
+            }
+            else if (streaming == StreamMode.Streaming)
+            {
+                NormalizeRuns(x, y, center, scale, shift, StreamMode.Streaming);
             }
             else
             {
-                NormalizeRuns(x, y, center, scale, shift, streaming: false);
+                NormalizeRuns(x, y, center, scale, shift, StreamMode.NonTemporal);
             }
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private void NormalizeRuns(ReadOnlySpan<float> x, Span<float> y, ReadOnlySpan<float> center, ReadOnlySpan<float> scale, ReadOnlySpan<float> shift, bool streaming)
+        private void NormalizeRuns(ReadOnlySpan<float> x, Span<float> y, ReadOnlySpan<float> center, ReadOnlySpan<float> scale, ReadOnlySpan<float> shift, StreamMode streaming)
         {
             ref float xStart = ref MemoryMarshal.GetReference(x);
             ref float yStart = ref MemoryMarshal.GetReference(y);
@@ -249,21 +253,21 @@ namespace NormGen.Generated
             }
         }
 
-        protected override void BackwardSums(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, ReadOnlySpan<float> pivot, ReadOnlySpan<float> scale, ReadOnlySpan<float> shift, Span<float> sumDy, Span<float> sumDyCentered, bool streaming)
+        protected override void BackwardSums(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, ReadOnlySpan<float> pivot, ReadOnlySpan<float> scale, ReadOnlySpan<float> shift, Span<float> sumDy, Span<float> sumDyCentered, StreamMode streaming)
         {
-            // One copy of the loop per value of streaming, each with its kernels' choice of vectors folded in.
-            if (streaming)
+            // One copy of the loop per stream mode, each with its kernels' choice of vectors folded in.
+            if (streaming == StreamMode.Cached)
             {
-                BackwardSumsRuns(x, dy, pivot, scale, shift, sumDy, sumDyCentered, streaming: true);
+                BackwardSumsRuns(x, dy, pivot, scale, shift, sumDy, sumDyCentered, StreamMode.Cached);
             }
             else
             {
-                BackwardSumsRuns(x, dy, pivot, scale, shift, sumDy, sumDyCentered, streaming: false);
+                BackwardSumsRuns(x, dy, pivot, scale, shift, sumDy, sumDyCentered, StreamMode.Streaming);
             }
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private void BackwardSumsRuns(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, ReadOnlySpan<float> pivot, ReadOnlySpan<float> scale, ReadOnlySpan<float> shift, Span<float> sumDy, Span<float> sumDyCentered, bool streaming)
+        private void BackwardSumsRuns(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, ReadOnlySpan<float> pivot, ReadOnlySpan<float> scale, ReadOnlySpan<float> shift, Span<float> sumDy, Span<float> sumDyCentered, StreamMode streaming)
         {
             ref float xStart = ref MemoryMarshal.GetReference(x);
             ref float dyStart = ref MemoryMarshal.GetReference(dy);
@@ -284,23 +288,27 @@ namespace NormGen.Generated
 
         protected override void BackwardInput(
             ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx, ReadOnlySpan<float> pivot, ReadOnlySpan<float> scale, ReadOnlySpan<float> shift,
-            ReadOnlySpan<float> dyCoefficient, ReadOnlySpan<float> xCoefficient, ReadOnlySpan<float> bias, bool streaming)
+            ReadOnlySpan<float> dyCoefficient, ReadOnlySpan<float> xCoefficient, ReadOnlySpan<float> bias, StreamMode streaming)
         {
-            // One copy of the loop per value of streaming, each with its kernels' choice of vectors folded in.
-            if (streaming)
+            // One copy of the loop per stream mode, each with its kernels' choice of vectors and stores folded in.
+            if (streaming == StreamMode.Cached)
             {
-                BackwardInputRuns(x, dy, dx, pivot, scale, shift, dyCoefficient, xCoefficient, bias, streaming: true);
+                BackwardInputRuns(x, dy, dx, pivot, scale, shift, dyCoefficient, xCoefficient, bias, StreamMode.Cached);
+            }
+            else if (streaming == StreamMode.Streaming)
+            {
+                BackwardInputRuns(x, dy, dx, pivot, scale, shift, dyCoefficient, xCoefficient, bias, StreamMode.Streaming);
             }
             else
             {
-                BackwardInputRuns(x, dy, dx, pivot, scale, shift, dyCoefficient, xCoefficient, bias, streaming: false);
+                BackwardInputRuns(x, dy, dx, pivot, scale, shift, dyCoefficient, xCoefficient, bias, StreamMode.NonTemporal);
             }
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private void BackwardInputRuns(
             ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx, ReadOnlySpan<float> pivot, ReadOnlySpan<float> scale, ReadOnlySpan<float> shift,
-            ReadOnlySpan<float> dyCoefficient, ReadOnlySpan<float> xCoefficient, ReadOnlySpan<float> bias, bool streaming)
+            ReadOnlySpan<float> dyCoefficient, ReadOnlySpan<float> xCoefficient, ReadOnlySpan<float> bias, StreamMode streaming)
         {
             ref float xStart = ref MemoryMarshal.GetReference(x);
             ref float dyStart = ref MemoryMarshal.GetReference(dy);

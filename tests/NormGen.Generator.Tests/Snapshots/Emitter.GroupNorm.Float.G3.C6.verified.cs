@@ -121,21 +121,25 @@ namespace NormGen.Generated
         {
         }
 
-        protected override void ForwardSamples(ReadOnlySpan<float> x, Span<float> y, Span<float> pivot, Span<float> mean, Span<float> inverseStd, bool streaming)
+        protected override void ForwardSamples(ReadOnlySpan<float> x, Span<float> y, Span<float> pivot, Span<float> mean, Span<float> inverseStd, StreamMode streaming)
         {
-            // One copy of the loop per value of streaming, each with its kernels' choice of vectors folded in.
-            if (streaming)
+            // One copy of the loop per stream mode, each with its kernels' choice of vectors and stores folded in.
+            if (streaming == StreamMode.Cached)
             {
-                ForwardRows(x, y, pivot, mean, inverseStd, streaming: true);
+                ForwardRows(x, y, pivot, mean, inverseStd, StreamMode.Cached);
+            }
+            else if (streaming == StreamMode.Streaming)
+            {
+                ForwardRows(x, y, pivot, mean, inverseStd, StreamMode.Streaming);
             }
             else
             {
-                ForwardRows(x, y, pivot, mean, inverseStd, streaming: false);
+                ForwardRows(x, y, pivot, mean, inverseStd, StreamMode.NonTemporal);
             }
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private void ForwardRows(ReadOnlySpan<float> x, Span<float> y, Span<float> pivot, Span<float> mean, Span<float> inverseStd, bool streaming)
+        private void ForwardRows(ReadOnlySpan<float> x, Span<float> y, Span<float> pivot, Span<float> mean, Span<float> inverseStd, StreamMode streaming)
         {
             ref float xStart = ref MemoryMarshal.GetReference(x);
             ref float yStart = ref MemoryMarshal.GetReference(y);
@@ -160,23 +164,27 @@ namespace NormGen.Generated
 
         protected override void BackwardSamples(
             ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx, ReadOnlySpan<float> pivot, ReadOnlySpan<float> mean, ReadOnlySpan<float> inverseStd,
-            Span<float> gammaGrad, Span<float> betaGrad, bool streaming)
+            Span<float> gammaGrad, Span<float> betaGrad, StreamMode streaming)
         {
-            // One copy of the loop per value of streaming, each with its kernels' choice of vectors folded in.
-            if (streaming)
+            // One copy of the loop per stream mode, each with its kernels' choice of vectors and stores folded in.
+            if (streaming == StreamMode.Cached)
             {
-                BackwardRows(x, dy, dx, pivot, mean, inverseStd, gammaGrad, betaGrad, streaming: true);
+                BackwardRows(x, dy, dx, pivot, mean, inverseStd, gammaGrad, betaGrad, StreamMode.Cached);
+            }
+            else if (streaming == StreamMode.Streaming)
+            {
+                BackwardRows(x, dy, dx, pivot, mean, inverseStd, gammaGrad, betaGrad, StreamMode.Streaming);
             }
             else
             {
-                BackwardRows(x, dy, dx, pivot, mean, inverseStd, gammaGrad, betaGrad, streaming: false);
+                BackwardRows(x, dy, dx, pivot, mean, inverseStd, gammaGrad, betaGrad, StreamMode.NonTemporal);
             }
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private void BackwardRows(
             ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx, ReadOnlySpan<float> pivot, ReadOnlySpan<float> mean, ReadOnlySpan<float> inverseStd,
-            Span<float> gammaGrad, Span<float> betaGrad, bool streaming)
+            Span<float> gammaGrad, Span<float> betaGrad, StreamMode streaming)
         {
             ref float xStart = ref MemoryMarshal.GetReference(x);
             ref float dyStart = ref MemoryMarshal.GetReference(dy);
@@ -196,7 +204,7 @@ namespace NormGen.Generated
 
         /// <summary>y_c = (x_c - pivot - mean) * inverseStd * Gamma_c + Beta_c over the group's channels (one value each: Spatial = 1).</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private void NormalizeGroup(ref float x, ref float y, int g, float pivot, float mean, float inverseStd, bool streaming)
+        private void NormalizeGroup(ref float x, ref float y, int g, float pivot, float mean, float inverseStd, StreamMode streaming)
         {
             int first = g * ChannelsPerGroup;
             RowKernels.AffineNormalize(ref x, ref y, ref Gamma[first], ref Beta[first], GroupLength, pivot, mean, inverseStd, relu: false, streaming);
@@ -207,7 +215,7 @@ namespace NormGen.Generated
         /// dx = invstd / M * (M * g - sum(g) - xhat * sum(g * xhat)) as dx = a * dy + xCoefficient * (x - pivot) + bias.
         /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private void BackwardGroup(ref float x, ref float dy, ref float dx, int g, float pivot, float mean, float inverseStd, Span<float> gammaGrad, Span<float> betaGrad, bool streaming)
+        private void BackwardGroup(ref float x, ref float dy, ref float dx, int g, float pivot, float mean, float inverseStd, Span<float> gammaGrad, Span<float> betaGrad, StreamMode streaming)
         {
             int first = g * ChannelsPerGroup;
             float sumG = RowKernels.AffineBackwardSums(

@@ -118,21 +118,25 @@ namespace NormGen.Generated
         {
         }
 
-        protected override void ForwardSamples(ReadOnlySpan<double> x, Span<double> y, Span<double> pivot, Span<double> mean, Span<double> inverseStd, bool streaming)
+        protected override void ForwardSamples(ReadOnlySpan<double> x, Span<double> y, Span<double> pivot, Span<double> mean, Span<double> inverseStd, StreamMode streaming)
         {
-            // One copy of the loop per value of streaming, each with its kernels' choice of vectors folded in.
-            if (streaming)
+            // One copy of the loop per stream mode, each with its kernels' choice of vectors and stores folded in.
+            if (streaming == StreamMode.Cached)
             {
-                ForwardRows(x, y, pivot, mean, inverseStd, streaming: true);
+                ForwardRows(x, y, pivot, mean, inverseStd, StreamMode.Cached);
+            }
+            else if (streaming == StreamMode.Streaming)
+            {
+                ForwardRows(x, y, pivot, mean, inverseStd, StreamMode.Streaming);
             }
             else
             {
-                ForwardRows(x, y, pivot, mean, inverseStd, streaming: false);
+                ForwardRows(x, y, pivot, mean, inverseStd, StreamMode.NonTemporal);
             }
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private void ForwardRows(ReadOnlySpan<double> x, Span<double> y, Span<double> pivot, Span<double> mean, Span<double> inverseStd, bool streaming)
+        private void ForwardRows(ReadOnlySpan<double> x, Span<double> y, Span<double> pivot, Span<double> mean, Span<double> inverseStd, StreamMode streaming)
         {
             ref double xStart = ref MemoryMarshal.GetReference(x);
             ref double yStart = ref MemoryMarshal.GetReference(y);
@@ -157,23 +161,27 @@ namespace NormGen.Generated
 
         protected override void BackwardSamples(
             ReadOnlySpan<double> x, ReadOnlySpan<double> dy, Span<double> dx, ReadOnlySpan<double> pivot, ReadOnlySpan<double> mean, ReadOnlySpan<double> inverseStd,
-            Span<double> gammaGrad, Span<double> betaGrad, bool streaming)
+            Span<double> gammaGrad, Span<double> betaGrad, StreamMode streaming)
         {
-            // One copy of the loop per value of streaming, each with its kernels' choice of vectors folded in.
-            if (streaming)
+            // One copy of the loop per stream mode, each with its kernels' choice of vectors and stores folded in.
+            if (streaming == StreamMode.Cached)
             {
-                BackwardRows(x, dy, dx, pivot, mean, inverseStd, gammaGrad, betaGrad, streaming: true);
+                BackwardRows(x, dy, dx, pivot, mean, inverseStd, gammaGrad, betaGrad, StreamMode.Cached);
+            }
+            else if (streaming == StreamMode.Streaming)
+            {
+                BackwardRows(x, dy, dx, pivot, mean, inverseStd, gammaGrad, betaGrad, StreamMode.Streaming);
             }
             else
             {
-                BackwardRows(x, dy, dx, pivot, mean, inverseStd, gammaGrad, betaGrad, streaming: false);
+                BackwardRows(x, dy, dx, pivot, mean, inverseStd, gammaGrad, betaGrad, StreamMode.NonTemporal);
             }
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private void BackwardRows(
             ReadOnlySpan<double> x, ReadOnlySpan<double> dy, Span<double> dx, ReadOnlySpan<double> pivot, ReadOnlySpan<double> mean, ReadOnlySpan<double> inverseStd,
-            Span<double> gammaGrad, Span<double> betaGrad, bool streaming)
+            Span<double> gammaGrad, Span<double> betaGrad, StreamMode streaming)
         {
             ref double xStart = ref MemoryMarshal.GetReference(x);
             ref double dyStart = ref MemoryMarshal.GetReference(dy);
@@ -193,7 +201,7 @@ namespace NormGen.Generated
 
         /// <summary>y = (x - pivot - mean) * inverseStd over the group's GroupLength values.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private void NormalizeGroup(ref double x, ref double y, int g, double pivot, double mean, double inverseStd, bool streaming)
+        private void NormalizeGroup(ref double x, ref double y, int g, double pivot, double mean, double inverseStd, StreamMode streaming)
         {
             double scale = inverseStd;
             SegmentKernels.ScaleShift(ref x, ref y, GroupLength, pivot, scale, -mean * scale, relu: false, streaming);
@@ -204,7 +212,7 @@ namespace NormGen.Generated
         /// dx = invstd / M * (M * g - sum(g) - xhat * sum(g * xhat)) as dx = a * dy + xCoefficient * (x - pivot) + bias.
         /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private void BackwardGroup(ref double x, ref double dy, ref double dx, int g, double pivot, double mean, double inverseStd, Span<double> gammaGrad, Span<double> betaGrad, bool streaming)
+        private void BackwardGroup(ref double x, ref double dy, ref double dx, int g, double pivot, double mean, double inverseStd, Span<double> gammaGrad, Span<double> betaGrad, StreamMode streaming)
         {
             double sumG = SegmentKernels.BackwardSums(ref x, ref dy, GroupLength, pivot, relu: false, 0.0, 0.0, streaming, out double sumGCentered);
             // sum(g * xhat) = inverseStd * (sum(g * (x - pivot)) - mean * sum(g)), with xhat = (x - pivot - mean) * inverseStd.

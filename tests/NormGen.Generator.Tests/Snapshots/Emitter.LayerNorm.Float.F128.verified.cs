@@ -117,21 +117,25 @@ namespace NormGen.Generated
         {
         }
 
-        protected override void ForwardSamples(ReadOnlySpan<float> x, Span<float> y, Span<float> pivot, Span<float> mean, Span<float> inverseStd, bool streaming)
+        protected override void ForwardSamples(ReadOnlySpan<float> x, Span<float> y, Span<float> pivot, Span<float> mean, Span<float> inverseStd, StreamMode streaming)
         {
-            // One copy of the loop per value of streaming, each with its kernels' choice of vectors folded in.
-            if (streaming)
+            // One copy of the loop per stream mode, each with its kernels' choice of vectors and stores folded in.
+            if (streaming == StreamMode.Cached)
             {
-                ForwardRows(x, y, pivot, mean, inverseStd, streaming: true);
+                ForwardRows(x, y, pivot, mean, inverseStd, StreamMode.Cached);
+            }
+            else if (streaming == StreamMode.Streaming)
+            {
+                ForwardRows(x, y, pivot, mean, inverseStd, StreamMode.Streaming);
             }
             else
             {
-                ForwardRows(x, y, pivot, mean, inverseStd, streaming: false);
+                ForwardRows(x, y, pivot, mean, inverseStd, StreamMode.NonTemporal);
             }
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private void ForwardRows(ReadOnlySpan<float> x, Span<float> y, Span<float> pivot, Span<float> mean, Span<float> inverseStd, bool streaming)
+        private void ForwardRows(ReadOnlySpan<float> x, Span<float> y, Span<float> pivot, Span<float> mean, Span<float> inverseStd, StreamMode streaming)
         {
             ref float xStart = ref MemoryMarshal.GetReference(x);
             ref float yStart = ref MemoryMarshal.GetReference(y);
@@ -154,23 +158,27 @@ namespace NormGen.Generated
 
         protected override void BackwardSamples(
             ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx, ReadOnlySpan<float> pivot, ReadOnlySpan<float> mean, ReadOnlySpan<float> inverseStd,
-            Span<float> gammaGrad, Span<float> betaGrad, bool streaming)
+            Span<float> gammaGrad, Span<float> betaGrad, StreamMode streaming)
         {
-            // One copy of the loop per value of streaming, each with its kernels' choice of vectors folded in.
-            if (streaming)
+            // One copy of the loop per stream mode, each with its kernels' choice of vectors and stores folded in.
+            if (streaming == StreamMode.Cached)
             {
-                BackwardRows(x, dy, dx, pivot, mean, inverseStd, gammaGrad, betaGrad, streaming: true);
+                BackwardRows(x, dy, dx, pivot, mean, inverseStd, gammaGrad, betaGrad, StreamMode.Cached);
+            }
+            else if (streaming == StreamMode.Streaming)
+            {
+                BackwardRows(x, dy, dx, pivot, mean, inverseStd, gammaGrad, betaGrad, StreamMode.Streaming);
             }
             else
             {
-                BackwardRows(x, dy, dx, pivot, mean, inverseStd, gammaGrad, betaGrad, streaming: false);
+                BackwardRows(x, dy, dx, pivot, mean, inverseStd, gammaGrad, betaGrad, StreamMode.NonTemporal);
             }
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private void BackwardRows(
             ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx, ReadOnlySpan<float> pivot, ReadOnlySpan<float> mean, ReadOnlySpan<float> inverseStd,
-            Span<float> gammaGrad, Span<float> betaGrad, bool streaming)
+            Span<float> gammaGrad, Span<float> betaGrad, StreamMode streaming)
         {
             ref float xStart = ref MemoryMarshal.GetReference(x);
             ref float dyStart = ref MemoryMarshal.GetReference(dy);

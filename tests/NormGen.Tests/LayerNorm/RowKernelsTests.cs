@@ -34,22 +34,30 @@ public class RowKernelsTests
     {
         foreach (bool relu in new[] { false, true })
         {
-            Assert.Equal(Affine<float>(length, relu, 1e-5, streaming: false), Affine<float>(length, relu, 1e-5, streaming: true));
-            Assert.Equal(Affine<double>(length, relu, 1e-13, streaming: false), Affine<double>(length, relu, 1e-13, streaming: true));
+            List<float> cached = Affine<float>(length, relu, 1e-5, StreamMode.Cached);
+            Assert.Equal(cached, Affine<float>(length, relu, 1e-5, StreamMode.Streaming));
+            Assert.Equal(cached, Affine<float>(length, relu, 1e-5, StreamMode.NonTemporal));
+            List<double> cachedDouble = Affine<double>(length, relu, 1e-13, StreamMode.Cached);
+            Assert.Equal(cachedDouble, Affine<double>(length, relu, 1e-13, StreamMode.Streaming));
+            Assert.Equal(cachedDouble, Affine<double>(length, relu, 1e-13, StreamMode.NonTemporal));
         }
     }
 
-    /// <summary>Both ways of each kernel (see SegmentKernelsTests.Streaming_kernels_give_the_same_bits) match the formulas and each other's bits.</summary>
+    /// <summary>Every mode of each kernel (see SegmentKernelsTests.Streaming_kernels_give_the_same_bits) matches the formulas and the others' bits.</summary>
     [Theory]
     [MemberData(nameof(Lengths))]
     public void Scale_kernels_match_their_formulas(int length)
     {
-        Assert.Equal(Scale<float>(length, 1e-5, streaming: false), Scale<float>(length, 1e-5, streaming: true));
-        Assert.Equal(Scale<double>(length, 1e-13, streaming: false), Scale<double>(length, 1e-13, streaming: true));
+        List<float> cached = Scale<float>(length, 1e-5, StreamMode.Cached);
+        Assert.Equal(cached, Scale<float>(length, 1e-5, StreamMode.Streaming));
+        Assert.Equal(cached, Scale<float>(length, 1e-5, StreamMode.NonTemporal));
+        List<double> cachedDouble = Scale<double>(length, 1e-13, StreamMode.Cached);
+        Assert.Equal(cachedDouble, Scale<double>(length, 1e-13, StreamMode.Streaming));
+        Assert.Equal(cachedDouble, Scale<double>(length, 1e-13, StreamMode.NonTemporal));
     }
 
     /// <summary>Checks the affine kernels at one length; returns every output, sums and runs, in order.</summary>
-    private static List<T> Affine<T>(int length, bool relu, double tolerance, bool streaming)
+    private static List<T> Affine<T>(int length, bool relu, double tolerance, StreamMode streaming)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         var random = new Random(length);
@@ -114,7 +122,7 @@ public class RowKernelsTests
         where T : unmanaged, IFloatingPointIeee754<T> => SegmentKernelsTests.Guarded<T>(values);
 
     /// <summary>Checks the scale kernels at one length; returns every output, sums and runs, in order.</summary>
-    private static List<T> Scale<T>(int length, double tolerance, bool streaming)
+    private static List<T> Scale<T>(int length, double tolerance, StreamMode streaming)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         var random = new Random(100 + length);

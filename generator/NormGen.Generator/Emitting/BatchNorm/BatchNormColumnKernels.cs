@@ -85,17 +85,17 @@ internal sealed partial class BatchNormColumnKernels
     {
         string t = _t;
         WriteDispatcher(w, "ChunkMoments",
-            "ReadOnlySpan<" + t + "> x, ReadOnlySpan<" + t + "> pivot, Span<" + t + "> mean, Span<" + t + "> m2, bool streaming",
+            "ReadOnlySpan<" + t + "> x, ReadOnlySpan<" + t + "> pivot, Span<" + t + "> mean, Span<" + t + "> m2, StreamMode streaming",
             new[] { "x", "pivot", "mean", "m2" });
         WriteDispatcher(w, "Normalize",
-            "ReadOnlySpan<" + t + "> x, Span<" + t + "> y, ReadOnlySpan<" + t + "> center, ReadOnlySpan<" + t + "> scale, ReadOnlySpan<" + t + "> shift, bool streaming",
+            "ReadOnlySpan<" + t + "> x, Span<" + t + "> y, ReadOnlySpan<" + t + "> center, ReadOnlySpan<" + t + "> scale, ReadOnlySpan<" + t + "> shift, StreamMode streaming",
             new[] { "x", "y", "center", "scale", "shift" });
         WriteDispatcher(w, "BackwardSums",
-            "ReadOnlySpan<" + t + "> x, ReadOnlySpan<" + t + "> dy, ReadOnlySpan<" + t + "> pivot, ReadOnlySpan<" + t + "> scale, ReadOnlySpan<" + t + "> shift, Span<" + t + "> sumDy, Span<" + t + "> sumDyCentered, bool streaming",
+            "ReadOnlySpan<" + t + "> x, ReadOnlySpan<" + t + "> dy, ReadOnlySpan<" + t + "> pivot, ReadOnlySpan<" + t + "> scale, ReadOnlySpan<" + t + "> shift, Span<" + t + "> sumDy, Span<" + t + "> sumDyCentered, StreamMode streaming",
             Relu ? new[] { "x", "dy", "pivot", "scale", "shift", "sumDy", "sumDyCentered" } : new[] { "x", "dy", "pivot", "sumDy", "sumDyCentered" });
         WriteDispatcher(w, "BackwardInput",
             "ReadOnlySpan<" + t + "> x, ReadOnlySpan<" + t + "> dy, Span<" + t + "> dx, ReadOnlySpan<" + t + "> pivot, ReadOnlySpan<" + t + "> scale, ReadOnlySpan<" + t + "> shift,\n" +
-            "    ReadOnlySpan<" + t + "> dyCoefficient, ReadOnlySpan<" + t + "> xCoefficient, ReadOnlySpan<" + t + "> bias, bool streaming",
+            "    ReadOnlySpan<" + t + "> dyCoefficient, ReadOnlySpan<" + t + "> xCoefficient, ReadOnlySpan<" + t + "> bias, StreamMode streaming",
             Relu ? new[] { "x", "dy", "dx", "pivot", "scale", "shift", "dyCoefficient", "xCoefficient", "bias" } : new[] { "x", "dy", "dx", "pivot", "dyCoefficient", "xCoefficient", "bias" });
 
         foreach (VectorPlan plan in _plans)
@@ -149,7 +149,7 @@ internal sealed partial class BatchNormColumnKernels
                 w.Line("// Input that streams from memory runs faster in 256-bit vectors here; lanes are features, so the bits agree.");
             }
 
-            w.Open(keyword + " (" + plan.Vector + ".IsHardwareAccelerated" + (narrowerWhenStreaming ? " && !streaming" : "") + ")");
+            w.Open(keyword + " (" + plan.Vector + ".IsHardwareAccelerated" + (narrowerWhenStreaming ? " && streaming == StreamMode.Cached" : "") + ")");
             w.Line(name + Literals.Int(plan.Bits) + call);
             w.Close();
             keyword = "else if";

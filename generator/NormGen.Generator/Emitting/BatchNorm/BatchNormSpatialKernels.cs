@@ -32,8 +32,8 @@ internal sealed class BatchNormSpatialKernels
     {
         string zero = "(" + _t + ")0";
         string mask = _spec.Activation == Activation.Relu ? "scale[c], shift[c]" : zero + ", " + zero;
-        string chunkMoments = ReadOnlySpan + " x, " + ReadOnlySpan + " pivot, " + Span + " mean, " + Span + " m2, bool streaming)";
-        StreamingCopies.Write(w, "protected override void ChunkMoments(" + chunkMoments, "ChunkMomentsRuns(x, pivot, mean, m2");
+        string chunkMoments = ReadOnlySpan + " x, " + ReadOnlySpan + " pivot, " + Span + " mean, " + Span + " m2, StreamMode streaming)";
+        StreamingCopies.Write(w, "protected override void ChunkMoments(" + chunkMoments, "ChunkMomentsRuns(x, pivot, mean, m2", writesOutput: false);
         w.Open("private void ChunkMomentsRuns(" + chunkMoments);
         w.Line("ref " + _t + " chunk = ref MemoryMarshal.GetReference(x);");
         w.Line("nint rows = x.Length / (Features * Spatial);");
@@ -54,8 +54,8 @@ internal sealed class BatchNormSpatialKernels
         w.Close();
         w.Close();
 
-        string normalize = ReadOnlySpan + " x, " + Span + " y, " + ReadOnlySpan + " center, " + ReadOnlySpan + " scale, " + ReadOnlySpan + " shift, bool streaming)";
-        StreamingCopies.Write(w, "protected override void Normalize(" + normalize, "NormalizeRuns(x, y, center, scale, shift");
+        string normalize = ReadOnlySpan + " x, " + Span + " y, " + ReadOnlySpan + " center, " + ReadOnlySpan + " scale, " + ReadOnlySpan + " shift, StreamMode streaming)";
+        StreamingCopies.Write(w, "protected override void Normalize(" + normalize, "NormalizeRuns(x, y, center, scale, shift", writesOutput: true);
         w.Open("private void NormalizeRuns(" + normalize);
         w.Line("ref " + _t + " xStart = ref MemoryMarshal.GetReference(x);");
         w.Line("ref " + _t + " yStart = ref MemoryMarshal.GetReference(y);");
@@ -68,8 +68,8 @@ internal sealed class BatchNormSpatialKernels
         w.Close();
         w.Close();
 
-        string backwardSums = ReadOnlySpan + " x, " + ReadOnlySpan + " dy, " + ReadOnlySpan + " pivot, " + ReadOnlySpan + " scale, " + ReadOnlySpan + " shift, " + Span + " sumDy, " + Span + " sumDyCentered, bool streaming)";
-        StreamingCopies.Write(w, "protected override void BackwardSums(" + backwardSums, "BackwardSumsRuns(x, dy, pivot, scale, shift, sumDy, sumDyCentered");
+        string backwardSums = ReadOnlySpan + " x, " + ReadOnlySpan + " dy, " + ReadOnlySpan + " pivot, " + ReadOnlySpan + " scale, " + ReadOnlySpan + " shift, " + Span + " sumDy, " + Span + " sumDyCentered, StreamMode streaming)";
+        StreamingCopies.Write(w, "protected override void BackwardSums(" + backwardSums, "BackwardSumsRuns(x, dy, pivot, scale, shift, sumDy, sumDyCentered", writesOutput: false);
         w.Open("private void BackwardSumsRuns(" + backwardSums);
         w.Line("ref " + _t + " xStart = ref MemoryMarshal.GetReference(x);");
         w.Line("ref " + _t + " dyStart = ref MemoryMarshal.GetReference(dy);");
@@ -87,8 +87,8 @@ internal sealed class BatchNormSpatialKernels
         w.Close();
 
         string backwardInput = ReadOnlySpan + " x, " + ReadOnlySpan + " dy, " + Span + " dx, " + ReadOnlySpan + " pivot, " + ReadOnlySpan + " scale, " + ReadOnlySpan + " shift,\n" +
-            "    " + ReadOnlySpan + " dyCoefficient, " + ReadOnlySpan + " xCoefficient, " + ReadOnlySpan + " bias, bool streaming)";
-        StreamingCopies.Write(w, "protected override void BackwardInput(\n    " + backwardInput, "BackwardInputRuns(x, dy, dx, pivot, scale, shift, dyCoefficient, xCoefficient, bias");
+            "    " + ReadOnlySpan + " dyCoefficient, " + ReadOnlySpan + " xCoefficient, " + ReadOnlySpan + " bias, StreamMode streaming)";
+        StreamingCopies.Write(w, "protected override void BackwardInput(\n    " + backwardInput, "BackwardInputRuns(x, dy, dx, pivot, scale, shift, dyCoefficient, xCoefficient, bias", writesOutput: true);
         string[] backwardInputLines = ("private void BackwardInputRuns(\n    " + backwardInput).Split('\n');
         w.Line(backwardInputLines[0]);
         w.Line(backwardInputLines[1]);

@@ -190,7 +190,7 @@ internal sealed class GroupNormEmitter : LayerEmitter<GroupNormSpec>
     private void WriteNormalizeGroup(SourceWriter w, GroupNormSpec spec)
     {
         string t = Literals.TypeKeyword(spec.Element);
-        string signature = "private void NormalizeGroup(ref " + t + " x, ref " + t + " y, int g, " + t + " pivot, " + t + " mean, " + t + " inverseStd, bool streaming)";
+        string signature = "private void NormalizeGroup(ref " + t + " x, ref " + t + " y, int g, " + t + " pivot, " + t + " mean, " + t + " inverseStd, StreamMode streaming)";
         w.Line();
         switch (LayoutOf(spec))
         {
@@ -235,7 +235,7 @@ internal sealed class GroupNormEmitter : LayerEmitter<GroupNormSpec>
         w.Line("/// dx = invstd / M * (M * g - sum(g) - xhat * sum(g * xhat)) as dx = a * dy + xCoefficient * (x - pivot) + bias.");
         w.Line("/// </summary>");
         w.Line("[MethodImpl(MethodImplOptions.AggressiveInlining)]");
-        w.Open("private void BackwardGroup(ref " + t + " x, ref " + t + " dy, ref " + t + " dx, int g, " + t + " pivot, " + t + " mean, " + t + " inverseStd, Span<" + t + "> gammaGrad, Span<" + t + "> betaGrad, bool streaming)");
+        w.Open("private void BackwardGroup(ref " + t + " x, ref " + t + " dy, ref " + t + " dx, int g, " + t + " pivot, " + t + " mean, " + t + " inverseStd, Span<" + t + "> gammaGrad, Span<" + t + "> betaGrad, StreamMode streaming)");
         string zero = Literals.Element(0, spec.Element);
         switch (LayoutOf(spec))
         {

@@ -32,8 +32,8 @@ internal static class SampleNormCoreWriter
     {
         string span = "Span<" + t + ">";
         string parameters = "ReadOnly" + span + " x, " + span + " y, " + span + " pivot, " + span + " mean, " + span + " inverseStd";
-        StreamingCopies.Write(w, "protected override void ForwardSamples(" + parameters + ", bool streaming)", "ForwardRows(x, y, pivot, mean, inverseStd");
-        w.Open("private void ForwardRows(" + parameters + ", bool streaming)");
+        StreamingCopies.Write(w, "protected override void ForwardSamples(" + parameters + ", StreamMode streaming)", "ForwardRows(x, y, pivot, mean, inverseStd", writesOutput: true);
+        w.Open("private void ForwardRows(" + parameters + ", StreamMode streaming)");
         w.Line(SpanRef(t, "xStart", "x"));
         w.Line(SpanRef(t, "yStart", "y"));
     }
@@ -44,8 +44,8 @@ internal static class SampleNormCoreWriter
         string readOnly = "ReadOnlySpan<" + t + ">";
         string span = "Span<" + t + ">";
         string parameters = readOnly + " x, " + readOnly + " dy, " + span + " dx, " + readOnly + " pivot, " + readOnly + " mean, " + readOnly + " inverseStd,\n" +
-            "    " + span + " gammaGrad, " + span + " betaGrad, bool streaming)";
-        StreamingCopies.Write(w, "protected override void BackwardSamples(\n    " + parameters, "BackwardRows(x, dy, dx, pivot, mean, inverseStd, gammaGrad, betaGrad");
+            "    " + span + " gammaGrad, " + span + " betaGrad, StreamMode streaming)";
+        StreamingCopies.Write(w, "protected override void BackwardSamples(\n    " + parameters, "BackwardRows(x, dy, dx, pivot, mean, inverseStd, gammaGrad, betaGrad", writesOutput: true);
         string[] lines = ("private void BackwardRows(\n    " + parameters).Split('\n');
         w.Line(lines[0]);
         w.Line(lines[1]);
