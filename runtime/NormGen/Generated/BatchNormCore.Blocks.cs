@@ -131,7 +131,7 @@ public abstract partial class BatchNormCore<T> : IBlockWork
                 BlockMoments(x, rows, OfGroup<T>(_groupPivot, g), sums, chunk, _plan.Streaming);
                 break;
             case Phase.Normalize:
-                Normalize(x, new Span<T>(_y + (long)start * SampleLength, length), OfGroup<T>(_pivot, g), OfGroup<T>(_groupScale, g), OfGroup<T>(_groupShift, g), _plan.Streaming);
+                NormalizeStreamed(x, new Span<T>(_y + (long)start * SampleLength, length), OfGroup<T>(_pivot, g), OfGroup<T>(_groupScale, g), OfGroup<T>(_groupShift, g), _plan.Streaming);
                 break;
             case Phase.BackwardSums:
                 BlockBackwardSums(x, new ReadOnlySpan<T>(_dy + (long)start * SampleLength, length), rows, g, sums, chunk, _plan.Streaming);

@@ -145,7 +145,7 @@ public abstract partial class BatchNormCore<T>
             for (int g = 0; g < groups; g++)
             {
                 int first = g * plan.RowsPerGroup;
-                Normalize(Rows(x, first, plan.RowsPerGroup), y.Slice(first * SampleLength, plan.RowsPerGroup * SampleLength), OfGroup(statistics.Pivot, g), OfGroup(scale, g), OfGroup(shift, g), plan.Streaming);
+                NormalizeStreamed(Rows(x, first, plan.RowsPerGroup), y.Slice(first * SampleLength, plan.RowsPerGroup * SampleLength), OfGroup(statistics.Pivot, g), OfGroup(scale, g), OfGroup(shift, g), plan.Streaming);
             }
         }
         finally

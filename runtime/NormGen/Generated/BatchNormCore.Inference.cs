@@ -24,7 +24,7 @@ public abstract partial class BatchNormCore<T>
         StreamMode streaming = Streams(batch);
         if (blocks < 2 || Degree == 1)
         {
-            Normalize(x, y, center, scale, shift, streaming);
+            NormalizeStreamed(x, y, center, scale, shift, streaming);
             return;
         }
 
@@ -83,7 +83,7 @@ public abstract partial class BatchNormCore<T>
             long start = (long)first * layer.SampleLength;
             int length = rows * layer.SampleLength;
             int features = layer.FeatureCount;
-            layer.Normalize(
+            layer.NormalizeStreamed(
                 new ReadOnlySpan<T>(_x + start, length),
                 new Span<T>(_y + start, length),
                 new ReadOnlySpan<T>(_center, features),

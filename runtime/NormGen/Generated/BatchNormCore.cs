@@ -250,6 +250,22 @@ public abstract partial class BatchNormCore<T> : LayerCore<T>
     protected abstract void Normalize(ReadOnlySpan<T> x, Span<T> y, ReadOnlySpan<T> center, ReadOnlySpan<T> scale, ReadOnlySpan<T> shift, StreamMode streaming);
 
     /// <summary>
+    /// <see cref="Normalize"/>, except that a 1d batch norm call whose output is too large for the caches
+    /// (<see cref="StreamMode.NonTemporal"/>) runs <see cref="FeatureKernels.NormalizeNonTemporal{T}"/>: the same bits,
+    /// written past the caches. (Spatial batch norm's generated kernels take the mode to the runtime's run kernels.)
+    /// </summary>
+    private void NormalizeStreamed(ReadOnlySpan<T> x, Span<T> y, ReadOnlySpan<T> center, ReadOnlySpan<T> scale, ReadOnlySpan<T> shift, StreamMode streaming)
+    {
+        if (streaming == StreamMode.NonTemporal && SpatialLength == 1
+            && FeatureKernels.NormalizeNonTemporal(x, y, center.Slice(0, FeatureCount), scale.Slice(0, FeatureCount), shift.Slice(0, FeatureCount), Activation == Activation.Relu))
+        {
+            return;
+        }
+
+        Normalize(x, y, center, scale, shift, streaming);
+    }
+
+    /// <summary>
     /// Per feature, <c>sum(dy')</c> into <paramref name="sumDy"/> and <c>sum(dy' * (x - pivot))</c> into
     /// <paramref name="sumDyCentered"/>, over the samples of x (one chunk), where dy' is dy, or under a fused ReLU dy where
     /// <c>(x - pivot) * scale + shift &gt; 0</c> and 0 elsewhere.

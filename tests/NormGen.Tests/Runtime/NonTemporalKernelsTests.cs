@@ -80,6 +80,73 @@ public class NonTemporalKernelsTests
         }
     }
 
+    /// <summary>
+    /// Batch norm's whole-row kernel: its aligned body runs across row ends, taking each vector's coefficients from the
+    /// doubled copies, so every width, row count and start within a line is checked against the element formula in T,
+    /// with and without the ReLU, in place too.
+    /// </summary>
+    [Fact]
+    public void Batch_norm_rows_keep_their_bits_at_every_alignment()
+    {
+        CheckFeatureRows<float>();
+        CheckFeatureRows<double>();
+    }
+
+    private static void CheckFeatureRows<T>()
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int lineElements = 32 / System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
+        foreach (int features in new[] { 8, 9, 13, 16, 100, 128, 1000 })
+        {
+            foreach (int rows in new[] { 1, 2, 3, 10 })
+            {
+                var random = new Random(features * 100 + rows);
+                int length = rows * features;
+                T[] x = Data<T>(random, length, 3, 2), center = Data<T>(random, features, 3, 1);
+                T[] scale = Data<T>(random, features, 1, 0.5), shift = Data<T>(random, features, 0, 0.5);
+                foreach (bool relu in new[] { false, true })
+                {
+                    for (int offset = 0; offset < lineElements; offset++)
+                    {
+                        string what = $"FeatureKernels ({typeof(T).Name}) {rows} x {features}, relu {relu}, offset {offset}";
+                        T[] expected = Outputs<T>(length, offset);
+                        for (int i = 0; i < length; i++)
+                        {
+                            int f = i % features;
+                            T value = (x[Lead + i] - center[Lead + f]) * scale[Lead + f] + shift[Lead + f];
+                            expected[Lead + offset + i] = relu ? T.Max(value, T.Zero) : value;
+                        }
+
+                        T[] actual = Outputs<T>(length, offset);
+                        bool ran = FeatureKernels.NormalizeNonTemporal<T>(
+                            x.AsSpan(Lead, length), actual.AsSpan(Lead + offset, length), center.AsSpan(Lead, features), scale.AsSpan(Lead, features), shift.AsSpan(Lead, features), relu);
+                        if (!ran)
+                        {
+                            // Only a run too short for one aligned vector may decline, and then it writes nothing.
+                            Assert.True(length < 2 * lineElements, what + ": declined");
+                            Assert.All(actual, value => Assert.True(T.IsNaN(value), what + ": wrote while declining"));
+                            continue;
+                        }
+
+                        AssertSameBits(expected, actual, what);
+                        T[] inPlace = Outputs<T>(length, offset);
+                        Array.Copy(x, Lead, inPlace, Lead + offset, length);
+                        if (FeatureKernels.NormalizeNonTemporal<T>(
+                            inPlace.AsSpan(Lead + offset, length), inPlace.AsSpan(Lead + offset, length), center.AsSpan(Lead, features), scale.AsSpan(Lead, features), shift.AsSpan(Lead, features), relu))
+                        {
+                            AssertSameBits(expected, inPlace, what + " in place");
+                        }
+                        else
+                        {
+                            // Another array, maybe another alignment: a short run may decline here.
+                            Assert.True(length < 2 * lineElements, what + ": declined in place");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     private static T[] Data<T>(Random random, int length, double center, double spread)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
