@@ -148,6 +148,7 @@ public abstract partial class BatchNormCore<T> : IBlockWork
                     OfGroup<T>(_groupXCoefficient, g),
                     OfGroup<T>(_groupBias, g),
                     _plan.Streaming);
+                NonTemporal.FenceAfter(_plan.Streaming);
                 break;
         }
     }

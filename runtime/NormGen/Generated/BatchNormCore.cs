@@ -252,7 +252,8 @@ public abstract partial class BatchNormCore<T> : LayerCore<T>
     /// <summary>
     /// <see cref="Normalize"/>, except that a 1d batch norm call whose output is too large for the caches
     /// (<see cref="StreamMode.NonTemporal"/>) runs <see cref="FeatureKernels.NormalizeNonTemporal{T}"/>: the same bits,
-    /// written past the caches. (Spatial batch norm's generated kernels take the mode to the runtime's run kernels.)
+    /// written past the caches. (Spatial batch norm's generated kernels take the mode to the runtime's run kernels, and
+    /// the fence after them is here.)
     /// </summary>
     private void NormalizeStreamed(ReadOnlySpan<T> x, Span<T> y, ReadOnlySpan<T> center, ReadOnlySpan<T> scale, ReadOnlySpan<T> shift, StreamMode streaming)
     {
@@ -263,6 +264,7 @@ public abstract partial class BatchNormCore<T> : LayerCore<T>
         }
 
         Normalize(x, y, center, scale, shift, streaming);
+        NonTemporal.FenceAfter(streaming);
     }
 
     /// <summary>

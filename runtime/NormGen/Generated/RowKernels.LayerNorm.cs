@@ -317,7 +317,6 @@ public static partial class RowKernels
             AffineNormalize(ref x, ref y, ref gamma, ref beta, head, pivot, mean, inverseStd, relu, StreamMode.Streaming);
             AffineNormalize<T, Width256NonTemporal<T>, Vector256<T>>(ref Unsafe.Add(ref x, head), ref Unsafe.Add(ref y, head), ref Unsafe.Add(ref gamma, head), ref Unsafe.Add(ref beta, head), body, pivot, mean, inverseStd, relu);
             AffineNormalize(ref Unsafe.Add(ref x, head + body), ref Unsafe.Add(ref y, head + body), ref Unsafe.Add(ref gamma, head + body), ref Unsafe.Add(ref beta, head + body), length - head - body, pivot, mean, inverseStd, relu, StreamMode.Streaming);
-            NonTemporal.Fence();
             return true;
         }
     }
@@ -340,7 +339,6 @@ public static partial class RowKernels
             AffineBackwardInput(ref x, ref dy, ref dx, ref gamma, ref beta, head, pivot, mean, inverseStd, relu, xhatCoefficient, bias, StreamMode.Streaming);
             AffineBackwardInput<T, Width256NonTemporal<T>, Vector256<T>>(ref Unsafe.Add(ref x, head), ref Unsafe.Add(ref dy, head), ref Unsafe.Add(ref dx, head), ref Unsafe.Add(ref gamma, head), ref Unsafe.Add(ref beta, head), body, pivot, mean, inverseStd, relu, xhatCoefficient, bias);
             AffineBackwardInput(ref Unsafe.Add(ref x, head + body), ref Unsafe.Add(ref dy, head + body), ref Unsafe.Add(ref dx, head + body), ref Unsafe.Add(ref gamma, head + body), ref Unsafe.Add(ref beta, head + body), length - head - body, pivot, mean, inverseStd, relu, xhatCoefficient, bias, StreamMode.Streaming);
-            NonTemporal.Fence();
             return true;
         }
     }

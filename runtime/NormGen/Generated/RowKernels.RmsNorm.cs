@@ -247,7 +247,6 @@ public static partial class RowKernels
             ScaleNormalize(ref x, ref y, ref gamma, head, inverseRms, StreamMode.Streaming);
             ScaleNormalize<T, Width256NonTemporal<T>, Vector256<T>>(ref Unsafe.Add(ref x, head), ref Unsafe.Add(ref y, head), ref Unsafe.Add(ref gamma, head), body, inverseRms);
             ScaleNormalize(ref Unsafe.Add(ref x, head + body), ref Unsafe.Add(ref y, head + body), ref Unsafe.Add(ref gamma, head + body), length - head - body, inverseRms, StreamMode.Streaming);
-            NonTemporal.Fence();
             return true;
         }
     }
@@ -270,7 +269,6 @@ public static partial class RowKernels
             ScaleBackwardInput(ref x, ref dy, ref dx, ref gamma, head, inverseRms, xhatCoefficient, StreamMode.Streaming);
             ScaleBackwardInput<T, Width256NonTemporal<T>, Vector256<T>>(ref Unsafe.Add(ref x, head), ref Unsafe.Add(ref dy, head), ref Unsafe.Add(ref dx, head), ref Unsafe.Add(ref gamma, head), body, inverseRms, xhatCoefficient);
             ScaleBackwardInput(ref Unsafe.Add(ref x, head + body), ref Unsafe.Add(ref dy, head + body), ref Unsafe.Add(ref dx, head + body), ref Unsafe.Add(ref gamma, head + body), length - head - body, inverseRms, xhatCoefficient, StreamMode.Streaming);
-            NonTemporal.Fence();
             return true;
         }
     }

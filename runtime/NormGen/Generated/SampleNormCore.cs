@@ -207,9 +207,11 @@ public abstract class SampleNormCore<T> : LayerCore<T>
         var pivot = new Span<T>(call.Statistics + firstUnit, units);
         var mean = new Span<T>(call.Statistics + batchUnits + firstUnit, units);
         var inverseStd = new Span<T>(call.Statistics + (2 * batchUnits) + firstUnit, units);
+        StreamMode streaming = Streams(call.Batch);
         if (call.CurrentStep == SampleBlocks.Step.Forward)
         {
-            ForwardSamples(x, output, pivot, mean, inverseStd, Streams(call.Batch));
+            ForwardSamples(x, output, pivot, mean, inverseStd, streaming);
+            NonTemporal.FenceAfter(streaming);
             return;
         }
 
@@ -224,7 +226,8 @@ public abstract class SampleNormCore<T> : LayerCore<T>
         }
 
         var dy = new ReadOnlySpan<T>(call.Dy + (long)first * SampleLength, length);
-        BackwardSamples(x, dy, output, pivot, mean, inverseStd, gammaGrad, betaGrad, Streams(call.Batch));
+        BackwardSamples(x, dy, output, pivot, mean, inverseStd, gammaGrad, betaGrad, streaming);
+        NonTemporal.FenceAfter(streaming);
     }
 
     /// <summary>

@@ -200,7 +200,6 @@ public static partial class SegmentKernels
             BackwardInput(ref x, ref dy, ref dx, head, pivot, relu, scale, shift, dyCoefficient, xCoefficient, bias, StreamMode.Streaming);
             BackwardInput<T, Width256NonTemporal<T>, Vector256<T>>(ref Unsafe.Add(ref x, head), ref Unsafe.Add(ref dy, head), ref Unsafe.Add(ref dx, head), body, pivot, relu, scale, shift, dyCoefficient, xCoefficient, bias);
             BackwardInput(ref Unsafe.Add(ref x, head + body), ref Unsafe.Add(ref dy, head + body), ref Unsafe.Add(ref dx, head + body), length - head - body, pivot, relu, scale, shift, dyCoefficient, xCoefficient, bias, StreamMode.Streaming);
-            NonTemporal.Fence();
             return true;
         }
     }

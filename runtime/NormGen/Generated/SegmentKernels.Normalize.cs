@@ -101,7 +101,6 @@ public static partial class SegmentKernels
             ScaleShift(ref x, ref y, head, center, scale, shift, relu, StreamMode.Streaming);
             ScaleShift<T, Width256NonTemporal<T>, Vector256<T>>(ref Unsafe.Add(ref x, head), ref Unsafe.Add(ref y, head), body, center, scale, shift, relu);
             ScaleShift(ref Unsafe.Add(ref x, head + body), ref Unsafe.Add(ref y, head + body), length - head - body, center, scale, shift, relu, StreamMode.Streaming);
-            NonTemporal.Fence();
             return true;
         }
     }
