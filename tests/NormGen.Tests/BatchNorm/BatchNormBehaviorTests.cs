@@ -6,43 +6,6 @@ namespace NormGen.Tests.BatchNorm;
 /// <summary>The cs231n batch-norm checks, the gradient check, numerical robustness and in-place use.</summary>
 public class BatchNormBehaviorTests
 {
-    /// <summary>
-    /// An inference call with 8 MiB of output or more writes y with non-temporal stores, through the runtime's whole-row
-    /// kernel instead of the generated one: the first and last rows must match the same rows in a 2-row call, bit for
-    /// bit (with running statistics, inference is per row). 128 features (rows on 32-byte multiples) and 100 with the
-    /// ReLU (rows at every 16-byte step), on one thread and on two.
-    /// </summary>
-    [Theory]
-    [InlineData(128, 1)]
-    [InlineData(128, 2)]
-    [InlineData(100, 1)]
-    [InlineData(100, 2)]
-    public void Inference_gets_the_same_bits_when_the_output_bypasses_the_caches(int features, int degree)
-    {
-        INormalizationLayer<float> Create() => features == 128 ? new BnF128() : new BnReluF100();
-        int rows = (8 << 20) / (features * sizeof(float)) + 3;
-        var random = new Random(features);
-        float[] x = TestData.ToFloat(TestData.FeatureData(random, rows, features));
-        float[] warmUp = TestData.ToFloat(TestData.FeatureData(random, 16, features));
-
-        INormalizationLayer<float> large = Create(), small = Create();
-        foreach (INormalizationLayer<float> layer in new[] { large, small })
-        {
-            layer.Forward(warmUp, new float[warmUp.Length]); // running statistics other than 0 and 1
-            layer.Training = false;
-        }
-
-        large.MaxDegreeOfParallelism = degree;
-        var y = new float[x.Length];
-        large.Forward(x, y);
-        foreach (int first in new[] { 0, rows - 2 })
-        {
-            var ySmall = new float[2 * features];
-            small.Forward(x.AsSpan(first * features, 2 * features), ySmall);
-            Assert.Equal(ySmall, y.AsSpan(first * features, 2 * features).ToArray());
-        }
-    }
-
     [Fact]
     public void Training_forward_gives_means_of_beta_and_stds_of_gamma()
     {
