@@ -86,15 +86,15 @@ internal static class NonTemporal
 internal readonly struct Width256NonTemporal<T> : IVectorWidth<T, Vector256<T>>
     where T : unmanaged, IFloatingPointIeee754<T>
 {
-    public static int Count => Vector256<T>.Count;
+    public static int Count => Width256<T>.Count;
 
-    public static Vector256<T> Zero => Vector256<T>.Zero;
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<T> Create(T value) => Vector256.Create(value);
+    public static Vector256<T> Zero => Width256<T>.Zero;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<T> Load(ref T source, nint offset) => Vector256.LoadUnsafe(ref source, (nuint)offset);
+    public static Vector256<T> Create(T value) => Width256<T>.Create(value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> Load(ref T source, nint offset) => Width256<T>.Load(ref source, offset);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static unsafe void Store(Vector256<T> value, ref T destination, nint offset) =>

@@ -34,12 +34,8 @@ public class RowKernelsTests
     {
         foreach (bool relu in new[] { false, true })
         {
-            List<float> cached = Affine<float>(length, relu, 1e-5, StreamMode.Cached);
-            Assert.Equal(cached, Affine<float>(length, relu, 1e-5, StreamMode.Streaming));
-            Assert.Equal(cached, Affine<float>(length, relu, 1e-5, StreamMode.NonTemporal));
-            List<double> cachedDouble = Affine<double>(length, relu, 1e-13, StreamMode.Cached);
-            Assert.Equal(cachedDouble, Affine<double>(length, relu, 1e-13, StreamMode.Streaming));
-            Assert.Equal(cachedDouble, Affine<double>(length, relu, 1e-13, StreamMode.NonTemporal));
+            SegmentKernelsTests.AssertEveryModeGivesTheSameBits(streaming => Affine<float>(length, relu, 1e-5, streaming));
+            SegmentKernelsTests.AssertEveryModeGivesTheSameBits(streaming => Affine<double>(length, relu, 1e-13, streaming));
         }
     }
 
@@ -48,12 +44,8 @@ public class RowKernelsTests
     [MemberData(nameof(Lengths))]
     public void Scale_kernels_match_their_formulas(int length)
     {
-        List<float> cached = Scale<float>(length, 1e-5, StreamMode.Cached);
-        Assert.Equal(cached, Scale<float>(length, 1e-5, StreamMode.Streaming));
-        Assert.Equal(cached, Scale<float>(length, 1e-5, StreamMode.NonTemporal));
-        List<double> cachedDouble = Scale<double>(length, 1e-13, StreamMode.Cached);
-        Assert.Equal(cachedDouble, Scale<double>(length, 1e-13, StreamMode.Streaming));
-        Assert.Equal(cachedDouble, Scale<double>(length, 1e-13, StreamMode.NonTemporal));
+        SegmentKernelsTests.AssertEveryModeGivesTheSameBits(streaming => Scale<float>(length, 1e-5, streaming));
+        SegmentKernelsTests.AssertEveryModeGivesTheSameBits(streaming => Scale<double>(length, 1e-13, streaming));
     }
 
     /// <summary>Checks the affine kernels at one length; returns every output, sums and runs, in order.</summary>
