@@ -189,8 +189,8 @@ namespace NormGen.Generated
             ref double meanStart = ref MemoryMarshal.GetReference(mean);
             ref double m2Start = ref MemoryMarshal.GetReference(m2);
             nint rows = x.Length / Features;
-            // Input that streams from memory runs faster in 256-bit vectors here; lanes are features, so the bits agree.
-            if (Vector512.IsHardwareAccelerated && streaming == StreamMode.Cached)
+            // Input of 8 MiB or more runs faster in 256-bit vectors here; lanes are features, so the bits agree.
+            if (Vector512.IsHardwareAccelerated && streaming != StreamMode.NonTemporal)
             {
                 ChunkMoments512(ref xStart, rows, ref pivotStart, ref meanStart, ref m2Start);
             }
