@@ -26,7 +26,7 @@ public class ScopeIsolationTests
         "System", "Runtime", "CompilerServices", "InteropServices", "Intrinsics", "CodeDom", "Compiler", "NormGen", "Generated",
         "GeneratedCode", "GeneratedCodeAttribute", "Math", "MathF", "Array", "Span", "ReadOnlySpan", "MemoryMarshal", "Unsafe",
         "Vector128", "Vector256", "Vector512", "ArgumentException", "ArgumentOutOfRangeException", "InvalidOperationException",
-        "BatchNormCore", "SampleNormCore", "SegmentKernels", "RowKernels", "StreamMode", "GroupKernels", "RunningStatsMode", "Activation",
+        "BatchNormCore", "SampleNormCore", "ColumnKernels", "SegmentKernels", "RowKernels", "StreamMode", "GroupKernels", "RunningStatsMode", "Activation",
         "IBatchNormLayer", "INormalizationLayer", "IWorkerGroup", "IntPtr", "UIntPtr", "MethodImpl", "MethodImplOptions",
     };
 

@@ -184,128 +184,23 @@ namespace NormGen.Generated
 
         protected override void ChunkMoments(ReadOnlySpan<double> x, ReadOnlySpan<double> pivot, Span<double> mean, Span<double> m2, StreamMode streaming)
         {
-            ref double xStart = ref MemoryMarshal.GetReference(x);
-            ref double pivotStart = ref MemoryMarshal.GetReference(pivot);
-            ref double meanStart = ref MemoryMarshal.GetReference(mean);
-            ref double m2Start = ref MemoryMarshal.GetReference(m2);
-            nint rows = x.Length / Features;
-            ChunkMomentsScalar(ref xStart, rows, ref pivotStart, ref meanStart, ref m2Start);
+            ColumnKernels.ChunkMoments(x, pivot, mean, m2, Features, widen: false);
         }
 
         protected override void Normalize(ReadOnlySpan<double> x, Span<double> y, ReadOnlySpan<double> center, ReadOnlySpan<double> scale, ReadOnlySpan<double> shift, StreamMode streaming)
         {
-            ref double xStart = ref MemoryMarshal.GetReference(x);
-            ref double yStart = ref MemoryMarshal.GetReference(y);
-            ref double centerStart = ref MemoryMarshal.GetReference(center);
-            ref double scaleStart = ref MemoryMarshal.GetReference(scale);
-            ref double shiftStart = ref MemoryMarshal.GetReference(shift);
-            nint rows = x.Length / Features;
-            NormalizeScalar(ref xStart, rows, ref yStart, ref centerStart, ref scaleStart, ref shiftStart);
+            ColumnKernels.Normalize(x, y, center, scale, shift, Features, relu: false);
         }
 
         protected override void BackwardSums(ReadOnlySpan<double> x, ReadOnlySpan<double> dy, ReadOnlySpan<double> pivot, ReadOnlySpan<double> scale, ReadOnlySpan<double> shift, Span<double> sumDy, Span<double> sumDyCentered, StreamMode streaming)
         {
-            ref double xStart = ref MemoryMarshal.GetReference(x);
-            ref double dyStart = ref MemoryMarshal.GetReference(dy);
-            ref double pivotStart = ref MemoryMarshal.GetReference(pivot);
-            ref double sumDyStart = ref MemoryMarshal.GetReference(sumDy);
-            ref double sumDyCenteredStart = ref MemoryMarshal.GetReference(sumDyCentered);
-            nint rows = x.Length / Features;
-            BackwardSumsScalar(ref xStart, rows, ref dyStart, ref pivotStart, ref sumDyStart, ref sumDyCenteredStart);
+            ColumnKernels.BackwardSums(x, dy, pivot, scale, shift, sumDy, sumDyCentered, Features, relu: false);
         }
 
         protected override void BackwardInput(ReadOnlySpan<double> x, ReadOnlySpan<double> dy, Span<double> dx, ReadOnlySpan<double> pivot, ReadOnlySpan<double> scale, ReadOnlySpan<double> shift,
             ReadOnlySpan<double> dyCoefficient, ReadOnlySpan<double> xCoefficient, ReadOnlySpan<double> bias, StreamMode streaming)
         {
-            ref double xStart = ref MemoryMarshal.GetReference(x);
-            ref double dyStart = ref MemoryMarshal.GetReference(dy);
-            ref double dxStart = ref MemoryMarshal.GetReference(dx);
-            ref double pivotStart = ref MemoryMarshal.GetReference(pivot);
-            ref double dyCoefficientStart = ref MemoryMarshal.GetReference(dyCoefficient);
-            ref double xCoefficientStart = ref MemoryMarshal.GetReference(xCoefficient);
-            ref double biasStart = ref MemoryMarshal.GetReference(bias);
-            nint rows = x.Length / Features;
-            BackwardInputScalar(ref xStart, rows, ref dyStart, ref dxStart, ref pivotStart, ref dyCoefficientStart, ref xCoefficientStart, ref biasStart);
-        }
-
-        /// <summary><see cref="ChunkMoments"/> one feature at a time.</summary>
-        private static void ChunkMomentsScalar(ref double x, nint rows, ref double pivot, ref double mean, ref double squares)
-        {
-            MemoryMarshal.CreateSpan(ref mean, Features).Clear();
-            MemoryMarshal.CreateSpan(ref squares, Features).Clear();
-            for (nint r = 0; r < rows; r++)
-            {
-                ref double xRow = ref Unsafe.Add(ref x, r * Features);
-                for (int f = 0; f < Features; f++)
-                {
-                    Unsafe.Add(ref mean, f) += Unsafe.Add(ref xRow, f) - Unsafe.Add(ref pivot, f);
-                }
-            }
-
-            for (int f = 0; f < Features; f++)
-            {
-                Unsafe.Add(ref mean, f) /= rows;
-            }
-
-            for (nint r = 0; r < rows; r++)
-            {
-                ref double xRow = ref Unsafe.Add(ref x, r * Features);
-                for (int f = 0; f < Features; f++)
-                {
-                    double deviation = Unsafe.Add(ref xRow, f) - Unsafe.Add(ref pivot, f) - Unsafe.Add(ref mean, f);
-                    Unsafe.Add(ref squares, f) += deviation * deviation;
-                }
-            }
-        }
-
-        /// <summary><see cref="Normalize"/> one feature at a time.</summary>
-        private static void NormalizeScalar(ref double x, nint rows, ref double y, ref double c, ref double s, ref double b)
-        {
-            for (nint r = 0; r < rows; r++)
-            {
-                ref double xRow = ref Unsafe.Add(ref x, r * Features);
-                ref double yRow = ref Unsafe.Add(ref y, r * Features);
-                for (int f = 0; f < Features; f++)
-                {
-                    Unsafe.Add(ref yRow, f) = (Unsafe.Add(ref xRow, f) - Unsafe.Add(ref c, f)) * Unsafe.Add(ref s, f) + Unsafe.Add(ref b, f);
-                }
-            }
-        }
-
-        /// <summary><see cref="BackwardSums"/> one feature at a time.</summary>
-        private static void BackwardSumsScalar(ref double x, nint rows, ref double dy, ref double pivot, ref double sumDy, ref double sumDyCentered)
-        {
-            MemoryMarshal.CreateSpan(ref sumDy, Features).Clear();
-            MemoryMarshal.CreateSpan(ref sumDyCentered, Features).Clear();
-            for (nint r = 0; r < rows; r++)
-            {
-                ref double xRow = ref Unsafe.Add(ref x, r * Features);
-                ref double dyRow = ref Unsafe.Add(ref dy, r * Features);
-                for (int f = 0; f < Features; f++)
-                {
-                    double centered = Unsafe.Add(ref xRow, f) - Unsafe.Add(ref pivot, f);
-                    double gradient = Unsafe.Add(ref dyRow, f);
-                    Unsafe.Add(ref sumDy, f) += gradient;
-                    Unsafe.Add(ref sumDyCentered, f) += gradient * centered;
-                }
-            }
-        }
-
-        /// <summary><see cref="BackwardInput"/> one feature at a time.</summary>
-        private static void BackwardInputScalar(ref double x, nint rows, ref double dy, ref double dx, ref double pivot, ref double a, ref double k, ref double c)
-        {
-            for (nint r = 0; r < rows; r++)
-            {
-                ref double xRow = ref Unsafe.Add(ref x, r * Features);
-                ref double dyRow = ref Unsafe.Add(ref dy, r * Features);
-                ref double dxRow = ref Unsafe.Add(ref dx, r * Features);
-                for (int f = 0; f < Features; f++)
-                {
-                    double centered = Unsafe.Add(ref xRow, f) - Unsafe.Add(ref pivot, f);
-                    double gradient = Unsafe.Add(ref dyRow, f);
-                    Unsafe.Add(ref dxRow, f) = Unsafe.Add(ref a, f) * gradient + Unsafe.Add(ref k, f) * centered + Unsafe.Add(ref c, f);
-                }
-            }
+            ColumnKernels.BackwardInput(x, dy, dx, pivot, scale, shift, dyCoefficient, xCoefficient, bias, Features, relu: false);
         }
     }
 }

@@ -194,17 +194,9 @@ namespace NormGen.Generated
             {
                 ChunkMoments512(ref xStart, rows, ref pivotStart, ref meanStart, ref m2Start);
             }
-            else if (Vector256.IsHardwareAccelerated)
-            {
-                ChunkMoments256(ref xStart, rows, ref pivotStart, ref meanStart, ref m2Start);
-            }
-            else if (Vector128.IsHardwareAccelerated)
-            {
-                ChunkMoments128(ref xStart, rows, ref pivotStart, ref meanStart, ref m2Start);
-            }
             else
             {
-                ChunkMomentsScalar(ref xStart, rows, ref pivotStart, ref meanStart, ref m2Start);
+                ColumnKernels.ChunkMoments(x, pivot, mean, m2, Features, widen: false);
             }
         }
 
@@ -221,17 +213,9 @@ namespace NormGen.Generated
             {
                 Normalize512(ref xStart, rows, ref yStart, ref centerStart, ref scaleStart, ref shiftStart);
             }
-            else if (Vector256.IsHardwareAccelerated)
-            {
-                Normalize256(ref xStart, rows, ref yStart, ref centerStart, ref scaleStart, ref shiftStart);
-            }
-            else if (Vector128.IsHardwareAccelerated)
-            {
-                Normalize128(ref xStart, rows, ref yStart, ref centerStart, ref scaleStart, ref shiftStart);
-            }
             else
             {
-                NormalizeScalar(ref xStart, rows, ref yStart, ref centerStart, ref scaleStart, ref shiftStart);
+                ColumnKernels.Normalize(x, y, center, scale, shift, Features, relu: false);
             }
         }
 
@@ -248,17 +232,9 @@ namespace NormGen.Generated
             {
                 BackwardSums512(ref xStart, rows, ref dyStart, ref pivotStart, ref sumDyStart, ref sumDyCenteredStart);
             }
-            else if (Vector256.IsHardwareAccelerated)
-            {
-                BackwardSums256(ref xStart, rows, ref dyStart, ref pivotStart, ref sumDyStart, ref sumDyCenteredStart);
-            }
-            else if (Vector128.IsHardwareAccelerated)
-            {
-                BackwardSums128(ref xStart, rows, ref dyStart, ref pivotStart, ref sumDyStart, ref sumDyCenteredStart);
-            }
             else
             {
-                BackwardSumsScalar(ref xStart, rows, ref dyStart, ref pivotStart, ref sumDyStart, ref sumDyCenteredStart);
+                ColumnKernels.BackwardSums(x, dy, pivot, scale, shift, sumDy, sumDyCentered, Features, relu: false);
             }
         }
 
@@ -278,17 +254,9 @@ namespace NormGen.Generated
             {
                 BackwardInput512(ref xStart, rows, ref dyStart, ref dxStart, ref pivotStart, ref dyCoefficientStart, ref xCoefficientStart, ref biasStart);
             }
-            else if (Vector256.IsHardwareAccelerated)
-            {
-                BackwardInput256(ref xStart, rows, ref dyStart, ref dxStart, ref pivotStart, ref dyCoefficientStart, ref xCoefficientStart, ref biasStart);
-            }
-            else if (Vector128.IsHardwareAccelerated)
-            {
-                BackwardInput128(ref xStart, rows, ref dyStart, ref dxStart, ref pivotStart, ref dyCoefficientStart, ref xCoefficientStart, ref biasStart);
-            }
             else
             {
-                BackwardInputScalar(ref xStart, rows, ref dyStart, ref dxStart, ref pivotStart, ref dyCoefficientStart, ref xCoefficientStart, ref biasStart);
+                ColumnKernels.BackwardInput(x, dy, dx, pivot, scale, shift, dyCoefficient, xCoefficient, bias, Features, relu: false);
             }
         }
 
@@ -516,300 +484,6 @@ namespace NormGen.Generated
                     Vector512<double> centered3 = Vector512.LoadUnsafe(ref xRow, strip + 24) - pivot3;
                     Vector512<double> gradient3 = Vector512.LoadUnsafe(ref dyRow, strip + 24);
                     (a3 * gradient3 + k3 * centered3 + c3).StoreUnsafe(ref dxRow, strip + 24);
-                }
-            }
-        }
-
-        /// <summary><see cref="ChunkMoments"/> with 4 features per Vector256, the running sums in mean and squares (in L1).</summary>
-        private static void ChunkMoments256(ref double x, nint rows, ref double pivot, ref double mean, ref double squares)
-        {
-            Vector256<double> inverseRows = Vector256.Create((double)1 / rows);
-            nint blockedRows = rows - rows % 4;
-
-            // Pass 1: sums of x - pivot, row after row.
-            MemoryMarshal.CreateSpan(ref mean, Features).Clear();
-            for (nint r = 0; r < rows; r++)
-            {
-                ref double xRow = ref Unsafe.Add(ref x, r * Features);
-                for (nuint f = 0; f < 128; f += 4)
-                {
-                    Vector256<double> p = Vector256.LoadUnsafe(ref pivot, f);
-                    (Vector256.LoadUnsafe(ref mean, f) + (Vector256.LoadUnsafe(ref xRow, f) - p)).StoreUnsafe(ref mean, f);
-                }
-            }
-
-            for (nuint f = 0; f < 128; f += 4)
-            {
-                (Vector256.LoadUnsafe(ref mean, f) * inverseRows).StoreUnsafe(ref mean, f);
-            }
-
-            // Pass 2: squared deviations from the chunk mean, 4 rows at a time; the chunk is still in cache.
-            MemoryMarshal.CreateSpan(ref squares, Features).Clear();
-            for (nint r = 0; r < blockedRows; r += 4)
-            {
-                ref double xRow0 = ref Unsafe.Add(ref x, r * Features);
-                ref double xRow1 = ref Unsafe.Add(ref xRow0, Features);
-                ref double xRow2 = ref Unsafe.Add(ref xRow1, Features);
-                ref double xRow3 = ref Unsafe.Add(ref xRow2, Features);
-                for (nuint f = 0; f < 128; f += 4)
-                {
-                    Vector256<double> p = Vector256.LoadUnsafe(ref pivot, f);
-                    Vector256<double> m = Vector256.LoadUnsafe(ref mean, f);
-                    Vector256<double> deviationRow0 = Vector256.LoadUnsafe(ref xRow0, f) - p - m;
-                    Vector256<double> deviationRow1 = Vector256.LoadUnsafe(ref xRow1, f) - p - m;
-                    Vector256<double> deviationRow2 = Vector256.LoadUnsafe(ref xRow2, f) - p - m;
-                    Vector256<double> deviationRow3 = Vector256.LoadUnsafe(ref xRow3, f) - p - m;
-                    (Vector256.LoadUnsafe(ref squares, f) + (((deviationRow0 * deviationRow0) + (deviationRow1 * deviationRow1)) + ((deviationRow2 * deviationRow2) + (deviationRow3 * deviationRow3)))).StoreUnsafe(ref squares, f);
-                }
-            }
-
-            for (nint r = blockedRows; r < rows; r++)
-            {
-                ref double xRow = ref Unsafe.Add(ref x, r * Features);
-                for (nuint f = 0; f < 128; f += 4)
-                {
-                    Vector256<double> p = Vector256.LoadUnsafe(ref pivot, f);
-                    Vector256<double> m = Vector256.LoadUnsafe(ref mean, f);
-                    Vector256<double> deviation = Vector256.LoadUnsafe(ref xRow, f) - p - m;
-                    (Vector256.LoadUnsafe(ref squares, f) + (deviation * deviation)).StoreUnsafe(ref squares, f);
-                }
-            }
-        }
-
-        /// <summary><see cref="Normalize"/> with 4 features per Vector256.</summary>
-        private static void Normalize256(ref double x, nint rows, ref double y, ref double c, ref double s, ref double b)
-        {
-            for (nint r = 0; r < rows; r++)
-            {
-                ref double xRow = ref Unsafe.Add(ref x, r * Features);
-                ref double yRow = ref Unsafe.Add(ref y, r * Features);
-                for (nuint f = 0; f < 128; f += 4)
-                {
-                    ((Vector256.LoadUnsafe(ref xRow, f) - Vector256.LoadUnsafe(ref c, f)) * Vector256.LoadUnsafe(ref s, f) + Vector256.LoadUnsafe(ref b, f)).StoreUnsafe(ref yRow, f);
-                }
-            }
-        }
-
-        /// <summary><see cref="BackwardSums"/> with 4 features per Vector256, the running sums in sumDy and sumDyCentered (in L1).</summary>
-        private static void BackwardSums256(ref double x, nint rows, ref double dy, ref double pivot, ref double sumDy, ref double sumDyCentered)
-        {
-            MemoryMarshal.CreateSpan(ref sumDy, Features).Clear();
-            MemoryMarshal.CreateSpan(ref sumDyCentered, Features).Clear();
-            for (nint r = 0; r < rows; r++)
-            {
-                ref double xRow = ref Unsafe.Add(ref x, r * Features);
-                ref double dyRow = ref Unsafe.Add(ref dy, r * Features);
-                for (nuint f = 0; f < 128; f += 4)
-                {
-                    Vector256<double> p = Vector256.LoadUnsafe(ref pivot, f);
-                    Vector256<double> centered = Vector256.LoadUnsafe(ref xRow, f) - p;
-                    Vector256<double> gradient = Vector256.LoadUnsafe(ref dyRow, f);
-                    (Vector256.LoadUnsafe(ref sumDy, f) + (gradient)).StoreUnsafe(ref sumDy, f);
-                    (Vector256.LoadUnsafe(ref sumDyCentered, f) + (gradient * centered)).StoreUnsafe(ref sumDyCentered, f);
-                }
-            }
-        }
-
-        /// <summary><see cref="BackwardInput"/> with 4 features per Vector256.</summary>
-        private static void BackwardInput256(ref double x, nint rows, ref double dy, ref double dx, ref double pivot, ref double a, ref double k, ref double c)
-        {
-            for (nint r = 0; r < rows; r++)
-            {
-                ref double xRow = ref Unsafe.Add(ref x, r * Features);
-                ref double dyRow = ref Unsafe.Add(ref dy, r * Features);
-                ref double dxRow = ref Unsafe.Add(ref dx, r * Features);
-                for (nuint f = 0; f < 128; f += 4)
-                {
-                    Vector256<double> centered = Vector256.LoadUnsafe(ref xRow, f) - Vector256.LoadUnsafe(ref pivot, f);
-                    Vector256<double> gradient = Vector256.LoadUnsafe(ref dyRow, f);
-                    (Vector256.LoadUnsafe(ref a, f) * gradient + Vector256.LoadUnsafe(ref k, f) * centered + Vector256.LoadUnsafe(ref c, f)).StoreUnsafe(ref dxRow, f);
-                }
-            }
-        }
-
-        /// <summary><see cref="ChunkMoments"/> with 2 features per Vector128, the running sums in mean and squares (in L1).</summary>
-        private static void ChunkMoments128(ref double x, nint rows, ref double pivot, ref double mean, ref double squares)
-        {
-            Vector128<double> inverseRows = Vector128.Create((double)1 / rows);
-            nint blockedRows = rows - rows % 4;
-
-            // Pass 1: sums of x - pivot, row after row.
-            MemoryMarshal.CreateSpan(ref mean, Features).Clear();
-            for (nint r = 0; r < rows; r++)
-            {
-                ref double xRow = ref Unsafe.Add(ref x, r * Features);
-                for (nuint f = 0; f < 128; f += 2)
-                {
-                    Vector128<double> p = Vector128.LoadUnsafe(ref pivot, f);
-                    (Vector128.LoadUnsafe(ref mean, f) + (Vector128.LoadUnsafe(ref xRow, f) - p)).StoreUnsafe(ref mean, f);
-                }
-            }
-
-            for (nuint f = 0; f < 128; f += 2)
-            {
-                (Vector128.LoadUnsafe(ref mean, f) * inverseRows).StoreUnsafe(ref mean, f);
-            }
-
-            // Pass 2: squared deviations from the chunk mean, 4 rows at a time; the chunk is still in cache.
-            MemoryMarshal.CreateSpan(ref squares, Features).Clear();
-            for (nint r = 0; r < blockedRows; r += 4)
-            {
-                ref double xRow0 = ref Unsafe.Add(ref x, r * Features);
-                ref double xRow1 = ref Unsafe.Add(ref xRow0, Features);
-                ref double xRow2 = ref Unsafe.Add(ref xRow1, Features);
-                ref double xRow3 = ref Unsafe.Add(ref xRow2, Features);
-                for (nuint f = 0; f < 128; f += 2)
-                {
-                    Vector128<double> p = Vector128.LoadUnsafe(ref pivot, f);
-                    Vector128<double> m = Vector128.LoadUnsafe(ref mean, f);
-                    Vector128<double> deviationRow0 = Vector128.LoadUnsafe(ref xRow0, f) - p - m;
-                    Vector128<double> deviationRow1 = Vector128.LoadUnsafe(ref xRow1, f) - p - m;
-                    Vector128<double> deviationRow2 = Vector128.LoadUnsafe(ref xRow2, f) - p - m;
-                    Vector128<double> deviationRow3 = Vector128.LoadUnsafe(ref xRow3, f) - p - m;
-                    (Vector128.LoadUnsafe(ref squares, f) + (((deviationRow0 * deviationRow0) + (deviationRow1 * deviationRow1)) + ((deviationRow2 * deviationRow2) + (deviationRow3 * deviationRow3)))).StoreUnsafe(ref squares, f);
-                }
-            }
-
-            for (nint r = blockedRows; r < rows; r++)
-            {
-                ref double xRow = ref Unsafe.Add(ref x, r * Features);
-                for (nuint f = 0; f < 128; f += 2)
-                {
-                    Vector128<double> p = Vector128.LoadUnsafe(ref pivot, f);
-                    Vector128<double> m = Vector128.LoadUnsafe(ref mean, f);
-                    Vector128<double> deviation = Vector128.LoadUnsafe(ref xRow, f) - p - m;
-                    (Vector128.LoadUnsafe(ref squares, f) + (deviation * deviation)).StoreUnsafe(ref squares, f);
-                }
-            }
-        }
-
-        /// <summary><see cref="Normalize"/> with 2 features per Vector128.</summary>
-        private static void Normalize128(ref double x, nint rows, ref double y, ref double c, ref double s, ref double b)
-        {
-            for (nint r = 0; r < rows; r++)
-            {
-                ref double xRow = ref Unsafe.Add(ref x, r * Features);
-                ref double yRow = ref Unsafe.Add(ref y, r * Features);
-                for (nuint f = 0; f < 128; f += 2)
-                {
-                    ((Vector128.LoadUnsafe(ref xRow, f) - Vector128.LoadUnsafe(ref c, f)) * Vector128.LoadUnsafe(ref s, f) + Vector128.LoadUnsafe(ref b, f)).StoreUnsafe(ref yRow, f);
-                }
-            }
-        }
-
-        /// <summary><see cref="BackwardSums"/> with 2 features per Vector128, the running sums in sumDy and sumDyCentered (in L1).</summary>
-        private static void BackwardSums128(ref double x, nint rows, ref double dy, ref double pivot, ref double sumDy, ref double sumDyCentered)
-        {
-            MemoryMarshal.CreateSpan(ref sumDy, Features).Clear();
-            MemoryMarshal.CreateSpan(ref sumDyCentered, Features).Clear();
-            for (nint r = 0; r < rows; r++)
-            {
-                ref double xRow = ref Unsafe.Add(ref x, r * Features);
-                ref double dyRow = ref Unsafe.Add(ref dy, r * Features);
-                for (nuint f = 0; f < 128; f += 2)
-                {
-                    Vector128<double> p = Vector128.LoadUnsafe(ref pivot, f);
-                    Vector128<double> centered = Vector128.LoadUnsafe(ref xRow, f) - p;
-                    Vector128<double> gradient = Vector128.LoadUnsafe(ref dyRow, f);
-                    (Vector128.LoadUnsafe(ref sumDy, f) + (gradient)).StoreUnsafe(ref sumDy, f);
-                    (Vector128.LoadUnsafe(ref sumDyCentered, f) + (gradient * centered)).StoreUnsafe(ref sumDyCentered, f);
-                }
-            }
-        }
-
-        /// <summary><see cref="BackwardInput"/> with 2 features per Vector128.</summary>
-        private static void BackwardInput128(ref double x, nint rows, ref double dy, ref double dx, ref double pivot, ref double a, ref double k, ref double c)
-        {
-            for (nint r = 0; r < rows; r++)
-            {
-                ref double xRow = ref Unsafe.Add(ref x, r * Features);
-                ref double dyRow = ref Unsafe.Add(ref dy, r * Features);
-                ref double dxRow = ref Unsafe.Add(ref dx, r * Features);
-                for (nuint f = 0; f < 128; f += 2)
-                {
-                    Vector128<double> centered = Vector128.LoadUnsafe(ref xRow, f) - Vector128.LoadUnsafe(ref pivot, f);
-                    Vector128<double> gradient = Vector128.LoadUnsafe(ref dyRow, f);
-                    (Vector128.LoadUnsafe(ref a, f) * gradient + Vector128.LoadUnsafe(ref k, f) * centered + Vector128.LoadUnsafe(ref c, f)).StoreUnsafe(ref dxRow, f);
-                }
-            }
-        }
-
-        /// <summary><see cref="ChunkMoments"/> one feature at a time.</summary>
-        private static void ChunkMomentsScalar(ref double x, nint rows, ref double pivot, ref double mean, ref double squares)
-        {
-            MemoryMarshal.CreateSpan(ref mean, Features).Clear();
-            MemoryMarshal.CreateSpan(ref squares, Features).Clear();
-            for (nint r = 0; r < rows; r++)
-            {
-                ref double xRow = ref Unsafe.Add(ref x, r * Features);
-                for (int f = 0; f < Features; f++)
-                {
-                    Unsafe.Add(ref mean, f) += Unsafe.Add(ref xRow, f) - Unsafe.Add(ref pivot, f);
-                }
-            }
-
-            for (int f = 0; f < Features; f++)
-            {
-                Unsafe.Add(ref mean, f) /= rows;
-            }
-
-            for (nint r = 0; r < rows; r++)
-            {
-                ref double xRow = ref Unsafe.Add(ref x, r * Features);
-                for (int f = 0; f < Features; f++)
-                {
-                    double deviation = Unsafe.Add(ref xRow, f) - Unsafe.Add(ref pivot, f) - Unsafe.Add(ref mean, f);
-                    Unsafe.Add(ref squares, f) += deviation * deviation;
-                }
-            }
-        }
-
-        /// <summary><see cref="Normalize"/> one feature at a time.</summary>
-        private static void NormalizeScalar(ref double x, nint rows, ref double y, ref double c, ref double s, ref double b)
-        {
-            for (nint r = 0; r < rows; r++)
-            {
-                ref double xRow = ref Unsafe.Add(ref x, r * Features);
-                ref double yRow = ref Unsafe.Add(ref y, r * Features);
-                for (int f = 0; f < Features; f++)
-                {
-                    Unsafe.Add(ref yRow, f) = (Unsafe.Add(ref xRow, f) - Unsafe.Add(ref c, f)) * Unsafe.Add(ref s, f) + Unsafe.Add(ref b, f);
-                }
-            }
-        }
-
-        /// <summary><see cref="BackwardSums"/> one feature at a time.</summary>
-        private static void BackwardSumsScalar(ref double x, nint rows, ref double dy, ref double pivot, ref double sumDy, ref double sumDyCentered)
-        {
-            MemoryMarshal.CreateSpan(ref sumDy, Features).Clear();
-            MemoryMarshal.CreateSpan(ref sumDyCentered, Features).Clear();
-            for (nint r = 0; r < rows; r++)
-            {
-                ref double xRow = ref Unsafe.Add(ref x, r * Features);
-                ref double dyRow = ref Unsafe.Add(ref dy, r * Features);
-                for (int f = 0; f < Features; f++)
-                {
-                    double centered = Unsafe.Add(ref xRow, f) - Unsafe.Add(ref pivot, f);
-                    double gradient = Unsafe.Add(ref dyRow, f);
-                    Unsafe.Add(ref sumDy, f) += gradient;
-                    Unsafe.Add(ref sumDyCentered, f) += gradient * centered;
-                }
-            }
-        }
-
-        /// <summary><see cref="BackwardInput"/> one feature at a time.</summary>
-        private static void BackwardInputScalar(ref double x, nint rows, ref double dy, ref double dx, ref double pivot, ref double a, ref double k, ref double c)
-        {
-            for (nint r = 0; r < rows; r++)
-            {
-                ref double xRow = ref Unsafe.Add(ref x, r * Features);
-                ref double dyRow = ref Unsafe.Add(ref dy, r * Features);
-                ref double dxRow = ref Unsafe.Add(ref dx, r * Features);
-                for (int f = 0; f < Features; f++)
-                {
-                    double centered = Unsafe.Add(ref xRow, f) - Unsafe.Add(ref pivot, f);
-                    double gradient = Unsafe.Add(ref dyRow, f);
-                    Unsafe.Add(ref dxRow, f) = Unsafe.Add(ref a, f) * gradient + Unsafe.Add(ref k, f) * centered + Unsafe.Add(ref c, f);
                 }
             }
         }

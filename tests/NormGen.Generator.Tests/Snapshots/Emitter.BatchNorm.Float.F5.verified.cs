@@ -195,7 +195,7 @@ namespace NormGen.Generated
             }
             else
             {
-                ChunkMomentsScalar(ref xStart, rows, ref pivotStart, ref meanStart, ref m2Start);
+                ColumnKernels.ChunkMoments(x, pivot, mean, m2, Features, widen: true);
             }
         }
 
@@ -213,7 +213,7 @@ namespace NormGen.Generated
             }
             else
             {
-                NormalizeScalar(ref xStart, rows, ref yStart, ref centerStart, ref scaleStart, ref shiftStart);
+                ColumnKernels.Normalize(x, y, center, scale, shift, Features, relu: false);
             }
         }
 
@@ -231,7 +231,7 @@ namespace NormGen.Generated
             }
             else
             {
-                BackwardSumsScalar(ref xStart, rows, ref dyStart, ref pivotStart, ref sumDyStart, ref sumDyCenteredStart);
+                ColumnKernels.BackwardSums(x, dy, pivot, scale, shift, sumDy, sumDyCentered, Features, relu: false);
             }
         }
 
@@ -252,7 +252,7 @@ namespace NormGen.Generated
             }
             else
             {
-                BackwardInputScalar(ref xStart, rows, ref dyStart, ref dxStart, ref pivotStart, ref dyCoefficientStart, ref xCoefficientStart, ref biasStart);
+                ColumnKernels.BackwardInput(x, dy, dx, pivot, scale, shift, dyCoefficient, xCoefficient, bias, Features, relu: false);
             }
         }
 
@@ -467,91 +467,6 @@ namespace NormGen.Generated
                 Vector128<float> gradient0 = Vector128.LoadUnsafe(ref dyRow, 0);
                 (a0 * gradient0 + k0 * centered0 + c0).StoreUnsafe(ref dxRow, 0);
                 dxTail.StoreUnsafe(ref dxRow, 1);
-            }
-        }
-
-        /// <summary><see cref="ChunkMoments"/> one feature at a time, the sums in double.</summary>
-        private static void ChunkMomentsScalar(ref float x, nint rows, ref float pivot, ref float mean, ref float squares)
-        {
-            Span<double> totals = stackalloc double[Features];
-            for (nint r = 0; r < rows; r++)
-            {
-                ref float xRow = ref Unsafe.Add(ref x, r * Features);
-                for (int f = 0; f < Features; f++)
-                {
-                    totals[f] += Unsafe.Add(ref xRow, f) - Unsafe.Add(ref pivot, f);
-                }
-            }
-
-            for (int f = 0; f < Features; f++)
-            {
-                Unsafe.Add(ref mean, f) = (float)(totals[f] / rows);
-                totals[f] = 0;
-            }
-
-            for (nint r = 0; r < rows; r++)
-            {
-                ref float xRow = ref Unsafe.Add(ref x, r * Features);
-                for (int f = 0; f < Features; f++)
-                {
-                    float deviation = Unsafe.Add(ref xRow, f) - Unsafe.Add(ref pivot, f) - Unsafe.Add(ref mean, f);
-                    totals[f] += deviation * deviation;
-                }
-            }
-
-            for (int f = 0; f < Features; f++)
-            {
-                Unsafe.Add(ref squares, f) = (float)totals[f];
-            }
-        }
-
-        /// <summary><see cref="Normalize"/> one feature at a time.</summary>
-        private static void NormalizeScalar(ref float x, nint rows, ref float y, ref float c, ref float s, ref float b)
-        {
-            for (nint r = 0; r < rows; r++)
-            {
-                ref float xRow = ref Unsafe.Add(ref x, r * Features);
-                ref float yRow = ref Unsafe.Add(ref y, r * Features);
-                for (int f = 0; f < Features; f++)
-                {
-                    Unsafe.Add(ref yRow, f) = (Unsafe.Add(ref xRow, f) - Unsafe.Add(ref c, f)) * Unsafe.Add(ref s, f) + Unsafe.Add(ref b, f);
-                }
-            }
-        }
-
-        /// <summary><see cref="BackwardSums"/> one feature at a time.</summary>
-        private static void BackwardSumsScalar(ref float x, nint rows, ref float dy, ref float pivot, ref float sumDy, ref float sumDyCentered)
-        {
-            MemoryMarshal.CreateSpan(ref sumDy, Features).Clear();
-            MemoryMarshal.CreateSpan(ref sumDyCentered, Features).Clear();
-            for (nint r = 0; r < rows; r++)
-            {
-                ref float xRow = ref Unsafe.Add(ref x, r * Features);
-                ref float dyRow = ref Unsafe.Add(ref dy, r * Features);
-                for (int f = 0; f < Features; f++)
-                {
-                    float centered = Unsafe.Add(ref xRow, f) - Unsafe.Add(ref pivot, f);
-                    float gradient = Unsafe.Add(ref dyRow, f);
-                    Unsafe.Add(ref sumDy, f) += gradient;
-                    Unsafe.Add(ref sumDyCentered, f) += gradient * centered;
-                }
-            }
-        }
-
-        /// <summary><see cref="BackwardInput"/> one feature at a time.</summary>
-        private static void BackwardInputScalar(ref float x, nint rows, ref float dy, ref float dx, ref float pivot, ref float a, ref float k, ref float c)
-        {
-            for (nint r = 0; r < rows; r++)
-            {
-                ref float xRow = ref Unsafe.Add(ref x, r * Features);
-                ref float dyRow = ref Unsafe.Add(ref dy, r * Features);
-                ref float dxRow = ref Unsafe.Add(ref dx, r * Features);
-                for (int f = 0; f < Features; f++)
-                {
-                    float centered = Unsafe.Add(ref xRow, f) - Unsafe.Add(ref pivot, f);
-                    float gradient = Unsafe.Add(ref dyRow, f);
-                    Unsafe.Add(ref dxRow, f) = Unsafe.Add(ref a, f) * gradient + Unsafe.Add(ref k, f) * centered + Unsafe.Add(ref c, f);
-                }
             }
         }
     }

@@ -177,133 +177,23 @@ namespace NormGen.Generated
 
         protected override void ChunkMoments(ReadOnlySpan<float> x, ReadOnlySpan<float> pivot, Span<float> mean, Span<float> m2, StreamMode streaming)
         {
-            ref float xStart = ref MemoryMarshal.GetReference(x);
-            ref float pivotStart = ref MemoryMarshal.GetReference(pivot);
-            ref float meanStart = ref MemoryMarshal.GetReference(mean);
-            ref float m2Start = ref MemoryMarshal.GetReference(m2);
-            nint rows = x.Length / Features;
-            ChunkMomentsScalar(ref xStart, rows, ref pivotStart, ref meanStart, ref m2Start);
+            ColumnKernels.ChunkMoments(x, pivot, mean, m2, Features, widen: true);
         }
 
         protected override void Normalize(ReadOnlySpan<float> x, Span<float> y, ReadOnlySpan<float> center, ReadOnlySpan<float> scale, ReadOnlySpan<float> shift, StreamMode streaming)
         {
-            ref float xStart = ref MemoryMarshal.GetReference(x);
-            ref float yStart = ref MemoryMarshal.GetReference(y);
-            ref float centerStart = ref MemoryMarshal.GetReference(center);
-            ref float scaleStart = ref MemoryMarshal.GetReference(scale);
-            ref float shiftStart = ref MemoryMarshal.GetReference(shift);
-            nint rows = x.Length / Features;
-            NormalizeScalar(ref xStart, rows, ref yStart, ref centerStart, ref scaleStart, ref shiftStart);
+            ColumnKernels.Normalize(x, y, center, scale, shift, Features, relu: false);
         }
 
         protected override void BackwardSums(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, ReadOnlySpan<float> pivot, ReadOnlySpan<float> scale, ReadOnlySpan<float> shift, Span<float> sumDy, Span<float> sumDyCentered, StreamMode streaming)
         {
-            ref float xStart = ref MemoryMarshal.GetReference(x);
-            ref float dyStart = ref MemoryMarshal.GetReference(dy);
-            ref float pivotStart = ref MemoryMarshal.GetReference(pivot);
-            ref float sumDyStart = ref MemoryMarshal.GetReference(sumDy);
-            ref float sumDyCenteredStart = ref MemoryMarshal.GetReference(sumDyCentered);
-            nint rows = x.Length / Features;
-            BackwardSumsScalar(ref xStart, rows, ref dyStart, ref pivotStart, ref sumDyStart, ref sumDyCenteredStart);
+            ColumnKernels.BackwardSums(x, dy, pivot, scale, shift, sumDy, sumDyCentered, Features, relu: false);
         }
 
         protected override void BackwardInput(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx, ReadOnlySpan<float> pivot, ReadOnlySpan<float> scale, ReadOnlySpan<float> shift,
             ReadOnlySpan<float> dyCoefficient, ReadOnlySpan<float> xCoefficient, ReadOnlySpan<float> bias, StreamMode streaming)
         {
-            ref float xStart = ref MemoryMarshal.GetReference(x);
-            ref float dyStart = ref MemoryMarshal.GetReference(dy);
-            ref float dxStart = ref MemoryMarshal.GetReference(dx);
-            ref float pivotStart = ref MemoryMarshal.GetReference(pivot);
-            ref float dyCoefficientStart = ref MemoryMarshal.GetReference(dyCoefficient);
-            ref float xCoefficientStart = ref MemoryMarshal.GetReference(xCoefficient);
-            ref float biasStart = ref MemoryMarshal.GetReference(bias);
-            nint rows = x.Length / Features;
-            BackwardInputScalar(ref xStart, rows, ref dyStart, ref dxStart, ref pivotStart, ref dyCoefficientStart, ref xCoefficientStart, ref biasStart);
-        }
-
-        /// <summary><see cref="ChunkMoments"/> one feature at a time, the sums in double.</summary>
-        private static void ChunkMomentsScalar(ref float x, nint rows, ref float pivot, ref float mean, ref float squares)
-        {
-            Span<double> totals = stackalloc double[Features];
-            for (nint r = 0; r < rows; r++)
-            {
-                ref float xRow = ref Unsafe.Add(ref x, r * Features);
-                for (int f = 0; f < Features; f++)
-                {
-                    totals[f] += Unsafe.Add(ref xRow, f) - Unsafe.Add(ref pivot, f);
-                }
-            }
-
-            for (int f = 0; f < Features; f++)
-            {
-                Unsafe.Add(ref mean, f) = (float)(totals[f] / rows);
-                totals[f] = 0;
-            }
-
-            for (nint r = 0; r < rows; r++)
-            {
-                ref float xRow = ref Unsafe.Add(ref x, r * Features);
-                for (int f = 0; f < Features; f++)
-                {
-                    float deviation = Unsafe.Add(ref xRow, f) - Unsafe.Add(ref pivot, f) - Unsafe.Add(ref mean, f);
-                    totals[f] += deviation * deviation;
-                }
-            }
-
-            for (int f = 0; f < Features; f++)
-            {
-                Unsafe.Add(ref squares, f) = (float)totals[f];
-            }
-        }
-
-        /// <summary><see cref="Normalize"/> one feature at a time.</summary>
-        private static void NormalizeScalar(ref float x, nint rows, ref float y, ref float c, ref float s, ref float b)
-        {
-            for (nint r = 0; r < rows; r++)
-            {
-                ref float xRow = ref Unsafe.Add(ref x, r * Features);
-                ref float yRow = ref Unsafe.Add(ref y, r * Features);
-                for (int f = 0; f < Features; f++)
-                {
-                    Unsafe.Add(ref yRow, f) = (Unsafe.Add(ref xRow, f) - Unsafe.Add(ref c, f)) * Unsafe.Add(ref s, f) + Unsafe.Add(ref b, f);
-                }
-            }
-        }
-
-        /// <summary><see cref="BackwardSums"/> one feature at a time.</summary>
-        private static void BackwardSumsScalar(ref float x, nint rows, ref float dy, ref float pivot, ref float sumDy, ref float sumDyCentered)
-        {
-            MemoryMarshal.CreateSpan(ref sumDy, Features).Clear();
-            MemoryMarshal.CreateSpan(ref sumDyCentered, Features).Clear();
-            for (nint r = 0; r < rows; r++)
-            {
-                ref float xRow = ref Unsafe.Add(ref x, r * Features);
-                ref float dyRow = ref Unsafe.Add(ref dy, r * Features);
-                for (int f = 0; f < Features; f++)
-                {
-                    float centered = Unsafe.Add(ref xRow, f) - Unsafe.Add(ref pivot, f);
-                    float gradient = Unsafe.Add(ref dyRow, f);
-                    Unsafe.Add(ref sumDy, f) += gradient;
-                    Unsafe.Add(ref sumDyCentered, f) += gradient * centered;
-                }
-            }
-        }
-
-        /// <summary><see cref="BackwardInput"/> one feature at a time.</summary>
-        private static void BackwardInputScalar(ref float x, nint rows, ref float dy, ref float dx, ref float pivot, ref float a, ref float k, ref float c)
-        {
-            for (nint r = 0; r < rows; r++)
-            {
-                ref float xRow = ref Unsafe.Add(ref x, r * Features);
-                ref float dyRow = ref Unsafe.Add(ref dy, r * Features);
-                ref float dxRow = ref Unsafe.Add(ref dx, r * Features);
-                for (int f = 0; f < Features; f++)
-                {
-                    float centered = Unsafe.Add(ref xRow, f) - Unsafe.Add(ref pivot, f);
-                    float gradient = Unsafe.Add(ref dyRow, f);
-                    Unsafe.Add(ref dxRow, f) = Unsafe.Add(ref a, f) * gradient + Unsafe.Add(ref k, f) * centered + Unsafe.Add(ref c, f);
-                }
-            }
+            ColumnKernels.BackwardInput(x, dy, dx, pivot, scale, shift, dyCoefficient, xCoefficient, bias, Features, relu: false);
         }
     }
 }

@@ -199,7 +199,7 @@ namespace NormGen.Generated
             }
             else
             {
-                ChunkMomentsScalar(ref xStart, rows, ref pivotStart, ref meanStart, ref m2Start);
+                ColumnKernels.ChunkMoments(x, pivot, mean, m2, Features, widen: false);
             }
         }
 
@@ -221,7 +221,7 @@ namespace NormGen.Generated
             }
             else
             {
-                NormalizeScalar(ref xStart, rows, ref yStart, ref centerStart, ref scaleStart, ref shiftStart);
+                ColumnKernels.Normalize(x, y, center, scale, shift, Features, relu: false);
             }
         }
 
@@ -243,7 +243,7 @@ namespace NormGen.Generated
             }
             else
             {
-                BackwardSumsScalar(ref xStart, rows, ref dyStart, ref pivotStart, ref sumDyStart, ref sumDyCenteredStart);
+                ColumnKernels.BackwardSums(x, dy, pivot, scale, shift, sumDy, sumDyCentered, Features, relu: false);
             }
         }
 
@@ -268,7 +268,7 @@ namespace NormGen.Generated
             }
             else
             {
-                BackwardInputScalar(ref xStart, rows, ref dyStart, ref dxStart, ref pivotStart, ref dyCoefficientStart, ref xCoefficientStart, ref biasStart);
+                ColumnKernels.BackwardInput(x, dy, dx, pivot, scale, shift, dyCoefficient, xCoefficient, bias, Features, relu: false);
             }
         }
 
@@ -668,86 +668,6 @@ namespace NormGen.Generated
                 Vector128<double> gradient1 = Vector128.LoadUnsafe(ref dyRow, 2);
                 (a1 * gradient1 + k1 * centered1 + c1).StoreUnsafe(ref dxRow, 2);
                 dxTail.StoreUnsafe(ref dxRow, 3);
-            }
-        }
-
-        /// <summary><see cref="ChunkMoments"/> one feature at a time.</summary>
-        private static void ChunkMomentsScalar(ref double x, nint rows, ref double pivot, ref double mean, ref double squares)
-        {
-            MemoryMarshal.CreateSpan(ref mean, Features).Clear();
-            MemoryMarshal.CreateSpan(ref squares, Features).Clear();
-            for (nint r = 0; r < rows; r++)
-            {
-                ref double xRow = ref Unsafe.Add(ref x, r * Features);
-                for (int f = 0; f < Features; f++)
-                {
-                    Unsafe.Add(ref mean, f) += Unsafe.Add(ref xRow, f) - Unsafe.Add(ref pivot, f);
-                }
-            }
-
-            for (int f = 0; f < Features; f++)
-            {
-                Unsafe.Add(ref mean, f) /= rows;
-            }
-
-            for (nint r = 0; r < rows; r++)
-            {
-                ref double xRow = ref Unsafe.Add(ref x, r * Features);
-                for (int f = 0; f < Features; f++)
-                {
-                    double deviation = Unsafe.Add(ref xRow, f) - Unsafe.Add(ref pivot, f) - Unsafe.Add(ref mean, f);
-                    Unsafe.Add(ref squares, f) += deviation * deviation;
-                }
-            }
-        }
-
-        /// <summary><see cref="Normalize"/> one feature at a time.</summary>
-        private static void NormalizeScalar(ref double x, nint rows, ref double y, ref double c, ref double s, ref double b)
-        {
-            for (nint r = 0; r < rows; r++)
-            {
-                ref double xRow = ref Unsafe.Add(ref x, r * Features);
-                ref double yRow = ref Unsafe.Add(ref y, r * Features);
-                for (int f = 0; f < Features; f++)
-                {
-                    Unsafe.Add(ref yRow, f) = (Unsafe.Add(ref xRow, f) - Unsafe.Add(ref c, f)) * Unsafe.Add(ref s, f) + Unsafe.Add(ref b, f);
-                }
-            }
-        }
-
-        /// <summary><see cref="BackwardSums"/> one feature at a time.</summary>
-        private static void BackwardSumsScalar(ref double x, nint rows, ref double dy, ref double pivot, ref double sumDy, ref double sumDyCentered)
-        {
-            MemoryMarshal.CreateSpan(ref sumDy, Features).Clear();
-            MemoryMarshal.CreateSpan(ref sumDyCentered, Features).Clear();
-            for (nint r = 0; r < rows; r++)
-            {
-                ref double xRow = ref Unsafe.Add(ref x, r * Features);
-                ref double dyRow = ref Unsafe.Add(ref dy, r * Features);
-                for (int f = 0; f < Features; f++)
-                {
-                    double centered = Unsafe.Add(ref xRow, f) - Unsafe.Add(ref pivot, f);
-                    double gradient = Unsafe.Add(ref dyRow, f);
-                    Unsafe.Add(ref sumDy, f) += gradient;
-                    Unsafe.Add(ref sumDyCentered, f) += gradient * centered;
-                }
-            }
-        }
-
-        /// <summary><see cref="BackwardInput"/> one feature at a time.</summary>
-        private static void BackwardInputScalar(ref double x, nint rows, ref double dy, ref double dx, ref double pivot, ref double a, ref double k, ref double c)
-        {
-            for (nint r = 0; r < rows; r++)
-            {
-                ref double xRow = ref Unsafe.Add(ref x, r * Features);
-                ref double dyRow = ref Unsafe.Add(ref dy, r * Features);
-                ref double dxRow = ref Unsafe.Add(ref dx, r * Features);
-                for (int f = 0; f < Features; f++)
-                {
-                    double centered = Unsafe.Add(ref xRow, f) - Unsafe.Add(ref pivot, f);
-                    double gradient = Unsafe.Add(ref dyRow, f);
-                    Unsafe.Add(ref dxRow, f) = Unsafe.Add(ref a, f) * gradient + Unsafe.Add(ref k, f) * centered + Unsafe.Add(ref c, f);
-                }
             }
         }
     }

@@ -26,16 +26,12 @@ internal sealed partial class BatchNormColumnKernels
         }
 
         string tail = Literals.Int(p.TailOffset);
-        if (p.Unrolled)
+        w.Line("// The whole row's coefficients in registers.");
+        foreach ((string k, string offset) in RegisterBlocks(p))
         {
-            w.Line("// The whole row's coefficients in registers.");
-            List<(string Suffix, string Offset)> blocks = RegisterBlocks(p);
-            foreach ((string k, string offset) in blocks)
-            {
-                w.Line(p.Type + " c" + k + " = " + p.Load("c", offset) + ";");
-                w.Line(p.Type + " s" + k + " = " + p.Load("s", offset) + ";");
-                w.Line(p.Type + " b" + k + " = " + p.Load("b", offset) + ";");
-            }
+            w.Line(p.Type + " c" + k + " = " + p.Load("c", offset) + ";");
+            w.Line(p.Type + " s" + k + " = " + p.Load("s", offset) + ";");
+            w.Line(p.Type + " b" + k + " = " + p.Load("b", offset) + ";");
         }
 
         WriteRowLoops(w, 1, new[] { "x", "y" }, _ =>
@@ -43,24 +39,13 @@ internal sealed partial class BatchNormColumnKernels
             if (p.HasTail)
             {
                 w.Line("// The overlapping last vector is read before any store, so y may be x itself.");
-                w.Line(p.Type + " yTail = " + (p.Unrolled
-                    ? Normalized(p, "xRow", tail, "cTail", "sTail", "bTail")
-                    : Normalized(p, "xRow", tail, p.Load("c", tail), p.Load("s", tail), p.Load("b", tail))) + ";");
+                w.Line(p.Type + " yTail = " + Normalized(p, "xRow", tail, "cTail", "sTail", "bTail") + ";");
             }
 
-            if (p.Unrolled)
+            foreach ((string k, int offset) in p.FullBlocks)
             {
-                foreach ((string k, int offset) in p.FullBlocks)
-                {
-                    string o = Literals.Int(offset);
-                    w.Line("(" + Normalized(p, "xRow", o, "c" + k, "s" + k, "b" + k) + ").StoreUnsafe(ref yRow, " + o + ");");
-                }
-            }
-            else
-            {
-                w.Open(FeatureLoop(p));
-                w.Line("(" + Normalized(p, "xRow", "f", p.Load("c", "f"), p.Load("s", "f"), p.Load("b", "f")) + ").StoreUnsafe(ref yRow, f);");
-                w.Close();
+                string o = Literals.Int(offset);
+                w.Line("(" + Normalized(p, "xRow", o, "c" + k, "s" + k, "b" + k) + ").StoreUnsafe(ref yRow, " + o + ");");
             }
 
             if (p.HasTail)
@@ -108,45 +93,22 @@ internal sealed partial class BatchNormColumnKernels
         }
 
         string tail = Literals.Int(p.TailOffset);
-        string[] streams = { "x", "dy", "dx" };
-        if (p.Unrolled)
-        {
-            w.Line("// The whole row's coefficients in registers.");
-            WriteBackwardInputCoefficients(w, p, RegisterBlocks(p));
-        }
-
-        WriteRowLoops(w, 1, streams, _ =>
+        w.Line("// The whole row's coefficients in registers.");
+        WriteBackwardInputCoefficients(w, p, RegisterBlocks(p));
+        WriteRowLoops(w, 1, new[] { "x", "dy", "dx" }, _ =>
         {
             if (p.HasTail)
             {
                 w.Line("// The overlapping last vector is read before any store, so dx may be dy itself.");
-                if (p.Unrolled)
-                {
-                    WriteCenteredAndDy(w, p, 0, 1, "Tail", tail, "pivotTail", "sTail", "bTail");
-                    w.Line(p.Type + " dxTail = " + InputGradient("gradientTail", "centeredTail", "aTail", "kTail", "cTail") + ";");
-                }
-                else
-                {
-                    WriteCenteredAndDy(w, p, 0, 1, "Tail", tail, p.Load("pivot", tail), p.Load("s", tail), p.Load("b", tail));
-                    w.Line(p.Type + " dxTail = " + InputGradient("gradientTail", "centeredTail", p.Load("a", tail), p.Load("k", tail), p.Load("c", tail)) + ";");
-                }
+                WriteCenteredAndDy(w, p, 0, 1, "Tail", tail, "pivotTail", "sTail", "bTail");
+                w.Line(p.Type + " dxTail = " + InputGradient("gradientTail", "centeredTail", "aTail", "kTail", "cTail") + ";");
             }
 
-            if (p.Unrolled)
+            foreach ((string suffix, int offset) in p.FullBlocks)
             {
-                foreach ((string suffix, int offset) in p.FullBlocks)
-                {
-                    string o = Literals.Int(offset);
-                    WriteCenteredAndDy(w, p, 0, 1, suffix, o, "pivot" + suffix, "s" + suffix, "b" + suffix);
-                    w.Line("(" + InputGradient("gradient" + suffix, "centered" + suffix, "a" + suffix, "k" + suffix, "c" + suffix) + ").StoreUnsafe(ref dxRow, " + o + ");");
-                }
-            }
-            else
-            {
-                w.Open(FeatureLoop(p));
-                WriteCenteredAndDy(w, p, 0, 1, "", "f", p.Load("pivot", "f"), p.Load("s", "f"), p.Load("b", "f"));
-                w.Line("(" + InputGradient("gradient", "centered", p.Load("a", "f"), p.Load("k", "f"), p.Load("c", "f")) + ").StoreUnsafe(ref dxRow, f);");
-                w.Close();
+                string o = Literals.Int(offset);
+                WriteCenteredAndDy(w, p, 0, 1, suffix, o, "pivot" + suffix, "s" + suffix, "b" + suffix);
+                w.Line("(" + InputGradient("gradient" + suffix, "centered" + suffix, "a" + suffix, "k" + suffix, "c" + suffix) + ").StoreUnsafe(ref dxRow, " + o + ");");
             }
 
             if (p.HasTail)

@@ -17,7 +17,7 @@ internal sealed partial class BatchNormColumnKernels
 
         OpenKernel(w,
             "<see cref=\"ChunkMoments\"/> with " + Literals.Int(p.Lanes) + " features per " + p.Vector +
-                (p.Unrolled ? ", the sums in registers." : p.Strips ? ", in column strips." : ", the running sums in mean and squares (in L1)."),
+                (p.Unrolled ? ", the sums in registers." : ", in column strips."),
             "ChunkMoments" + Literals.Int(p.Bits) + "(ref " + _t + " x, nint rows, ref " + _t + " pivot, ref " + _t + " mean, ref " + _t + " squares)");
         w.Line(p.Type + " inverseRows = " + p.Vector + ".Create((" + _t + ")1 / rows);");
         w.Line(BlockedRows(ReductionRows));
@@ -29,80 +29,9 @@ internal sealed partial class BatchNormColumnKernels
             return;
         }
 
-        string[] streams = { "x" };
-        if (p.Unrolled)
-        {
-            w.Line();
-            WriteRegisterMoments(w, p, RegisterBlocks(p), ReductionRows);
-            w.Close();
-            return;
-        }
-
-        string tail = Literals.Int(p.TailOffset);
         w.Line();
-        w.Line("// Pass 1: sums of x - pivot, row after row." +
-            (p.HasTail ? " The overlapping last vector sums in a register, stored after the others: shared lanes get the same sums." : ""));
-        w.Line("MemoryMarshal.CreateSpan(ref mean, Features).Clear();");
-        if (p.HasTail)
-        {
-            w.Line(p.Type + " pivotTail = " + p.Load("pivot", tail) + ";");
-            w.Line(p.Type + " sumTail = " + p.Zero + ";");
-        }
-
-        WriteRowLoops(w, 1, streams, count => WriteWideSums(w, p, count, "mean", "sumTail"));
-        w.Line();
-        w.Open(FeatureLoop(p));
-        w.Line("(" + p.Load("mean", "f") + " * inverseRows).StoreUnsafe(ref mean, f);");
+        WriteRegisterMoments(w, p, RegisterBlocks(p), ReductionRows);
         w.Close();
-        if (p.HasTail)
-        {
-            w.Line(p.Type + " meanTail = sumTail * inverseRows;");
-            w.Line("meanTail.StoreUnsafe(ref mean, " + tail + ");");
-        }
-
-        w.Line();
-        w.Line("// Pass 2: squared deviations from the chunk mean, " + Literals.Int(ReductionRows) + " rows at a time; the chunk is still in cache.");
-        w.Line("MemoryMarshal.CreateSpan(ref squares, Features).Clear();");
-        if (p.HasTail)
-        {
-            w.Line(p.Type + " squaresTail = " + p.Zero + ";");
-        }
-
-        WriteRowLoops(w, ReductionRows, streams, count => WriteWideSquares(w, p, count, "squaresTail += "));
-        if (p.HasTail)
-        {
-            w.Line();
-            w.Line("squaresTail.StoreUnsafe(ref squares, " + tail + ");");
-        }
-
-        w.Close();
-    }
-
-    /// <summary>Pass 1 of a wide row for one iteration: x - pivot added to the running sums in <paramref name="sums"/>, the tail to a register.</summary>
-    private static void WriteWideSums(SourceWriter w, VectorPlan p, int count, string sums, string tailSum)
-    {
-        w.Open(FeatureLoop(p));
-        w.Line(p.Type + " p = " + p.Load("pivot", "f") + ";");
-        w.Line("(" + p.Load(sums, "f") + " + " + Tree(Rows(count, i => p.Load(RowOf("x", i, count), "f") + " - p")) + ").StoreUnsafe(ref " + sums + ", f);");
-        w.Close();
-        if (p.HasTail)
-        {
-            w.Line(tailSum + " += " + Tree(Rows(count, i => p.Load(RowOf("x", i, count), Literals.Int(p.TailOffset)) + " - pivotTail")) + ";");
-        }
-    }
-
-    /// <summary>Pass 2 of a wide row for one iteration: squared deviations added to <c>squares</c>, the tail's through <paramref name="tailAccumulate"/>.</summary>
-    private static void WriteWideSquares(SourceWriter w, VectorPlan p, int count, string tailAccumulate)
-    {
-        w.Open(FeatureLoop(p));
-        w.Line(p.Type + " p = " + p.Load("pivot", "f") + ";");
-        w.Line(p.Type + " m = " + p.Load("mean", "f") + ";");
-        WriteSquares(w, p, count, "", "f", "p", "m", null);
-        w.Close();
-        if (p.HasTail)
-        {
-            WriteSquares(w, p, count, "Tail", Literals.Int(p.TailOffset), "pivotTail", "meanTail", tailAccumulate);
-        }
     }
 
     /// <summary>
@@ -112,12 +41,9 @@ internal sealed partial class BatchNormColumnKernels
     /// </summary>
     private void WriteWideningChunkMoments(SourceWriter w, VectorPlan p)
     {
-        string d = p.DoubleType;
-        string half = Literals.Int(p.Lanes / 2);
-        string tail = Literals.Int(p.TailOffset);
         OpenKernel(w,
             "<see cref=\"ChunkMoments\"/> with " + Literals.Int(p.Lanes) + " features per " + p.Vector +
-                (p.Unrolled ? ", the sums in registers" : p.Strips ? ", in column strips" : ", the float sums in mean and squares (in L1), the double ones on the stack") +
+                (p.Unrolled ? ", the sums in registers" : ", in column strips") +
                 ": float over " + Literals.Int(FloatSumRows) + " rows, then double.",
             "ChunkMoments" + Literals.Int(p.Bits) + "(ref float x, nint rows, ref float pivot, ref float mean, ref float squares)");
         w.Line(p.DoubleType + " inverseRows = " + p.Vector + ".Create((double)1 / rows);");
@@ -130,90 +56,7 @@ internal sealed partial class BatchNormColumnKernels
             return;
         }
 
-        string[] streams = { "x" };
-        if (p.Unrolled)
-        {
-            WriteUnrolledWideningChunkMoments(w, p);
-            return;
-        }
-
-        // A wide row: the float sums run in mean and squares, and every FloatSumRows rows move into the double totals.
-        void WideFlush(string sums, string tailSum, bool last)
-        {
-            w.Open(FeatureLoop(p));
-            w.Line(p.Type + " sums = " + p.Load(sums, "f") + ";");
-            w.Line("(" + p.Load("total", "f") + " + " + p.Vector + ".WidenLower(sums)).StoreUnsafe(ref total, f);");
-            w.Line("(" + p.Load("total", "f + " + half) + " + " + p.Vector + ".WidenUpper(sums)).StoreUnsafe(ref total, f + " + half + ");");
-            if (!last)
-            {
-                w.Line(p.Zero + ".StoreUnsafe(ref " + sums + ", f);");
-            }
-
-            w.Close();
-            if (p.HasTail)
-            {
-                w.Line("totalTailLow += " + p.Vector + ".WidenLower(" + tailSum + ");");
-                w.Line("totalTailHigh += " + p.Vector + ".WidenUpper(" + tailSum + ");");
-                if (!last)
-                {
-                    w.Line(tailSum + " = " + p.Zero + ";");
-                }
-            }
-        }
-
-        void WideStart(string sums, string tailSum, bool first)
-        {
-            w.Line("MemoryMarshal.CreateSpan(ref " + sums + ", Features).Clear();");
-            if (!first)
-            {
-                w.Line("totals.Clear();");
-            }
-
-            if (p.HasTail)
-            {
-                string v = first ? d + " " : "";
-                w.Line(p.Type + " " + tailSum + " = " + p.Zero + ";");
-                w.Line(v + "totalTailLow = " + d + ".Zero;");
-                w.Line(v + "totalTailHigh = " + d + ".Zero;");
-            }
-        }
-
-        w.Line("Span<double> totals = stackalloc double[Features];");
-        w.Line("ref double total = ref MemoryMarshal.GetReference(totals);");
-        w.Line();
-        w.Line("// Pass 1: sums of x - pivot, row after row, in float over " + Literals.Int(FloatSumRows) + " rows (so rounding stays near 16 * 2^-24), then in double." +
-            (p.HasTail ? " The overlapping last vector sums in registers, stored after the others: shared lanes get the same sums." : ""));
-        if (p.HasTail)
-        {
-            w.Line(p.Type + " pivotTail = " + p.Load("pivot", tail) + ";");
-        }
-
-        WideStart("mean", "sumTail", first: true);
-        WriteWideningRowLoops(w, 1, streams, count => WriteWideSums(w, p, count, "mean", "sumTail"), last => WideFlush("mean", "sumTail", last));
-        w.Line();
-        w.Open(FeatureLoop(p));
-        w.Line(p.Vector + ".Narrow(" + p.Load("total", "f") + " * inverseRows, " + p.Load("total", "f + " + half) + " * inverseRows).StoreUnsafe(ref mean, f);");
-        w.Close();
-        if (p.HasTail)
-        {
-            w.Line(p.Type + " meanTail = " + p.Vector + ".Narrow(totalTailLow * inverseRows, totalTailHigh * inverseRows);");
-            w.Line("meanTail.StoreUnsafe(ref mean, " + tail + ");");
-        }
-
-        w.Line();
-        w.Line("// Pass 2: squared deviations from the chunk mean, " + Literals.Int(ReductionRows) + " rows at a time; the chunk is still in cache.");
-        WideStart("squares", "squaresTail", first: false);
-        WriteWideningRowLoops(w, ReductionRows, streams, count => WriteWideSquares(w, p, count, "squaresTail += "), last => WideFlush("squares", "squaresTail", last));
-        w.Line();
-        w.Open(FeatureLoop(p));
-        w.Line(p.Vector + ".Narrow(" + p.Load("total", "f") + ", " + p.Load("total", "f + " + half) + ").StoreUnsafe(ref squares, f);");
-        w.Close();
-        if (p.HasTail)
-        {
-            w.Line(p.Vector + ".Narrow(totalTailLow, totalTailHigh).StoreUnsafe(ref squares, " + tail + ");");
-        }
-
-        w.Close();
+        WriteUnrolledWideningChunkMoments(w, p);
     }
 
     /// <summary>
@@ -350,7 +193,7 @@ internal sealed partial class BatchNormColumnKernels
     {
         OpenKernel(w,
             "<see cref=\"BackwardSums\"/> with " + Literals.Int(p.Lanes) + " features per " + p.Vector +
-                (p.Unrolled ? ", the sums in registers." : p.Strips ? ", in column strips." : ", the running sums in sumDy and sumDyCentered (in L1)."),
+                (p.Unrolled ? ", the sums in registers." : ", in column strips."),
             "BackwardSums" + Literals.Int(p.Bits) + "(ref " + _t + " x, nint rows, ref " + _t + " dy, ref " + _t + " pivot, " +
                 MaskParameters + "ref " + _t + " sumDy, ref " + _t + " sumDyCentered)");
         if (p.Strips)
@@ -360,71 +203,8 @@ internal sealed partial class BatchNormColumnKernels
             return;
         }
 
-        string[] streams = { "x", "dy" };
-        if (p.Unrolled)
-        {
-            w.Line(BlockedRows(ReductionRows));
-            WriteRegisterBackwardSums(w, p, RegisterBlocks(p), ReductionRows);
-            w.Close();
-            return;
-        }
-
-        string tail = Literals.Int(p.TailOffset);
-        w.Line("MemoryMarshal.CreateSpan(ref sumDy, Features).Clear();");
-        w.Line("MemoryMarshal.CreateSpan(ref sumDyCentered, Features).Clear();");
-        if (p.HasTail)
-        {
-            w.Line();
-            w.Line("// The overlapping last vector sums in registers, stored after the others: shared lanes get the same sums.");
-            w.Line(p.Type + " pivotTail = " + p.Load("pivot", tail) + ";");
-            if (Relu)
-            {
-                w.Line(p.Type + " sTail = " + p.Load("s", tail) + ";");
-                w.Line(p.Type + " bTail = " + p.Load("b", tail) + ";");
-            }
-
-            w.Line(p.Type + " sumDyTail = " + p.Zero + ";");
-            w.Line(p.Type + " sumDyCenteredTail = " + p.Zero + ";");
-        }
-
-        WriteRowLoops(w, 1, streams, count =>
-        {
-            w.Open(FeatureLoop(p));
-            w.Line(p.Type + " p = " + p.Load("pivot", "f") + ";");
-            if (Relu)
-            {
-                w.Line(p.Type + " scale = " + p.Load("s", "f") + ";");
-                w.Line(p.Type + " shift = " + p.Load("b", "f") + ";");
-            }
-
-            for (int i = 0; i < count; i++)
-            {
-                WriteCenteredAndDy(w, p, i, count, "", "f", "p", "scale", "shift");
-            }
-
-            (string sumDy, string sumDyCentered) = BlockSums(count, "");
-            w.Line("(" + p.Load("sumDy", "f") + " + " + sumDy + ").StoreUnsafe(ref sumDy, f);");
-            w.Line("(" + p.Load("sumDyCentered", "f") + " + " + sumDyCentered + ").StoreUnsafe(ref sumDyCentered, f);");
-            w.Close();
-            if (p.HasTail)
-            {
-                for (int i = 0; i < count; i++)
-                {
-                    WriteCenteredAndDy(w, p, i, count, "Tail", tail, "pivotTail", "sTail", "bTail");
-                }
-
-                (string sumDyTail, string sumDyCenteredTail) = BlockSums(count, "Tail");
-                w.Line("sumDyTail += " + sumDyTail + ";");
-                w.Line("sumDyCenteredTail += " + sumDyCenteredTail + ";");
-            }
-        });
-        if (p.HasTail)
-        {
-            w.Line();
-            w.Line("sumDyTail.StoreUnsafe(ref sumDy, " + tail + ");");
-            w.Line("sumDyCenteredTail.StoreUnsafe(ref sumDyCentered, " + tail + ");");
-        }
-
+        w.Line(BlockedRows(ReductionRows));
+        WriteRegisterBackwardSums(w, p, RegisterBlocks(p), ReductionRows);
         w.Close();
     }
 

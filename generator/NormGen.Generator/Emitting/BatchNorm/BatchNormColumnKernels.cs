@@ -9,20 +9,20 @@ namespace NormGen.Generator.Emitting;
 /// <summary>
 /// The O(batch * Features) kernels of a batch-norm layer with Spatial = 1: every row of x is Features
 /// contiguous values, one per feature, so each vector lane is one feature and reductions over the batch are
-/// plain vector adds (no horizontal sums). Each kernel is emitted once per vector width that fits in a row,
-/// plus a scalar version, behind a dispatcher on IsHardwareAccelerated (a JIT-time constant).
+/// plain vector adds (no horizontal sums). Each kernel is emitted for the vector widths where specializing for the
+/// shape pays: a row that fits in registers (<see cref="VectorPlan.Unrolled"/>), and a wider row's 512-bit column
+/// strips (<see cref="VectorPlan.Strips"/>); a dispatcher on IsHardwareAccelerated (a JIT-time constant) calls the
+/// widest of them, and otherwise the runtime's ColumnKernels, the same loops for every row width (256-bit, 128-bit or
+/// scalar) with the running sums in L1.
 /// </summary>
 /// <remarks>
 /// <para>
 /// Every pass that reads x or dy from memory walks the rows in memory order, one row after the other, so the hardware
 /// prefetchers see one ascending stream per array (blocks of rows interleave several streams within a page, which
-/// measured up to 1.5x slower on batches that do not fit in cache). A row that fits in registers
-/// (<see cref="VectorPlan.Unrolled"/>) keeps its sums and coefficients in registers, and its reductions take
-/// <see cref="ReductionRows"/> rows at a time (a short tree per block, so a register's dependency chain is one add per
-/// block). A wider row keeps its running sums in the kernel's output spans, which stay in L1 while the rows stream past;
-/// each vector of a row is a different set of features, so the updates of one row are independent and no dependency
-/// chain limits the walk. The second pass of the statistics reads a chunk that is still in cache, and takes it
-/// <see cref="ReductionRows"/> rows at a time: one load and one store of each running sum per block.
+/// measured up to 1.5x slower on batches that do not fit in cache). A row that fits in registers keeps its sums and
+/// coefficients in registers, and its reductions take <see cref="ReductionRows"/> rows at a time (a short tree per
+/// block, so a register's dependency chain is one add per block). The summation order of the strips is the runtime
+/// loops' (ColumnKernels), so a wide row gives the same bits in either.
 /// </para>
 /// </remarks>
 internal sealed partial class BatchNormColumnKernels
@@ -53,7 +53,8 @@ internal sealed partial class BatchNormColumnKernels
     {
         _spec = spec;
         _t = Literals.TypeKeyword(spec.Element);
-        _plans = VectorPlan.For(spec.Features, spec.Element);
+        // The widths whose kernels keep a row (or a strip of it) in registers; wider rows take the runtime's loops.
+        _plans = VectorPlan.For(spec.Features, spec.Element).Where(p => p.Unrolled || p.Strips).ToList();
     }
 
     private bool Relu => _spec.Activation == Activation.Relu;
@@ -84,19 +85,24 @@ internal sealed partial class BatchNormColumnKernels
     public void Write(SourceWriter w)
     {
         string t = _t;
+        string relu = Relu ? "true" : "false";
         WriteDispatcher(w, "ChunkMoments",
             "ReadOnlySpan<" + t + "> x, ReadOnlySpan<" + t + "> pivot, Span<" + t + "> mean, Span<" + t + "> m2, StreamMode streaming",
-            new[] { "x", "pivot", "mean", "m2" });
+            new[] { "x", "pivot", "mean", "m2" },
+            "x, pivot, mean, m2, Features, widen: " + (Widens ? "true" : "false"));
         WriteDispatcher(w, "Normalize",
             "ReadOnlySpan<" + t + "> x, Span<" + t + "> y, ReadOnlySpan<" + t + "> center, ReadOnlySpan<" + t + "> scale, ReadOnlySpan<" + t + "> shift, StreamMode streaming",
-            new[] { "x", "y", "center", "scale", "shift" });
+            new[] { "x", "y", "center", "scale", "shift" },
+            "x, y, center, scale, shift, Features, relu: " + relu);
         WriteDispatcher(w, "BackwardSums",
             "ReadOnlySpan<" + t + "> x, ReadOnlySpan<" + t + "> dy, ReadOnlySpan<" + t + "> pivot, ReadOnlySpan<" + t + "> scale, ReadOnlySpan<" + t + "> shift, Span<" + t + "> sumDy, Span<" + t + "> sumDyCentered, StreamMode streaming",
-            Relu ? new[] { "x", "dy", "pivot", "scale", "shift", "sumDy", "sumDyCentered" } : new[] { "x", "dy", "pivot", "sumDy", "sumDyCentered" });
+            Relu ? new[] { "x", "dy", "pivot", "scale", "shift", "sumDy", "sumDyCentered" } : new[] { "x", "dy", "pivot", "sumDy", "sumDyCentered" },
+            "x, dy, pivot, scale, shift, sumDy, sumDyCentered, Features, relu: " + relu);
         WriteDispatcher(w, "BackwardInput",
             "ReadOnlySpan<" + t + "> x, ReadOnlySpan<" + t + "> dy, Span<" + t + "> dx, ReadOnlySpan<" + t + "> pivot, ReadOnlySpan<" + t + "> scale, ReadOnlySpan<" + t + "> shift,\n" +
             "    ReadOnlySpan<" + t + "> dyCoefficient, ReadOnlySpan<" + t + "> xCoefficient, ReadOnlySpan<" + t + "> bias, StreamMode streaming",
-            Relu ? new[] { "x", "dy", "dx", "pivot", "scale", "shift", "dyCoefficient", "xCoefficient", "bias" } : new[] { "x", "dy", "dx", "pivot", "dyCoefficient", "xCoefficient", "bias" });
+            Relu ? new[] { "x", "dy", "dx", "pivot", "scale", "shift", "dyCoefficient", "xCoefficient", "bias" } : new[] { "x", "dy", "dx", "pivot", "dyCoefficient", "xCoefficient", "bias" },
+            "x, dy, dx, pivot, scale, shift, dyCoefficient, xCoefficient, bias, Features, relu: " + relu);
 
         foreach (VectorPlan plan in _plans)
         {
@@ -105,16 +111,16 @@ internal sealed partial class BatchNormColumnKernels
             WriteBackwardSums(w, plan);
             WriteBackwardInput(w, plan);
         }
-
-        WriteScalarKernels(w);
     }
 
     /// <summary>
     /// An override of the core's kernel: takes the spans apart into references and the row count, then calls the
-    /// kernel of the widest vector the machine accelerates (IsHardwareAccelerated is a JIT-time constant).
-    /// Under a fused ReLU the backward kernels also take scale and shift, to recompute the mask.
+    /// generated kernel of the widest vector the machine accelerates (IsHardwareAccelerated is a JIT-time constant), and
+    /// otherwise the runtime's loop over a row too wide for registers (ColumnKernels: 256-bit, 128-bit or scalar), with
+    /// <paramref name="runtimeArguments"/>. Under a fused ReLU the backward kernels also take scale and shift, to
+    /// recompute the mask.
     /// </summary>
-    private void WriteDispatcher(SourceWriter w, string name, string parameters, string[] used)
+    private void WriteDispatcher(SourceWriter w, string name, string parameters, string[] used, string runtimeArguments)
     {
         w.Line();
         string[] lines = ("protected override void " + name + "(" + parameters + ")").Split('\n');
@@ -124,6 +130,14 @@ internal sealed partial class BatchNormColumnKernels
         }
 
         w.Open(lines[lines.Length - 1]);
+        string runtimeCall = "ColumnKernels." + name + "(" + runtimeArguments + ");";
+        if (_plans.Count == 0)
+        {
+            w.Line(runtimeCall);
+            w.Close();
+            return;
+        }
+
         string rowsOf = used[0];
         var arguments = new List<string>();
         foreach (string span in used)
@@ -141,21 +155,20 @@ internal sealed partial class BatchNormColumnKernels
         string keyword = "if";
         foreach (VectorPlan plan in _plans)
         {
-            // A wide row's 512-bit kernel keeps its sums in memory, and loses to the 256-bit one on input that streams
+            // A wide row's 512-bit kernel walks column strips, and loses to the 256-bit row walk on input that streams
             // from memory (LayerCore.StreamingBytes); lanes are features, so either width gives the same bits.
-            bool narrowerWhenStreaming = plan.Bits == 512 && !plan.Unrolled && _plans.Count > 1;
-            bool stripsWhileBelowNonTemporal = narrowerWhenStreaming && name == "ChunkMoments";
+            bool stripsWhileBelowNonTemporal = plan.Strips && name == "ChunkMoments";
             if (stripsWhileBelowNonTemporal)
             {
                 w.Line("// Input of 8 MiB or more runs faster in 256-bit vectors here; lanes are features, so the bits agree.");
             }
-            else if (narrowerWhenStreaming)
+            else if (plan.Strips)
             {
                 w.Line("// Input that streams from memory runs faster in 256-bit vectors here; lanes are features, so the bits agree.");
             }
 
             string condition = stripsWhileBelowNonTemporal ? " && streaming != StreamMode.NonTemporal"
-                : narrowerWhenStreaming ? " && streaming == StreamMode.Cached"
+                : plan.Strips ? " && streaming == StreamMode.Cached"
                 : "";
             w.Open(keyword + " (" + plan.Vector + ".IsHardwareAccelerated" + condition + ")");
             w.Line(name + Literals.Int(plan.Bits) + call);
@@ -163,17 +176,9 @@ internal sealed partial class BatchNormColumnKernels
             keyword = "else if";
         }
 
-        if (_plans.Count == 0)
-        {
-            w.Line(name + "Scalar" + call);
-        }
-        else
-        {
-            w.Open("else");
-            w.Line(name + "Scalar" + call);
-            w.Close();
-        }
-
+        w.Open("else");
+        w.Line(runtimeCall);
+        w.Close();
         w.Close();
     }
 
@@ -260,7 +265,4 @@ internal sealed partial class BatchNormColumnKernels
 
     private static string BlockedRows(int block) =>
         "nint blockedRows = rows - rows % " + Literals.Int(block) + ";";
-
-    private static string FeatureLoop(VectorPlan p) =>
-        "for (nuint f = 0; f < " + Literals.Int(p.LoopEnd) + "; f += " + Literals.Int(p.Lanes) + ")";
 }
