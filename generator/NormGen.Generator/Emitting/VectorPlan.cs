@@ -41,9 +41,6 @@ internal sealed class VectorPlan
     /// <summary>Where the overlapping last vector starts.</summary>
     public int TailOffset => Length - Lanes;
 
-    /// <summary>One past the last full vector.</summary>
-    public int LoopEnd => FullVectors * Lanes;
-
     /// <summary>
     /// Whether a row's vectors (the overlapping tail included) are few enough for a kernel to keep each one's
     /// accumulators and coefficients in registers across the batch loop: up to 8 vectors with 512-bit vectors
@@ -52,10 +49,11 @@ internal sealed class VectorPlan
     public bool Unrolled => FullVectors + (HasTail ? 1 : 0) <= (Bits == 512 ? 8 : 4);
 
     /// <summary>
-    /// Whether the elementwise kernels walk a row too wide for registers in column strips, each strip's coefficients in
+    /// Whether the kernels walk a row too wide for registers in column strips, each strip's sums or coefficients in
     /// registers while the rows pass (<see cref="StripLayout"/>): the 512-bit kernels of such rows, which run only on
-    /// input that fits in cache (a call that streams from memory takes the 256-bit kernel, and strips, which read each
-    /// row in pieces, lose there).
+    /// input that fits in cache (a call that streams from memory takes the runtime's 256-bit row walk, ColumnKernels,
+    /// and strips, which read each row in pieces, lose there). Narrower rows too wide for registers have no generated
+    /// kernel: they take ColumnKernels.
     /// </summary>
     public bool Strips => Bits == 512 && !Unrolled;
 

@@ -155,9 +155,9 @@ internal sealed partial class BatchNormColumnKernels
 
     /// <summary>
     /// The deviations of an iteration's rows from the chunk mean and the sum of their squares, added to a register
-    /// (<paramref name="accumulate"/>, e.g. <c>squares0 += </c>) or, when it is null, to <c>squares</c> at <c>f</c>.
+    /// through <paramref name="accumulate"/> (e.g. <c>squares0 += </c>).
     /// </summary>
-    private static void WriteSquares(SourceWriter w, VectorPlan p, int count, string k, string offset, string pivot, string mean, string? accumulate)
+    private static void WriteSquares(SourceWriter w, VectorPlan p, int count, string k, string offset, string pivot, string mean, string accumulate)
     {
         string[] names = Rows(count, i => Name("deviation", k, i, count));
         for (int i = 0; i < count; i++)
@@ -166,9 +166,7 @@ internal sealed partial class BatchNormColumnKernels
         }
 
         string sum = Tree(names.Select(d => d + " * " + d).ToList());
-        w.Line(accumulate is null
-            ? "(" + p.Load("squares", "f") + " + " + sum + ").StoreUnsafe(ref squares, f);"
-            : accumulate + sum + ";");
+        w.Line(accumulate + sum + ";");
     }
 
     /// <summary>
