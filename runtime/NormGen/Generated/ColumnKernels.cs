@@ -255,6 +255,16 @@ public static class ColumnKernels
         public static bool Value => false;
     }
 
+    /// <summary>
+    /// How vectors of <paramref name="lanes"/> cover a row: whole vectors up to loopEnd, then, when the row is not a
+    /// multiple of the width, one more at tail that overlaps the last whole one.
+    /// </summary>
+    private static (nint LoopEnd, nint Tail, bool HasTail) Cover(nint features, nint lanes)
+    {
+        nint loopEnd = features - features % lanes;
+        return (loopEnd, features - lanes, loopEnd != features);
+    }
+
     /// <summary>x - pivot and dy' at feature <paramref name="f"/> of a row.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static (T Centered, T Gradient) CenteredAndGradient<T>(ref T xRow, ref T dyRow, nint f, ref T pivot, ref T scale, ref T shift, bool relu)
@@ -294,9 +304,7 @@ public static class ColumnKernels
         where TVector : struct
     {
         nint lanes = TWidth.Count;
-        nint loopEnd = features - features % lanes;
-        nint tail = features - lanes;
-        bool hasTail = loopEnd != features;
+        (nint loopEnd, nint tail, bool hasTail) = Cover(features, lanes);
         TVector inverseRows = TWidth.Create(T.One / T.CreateTruncating(rows));
 
         // Pass 1: sums of x - pivot, row after row; the overlapping last vector sums in a register.
@@ -366,9 +374,7 @@ public static class ColumnKernels
         where TVector : struct
     {
         nint lanes = TWidth.Count;
-        nint loopEnd = features - features % lanes;
-        nint tail = features - lanes;
-        bool hasTail = loopEnd != features;
+        (nint loopEnd, nint tail, bool hasTail) = Cover(features, lanes);
         double inverseRows = 1.0 / rows;
         nint blockedRows = rows - rows % FloatSumRows;
         Span<double> totals = stackalloc double[(int)(features + lanes)];
@@ -585,9 +591,7 @@ public static class ColumnKernels
         where TRelu : struct, IFlag
     {
         nint lanes = TWidth.Count;
-        nint loopEnd = features - features % lanes;
-        nint tail = features - lanes;
-        bool hasTail = loopEnd != features;
+        (nint loopEnd, nint tail, bool hasTail) = Cover(features, lanes);
         for (nint r = 0; r < rows; r++)
         {
             ref T xRow = ref Unsafe.Add(ref x, r * features);
@@ -625,9 +629,7 @@ public static class ColumnKernels
         where TRelu : struct, IFlag
     {
         nint lanes = TWidth.Count;
-        nint loopEnd = features - features % lanes;
-        nint tail = features - lanes;
-        bool hasTail = loopEnd != features;
+        (nint loopEnd, nint tail, bool hasTail) = Cover(features, lanes);
 
         // The overlapping last vector sums in registers, stored after the others: shared lanes get the same sums.
         TVector sumDyTail = TWidth.Zero;
@@ -666,9 +668,7 @@ public static class ColumnKernels
         where TRelu : struct, IFlag
     {
         nint lanes = TWidth.Count;
-        nint loopEnd = features - features % lanes;
-        nint tail = features - lanes;
-        bool hasTail = loopEnd != features;
+        (nint loopEnd, nint tail, bool hasTail) = Cover(features, lanes);
         for (nint r = 0; r < rows; r++)
         {
             ref T xRow = ref Unsafe.Add(ref x, r * features);
