@@ -11,7 +11,8 @@ namespace NormGen.Generated;
 /// <summary>
 /// Batch norm's kernels over (rows, features) data with Spatial = 1, for rows too wide for the generated kernels that
 /// keep a whole row (or a column strip) in registers: each vector lane is one feature, and the running sums of a
-/// reduction live in the kernel's output spans, which stay in L1 while the rows stream past. Generated layers call these
+/// reduction live in the kernel's output spans, which stay in L1 while the rows stream past (input of up to 32 KiB is
+/// walked in column strips first, with the sums in registers: ColumnKernels.Strips.cs). Generated layers call these
 /// from their kernel dispatchers after their own register kernels (the widths where a row fits in registers, and the
 /// 512-bit column strips), with <c>features</c> their compile-time constant.
 /// </summary>
@@ -31,7 +32,7 @@ namespace NormGen.Generated;
 /// </para>
 /// </remarks>
 [EditorBrowsable(EditorBrowsableState.Never)]
-public static class ColumnKernels
+public static partial class ColumnKernels
 {
     /// <summary>Rows per block of the second statistics pass (a short tree per block).</summary>
     public const int ReductionRows = 4;
@@ -44,7 +45,7 @@ public static class ColumnKernels
     /// float over <see cref="FloatSumRows"/> rows, then in double (at most 2,048 features: the double sums live on the
     /// stack); otherwise every sum runs in T.
     /// </summary>
-    public static void ChunkMoments<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> pivot, Span<T> mean, Span<T> squares, int features, bool widen)
+    public static void ChunkMoments<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> pivot, Span<T> mean, Span<T> squares, int features, bool widen, StreamMode streaming)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         ref T xStart = ref MemoryMarshal.GetReference(x);
@@ -56,11 +57,11 @@ public static class ColumnKernels
         {
             if (Vector256.IsHardwareAccelerated && features >= Vector256<T>.Count)
             {
-                WideningMoments<T, Width256<T>, Vector256<T>>(ref xStart, rows, features, ref pivotStart, ref meanStart, ref squaresStart);
+                WideningMoments<T, Width256<T>, Vector256<T>>(ref xStart, rows, features, ref pivotStart, ref meanStart, ref squaresStart, streaming);
             }
             else if (Vector128.IsHardwareAccelerated && features >= Vector128<T>.Count)
             {
-                WideningMoments<T, Width128<T>, Vector128<T>>(ref xStart, rows, features, ref pivotStart, ref meanStart, ref squaresStart);
+                WideningMoments<T, Width128<T>, Vector128<T>>(ref xStart, rows, features, ref pivotStart, ref meanStart, ref squaresStart, streaming);
             }
             else
             {
@@ -69,11 +70,11 @@ public static class ColumnKernels
         }
         else if (Vector256.IsHardwareAccelerated && features >= Vector256<T>.Count)
         {
-            Moments<T, Width256<T>, Vector256<T>>(ref xStart, rows, features, ref pivotStart, ref meanStart, ref squaresStart);
+            Moments<T, Width256<T>, Vector256<T>>(ref xStart, rows, features, ref pivotStart, ref meanStart, ref squaresStart, streaming);
         }
         else if (Vector128.IsHardwareAccelerated && features >= Vector128<T>.Count)
         {
-            Moments<T, Width128<T>, Vector128<T>>(ref xStart, rows, features, ref pivotStart, ref meanStart, ref squaresStart);
+            Moments<T, Width128<T>, Vector128<T>>(ref xStart, rows, features, ref pivotStart, ref meanStart, ref squaresStart, streaming);
         }
         else
         {
@@ -83,7 +84,7 @@ public static class ColumnKernels
 
     /// <summary>y = (x - center) * scale + shift per feature, through the ReLU when <paramref name="relu"/>; y may be x.</summary>
     public static void Normalize<T>(
-        ReadOnlySpan<T> x, Span<T> y, ReadOnlySpan<T> center, ReadOnlySpan<T> scale, ReadOnlySpan<T> shift, int features, bool relu)
+        ReadOnlySpan<T> x, Span<T> y, ReadOnlySpan<T> center, ReadOnlySpan<T> scale, ReadOnlySpan<T> shift, int features, bool relu, StreamMode streaming)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         ref T xStart = ref MemoryMarshal.GetReference(x);
@@ -96,22 +97,22 @@ public static class ColumnKernels
         {
             if (relu)
             {
-                Normalize<T, Width256<T>, Vector256<T>, Yes>(ref xStart, rows, features, ref yStart, ref c, ref s, ref b);
+                Normalize<T, Width256<T>, Vector256<T>, Yes>(ref xStart, rows, features, ref yStart, ref c, ref s, ref b, streaming);
             }
             else
             {
-                Normalize<T, Width256<T>, Vector256<T>, No>(ref xStart, rows, features, ref yStart, ref c, ref s, ref b);
+                Normalize<T, Width256<T>, Vector256<T>, No>(ref xStart, rows, features, ref yStart, ref c, ref s, ref b, streaming);
             }
         }
         else if (Vector128.IsHardwareAccelerated && features >= Vector128<T>.Count)
         {
             if (relu)
             {
-                Normalize<T, Width128<T>, Vector128<T>, Yes>(ref xStart, rows, features, ref yStart, ref c, ref s, ref b);
+                Normalize<T, Width128<T>, Vector128<T>, Yes>(ref xStart, rows, features, ref yStart, ref c, ref s, ref b, streaming);
             }
             else
             {
-                Normalize<T, Width128<T>, Vector128<T>, No>(ref xStart, rows, features, ref yStart, ref c, ref s, ref b);
+                Normalize<T, Width128<T>, Vector128<T>, No>(ref xStart, rows, features, ref yStart, ref c, ref s, ref b, streaming);
             }
         }
         else
@@ -135,7 +136,7 @@ public static class ColumnKernels
     /// </summary>
     public static void BackwardSums<T>(
         ReadOnlySpan<T> x, ReadOnlySpan<T> dy, ReadOnlySpan<T> pivot, ReadOnlySpan<T> scale, ReadOnlySpan<T> shift,
-        Span<T> sumDy, Span<T> sumDyCentered, int features, bool relu)
+        Span<T> sumDy, Span<T> sumDyCentered, int features, bool relu, StreamMode streaming)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         ref T xStart = ref MemoryMarshal.GetReference(x);
@@ -152,22 +153,22 @@ public static class ColumnKernels
         {
             if (relu)
             {
-                BackwardSums<T, Width256<T>, Vector256<T>, Yes>(ref xStart, ref dyStart, rows, features, ref p, ref s, ref b, ref sumDyStart, ref sumDyCenteredStart);
+                BackwardSums<T, Width256<T>, Vector256<T>, Yes>(ref xStart, ref dyStart, rows, features, ref p, ref s, ref b, ref sumDyStart, ref sumDyCenteredStart, streaming);
             }
             else
             {
-                BackwardSums<T, Width256<T>, Vector256<T>, No>(ref xStart, ref dyStart, rows, features, ref p, ref s, ref b, ref sumDyStart, ref sumDyCenteredStart);
+                BackwardSums<T, Width256<T>, Vector256<T>, No>(ref xStart, ref dyStart, rows, features, ref p, ref s, ref b, ref sumDyStart, ref sumDyCenteredStart, streaming);
             }
         }
         else if (Vector128.IsHardwareAccelerated && features >= Vector128<T>.Count)
         {
             if (relu)
             {
-                BackwardSums<T, Width128<T>, Vector128<T>, Yes>(ref xStart, ref dyStart, rows, features, ref p, ref s, ref b, ref sumDyStart, ref sumDyCenteredStart);
+                BackwardSums<T, Width128<T>, Vector128<T>, Yes>(ref xStart, ref dyStart, rows, features, ref p, ref s, ref b, ref sumDyStart, ref sumDyCenteredStart, streaming);
             }
             else
             {
-                BackwardSums<T, Width128<T>, Vector128<T>, No>(ref xStart, ref dyStart, rows, features, ref p, ref s, ref b, ref sumDyStart, ref sumDyCenteredStart);
+                BackwardSums<T, Width128<T>, Vector128<T>, No>(ref xStart, ref dyStart, rows, features, ref p, ref s, ref b, ref sumDyStart, ref sumDyCenteredStart, streaming);
             }
         }
         else
@@ -190,7 +191,7 @@ public static class ColumnKernels
     /// </summary>
     public static void BackwardInput<T>(
         ReadOnlySpan<T> x, ReadOnlySpan<T> dy, Span<T> dx, ReadOnlySpan<T> pivot, ReadOnlySpan<T> scale, ReadOnlySpan<T> shift,
-        ReadOnlySpan<T> dyCoefficient, ReadOnlySpan<T> xCoefficient, ReadOnlySpan<T> bias, int features, bool relu)
+        ReadOnlySpan<T> dyCoefficient, ReadOnlySpan<T> xCoefficient, ReadOnlySpan<T> bias, int features, bool relu, StreamMode streaming)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         ref T xStart = ref MemoryMarshal.GetReference(x);
@@ -207,22 +208,22 @@ public static class ColumnKernels
         {
             if (relu)
             {
-                BackwardInput<T, Width256<T>, Vector256<T>, Yes>(ref xStart, ref dyStart, rows, features, ref p, ref s, ref b, ref dxStart, ref a, ref k, ref c);
+                BackwardInput<T, Width256<T>, Vector256<T>, Yes>(ref xStart, ref dyStart, rows, features, ref p, ref s, ref b, ref dxStart, ref a, ref k, ref c, streaming);
             }
             else
             {
-                BackwardInput<T, Width256<T>, Vector256<T>, No>(ref xStart, ref dyStart, rows, features, ref p, ref s, ref b, ref dxStart, ref a, ref k, ref c);
+                BackwardInput<T, Width256<T>, Vector256<T>, No>(ref xStart, ref dyStart, rows, features, ref p, ref s, ref b, ref dxStart, ref a, ref k, ref c, streaming);
             }
         }
         else if (Vector128.IsHardwareAccelerated && features >= Vector128<T>.Count)
         {
             if (relu)
             {
-                BackwardInput<T, Width128<T>, Vector128<T>, Yes>(ref xStart, ref dyStart, rows, features, ref p, ref s, ref b, ref dxStart, ref a, ref k, ref c);
+                BackwardInput<T, Width128<T>, Vector128<T>, Yes>(ref xStart, ref dyStart, rows, features, ref p, ref s, ref b, ref dxStart, ref a, ref k, ref c, streaming);
             }
             else
             {
-                BackwardInput<T, Width128<T>, Vector128<T>, No>(ref xStart, ref dyStart, rows, features, ref p, ref s, ref b, ref dxStart, ref a, ref k, ref c);
+                BackwardInput<T, Width128<T>, Vector128<T>, No>(ref xStart, ref dyStart, rows, features, ref p, ref s, ref b, ref dxStart, ref a, ref k, ref c, streaming);
             }
         }
         else
@@ -298,22 +299,22 @@ public static class ColumnKernels
     }
 
     /// <summary>The statistics with every sum in T: pass 1 row after row, pass 2 <see cref="ReductionRows"/> rows at a time.</summary>
-    private static void Moments<T, TWidth, TVector>(ref T x, nint rows, nint features, ref T pivot, ref T mean, ref T squares)
+    private static void MomentsRows<T, TWidth, TVector>(ref T x, nint rows, nint stride, nint width, ref T pivot, ref T mean, ref T squares)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TWidth : struct, IVectorWidth<T, TVector>
         where TVector : struct
     {
         nint lanes = TWidth.Count;
-        (nint loopEnd, nint tail, bool hasTail) = Cover(features, lanes);
+        (nint loopEnd, nint tail, bool hasTail) = Cover(width, lanes);
         TVector inverseRows = TWidth.Create(T.One / T.CreateTruncating(rows));
 
         // Pass 1: sums of x - pivot, row after row; the overlapping last vector sums in a register.
-        MemoryMarshal.CreateSpan(ref mean, (int)features).Clear();
+        MemoryMarshal.CreateSpan(ref mean, (int)width).Clear();
         TVector pivotTail = TWidth.Load(ref pivot, tail);
         TVector sumTail = TWidth.Zero;
         for (nint r = 0; r < rows; r++)
         {
-            ref T xRow = ref Unsafe.Add(ref x, r * features);
+            ref T xRow = ref Unsafe.Add(ref x, r * stride);
             AddDifferences<T, TWidth, TVector>(ref xRow, loopEnd, ref pivot, ref mean);
             if (hasTail)
             {
@@ -333,22 +334,22 @@ public static class ColumnKernels
         }
 
         // Pass 2: squared deviations from the chunk mean; the chunk is still in cache.
-        MemoryMarshal.CreateSpan(ref squares, (int)features).Clear();
+        MemoryMarshal.CreateSpan(ref squares, (int)width).Clear();
         TVector squaresTail = TWidth.Zero;
         nint blockedRows = rows - rows % ReductionRows;
         for (nint r = 0; r < blockedRows; r += ReductionRows)
         {
-            ref T xRow = ref Unsafe.Add(ref x, r * features);
-            AddSquaredDeviations<T, TWidth, TVector>(ref xRow, features, loopEnd, ref pivot, ref mean, ref squares);
+            ref T xRow = ref Unsafe.Add(ref x, r * stride);
+            AddSquaredDeviations<T, TWidth, TVector>(ref xRow, stride, loopEnd, ref pivot, ref mean, ref squares);
             if (hasTail)
             {
-                squaresTail = TWidth.Add(squaresTail, SquaredDeviations<T, TWidth, TVector>(ref Unsafe.Add(ref xRow, tail), features, pivotTail, meanTail));
+                squaresTail = TWidth.Add(squaresTail, SquaredDeviations<T, TWidth, TVector>(ref Unsafe.Add(ref xRow, tail), stride, pivotTail, meanTail));
             }
         }
 
         for (nint r = blockedRows; r < rows; r++)
         {
-            ref T xRow = ref Unsafe.Add(ref x, r * features);
+            ref T xRow = ref Unsafe.Add(ref x, r * stride);
             AddSquaredDeviation<T, TWidth, TVector>(ref xRow, loopEnd, ref pivot, ref mean, ref squares);
             if (hasTail)
             {
@@ -368,21 +369,21 @@ public static class ColumnKernels
     /// no float sum covers more than 16 rows whatever the chunk size. The double sums live on the stack, the overlapping
     /// last vector's after the row's.
     /// </summary>
-    private static void WideningMoments<T, TWidth, TVector>(ref T x, nint rows, nint features, ref T pivot, ref T mean, ref T squares)
+    private static void WideningMomentsRows<T, TWidth, TVector>(ref T x, nint rows, nint stride, nint width, ref T pivot, ref T mean, ref T squares)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TWidth : struct, IVectorWidth<T, TVector>
         where TVector : struct
     {
         nint lanes = TWidth.Count;
-        (nint loopEnd, nint tail, bool hasTail) = Cover(features, lanes);
+        (nint loopEnd, nint tail, bool hasTail) = Cover(width, lanes);
         double inverseRows = 1.0 / rows;
         nint blockedRows = rows - rows % FloatSumRows;
-        Span<double> totals = stackalloc double[(int)(features + lanes)];
+        Span<double> totals = stackalloc double[(int)(width + lanes)];
         ref double total = ref MemoryMarshal.GetReference(totals);
-        ref double totalTail = ref Unsafe.Add(ref total, features);
+        ref double totalTail = ref Unsafe.Add(ref total, width);
 
         // Pass 1: sums of x - pivot, row after row, in float over 16 rows (so rounding stays near 16 * 2^-24), then in double.
-        MemoryMarshal.CreateSpan(ref mean, (int)features).Clear();
+        MemoryMarshal.CreateSpan(ref mean, (int)width).Clear();
         totals.Clear();
         TVector pivotTail = TWidth.Load(ref pivot, tail);
         TVector sumTail = TWidth.Zero;
@@ -391,7 +392,7 @@ public static class ColumnKernels
             nint end = start < blockedRows ? start + FloatSumRows : rows;
             for (nint r = start; r < end; r++)
             {
-                ref T xRow = ref Unsafe.Add(ref x, r * features);
+                ref T xRow = ref Unsafe.Add(ref x, r * stride);
                 AddDifferences<T, TWidth, TVector>(ref xRow, loopEnd, ref pivot, ref mean);
                 if (hasTail)
                 {
@@ -419,7 +420,7 @@ public static class ColumnKernels
         }
 
         // Pass 2: squared deviations from the chunk mean, 4 rows at a time; the chunk is still in cache.
-        MemoryMarshal.CreateSpan(ref squares, (int)features).Clear();
+        MemoryMarshal.CreateSpan(ref squares, (int)width).Clear();
         totals.Clear();
         TVector squaresTail = TWidth.Zero;
         for (nint start = 0; start < rows; start += FloatSumRows)
@@ -429,11 +430,11 @@ public static class ColumnKernels
             {
                 for (; r < start + FloatSumRows; r += ReductionRows)
                 {
-                    ref T xRow = ref Unsafe.Add(ref x, r * features);
-                    AddSquaredDeviations<T, TWidth, TVector>(ref xRow, features, loopEnd, ref pivot, ref mean, ref squares);
+                    ref T xRow = ref Unsafe.Add(ref x, r * stride);
+                    AddSquaredDeviations<T, TWidth, TVector>(ref xRow, stride, loopEnd, ref pivot, ref mean, ref squares);
                     if (hasTail)
                     {
-                        squaresTail = TWidth.Add(squaresTail, SquaredDeviations<T, TWidth, TVector>(ref Unsafe.Add(ref xRow, tail), features, pivotTail, meanTail));
+                        squaresTail = TWidth.Add(squaresTail, SquaredDeviations<T, TWidth, TVector>(ref Unsafe.Add(ref xRow, tail), stride, pivotTail, meanTail));
                     }
                 }
             }
@@ -441,7 +442,7 @@ public static class ColumnKernels
             {
                 for (; r < rows; r++)
                 {
-                    ref T xRow = ref Unsafe.Add(ref x, r * features);
+                    ref T xRow = ref Unsafe.Add(ref x, r * stride);
                     AddSquaredDeviation<T, TWidth, TVector>(ref xRow, loopEnd, ref pivot, ref mean, ref squares);
                     if (hasTail)
                     {
@@ -499,14 +500,14 @@ public static class ColumnKernels
 
     /// <summary>squares[f] += the tree of the squared deviations of <see cref="ReductionRows"/> rows, over their full vectors.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void AddSquaredDeviations<T, TWidth, TVector>(ref T xRow, nint features, nint loopEnd, ref T pivot, ref T mean, ref T squares)
+    private static void AddSquaredDeviations<T, TWidth, TVector>(ref T xRow, nint stride, nint loopEnd, ref T pivot, ref T mean, ref T squares)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TWidth : struct, IVectorWidth<T, TVector>
         where TVector : struct
     {
         for (nint f = 0; f < loopEnd; f += TWidth.Count)
         {
-            TVector sum = SquaredDeviations<T, TWidth, TVector>(ref Unsafe.Add(ref xRow, f), features, TWidth.Load(ref pivot, f), TWidth.Load(ref mean, f));
+            TVector sum = SquaredDeviations<T, TWidth, TVector>(ref Unsafe.Add(ref xRow, f), stride, TWidth.Load(ref pivot, f), TWidth.Load(ref mean, f));
             TWidth.Store(TWidth.Add(TWidth.Load(ref squares, f), sum), ref squares, f);
         }
     }
@@ -584,18 +585,18 @@ public static class ColumnKernels
         throw new UnreachableException();
     }
 
-    private static void Normalize<T, TWidth, TVector, TRelu>(ref T x, nint rows, nint features, ref T y, ref T c, ref T s, ref T b)
+    private static void NormalizeRows<T, TWidth, TVector, TRelu>(ref T x, nint rows, nint stride, nint width, ref T y, ref T c, ref T s, ref T b)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TWidth : struct, IVectorWidth<T, TVector>
         where TVector : struct
         where TRelu : struct, IFlag
     {
         nint lanes = TWidth.Count;
-        (nint loopEnd, nint tail, bool hasTail) = Cover(features, lanes);
+        (nint loopEnd, nint tail, bool hasTail) = Cover(width, lanes);
         for (nint r = 0; r < rows; r++)
         {
-            ref T xRow = ref Unsafe.Add(ref x, r * features);
-            ref T yRow = ref Unsafe.Add(ref y, r * features);
+            ref T xRow = ref Unsafe.Add(ref x, r * stride);
+            ref T yRow = ref Unsafe.Add(ref y, r * stride);
 
             // The overlapping last vector is read before any store, so y may be x itself.
             TVector yTail = hasTail ? Normalized<T, TWidth, TVector>(ref xRow, tail, ref c, ref s, ref b, TRelu.Value) : default;
@@ -621,23 +622,23 @@ public static class ColumnKernels
         return relu ? TWidth.Relu(value) : value;
     }
 
-    private static void BackwardSums<T, TWidth, TVector, TRelu>(
-        ref T x, ref T dy, nint rows, nint features, ref T pivot, ref T scale, ref T shift, ref T sumDy, ref T sumDyCentered)
+    private static void BackwardSumsRows<T, TWidth, TVector, TRelu>(
+        ref T x, ref T dy, nint rows, nint stride, nint width, ref T pivot, ref T scale, ref T shift, ref T sumDy, ref T sumDyCentered)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TWidth : struct, IVectorWidth<T, TVector>
         where TVector : struct
         where TRelu : struct, IFlag
     {
         nint lanes = TWidth.Count;
-        (nint loopEnd, nint tail, bool hasTail) = Cover(features, lanes);
+        (nint loopEnd, nint tail, bool hasTail) = Cover(width, lanes);
 
         // The overlapping last vector sums in registers, stored after the others: shared lanes get the same sums.
         TVector sumDyTail = TWidth.Zero;
         TVector sumDyCenteredTail = TWidth.Zero;
         for (nint r = 0; r < rows; r++)
         {
-            ref T xRow = ref Unsafe.Add(ref x, r * features);
-            ref T dyRow = ref Unsafe.Add(ref dy, r * features);
+            ref T xRow = ref Unsafe.Add(ref x, r * stride);
+            ref T dyRow = ref Unsafe.Add(ref dy, r * stride);
             for (nint f = 0; f < loopEnd; f += lanes)
             {
                 (TVector centered, TVector gradient) = CenteredAndGradient<T, TWidth, TVector>(ref xRow, ref dyRow, f, ref pivot, ref scale, ref shift, TRelu.Value);
@@ -660,20 +661,20 @@ public static class ColumnKernels
         }
     }
 
-    private static void BackwardInput<T, TWidth, TVector, TRelu>(
-        ref T x, ref T dy, nint rows, nint features, ref T pivot, ref T scale, ref T shift, ref T dx, ref T a, ref T k, ref T c)
+    private static void BackwardInputRows<T, TWidth, TVector, TRelu>(
+        ref T x, ref T dy, nint rows, nint stride, nint width, ref T pivot, ref T scale, ref T shift, ref T dx, ref T a, ref T k, ref T c)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TWidth : struct, IVectorWidth<T, TVector>
         where TVector : struct
         where TRelu : struct, IFlag
     {
         nint lanes = TWidth.Count;
-        (nint loopEnd, nint tail, bool hasTail) = Cover(features, lanes);
+        (nint loopEnd, nint tail, bool hasTail) = Cover(width, lanes);
         for (nint r = 0; r < rows; r++)
         {
-            ref T xRow = ref Unsafe.Add(ref x, r * features);
-            ref T dyRow = ref Unsafe.Add(ref dy, r * features);
-            ref T dxRow = ref Unsafe.Add(ref dx, r * features);
+            ref T xRow = ref Unsafe.Add(ref x, r * stride);
+            ref T dyRow = ref Unsafe.Add(ref dy, r * stride);
+            ref T dxRow = ref Unsafe.Add(ref dx, r * stride);
 
             // The overlapping last vector is read before any store, so dx may be dy itself.
             TVector dxTail = hasTail ? InputGradient<T, TWidth, TVector>(ref xRow, ref dyRow, tail, ref pivot, ref scale, ref shift, TRelu.Value, ref a, ref k, ref c) : default;

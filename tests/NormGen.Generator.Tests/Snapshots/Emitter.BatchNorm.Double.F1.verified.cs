@@ -184,23 +184,23 @@ namespace NormGen.Generated
 
         protected override void ChunkMoments(ReadOnlySpan<double> x, ReadOnlySpan<double> pivot, Span<double> mean, Span<double> m2, StreamMode streaming)
         {
-            ColumnKernels.ChunkMoments(x, pivot, mean, m2, Features, widen: false);
+            ColumnKernels.ChunkMoments(x, pivot, mean, m2, Features, widen: false, streaming);
         }
 
         protected override void Normalize(ReadOnlySpan<double> x, Span<double> y, ReadOnlySpan<double> center, ReadOnlySpan<double> scale, ReadOnlySpan<double> shift, StreamMode streaming)
         {
-            ColumnKernels.Normalize(x, y, center, scale, shift, Features, relu: false);
+            ColumnKernels.Normalize(x, y, center, scale, shift, Features, relu: false, streaming);
         }
 
         protected override void BackwardSums(ReadOnlySpan<double> x, ReadOnlySpan<double> dy, ReadOnlySpan<double> pivot, ReadOnlySpan<double> scale, ReadOnlySpan<double> shift, Span<double> sumDy, Span<double> sumDyCentered, StreamMode streaming)
         {
-            ColumnKernels.BackwardSums(x, dy, pivot, scale, shift, sumDy, sumDyCentered, Features, relu: false);
+            ColumnKernels.BackwardSums(x, dy, pivot, scale, shift, sumDy, sumDyCentered, Features, relu: false, streaming);
         }
 
         protected override void BackwardInput(ReadOnlySpan<double> x, ReadOnlySpan<double> dy, Span<double> dx, ReadOnlySpan<double> pivot, ReadOnlySpan<double> scale, ReadOnlySpan<double> shift,
             ReadOnlySpan<double> dyCoefficient, ReadOnlySpan<double> xCoefficient, ReadOnlySpan<double> bias, StreamMode streaming)
         {
-            ColumnKernels.BackwardInput(x, dy, dx, pivot, scale, shift, dyCoefficient, xCoefficient, bias, Features, relu: false);
+            ColumnKernels.BackwardInput(x, dy, dx, pivot, scale, shift, dyCoefficient, xCoefficient, bias, Features, relu: false, streaming);
         }
     }
 }

@@ -196,7 +196,7 @@ namespace NormGen.Generated
             }
             else
             {
-                ColumnKernels.ChunkMoments(x, pivot, mean, m2, Features, widen: false);
+                ColumnKernels.ChunkMoments(x, pivot, mean, m2, Features, widen: false, streaming);
             }
         }
 
@@ -215,7 +215,7 @@ namespace NormGen.Generated
             }
             else
             {
-                ColumnKernels.Normalize(x, y, center, scale, shift, Features, relu: false);
+                ColumnKernels.Normalize(x, y, center, scale, shift, Features, relu: false, streaming);
             }
         }
 
@@ -234,7 +234,7 @@ namespace NormGen.Generated
             }
             else
             {
-                ColumnKernels.BackwardSums(x, dy, pivot, scale, shift, sumDy, sumDyCentered, Features, relu: false);
+                ColumnKernels.BackwardSums(x, dy, pivot, scale, shift, sumDy, sumDyCentered, Features, relu: false, streaming);
             }
         }
 
@@ -256,7 +256,7 @@ namespace NormGen.Generated
             }
             else
             {
-                ColumnKernels.BackwardInput(x, dy, dx, pivot, scale, shift, dyCoefficient, xCoefficient, bias, Features, relu: false);
+                ColumnKernels.BackwardInput(x, dy, dx, pivot, scale, shift, dyCoefficient, xCoefficient, bias, Features, relu: false, streaming);
             }
         }
 

@@ -184,23 +184,23 @@ namespace NormGen.Generated
 
         protected override void ChunkMoments(ReadOnlySpan<float> x, ReadOnlySpan<float> pivot, Span<float> mean, Span<float> m2, StreamMode streaming)
         {
-            ColumnKernels.ChunkMoments(x, pivot, mean, m2, Features, widen: true);
+            ColumnKernels.ChunkMoments(x, pivot, mean, m2, Features, widen: true, streaming);
         }
 
         protected override void Normalize(ReadOnlySpan<float> x, Span<float> y, ReadOnlySpan<float> center, ReadOnlySpan<float> scale, ReadOnlySpan<float> shift, StreamMode streaming)
         {
-            ColumnKernels.Normalize(x, y, center, scale, shift, Features, relu: false);
+            ColumnKernels.Normalize(x, y, center, scale, shift, Features, relu: false, streaming);
         }
 
         protected override void BackwardSums(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, ReadOnlySpan<float> pivot, ReadOnlySpan<float> scale, ReadOnlySpan<float> shift, Span<float> sumDy, Span<float> sumDyCentered, StreamMode streaming)
         {
-            ColumnKernels.BackwardSums(x, dy, pivot, scale, shift, sumDy, sumDyCentered, Features, relu: false);
+            ColumnKernels.BackwardSums(x, dy, pivot, scale, shift, sumDy, sumDyCentered, Features, relu: false, streaming);
         }
 
         protected override void BackwardInput(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx, ReadOnlySpan<float> pivot, ReadOnlySpan<float> scale, ReadOnlySpan<float> shift,
             ReadOnlySpan<float> dyCoefficient, ReadOnlySpan<float> xCoefficient, ReadOnlySpan<float> bias, StreamMode streaming)
         {
-            ColumnKernels.BackwardInput(x, dy, dx, pivot, scale, shift, dyCoefficient, xCoefficient, bias, Features, relu: false);
+            ColumnKernels.BackwardInput(x, dy, dx, pivot, scale, shift, dyCoefficient, xCoefficient, bias, Features, relu: false, streaming);
         }
     }
 }

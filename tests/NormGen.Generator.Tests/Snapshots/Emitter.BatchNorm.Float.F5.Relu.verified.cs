@@ -196,7 +196,7 @@ namespace NormGen.Generated
             }
             else
             {
-                ColumnKernels.ChunkMoments(x, pivot, mean, m2, Features, widen: true);
+                ColumnKernels.ChunkMoments(x, pivot, mean, m2, Features, widen: true, streaming);
             }
         }
 
@@ -214,7 +214,7 @@ namespace NormGen.Generated
             }
             else
             {
-                ColumnKernels.Normalize(x, y, center, scale, shift, Features, relu: true);
+                ColumnKernels.Normalize(x, y, center, scale, shift, Features, relu: true, streaming);
             }
         }
 
@@ -234,7 +234,7 @@ namespace NormGen.Generated
             }
             else
             {
-                ColumnKernels.BackwardSums(x, dy, pivot, scale, shift, sumDy, sumDyCentered, Features, relu: true);
+                ColumnKernels.BackwardSums(x, dy, pivot, scale, shift, sumDy, sumDyCentered, Features, relu: true, streaming);
             }
         }
 
@@ -257,7 +257,7 @@ namespace NormGen.Generated
             }
             else
             {
-                ColumnKernels.BackwardInput(x, dy, dx, pivot, scale, shift, dyCoefficient, xCoefficient, bias, Features, relu: true);
+                ColumnKernels.BackwardInput(x, dy, dx, pivot, scale, shift, dyCoefficient, xCoefficient, bias, Features, relu: true, streaming);
             }
         }
 

@@ -11,7 +11,8 @@ namespace NormGen.Tests.Runtime;
 /// (scalar code), whole vectors, and an overlapping last vector with every number of new lanes; 1 to 40 rows (the
 /// second statistics pass takes 4 rows at a time, a widening float layer 16). Each array sits between NaN guards: a
 /// kernel that read outside its rows would return NaN, and one that wrote outside them would change a guard. The
-/// maps run in place too (y = x, dx = dy) and must give the same bits. IsaCheck reruns these with narrower vectors.
+/// maps run in place too (y = x, dx = dy) and must give the same bits, and input in cache (column strips) the same bits
+/// as input that streams (the row walk alone). IsaCheck reruns these with narrower vectors.
 /// </summary>
 public class ColumnKernelsTests
 {
@@ -38,14 +39,28 @@ public class ColumnKernelsTests
         {
             foreach (bool relu in new[] { false, true })
             {
-                Check<float>(features, rows, widen: true, relu, 2e-5);
-                Check<float>(features, rows, widen: false, relu, 2e-5);
-                Check<double>(features, rows, widen: false, relu, 1e-12);
+                AssertSameBits(Check<float>(features, rows, widen: true, relu, 2e-5, StreamMode.Cached), Check<float>(features, rows, widen: true, relu, 2e-5, StreamMode.NonTemporal));
+                AssertSameBits(Check<float>(features, rows, widen: false, relu, 2e-5, StreamMode.Cached), Check<float>(features, rows, widen: false, relu, 2e-5, StreamMode.NonTemporal));
+                AssertSameBits(Check<double>(features, rows, widen: false, relu, 1e-12, StreamMode.Cached), Check<double>(features, rows, widen: false, relu, 1e-12, StreamMode.NonTemporal));
             }
         }
     }
 
-    private static void Check<T>(int features, int rows, bool widen, bool relu, double tolerance)
+    /// <summary>
+    /// Input in cache (<see cref="StreamMode.Cached"/>) takes the column strips, and input that streams from memory the
+    /// row walk alone: every feature must get the same bits from both.
+    /// </summary>
+    private static void AssertSameBits<T>(T[][] cached, T[][] streamed)
+    {
+        Assert.Equal(cached.Length, streamed.Length);
+        for (int i = 0; i < cached.Length; i++)
+        {
+            Assert.Equal(cached[i], streamed[i]);
+        }
+    }
+
+    /// <summary>Runs every kernel against plain loops in double; returns what each wrote, for <see cref="AssertSameBits"/>.</summary>
+    private static T[][] Check<T>(int features, int rows, bool widen, bool relu, double tolerance, StreamMode streaming)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         var random = new Random(features * 100 + rows);
@@ -66,7 +81,7 @@ public class ColumnKernelsTests
 
         // Statistics: the mean of x - pivot and M2 about it, per feature.
         T[] mean = Guarded<T>(features), m2 = Guarded<T>(features);
-        ColumnKernels.ChunkMoments(Inner(Guarded<T>(x)), Inner(Guarded<T>(pivot)), Inner(mean), Inner(m2), features, widen);
+        ColumnKernels.ChunkMoments(Inner(Guarded<T>(x)), Inner(Guarded<T>(pivot)), Inner(mean), Inner(m2), features, widen, streaming);
         AssertGuards(mean);
         AssertGuards(m2);
         for (int f = 0; f < features; f++)
@@ -91,7 +106,7 @@ public class ColumnKernelsTests
         // Normalize: y = (x - center) * scale + shift, through the ReLU; in place too.
         T[] y = Guarded<T>(n);
         T[] xs = Guarded<T>(x);
-        ColumnKernels.Normalize(Inner(xs), Inner(y), Inner(Guarded<T>(pivot)), Inner(Guarded<T>(scale)), Inner(Guarded<T>(shift)), features, relu);
+        ColumnKernels.Normalize(Inner(xs), Inner(y), Inner(Guarded<T>(pivot)), Inner(Guarded<T>(scale)), Inner(Guarded<T>(shift)), features, relu, streaming);
         AssertGuards(y);
         for (int i = 0; i < n; i++)
         {
@@ -99,14 +114,14 @@ public class ColumnKernelsTests
             AssertClose(relu ? Math.Max(expected, 0) : expected, y[Guard + i], tolerance, 100);
         }
 
-        ColumnKernels.Normalize(Inner(xs), Inner(xs), Inner(Guarded<T>(pivot)), Inner(Guarded<T>(scale)), Inner(Guarded<T>(shift)), features, relu);
+        ColumnKernels.Normalize(Inner(xs), Inner(xs), Inner(Guarded<T>(pivot)), Inner(Guarded<T>(scale)), Inner(Guarded<T>(shift)), features, relu, streaming);
         Assert.Equal(y, xs);
 
         // Backward sums: sum(dy') and sum(dy' * (x - pivot)), dy' masked where the ReLU's output was not positive.
         T[] sumDy = Guarded<T>(features), sumDyCentered = Guarded<T>(features);
         ColumnKernels.BackwardSums(
             Inner(Guarded<T>(x)), Inner(Guarded<T>(dy)), Inner(Guarded<T>(pivot)), Inner(Guarded<T>(scale)), Inner(Guarded<T>(shift)),
-            Inner(sumDy), Inner(sumDyCentered), features, relu);
+            Inner(sumDy), Inner(sumDyCentered), features, relu, streaming);
         AssertGuards(sumDy);
         AssertGuards(sumDyCentered);
         for (int f = 0; f < features; f++)
@@ -136,7 +151,7 @@ public class ColumnKernelsTests
         T[] dys = Guarded<T>(dy);
         ColumnKernels.BackwardInput(
             Inner(Guarded<T>(x)), Inner(dys), Inner(dx), Inner(Guarded<T>(pivot)), Inner(Guarded<T>(scale)), Inner(Guarded<T>(shift)),
-            Inner(Guarded<T>(a)), Inner(Guarded<T>(k)), Inner(Guarded<T>(c)), features, relu);
+            Inner(Guarded<T>(a)), Inner(Guarded<T>(k)), Inner(Guarded<T>(c)), features, relu, streaming);
         AssertGuards(dx);
         for (int i = 0; i < n; i++)
         {
@@ -147,8 +162,9 @@ public class ColumnKernelsTests
 
         ColumnKernels.BackwardInput(
             Inner(Guarded<T>(x)), Inner(dys), Inner(dys), Inner(Guarded<T>(pivot)), Inner(Guarded<T>(scale)), Inner(Guarded<T>(shift)),
-            Inner(Guarded<T>(a)), Inner(Guarded<T>(k)), Inner(Guarded<T>(c)), features, relu);
+            Inner(Guarded<T>(a)), Inner(Guarded<T>(k)), Inner(Guarded<T>(c)), features, relu, streaming);
         Assert.Equal(dx, dys);
+        return [mean, m2, y, sumDy, sumDyCentered, dx];
 
         (double Centered, double Gradient) CenteredAndGradient(int i)
         {

@@ -130,7 +130,7 @@ internal sealed partial class BatchNormColumnKernels
         }
 
         w.Open(lines[lines.Length - 1]);
-        string runtimeCall = "ColumnKernels." + name + "(" + runtimeArguments + ");";
+        string runtimeCall = "ColumnKernels." + name + "(" + runtimeArguments + ", streaming);";
         if (_plans.Count == 0)
         {
             w.Line(runtimeCall);
