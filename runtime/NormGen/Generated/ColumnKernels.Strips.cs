@@ -8,7 +8,8 @@ namespace NormGen.Generated;
 /// Column strips: for input in L1, each kernel first walks the row in strips of <see cref="StripVectors"/> vectors,
 /// a strip's sums or coefficients in registers while all the rows pass, then hands the columns the strips leave (fewer
 /// than a strip, and the overlapping last vector) to the row walk. A strip does each feature's operations in the row
-/// walk's order, so a feature gets the same bits either way, whatever the size of the call.
+/// walk's order, so a feature gets the same bits either way, whatever the size of the call. The row walks (the
+/// <c>...Rows</c> kernels) take a range of columns: <c>width</c> values of rows <c>stride</c> apart.
 /// </summary>
 /// <remarks>
 /// Why: the row walk keeps its sums and coefficients in L1 arrays, so every vector of a row costs two or three more

@@ -19,6 +19,9 @@ namespace NormGen.Generated;
 /// <remarks>
 /// <para>Infrastructure for generated code, not for direct use: it may change in any release.</para>
 /// <para>
+/// Every entry takes the call's <see cref="StreamMode"/>: only input in cache (and in L1) takes the column strips.
+/// </para>
+/// <para>
 /// Each entry runs 256-bit vectors when they are accelerated and fit in a row, else 128-bit ones, else a scalar loop;
 /// never 512-bit ones (generated code covers those). A row that is not a multiple of the vector width ends with one
 /// vector that overlaps the last full one: its sums run in registers and are stored after the others, so shared lanes get
