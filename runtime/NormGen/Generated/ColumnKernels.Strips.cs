@@ -29,8 +29,8 @@ public static partial class ColumnKernels
     /// Most bytes of x a kernel walks in strips: the 32 KiB L1 data cache of current x64 cores. A strip reads one line
     /// of every row, then the next strip the line beside it, so the rows must stay in L1 between strips; from L2 the
     /// row walk, which reads each array in order, measured faster (alternating builds on an AVX2-only AMD EPYC, one
-    /// thread: batch norm (128, 256), 128 KiB, inference 1.37x and training Forward 1.29x the row walk's time, against
-    /// 0.75-0.83x for Forward+Backward at (32, 128) and (64, 128)).
+    /// thread: batch norm (128, 256), 128 KiB, inference 1.33-1.45x and training Forward 1.29-1.39x the row walk's time,
+    /// against 0.61-0.84x and 0.75-0.83x for Forward+Backward at (32, 128) and (64, 128)).
     /// </summary>
     private const int StripBytes = 32 * 1024;
 
