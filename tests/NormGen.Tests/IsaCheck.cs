@@ -111,6 +111,14 @@ public class IsaCheck
         Check("alignments", () => columns.Outputs_at_every_alignment_match_reference(128, 1027));
         Check("alignments relu", columns.The_relu_mask_holds_at_every_alignment);
         Check("far pivot", () => columns.Statistics_do_not_cancel_when_the_pivot_is_far_from_the_data(128));
+
+        // The runtime's ColumnKernels at this width (or scalar): every row width, strips against the row walk.
+        var columnKernels = new Runtime.ColumnKernelsTests();
+        foreach (int features in Runtime.ColumnKernelsTests.Widths())
+        {
+            Check($"runtime column kernels {features}", () => columnKernels.Kernels_match_plain_loops(features));
+        }
+
         Console.WriteLine($"{passed} passed, {failed} failed");
         return failed == 0 ? 0 : 1;
     }
