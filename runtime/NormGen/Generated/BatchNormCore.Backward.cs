@@ -32,25 +32,37 @@ public abstract partial class BatchNormCore<T>
         betaGrad.Clear();
         for (int g = 0; g < groups; g++)
         {
-            // The group's sums: its blocks', added in block order.
-            sumDy.Clear();
-            sumDyCentered.Clear();
-            for (int block = g * plan.BlocksPerGroup; block < (g + 1) * plan.BlocksPerGroup; block++)
+            // The group's sums: its blocks', added in block order. A group of one block (every ghost batch of a small
+            // batch) reads its block's sums where they are: 0 + s is s, so the bits are the same as adding them.
+            ReadOnlySpan<double> groupSumDy = sumDy;
+            ReadOnlySpan<double> groupSumDyCentered = sumDyCentered;
+            if (plan.BlocksPerGroup == 1 && group is null)
             {
-                ReadOnlySpan<double> sums = _blockSums.AsSpan(block * 2 * FeatureCount, 2 * FeatureCount);
-                FeatureVectors.Add(sumDy, sums.Slice(0, FeatureCount));
-                FeatureVectors.Add(sumDyCentered, sums.Slice(FeatureCount, FeatureCount));
+                ReadOnlySpan<double> sums = _blockSums.AsSpan(g * 2 * FeatureCount, 2 * FeatureCount);
+                groupSumDy = sums.Slice(0, FeatureCount);
+                groupSumDyCentered = sums.Slice(FeatureCount, FeatureCount);
             }
-
-            // With a worker group, the whole batch's sums: every worker's, added in rank order.
-            if (group is not null)
+            else
             {
-                SynchronizeBackwardSums(group, sumDy, sumDyCentered);
+                sumDy.Clear();
+                sumDyCentered.Clear();
+                for (int block = g * plan.BlocksPerGroup; block < (g + 1) * plan.BlocksPerGroup; block++)
+                {
+                    ReadOnlySpan<double> sums = _blockSums.AsSpan(block * 2 * FeatureCount, 2 * FeatureCount);
+                    FeatureVectors.Add(sumDy, sums.Slice(0, FeatureCount));
+                    FeatureVectors.Add(sumDyCentered, sums.Slice(FeatureCount, FeatureCount));
+                }
+
+                // With a worker group, the whole batch's sums: every worker's, added in rank order.
+                if (group is not null)
+                {
+                    SynchronizeBackwardSums(group, sumDy, sumDyCentered);
+                }
             }
 
             // The dy coefficient is Forward's scale (Gamma * invstd, times r with Renorm).
             FeatureMath.BackwardCoefficients<T>(
-                sumDy, sumDyCentered, count, OfGroup<T>(_inverseStd, g), OfGroup<T>(_centeredMean, g),
+                groupSumDy, groupSumDyCentered, count, OfGroup<T>(_inverseStd, g), OfGroup<T>(_centeredMean, g),
                 OfGroup<T>(_groupScale, g), _renormScale, _renormShift, gammaGrad, betaGrad, OfGroup<T>(_groupXCoefficient, g), OfGroup<T>(_groupBias, g));
         }
 

@@ -71,19 +71,31 @@ internal static class FeatureVectors
     }
 
     /// <summary>Whether every value is finite (no NaN, no infinity): <c>v - v</c> is 0 exactly for finite v, NaN otherwise.</summary>
+    /// <remarks>
+    /// Four independent sums of <c>v - v</c>: with one sum, each addition waits for the last (a profile of a (32, 128)
+    /// layer with ghost batches of 8 put 2.9% of its Forward+Backward here).
+    /// </remarks>
     public static bool AllFinite(ReadOnlySpan<double> values)
     {
         int i = 0;
         if (IsEnabled)
         {
-            var differences = Vector<double>.Zero;
-            for (; i <= values.Length - Vector<double>.Count; i += Vector<double>.Count)
+            int lanes = Vector<double>.Count;
+            Vector<double> first = default, second = default, third = default, fourth = default;
+            for (; i <= values.Length - 4 * lanes; i += 4 * lanes)
             {
-                var value = new Vector<double>(values.Slice(i));
-                differences += value - value;
+                first += Difference(values, i);
+                second += Difference(values, i + lanes);
+                third += Difference(values, i + 2 * lanes);
+                fourth += Difference(values, i + 3 * lanes);
             }
 
-            if (!Vector.EqualsAll(differences, Vector<double>.Zero))
+            for (; i <= values.Length - lanes; i += lanes)
+            {
+                first += Difference(values, i);
+            }
+
+            if (!Vector.EqualsAll((first + second) + (third + fourth), Vector<double>.Zero))
             {
                 return false;
             }
@@ -98,6 +110,14 @@ internal static class FeatureVectors
         }
 
         return true;
+    }
+
+    /// <summary><c>v - v</c> for the vector at <c>values[i]</c>: 0 in a lane whose value is finite, NaN otherwise.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector<double> Difference(ReadOnlySpan<double> values, int i)
+    {
+        var value = new Vector<double>(values.Slice(i));
+        return value - value;
     }
 
     /// <summary><c>sums += values</c>, per feature.</summary>

@@ -161,13 +161,26 @@ public abstract class SampleNormCore<T> : LayerCore<T>
         Span<T> betaGrad,
         StreamMode streaming);
 
-    /// <summary>Adds block <paramref name="block"/>'s gradients (kept from block 1 on) to <paramref name="total"/>.</summary>
+    /// <summary>
+    /// Adds block <paramref name="block"/>'s gradients (kept from block 1 on) to <paramref name="total"/>, lane by lane
+    /// (the same additions as one at a time): it runs on the calling thread after the blocks, once per block.
+    /// </summary>
     private static void AddBlock(T[] total, T[] blocks, int block)
     {
         ReadOnlySpan<T> part = blocks.AsSpan((block - 1) * total.Length, total.Length);
-        for (int i = 0; i < total.Length; i++)
+        Span<T> sums = total;
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
         {
-            total[i] += part[i];
+            for (; i <= sums.Length - Vector<T>.Count; i += Vector<T>.Count)
+            {
+                (new Vector<T>(sums.Slice(i)) + new Vector<T>(part.Slice(i))).CopyTo(sums.Slice(i));
+            }
+        }
+
+        for (; i < sums.Length; i++)
+        {
+            sums[i] += part[i];
         }
     }
 

@@ -114,4 +114,30 @@ public class PrimitiveTests
 
         return (mean, m2);
     }
+
+    [Fact]
+    public void The_finite_check_finds_one_bad_value_at_any_position()
+    {
+        // Lengths around the four-vector body, its one-vector loop and the scalar tail; every position of each.
+        foreach (int length in new[] { 0, 1, 3, 4, 5, 8, 15, 16, 17, 19, 31, 32, 33, 47, 128, 131 })
+        {
+            var values = new double[length];
+            for (int i = 0; i < length; i++)
+            {
+                values[i] = 1e300 * (i % 3 - 1);
+            }
+
+            Assert.True(FeatureVectors.AllFinite(values), $"length {length}, all finite");
+            foreach (double bad in new[] { double.NaN, double.PositiveInfinity, double.NegativeInfinity })
+            {
+                for (int position = 0; position < length; position++)
+                {
+                    double kept = values[position];
+                    values[position] = bad;
+                    Assert.False(FeatureVectors.AllFinite(values), $"length {length}, {bad} at {position}");
+                    values[position] = kept;
+                }
+            }
+        }
+    }
 }
