@@ -186,12 +186,24 @@ def header(run, args):
     return lines
 
 
+def steal_text(r, cores):
+    """The round's steal time: seconds and the share of the round's CPU time (all of this VM's CPUs), or n/a."""
+    steal = r.get("steal_seconds")
+    if steal is None or steal != steal:  # absent (older runs) or NaN
+        return "n/a"
+    return f"{steal:.2f} s ({100 * steal / (r['seconds'] * cores):.1f}%)"
+
+
 def rounds_section(run):
+    cores = run.doc["machine"].get("logical_cores") or 1
     lines = ["## Rounds and load", "",
              "Load average read from `/proc/loadavg` before each round and at the start of every case; CPU/wall is the "
-             "CPU time over the wall time of a measurement (below 0.9: the timed thread was not running all the time).", "",
-             "| round | load before (1, 5, 15 min) | max 1-min load during | flagged | measurements with CPU/wall < 0.9 | order | seconds |",
-             "|---:|---|---:|---|---:|---|---:|"]
+             "CPU time over the wall time of a measurement (below 0.9: the timed thread was not running all the time). "
+             "Steal: CPU time the host gave other guests while this VM's CPUs wanted to run (`/proc/stat`), over the "
+             "round, and its share of the round's CPU time on all of this VM's CPUs: neighbours on the host show there, "
+             "not in this VM's load average, which counts the benchmark's own threads.", "",
+             "| round | load before (1, 5, 15 min) | max 1-min load during | flagged | measurements with CPU/wall < 0.9 | steal | order | seconds |",
+             "|---:|---|---:|---|---:|---:|---|---:|"]
     low = defaultdict(int)
     total = defaultdict(int)
     for m in run.doc["measurements"]:
@@ -205,7 +217,7 @@ def rounds_section(run):
         before = " ".join(f"{v:.2f}" for v in r["load_before"])
         flag = f"**above {run.doc['settings']['load_threshold']}**" if r["flagged"] else "no"
         lines.append(f"| {r['index']} | {before} | {r['load_max_during']:.2f} | {flag} | {low[r['index']]} of {total[r['index']]} "
-                     f"| {', '.join(r['order'])} | {r['seconds']:.0f} |")
+                     f"| {steal_text(r, cores)} | {', '.join(r['order'])} | {r['seconds']:.0f} |")
     lines.append("")
     return lines
 

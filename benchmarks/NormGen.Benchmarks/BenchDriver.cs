@@ -330,6 +330,7 @@ public sealed class BenchDriver(BenchOptions options, TextWriter console)
         var clock = Stopwatch.StartNew();
         double[] loadBefore = MachineInfo.LoadAverage();
         double loadMax = loadBefore[0];
+        double stealBefore = MachineInfo.StealSeconds();
 
         // Rotate the order every round, so no implementation always follows the same one.
         int shift = (round - 1) % implementations.Count;
@@ -348,7 +349,7 @@ public sealed class BenchDriver(BenchOptions options, TextWriter console)
         loadMax = Math.Max(loadMax, loadAfter[0]);
         record.Rounds.Add(new RoundRecord(
             round, loadBefore, loadAfter, loadMax, loadBefore[0] > LoadThreshold || loadMax > LoadThreshold,
-            order.Select(i => i.Id).ToArray(), Math.Round(clock.Elapsed.TotalSeconds, 1)));
+            order.Select(i => i.Id).ToArray(), Math.Round(clock.Elapsed.TotalSeconds, 1), Math.Round(MachineInfo.StealSeconds() - stealBefore, 2)));
     }
 
     private void RunCase(int round, CaseData data, List<Implementation> order)

@@ -52,6 +52,21 @@ public static class MachineInfo
         return result;
     }
 
+    /// <summary>
+    /// Seconds of CPU time the hypervisor gave to other guests while this VM's CPUs wanted to run, summed over the
+    /// CPUs (the steal column of the "cpu" line of /proc/stat, in USER_HZ = 100 ticks a second); NaN when unreadable.
+    /// Work of neighbours on the host shows here and not in this VM's load average.
+    /// </summary>
+    public static double StealSeconds()
+    {
+        // "cpu  user nice system idle iowait irq softirq steal guest guest_nice"
+        string? line = ReadOrEmpty("/proc/stat").Split('\n').FirstOrDefault(l => l.StartsWith("cpu ", StringComparison.Ordinal));
+        string[] parts = line?.Split(' ', StringSplitOptions.RemoveEmptyEntries) ?? [];
+        return parts.Length > 8 && long.TryParse(parts[8], NumberStyles.None, CultureInfo.InvariantCulture, out long ticks)
+            ? ticks / 100.0
+            : double.NaN;
+    }
+
     private static string Memory()
     {
         // "MemTotal:       24683584 kB"

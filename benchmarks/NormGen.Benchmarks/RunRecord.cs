@@ -80,7 +80,8 @@ public sealed record VerificationRecord(string Case, string Implementation, stri
 /// <param name="Flagged">True when the 1-minute load before the round, or during it, was above the threshold.</param>
 /// <param name="Order">The order in which implementations were timed (rotated every round).</param>
 /// <param name="Seconds">Duration.</param>
-public sealed record RoundRecord(int Index, double[] LoadBefore, double[] LoadAfter, double LoadMaxDuring, bool Flagged, string[] Order, double Seconds);
+/// <param name="StealSeconds">CPU time the host gave other guests during the round, summed over this VM's CPUs (NaN: unknown).</param>
+public sealed record RoundRecord(int Index, double[] LoadBefore, double[] LoadAfter, double LoadMaxDuring, bool Flagged, string[] Order, double Seconds, double StealSeconds);
 
 /// <summary>One timing.</summary>
 /// <param name="Round">1-based round.</param>
