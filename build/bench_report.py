@@ -189,7 +189,10 @@ def header(run, args):
 def steal_text(r, cores):
     """The round's steal time: seconds and the share of the round's CPU time (all of this VM's CPUs), or n/a."""
     steal = r.get("steal_seconds")
-    if steal is None or steal != steal:  # absent (older runs) or NaN
+    if steal is None:  # older runs
+        return "n/a"
+    steal = float(steal)  # the driver writes NaN as the string "NaN"
+    if steal != steal:
         return "n/a"
     return f"{steal:.2f} s ({100 * steal / (r['seconds'] * cores):.1f}%)"
 

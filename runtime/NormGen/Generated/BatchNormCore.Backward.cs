@@ -32,8 +32,9 @@ public abstract partial class BatchNormCore<T>
         betaGrad.Clear();
         for (int g = 0; g < groups; g++)
         {
-            // The group's sums: its blocks', added in block order. A group of one block (every ghost batch of a small
-            // batch) reads its block's sums where they are: 0 + s is s, so the bits are the same as adding them.
+            // The group's sums: its blocks', added in block order. A group of one block (a small batch, or a ghost
+            // batch of up to a block's rows) reads its block's sums where they are: the block's sums were added onto
+            // +0, so they are never -0, and 0 + s is s: the same bits as adding them.
             ReadOnlySpan<double> groupSumDy = sumDy;
             ReadOnlySpan<double> groupSumDyCentered = sumDyCentered;
             if (plan.BlocksPerGroup == 1 && group is null)
