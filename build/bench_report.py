@@ -155,7 +155,7 @@ def header(run, args):
     flagged = [r for r in doc["rounds"] if r["flagged"]]
     if flagged:
         lines += [f"> **Not a quiet run**: {len(flagged)} of {len(doc['rounds'])} round(s) saw a 1-minute load average above "
-                  f"{settings['load_threshold']} (the run itself adds about 1). Do not publish these figures.", ""]
+                  f"{settings['load_threshold']} (the run itself adds about {settings.get('own_threads', 1)}). Do not publish these figures.", ""]
     bad = [v for v in doc["verification"] if v["status"] in ("fail", "error")]
     if bad:
         lines += [f"> **{len(bad)} implementation/case pair(s) disagreed with the reference or failed** and were not timed: "
